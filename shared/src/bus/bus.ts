@@ -1,0 +1,168 @@
+import { EventEmitter, once } from 'node:events';
+import amqplib, { type ChannelModel, type ConfirmChannel, type Options, type RecoveringChannelModel } from 'amqplib';
+import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
+import { TransientError, ValidationError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { SpanKind, inSpan } from '../tracing.js';
+import { publishOptions, type OutgoingEnvelope } from './envelope.js';
+import { Subscription, type HandlerMap, type SubscriptionOptions } from './subscription.js';
+import { assertTopology } from './topology.js';
+
+export interface BusOptions {
+  url: string;
+  /** Prefix of every exchange and queue. */
+  namespace: string;
+  /** This service's name: `appId` / `ce-source` of what it publishes. */
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** How long a publish waits for the broker's confirm (and for a reconnect). @defaultValue 10000 */
+  confirmTimeoutMs?: number;
+  /** Delay tiers of the retry exchange. @defaultValue RETRY_TIERS_MS */
+  retryTiersMs?: readonly number[];
+}
+
+export interface PublishOptions extends Omit<OutgoingEnvelope, 'type' | 'source'> {
+  /** Appended to the routing key for targeted replies: `user.authenticated.<suffix>`. */
+  routingKeySuffix?: string;
+}
+
+/**
+ * The service's link to RabbitMQ: one recovering connection, a confirm channel for publishing,
+ * a channel per subscription. After every reconnect the topology is asserted again and every
+ * subscription consumes again.
+ */
+export class Bus extends EventEmitter {
+  readonly namespace: string;
+  readonly service: string;
+  readonly retryTiersMs: readonly number[];
+  private model?: RecoveringChannelModel;
+  private pub?: ConfirmChannel;
+  private readonly subscriptions = new Set<Subscription>();
+  private closing = false;
+  private readonly confirmTimeoutMs: number;
+
+  private constructor(private readonly opts: BusOptions) {
+    super();
+    this.namespace = opts.namespace;
+    this.service = opts.service;
+    this.retryTiersMs = opts.retryTiersMs ?? RETRY_TIERS_MS;
+    this.confirmTimeoutMs = opts.confirmTimeoutMs ?? 10_000;
+  }
+
+  get logger(): Logger { return this.opts.logger; }
+  get metrics(): Metrics { return this.opts.metrics; }
+
+  /** Connects (retrying with backoff until the broker answers), asserts the topology. */
+  static async connect(opts: BusOptions): Promise<Bus> {
+    const bus = new Bus(opts);
+    bus.model = await amqplib.connect(opts.url, {
+      clientProperties: { connection_name: `${opts.namespace}:${opts.service}` },
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 5_000,
+        initialMaxRetries: 20,
+        setup: (model: ChannelModel) => bus.onConnect(model),
+      },
+    });
+    bus.model.on('disconnect', (err: Error) => {
+      bus.pub = undefined;
+      if (!bus.closing) opts.logger.warn('broker connection lost; recovering', { error: errorMessage(err) });
+    });
+    bus.model.on('error', (err: Error) => opts.logger.warn('broker connection error', { error: errorMessage(err) }));
+    bus.model.on('reconnect-failed', (err: Error) => opts.logger.error('broker recovery gave up', { error: errorMessage(err) }));
+    if (!bus.pub) await once(bus, 'connected');
+    return bus;
+  }
+
+  private async onConnect(model: ChannelModel): Promise<void> {
+    const pub = await model.createConfirmChannel();
+    pub.on('error', (err: Error) => this.logger.warn('publish channel error', { error: errorMessage(err) }));
+    pub.on('close', () => { if (this.pub === pub) this.pub = undefined; });
+    await assertTopology(pub, this.namespace, this.retryTiersMs);
+    for (const sub of this.subscriptions) await sub.attach(model);
+    this.pub = pub;
+    this.logger.info('connected to broker', { namespace: this.namespace });
+    this.emit('connected');
+  }
+
+  isConnected(): boolean {
+    return this.pub !== undefined;
+  }
+
+  /** Validates `payload` against its contract and publishes it; resolves when the broker confirms. */
+  async publish<K extends RoutingKey>(type: K, payload: Payload<K>, opts: PublishOptions = {}): Promise<string> {
+    const contract = messages[type];
+    const parsed = contract.schema.safeParse(payload);
+    if (!parsed.success) {
+      throw new ValidationError({ message: `refusing to publish an invalid ${type}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+    }
+    const exchange = exchangeName(this.namespace, contract.kind === 'command' ? 'commands' : 'events');
+    const routingKey = opts.routingKeySuffix ? `${type}.${opts.routingKeySuffix}` : type;
+    const props = publishOptions({ ...opts, type, source: this.service });
+    await this.publishRaw(exchange, routingKey, Buffer.from(JSON.stringify(parsed.data)), props);
+    return props.messageId!;
+  }
+
+  /** Publishes bytes as they are (relays, retries, dead letters); resolves on the broker's confirm. */
+  async publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
+    const metricKey = typeof props.type === 'string' ? props.type : routingKey;
+    await inSpan(`${routingKey} publish`, {
+      'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
+      'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
+    }, async () => {
+      try {
+        const ch = await this.publishChannel();
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })), this.confirmTimeoutMs);
+          const ok = ch.publish(exchange, routingKey, content, props, (err) => {
+            clearTimeout(timer);
+            if (err) reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker refused ${routingKey}: ${errorMessage(err)}` }));
+            else resolve();
+          });
+          if (!ok) this.logger.debug('publish buffer full; waiting for the broker');
+        });
+        this.metrics.busPublished.inc({ routing_key: metricKey, outcome: 'confirmed' });
+      } catch (err) {
+        this.metrics.busPublished.inc({ routing_key: metricKey, outcome: 'failed' });
+        throw err;
+      }
+    }, { kind: SpanKind.PRODUCER });
+  }
+
+  private async publishChannel(): Promise<ConfirmChannel> {
+    if (this.pub) return this.pub;
+    if (this.closing) throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: 'bus is closing' });
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), this.confirmTimeoutMs);
+    try {
+      await once(this, 'connected', { signal: ac.signal });
+    } catch {
+      throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker unreachable for ${this.confirmTimeoutMs} ms` });
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.publishChannel();
+  }
+
+  /** Consumes a work queue with `handlers`; every delivery goes through the one consumer wrapper. */
+  async subscribe(queue: WorkQueueName, handlers: HandlerMap, opts: SubscriptionOptions): Promise<Subscription> {
+    const sub = new Subscription(this, queue, handlers, opts, () => this.subscriptions.delete(sub));
+    this.subscriptions.add(sub);
+    if (this.model && this.pub) await sub.attach(this.model as unknown as ChannelModel);
+    return sub;
+  }
+
+  /** Stops every subscription (in-flight handlers finish within `timeoutMs`) and closes the connection. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop(timeoutMs)));
+    this.closing = true;
+    try {
+      await this.model?.close();
+    } catch (err) {
+      this.logger.debug('closing broker connection', { error: errorMessage(err) });
+    }
+    this.pub = undefined;
+  }
+}

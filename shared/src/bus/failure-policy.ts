@@ -1,0 +1,91 @@
+import type { ConsumeMessage, Options } from 'amqplib';
+import { ErrorCodes, exchangeName, messages, queueName, retryQueueName, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
+import { AppError, errorMessage } from '../errors.js';
+import { redact, redactText } from '../redact.js';
+import type { Bus } from './bus.js';
+import { HEADER, type Envelope } from './envelope.js';
+
+export type FailureDecision =
+  | { action: 'retry'; code: string; message: string; delayMs: number }
+  | { action: 'dead-letter'; code: string; message: string };
+
+/**
+ * The one place that turns a handler's error into an outcome: retryable errors go back through the
+ * retry exchange with exponential backoff and jitter until `maxAttempts`; everything else, and
+ * the last attempt, is dead-lettered with its reason. Errors we did not type count as transient.
+ */
+export function decideFailure(err: unknown, attempt: number, maxAttempts: number, tiersMs: readonly number[]): FailureDecision {
+  const app = err instanceof AppError ? err : undefined;
+  const code = app?.code ?? ErrorCodes.INTERNAL;
+  const message = redactText(errorMessage(err)).slice(0, 1000);
+  const retryable = app ? app.retryable : true;
+  if (!retryable) return { action: 'dead-letter', code, message };
+  if (attempt >= maxAttempts) return { action: 'dead-letter', code, message: `gave up after ${attempt} attempts: ${message}` };
+  const backoff = (tiersMs[0] ?? 1000) * 2 ** (attempt - 1);
+  const jittered = backoff * (0.8 + Math.random() * 0.4);
+  return { action: 'retry', code, message, delayMs: Math.max(jittered, app?.retryAfterMs ?? 0) };
+}
+
+/** The smallest tier that is at least `delayMs` (or the largest). */
+export function pickTier(delayMs: number, tiersMs: readonly number[]): number {
+  return tiersMs.find((t) => t >= delayMs) ?? tiersMs[tiersMs.length - 1]!;
+}
+
+function failureHeaders(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision): Record<string, unknown> {
+  const now = new Date().toISOString();
+  const { 'x-delivery-count': _brokerCount, ...h } = envelope.headers;
+  return {
+    ...h,
+    [HEADER.errorCode]: d.code,
+    [HEADER.errorMessage]: d.message,
+    [HEADER.originalExchange]: h[HEADER.originalExchange] ?? msg.fields.exchange,
+    [HEADER.originalRoutingKey]: h[HEADER.originalRoutingKey] ?? msg.fields.routingKey,
+    [HEADER.originalQueue]: queueName(bus.namespace, queue),
+    [HEADER.service]: bus.service,
+    [HEADER.firstFailureAt]: h[HEADER.firstFailureAt] ?? now,
+    [HEADER.lastFailureAt]: now,
+  };
+}
+
+function carriedProperties(msg: ConsumeMessage, envelope: Envelope): Options.Publish {
+  const p = msg.properties;
+  return {
+    persistent: true,
+    messageId: envelope.messageId,
+    type: envelope.type,
+    timestamp: p.timestamp,
+    contentType: p.contentType ?? 'application/json',
+    appId: p.appId,
+    correlationId: envelope.correlationId,
+  };
+}
+
+export function retryOptions(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: Extract<FailureDecision, { action: 'retry' }>) {
+  const tier = pickTier(d.delayMs, bus.retryTiersMs);
+  const rq = retryQueueName(bus.namespace, queue, tier);
+  const options: Options.Publish = {
+    ...carriedProperties(msg, envelope),
+    // Per-message TTL below the tier's TTL spreads retries (jitter) without head-of-line blocking across tiers.
+    expiration: String(Math.max(1, Math.min(tier, Math.round(d.delayMs)))),
+    headers: { ...failureHeaders(bus, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt + 1 },
+  };
+  return { exchange: exchangeName(bus.namespace, 'retry'), routingKey: rq, options };
+}
+
+export function deadLetterOptions(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision, type: RoutingKey | undefined) {
+  const secretFields = type ? messages[type].secretFields : undefined;
+  let content = msg.content;
+  if (secretFields?.length) {
+    // Secrets never reach a stored dead letter: redacted at the source.
+    try {
+      content = Buffer.from(JSON.stringify(redact(JSON.parse(content.toString('utf8')), secretFields)));
+    } catch { /* not JSON: nothing structured to redact */ }
+  }
+  const headers = failureHeaders(bus, queue, msg, envelope, d);
+  return {
+    exchange: exchangeName(bus.namespace, 'dlx'),
+    routingKey: String(headers[HEADER.originalRoutingKey]),
+    content,
+    options: { ...carriedProperties(msg, envelope), headers: { ...headers, [HEADER.attempt]: envelope.attempt } } as Options.Publish,
+  };
+}

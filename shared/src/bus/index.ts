@@ -1,0 +1,5 @@
+export * from './bus.js';
+export * from './envelope.js';
+export * from './subscription.js';
+export * from './topology.js';
+export { decideFailure, pickTier, type FailureDecision } from './failure-policy.js';

@@ -1,0 +1,168 @@
+import { once } from 'node:events';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { ErrorCodes, messages, queueName, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
+import { AppError, ValidationError, errorMessage } from '../errors.js';
+import { withLogContext, type Logger } from '../logger.js';
+import { SpanKind, extractTraceContext, inSpan } from '../tracing.js';
+import type { Bus } from './bus.js';
+import { readEnvelope, type Envelope } from './envelope.js';
+import { decideFailure, deadLetterOptions, retryOptions } from './failure-policy.js';
+
+export interface HandlerContext {
+  envelope: Envelope;
+  routingKey: string;
+  logger: Logger;
+}
+export type Handler<K extends RoutingKey> = (payload: Payload<K>, ctx: HandlerContext) => Promise<void>;
+/** One service's list mapping routing keys to handlers. */
+export type HandlerMap = { [K in RoutingKey]?: Handler<K> };
+
+export interface SubscriptionOptions {
+  /** Unacked deliveries held at once. */
+  prefetch: number;
+  /** Our retry budget (`x-attempt`). @defaultValue the queue's `maxAttempts` in the topology */
+  maxAttempts?: number;
+}
+
+interface ChannelSource { createChannel(): Promise<Channel> }
+
+/**
+ * A consumer of one work queue. Resolving a handler acks; throwing hands the error to the failure
+ * policy (retry later, dead-letter now); a crash leaves the delivery unacked for the broker's limit.
+ */
+export class Subscription {
+  private ch?: Channel;
+  private consumerTag?: string;
+  private prefetch: number;
+  private inFlight = 0;
+  private stopped = false;
+  private readonly fullQueue: string;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly bus: Bus,
+    readonly queue: WorkQueueName,
+    private readonly handlers: HandlerMap,
+    opts: SubscriptionOptions,
+    private readonly onStopped: () => void,
+  ) {
+    this.prefetch = opts.prefetch;
+    this.fullQueue = queueName(bus.namespace, queue);
+    this.maxAttempts = opts.maxAttempts ?? workQueues[queue].maxAttempts;
+  }
+
+  /** (Re)opens the channel and consumes; called on subscribe and after every reconnect. */
+  async attach(source: ChannelSource): Promise<void> {
+    if (this.stopped) return;
+    const ch = await source.createChannel();
+    ch.on('error', (err: Error) => this.bus.logger.warn('consumer channel error', { queue: this.fullQueue, error: errorMessage(err) }));
+    await ch.prefetch(this.prefetch);
+    const { consumerTag } = await ch.consume(this.fullQueue, (msg) => {
+      if (msg) void this.onDelivery(ch, msg);
+    }, { noAck: false });
+    this.ch = ch;
+    this.consumerTag = consumerTag;
+  }
+
+  /** Changes how many deliveries this consumer holds (the browser pool follows its free slots). */
+  async setPrefetch(n: number): Promise<void> {
+    this.prefetch = n;
+    if (this.ch) await this.ch.prefetch(n);
+  }
+
+  get busy(): number { return this.inFlight; }
+
+  private async onDelivery(ch: Channel, msg: ConsumeMessage): Promise<void> {
+    this.inFlight++;
+    const { envelope, filled } = readEnvelope(msg);
+    const baseType = this.resolveType(envelope.type, msg.fields.routingKey);
+    const metricKey = baseType ?? 'unknown';
+    const started = process.hrtime.bigint();
+    try {
+      await withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () =>
+        inSpan(`${metricKey} process`, {
+          'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
+          'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
+        }, async () => {
+          if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
+          try {
+            await this.dispatch(baseType, msg, envelope);
+            ch.ack(msg);
+            this.bus.metrics.busConsumed.inc({ routing_key: metricKey, outcome: 'acked' });
+          } catch (err) {
+            await this.onFailure(ch, msg, envelope, metricKey, err);
+          }
+        }, { kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers) }));
+    } finally {
+      this.bus.metrics.busHandlerSeconds.observe({ routing_key: metricKey }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.inFlight--;
+      if (this.inFlight === 0) this.bus.emit(`idle:${this.queue}`);
+    }
+  }
+
+  private resolveType(type: string, routingKey: string): RoutingKey | undefined {
+    for (const candidate of [type, routingKey]) {
+      const key = Object.keys(this.handlers).find((k) => candidate === k || candidate.startsWith(`${k}.`));
+      if (key) return key as RoutingKey;
+    }
+    return undefined;
+  }
+
+  private async dispatch(type: RoutingKey | undefined, msg: ConsumeMessage, envelope: Envelope): Promise<void> {
+    if (!type) throw new AppError({ code: ErrorCodes.UNKNOWN_MESSAGE_TYPE, message: `no handler for type "${envelope.type}" on ${this.fullQueue}`, retryable: false });
+    let body: unknown;
+    try {
+      body = JSON.parse(msg.content.toString('utf8'));
+    } catch (err) {
+      throw new AppError({ code: ErrorCodes.MESSAGE_UNPARSEABLE, message: `body is not JSON: ${errorMessage(err)}`, retryable: false });
+    }
+    const parsed = messages[type].schema.safeParse(body);
+    if (!parsed.success) {
+      throw new ValidationError({ message: `${type} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` });
+    }
+    const handler = this.handlers[type] as Handler<typeof type>;
+    await handler(parsed.data as Payload<typeof type>, { envelope, routingKey: msg.fields.routingKey, logger: this.bus.logger });
+  }
+
+  private async onFailure(ch: Channel, msg: ConsumeMessage, envelope: Envelope, metricKey: string, err: unknown): Promise<void> {
+    const decision = decideFailure(err, envelope.attempt, this.maxAttempts, this.bus.retryTiersMs);
+    const log = { routingKey: msg.fields.routingKey, attempt: envelope.attempt, errorCode: decision.code, error: decision.message };
+    try {
+      if (decision.action === 'retry') {
+        const { exchange, routingKey, options } = retryOptions(this.bus, this.queue, msg, envelope, decision);
+        await this.bus.publishRaw(exchange, routingKey, msg.content, options);
+        this.bus.logger.warn('handler failed; retrying later', { ...log, delayMs: decision.delayMs });
+      } else {
+        const type = (envelope.type in messages ? envelope.type : undefined) as RoutingKey | undefined;
+        const { exchange, routingKey, content, options } = deadLetterOptions(this.bus, this.queue, msg, envelope, decision, type);
+        await this.bus.publishRaw(exchange, routingKey, content, options);
+        this.bus.logger.error('message dead-lettered', log);
+      }
+      ch.ack(msg);
+      this.bus.metrics.busConsumed.inc({ routing_key: metricKey, outcome: decision.action === 'retry' ? 'retried' : 'dead_lettered' });
+    } catch (publishErr) {
+      // Could not park it safely: give it back. `reject` raises the quorum delivery count, so this stays bounded.
+      this.bus.logger.error('could not retry or dead-letter; returning the message to the queue', { ...log, publishError: errorMessage(publishErr) });
+      try { ch.reject(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
+      this.bus.metrics.busConsumed.inc({ routing_key: metricKey, outcome: 'requeued' });
+    }
+  }
+
+  /** Stops taking deliveries, waits (bounded) for in-flight handlers, closes the channel (unacked return to the queue). */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const ch = this.ch;
+    try {
+      if (ch && this.consumerTag) await ch.cancel(this.consumerTag);
+    } catch { /* channel already closed */ }
+    if (this.inFlight > 0) {
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), timeoutMs);
+      await once(this.bus, `idle:${this.queue}`, { signal: ac.signal }).catch(() => this.bus.logger.warn('stop timed out with handlers in flight', { queue: this.fullQueue, inFlight: this.inFlight }));
+      clearTimeout(timer);
+    }
+    try { await ch?.close(); } catch { /* already closed */ }
+    this.onStopped();
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's config schema; names each variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment against a schema whose keys ARE the env var names, once, at start.
+ * Each key's `.describe()` is its doc; `.default()` its default.
+ */
+export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(shape)) {
+    const raw = env[key];
+    if (raw !== undefined && raw !== '') input[key] = raw;
+  }
+  const result = z.object(shape).safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '?');
+      const doc = (shape[key] as unknown as z.ZodType | undefined)?.description;
+      return `${key}: ${i.message}${doc ? ` (${doc})` : ''}`;
+    }));
+  }
+  return result.data;
+}
+
+/** Helpers for env values, which are always strings. */
+export const env = {
+  int: (def: number, doc: string) => z.coerce.number().int().default(def).describe(doc),
+  port: (def: number, doc: string) => z.coerce.number().int().min(0).max(65535).default(def).describe(doc),
+  str: (def: string, doc: string) => z.string().default(def).describe(doc),
+  url: (def: string, doc: string) => z.url().default(def).describe(doc),
+  optionalStr: (doc: string) => z.string().optional().describe(doc),
+  bool: (def: boolean, doc: string) =>
+    z.enum(['true', 'false', '1', '0']).default(def ? 'true' : 'false').transform((v) => v === 'true' || v === '1').describe(doc),
+  list: (def: string, doc: string) =>
+    z.string().default(def).transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).describe(doc),
+};
+
+/** Keys every service shares; spread into each service's schema. */
+export const commonConfig = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('runtime mode; production refuses development defaults'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('winston log level'),
+  XAUTH_NAMESPACE: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('xauth').describe('prefix of every exchange, queue and schema'),
+  SHUTDOWN_TIMEOUT_MS: env.int(15_000, 'how long a SIGTERM drain may take'),
+};
+
+export const amqpConfig = {
+  AMQP_URL: env.url('amqp://guest:guest@127.0.0.1:5672', 'RabbitMQ connection URL'),
+  AMQP_CONFIRM_TIMEOUT_MS: env.int(10_000, 'how long a publish waits for the broker confirm'),
+};
+
+export const databaseConfig = {
+  DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres', 'PostgreSQL connection URL'),
+  DATABASE_POOL_SIZE: env.int(10, 'PostgreSQL pool size'),
+};
+
+export const httpConfig = (defPort: number) => ({
+  HTTP_HOST: env.str('127.0.0.1', 'interface the HTTP server listens on'),
+  HTTP_PORT: env.port(defPort, 'HTTP port (0 = any free port)'),
+});

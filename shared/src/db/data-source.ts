@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { DataSource, type MigrationInterface, type EntitySchema } from 'typeorm';
+import type { Logger } from '../logger.js';
+
+export interface DatabaseOptions {
+  url: string;
+  /** The service's own schema; tables and the migrations table live there. */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: Array<Function | EntitySchema>;
+  migrations: Array<new () => MigrationInterface>;
+  poolSize?: number;
+  applicationName: string;
+  logger: Logger;
+}
+
+/** `<namespace>_<service>` as a PostgreSQL identifier (namespaces may contain `-`). */
+export function schemaName(namespace: string, service: string): string {
+  return `${namespace}_${service}`.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe schema name "${name}"`);
+  return `"${name}"`;
+}
+
+/**
+ * Opens a TypeORM data source bound to one schema (via `search_path`, so migrations are plain SQL),
+ * creates the schema if missing and runs pending migrations under an advisory lock, so replicas
+ * starting together migrate once. Never `synchronize`.
+ */
+export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
+  const ds = new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    schema: opts.schema,
+    entities: opts.entities,
+    migrations: opts.migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: false,
+    applicationName: opts.applicationName,
+    poolSize: opts.poolSize ?? 10,
+    connectTimeoutMS: 5_000,
+    extra: {
+      options: `-c search_path=${opts.schema},public -c statement_timeout=30000 -c lock_timeout=10000`,
+      idleTimeoutMillis: 30_000,
+    },
+  });
+  await ds.initialize();
+  const runner = ds.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [opts.schema]);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(opts.schema)}`);
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    if (ran.length) opts.logger.info('database migrated', { schema: opts.schema, migrations: ran.map((m) => m.name) });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [opts.schema]).catch(() => undefined);
+    await runner.release();
+  }
+  return ds;
+}
+
+/** True when a trivial query answers within the pool's timeouts. */
+export async function databaseReady(ds: DataSource | undefined): Promise<boolean> {
+  if (!ds?.isInitialized) return false;
+  try {
+    await ds.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Drops a schema and everything in it (tests clean up after themselves). */
+export async function dropSchema(ds: DataSource, schema: string): Promise<void> {
+  await ds.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
+import { ErrorCodes } from '@xauth/contracts';
+import { AppError, errorMessage } from '../errors.js';
+import { withLogContext, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+/** A named dependency check for `/ready`. */
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  readiness?: Record<string, ReadinessCheck>;
+  /** Largest accepted body. @defaultValue '64kb' */
+  bodyLimit?: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request { requestId: string }
+}
+
+/** An express app with request ids, JSON/form bodies, RED metrics, `/health`, `/ready`, `/metrics`. Mount routes, then call `finishHttpApp`. */
+export function createHttpApp(opts: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('x-request-id');
+    req.requestId = incoming && /^[A-Za-z0-9._:-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', req.requestId);
+    const stop = opts.metrics.httpRequests.startTimer({ method: req.method });
+    res.on('finish', () => stop({ route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched', status: String(res.statusCode) }));
+    withLogContext({ requestId: req.requestId, correlationId: req.get('x-correlation-id') ?? req.requestId }, next);
+  });
+  app.use(express.json({ limit: opts.bodyLimit ?? '64kb' }));
+  app.use(express.urlencoded({ extended: false, limit: opts.bodyLimit ?? '64kb' }));
+  app.get('/health', (_req, res) => { res.json({ status: 'ok', service: opts.service }); });
+  app.get('/ready', async (_req, res) => {
+    const checks: Record<string, boolean> = {};
+    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
+      try { checks[name] = await check(); } catch { checks[name] = false; }
+    }
+    const ready = Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', service: opts.service, checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+  });
+  return app;
+}
+
+/** Adds the 404 and the one error handler: every error body is `{code, message, requestId, details?}`. */
+export function finishHttpApp(app: Express, logger: Logger): Express {
+  app.use((req: Request, res: Response) => {
+    res.status(404).json({ code: ErrorCodes.NOT_FOUND, message: `no route for ${req.method} ${req.path}`, requestId: req.requestId });
+  });
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const body = toErrorBody(err, req.requestId);
+    if (body.status >= 500) logger.error('request failed', { code: body.code, error: errorMessage(err), path: req.path });
+    if (err instanceof AppError && err.retryAfterMs) res.setHeader('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
+    res.status(body.status).json({ code: body.code, message: body.message, requestId: req.requestId, ...(body.details === undefined ? {} : { details: body.details }) });
+  };
+  app.use(onError);
+  return app;
+}
+
+function toErrorBody(err: unknown, _requestId: string): { status: number; code: string; message: string; details?: unknown } {
+  if (err instanceof AppError) return { status: err.httpStatus, code: err.code, message: err.message, details: err.details };
+  const e = err as { type?: string; status?: number };
+  if (e?.type === 'entity.too.large') return { status: 413, code: ErrorCodes.PAYLOAD_TOO_LARGE, message: 'request body too large' };
+  if (e?.type === 'entity.parse.failed') return { status: 400, code: ErrorCodes.VALIDATION_FAILED, message: 'request body is not valid JSON' };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { status: e.status, code: ErrorCodes.VALIDATION_FAILED, message: errorMessage(err) };
+  return { status: 500, code: ErrorCodes.INTERNAL, message: 'internal error' };
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens and resolves with the bound URL; `close` ends idle keep-alive sockets so shutdown is prompt. */
+export async function listen(app: Express, host: string, port: number): Promise<RunningServer> {
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 5_000;
+  const addr = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2_000).unref();
+    }),
+  };
+}
