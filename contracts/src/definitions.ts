@@ -1,4 +1,4 @@
-import { DEAD_LETTER_QUEUE, RETRY_TIERS_MS, exchangeName, exchanges, queueName, retryQueueName, workQueues, type ExchangeRole } from './topology.js';
+import { DEAD_LETTER_QUEUE, RETRY_TIERS_MS, exchangeName, exchanges, queueBindings, queueName, retryQueueName, workQueues, type ExchangeRole } from './topology.js';
 
 /** Queue arguments of a work queue: quorum, poison limit, at-least-once dead-lettering to the DLX. */
 export function workQueueArguments(namespace: string, deliveryLimit: number): Record<string, unknown> {
@@ -35,7 +35,7 @@ export function rabbitDefinitions(namespace = 'xauth', vhost = '/') {
   for (const [purpose, q] of Object.entries(workQueues)) {
     const name = queueName(namespace, purpose);
     queues.push({ name, vhost, durable: true, auto_delete: false, arguments: workQueueArguments(namespace, q.deliveryLimit) });
-    for (const b of q.bindings) bind(exchangeName(namespace, b.exchange), name, b.pattern);
+    for (const b of queueBindings(q)) bind(exchangeName(namespace, b.exchange), name, b.pattern);
     for (const tier of RETRY_TIERS_MS) {
       const rq = retryQueueName(namespace, purpose, tier);
       queues.push({ name: rq, vhost, durable: true, auto_delete: false, arguments: retryQueueArguments(namespace, purpose, tier) });

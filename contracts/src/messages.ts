@@ -46,6 +46,10 @@ export const AuthorizationConsentCaptured = z.strictObject({
   state: z.string().min(1).max(500),
 });
 
+/**
+ * A browser attempt failed. `retryable: true` means the worker will try the job again (the event
+ * only records the error); `false` means this job is over and the orchestrator fails it.
+ */
 export const AuthorizationAttemptFailed = z.strictObject({
   jobId: z.uuid(),
   errorCode: ErrorCode,

@@ -38,8 +38,9 @@ export const workQueues = {
   },
   'orchestrator.authorization-results': {
     service: 'orchestrator',
-    consumes: ['authorization.consent.captured', 'authorization.attempt.failed'],
+    consumes: ['authorization.job.started', 'authorization.consent.captured', 'authorization.attempt.failed'],
     bindings: [
+      { exchange: 'events', pattern: 'authorization.job.started' },
       { exchange: 'events', pattern: 'authorization.consent.captured' },
       { exchange: 'events', pattern: 'authorization.attempt.failed' },
     ],
@@ -65,6 +66,11 @@ export const DEAD_LETTER_QUEUE = 'dead-letters';
  * head-of-line blocking between short and long delays.
  */
 export const RETRY_TIERS_MS = [1_000, 5_000, 30_000, 120_000, 600_000] as const;
+
+/** Every binding of a work queue: each pattern, and the pattern's targeted replies (`<pattern>.<replyTo>`). */
+export function queueBindings(q: WorkQueue): Array<{ exchange: Binding['exchange']; pattern: string }> {
+  return q.bindings.flatMap((b) => [b, { exchange: b.exchange, pattern: `${b.pattern}.#` }]);
+}
 
 export function exchangeName(namespace: string, role: ExchangeRole): string {
   return `${namespace}.${role === 'dlx' ? 'dlx' : role}`;

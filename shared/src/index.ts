@@ -9,3 +9,4 @@ export * from './lifecycle.js';
 export * from './bus/index.js';
 export * from './http/index.js';
 export * from './db/index.js';
+export * from './outbox/index.js';

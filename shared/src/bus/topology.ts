@@ -1,7 +1,7 @@
 import type { Channel } from 'amqplib';
 import {
   DEAD_LETTER_QUEUE, exchangeName, exchanges, queueName, retryQueueName, workQueues,
-  deadLetterQueueArguments, retryQueueArguments, workQueueArguments, type ExchangeRole,
+  deadLetterQueueArguments, queueBindings, retryQueueArguments, workQueueArguments, type ExchangeRole,
 } from '@xauth/contracts';
 
 /** Declares the whole topology of a namespace from the contracts; idempotent, run after every (re)connect. */
@@ -15,11 +15,7 @@ export async function assertTopology(ch: Channel, namespace: string, retryTiersM
   for (const [purpose, q] of Object.entries(workQueues)) {
     const name = queueName(namespace, purpose);
     await ch.assertQueue(name, { durable: true, arguments: workQueueArguments(namespace, q.deliveryLimit) });
-    for (const b of q.bindings) {
-      await ch.bindQueue(name, exchangeName(namespace, b.exchange), b.pattern);
-      // Targeted replies (`<type>.<replyTo>`) reach the same consumer.
-      await ch.bindQueue(name, exchangeName(namespace, b.exchange), `${b.pattern}.#`);
-    }
+    for (const b of queueBindings(q)) await ch.bindQueue(name, exchangeName(namespace, b.exchange), b.pattern);
     for (const tier of retryTiersMs) {
       const rq = retryQueueName(namespace, purpose, tier);
       await ch.assertQueue(rq, { durable: true, arguments: retryQueueArguments(namespace, purpose, tier) });

@@ -60,7 +60,7 @@ export function finishHttpApp(app: Express, logger: Logger): Express {
   });
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const body = toErrorBody(err, req.requestId);
-    if (body.status >= 500) logger.error('request failed', { code: body.code, error: errorMessage(err), path: req.path });
+    if (body.status >= 500) logger.error('request failed', { errorCode: body.code, error: errorMessage(err), path: req.path });
     if (err instanceof AppError && err.retryAfterMs) res.setHeader('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
     res.status(body.status).json({ code: body.code, message: body.message, requestId: req.requestId, ...(body.details === undefined ? {} : { details: body.details }) });
   };

@@ -1,2 +1,3 @@
 export * from './app.js';
 export * from './validate.js';
+export * from './fetch.js';

@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import { decideFailure, pickTier } from '../src/bus/failure-policy.js';
+import { NeedsOperatorError, TransientError, ValidationError } from '../src/errors.js';
+
+describe('failure policy (the consumer wrapper decision)', () => {
+  const tiers = [1_000, 5_000, 30_000, 120_000, 600_000];
+
+  it('when input is invalid or needs a person, then it is dead-lettered at once', () => {
+    expect(decideFailure(new ValidationError({ message: 'bad' }), 1, 5, tiers)).to.include({ action: 'dead-letter', code: 'VALIDATION_FAILED' });
+    expect(decideFailure(new NeedsOperatorError({ code: 'CAPTCHA_REQUIRED', message: 'x' }), 1, 5, tiers)).to.include({ action: 'dead-letter' });
+  });
+
+  it('when an error is transient, then the delay grows exponentially with jitter until the budget ends', () => {
+    const err = new TransientError({ code: 'TIMEOUT', message: 't' });
+    const d1 = decideFailure(err, 1, 5, tiers);
+    const d3 = decideFailure(err, 3, 5, tiers);
+    expect(d1.action).to.equal('retry');
+    if (d1.action !== 'retry' || d3.action !== 'retry') throw new Error('expected retries');
+    expect(d1.delayMs).to.be.within(800, 1200);
+    expect(d3.delayMs).to.be.within(3200, 4800);
+    expect(decideFailure(err, 5, 5, tiers)).to.include({ action: 'dead-letter' });
+  });
+
+  it('when an error is untyped, then it counts as transient; a rate limit waits for its reset', () => {
+    expect(decideFailure(new Error('boom'), 1, 3, tiers)).to.include({ action: 'retry', code: 'INTERNAL' });
+    const d = decideFailure(new TransientError({ code: 'X_RATE_LIMITED', message: '429', retryAfterMs: 45_000 }), 1, 5, tiers);
+    expect(d.action === 'retry' && d.delayMs).to.equal(45_000);
+    expect(pickTier(45_000, tiers)).to.equal(120_000);
+    expect(pickTier(10_000_000, tiers)).to.equal(600_000);
+  });
+});
