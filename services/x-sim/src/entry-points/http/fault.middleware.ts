@@ -1,0 +1,37 @@
+import type { Request, RequestHandler } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultEndpoint } from '../../domain/faults.store.js';
+import type { SimState } from '../../sim-state.js';
+
+const RATE_LIMIT_WINDOW_SEC = 60;
+const RATE_LIMIT_LIMIT = '50';
+
+/** Applies injected faults to one endpoint; `userOf` says which simulated user the request concerns. */
+export function faultGate(
+  state: SimState,
+  endpoint: FaultEndpoint,
+  userOf: (req: Request) => string | undefined,
+): RequestHandler {
+  return async (req, res, next) => {
+    const user = userOf(req);
+    const { latencyMs, action } = state.faults.take(endpoint, user);
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (action.kind !== 'none') state.options.logger.debug('fault injected', { endpoint, user, action: action.kind });
+    switch (action.kind) {
+      case 'none':
+        return next();
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case '429': {
+        const reset = Math.floor(Date.now() / 1000) + RATE_LIMIT_WINDOW_SEC;
+        res.set({ 'x-rate-limit-limit': RATE_LIMIT_LIMIT, 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(reset) });
+        res.status(429).json({ title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 });
+        return;
+      }
+      case '5xx':
+        res.status(action.status).json({ title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: action.status });
+        return;
+    }
+  };
+}

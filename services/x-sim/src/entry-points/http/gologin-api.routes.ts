@@ -1,0 +1,66 @@
+import { Router, type RequestHandler } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProfileAlreadyRunningError } from '../../browser/profile-browsers.registry.js';
+import type { SimState } from '../../sim-state.js';
+import { faultGate } from './fault.middleware.js';
+import { bearerOf } from './http-helpers.js';
+
+const PAGE_SIZE = 30;
+
+/** The slice of GoLogin's API xauth uses: list profiles, start one (a real Chromium), stop it. */
+export function gologinApiRoutes(state: SimState): Router {
+  const router = Router();
+  const profileOwner = (id: unknown): string | undefined =>
+    typeof id === 'string' ? state.users.profile(id)?.username : undefined;
+  const gate = faultGate(state, 'gologin', (req) => profileOwner(req.params.id));
+
+  router.use('/browser', gologinAuth(state));
+
+  router.get('/browser/v2', gate, (req, res) => {
+    const page = Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1);
+    const profiles = state.users.profiles.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((p) => ({
+      id: p.id, name: p.name, notes: p.notes, os: 'lin', browserType: 'chrome', canBeRunning: true,
+    }));
+    res.json({ profiles, allProfilesCount: state.users.profiles.length });
+  });
+
+  router.post('/browser/:id/start', gate, async (req, res) => {
+    const profile = state.users.profile(String(req.params.id));
+    if (!profile) return void res.status(404).json({ message: 'Profile not found' });
+    try {
+      const running = await state.browsers.start(profile);
+      state.options.logger.info('profile started', { profileId: profile.id, pid: running.pid });
+      res.json({ id: profile.id, status: 'running', wsUrl: running.wsUrl });
+    } catch (err) {
+      if (!(err instanceof ProfileAlreadyRunningError)) throw err;
+      state.statsStore.alreadyRunningRejected();
+      res.status(409).json({ message: 'Profile is already running' });
+    }
+  });
+
+  router.post('/browser/:id/stop', gate, async (req, res) => {
+    const profile = state.users.profile(String(req.params.id));
+    if (!profile) return void res.status(404).json({ message: 'Profile not found' });
+    await state.browsers.stop(profile.id);
+    const setting = state.scenarios.of(profile.username);
+    if (setting.scenario === 'hang_on_close') await sleep(setting.latencyMs);
+    res.json({ status: 'stopped' });
+  });
+
+  return router;
+}
+
+/** Bearer check, then the per-minute limit: exceeding it invalidates the token, as GoLogin does. */
+function gologinAuth(state: SimState): RequestHandler {
+  return (req, res, next) => {
+    if (state.gologinTokenRevoked || bearerOf(req) !== state.options.gologinToken) {
+      return void res.status(401).json({ message: 'Unauthorized' });
+    }
+    if (!state.gologinLimiter.hit()) {
+      state.gologinTokenRevoked = true;
+      state.options.logger.warn('gologin rate limit exceeded: API token invalidated until reset');
+      return void res.status(429).json({ message: 'Too many requests' });
+    }
+    next();
+  };
+}

@@ -1,0 +1,39 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { ZodError } from 'zod';
+import type { SimState } from '../../sim-state.js';
+import { authorizePagesRoutes } from './authorize-pages.routes.js';
+import { consentRoutes } from './consent.routes.js';
+import { gologinApiRoutes } from './gologin-api.routes.js';
+import { simControlRoutes } from './sim-control.routes.js';
+import { tokenApiRoutes } from './token-api.routes.js';
+import { usersMeRoutes } from './users-me.routes.js';
+
+/** X web, X API, GoLogin API and the sim controls, all on one origin. */
+export function createHttpApp(state: SimState): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, _res, next) => {
+    state.options.logger.debug('request', { method: req.method, path: req.path });
+    next();
+  });
+  app.use(simControlRoutes(state));
+  app.use(authorizePagesRoutes(state));
+  app.use(consentRoutes(state));
+  app.use(tokenApiRoutes(state));
+  app.use(usersMeRoutes(state));
+  app.use(gologinApiRoutes(state));
+  app.use((_req, res) => void res.status(404).json({ message: 'Not found' }));
+  app.use(errorHandler(state));
+  return app;
+}
+
+function errorHandler(state: SimState): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof ZodError) return void res.status(400).json({ code: 'validation_failed', message: err.message });
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) state.options.logger.error('request failed', { path: req.path, err: String(err?.stack ?? err) });
+    if (res.headersSent) return void res.end();
+    res.status(status).json({ code: status === 500 ? 'internal' : 'bad_request', message: String(err?.message ?? err) });
+  };
+}

@@ -1,0 +1,58 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { FAULT_ENDPOINTS } from '../../domain/faults.store.js';
+import { SCENARIO_NAMES } from '../../domain/scenarios.store.js';
+import type { SimState } from '../../sim-state.js';
+
+const ms = z.number().int().min(0).max(600_000);
+
+const scenarioBody = z.object({ scenario: z.enum(SCENARIO_NAMES), latencyMs: ms.optional() }).strict();
+const faultBody = z.object({
+  user: z.string().min(1).optional(),
+  endpoint: z.enum(FAULT_ENDPOINTS).optional(),
+  latencyMs: ms.optional(),
+  status429: z.boolean().optional(),
+  status5xx: z.union([z.boolean(), z.number().int().min(500).max(599)]).optional(),
+  drop: z.boolean().optional(),
+  times: z.number().int().min(1).optional(),
+}).strict();
+const lifetimeBody = z.object({ seconds: z.number().int().min(0), user: z.string().min(1).optional() }).strict();
+
+/** Unauthenticated controls for tests and operators; never exposed by the real X, obviously. */
+export function simControlRoutes(state: SimState): Router {
+  const router = Router();
+  router.use('/_sim', express.json({ limit: '16kb' }));
+
+  router.post('/_sim/users/:username/scenario', (req, res) => {
+    if (!state.users.user(req.params.username)) return void res.status(404).json({ message: 'Unknown user' });
+    const body = scenarioBody.parse(req.body ?? {});
+    state.setScenario(req.params.username, body.scenario, { latencyMs: body.latencyMs });
+    res.json({ ok: true });
+  });
+
+  router.post('/_sim/faults', (req, res) => {
+    state.addFault(faultBody.parse(req.body ?? {}));
+    res.json({ ok: true });
+  });
+
+  router.post('/_sim/token-lifetime', (req, res) => {
+    const body = lifetimeBody.parse(req.body ?? {});
+    state.setTokenLifetime(body.seconds, body.user);
+    res.json({ ok: true });
+  });
+
+  router.post('/_sim/reset', (_req, res) => {
+    state.reset();
+    res.json({ ok: true });
+  });
+
+  router.get('/_sim/stats', (_req, res) => {
+    res.json(state.stats());
+  });
+
+  router.get('/_sim/users', (_req, res) => {
+    res.json(state.users.users.map((u) => ({ ...u, profileId: state.users.profileOf(u.username)?.id })));
+  });
+
+  return router;
+}

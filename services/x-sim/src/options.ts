@@ -1,0 +1,67 @@
+/** Where x-sim writes what it does; the caller decides the format and destination. */
+export interface SimLogger {
+  info(msg: string, meta?: object): void;
+  warn(msg: string, meta?: object): void;
+  error(msg: string, meta?: object): void;
+  debug(msg: string, meta?: object): void;
+}
+
+/** An X app registered with the simulator. Confidential when `clientSecret` is set. */
+export interface SimApp {
+  name: string;
+  clientId: string;
+  clientSecret?: string;
+  redirectUris: string[];
+}
+
+export const DEFAULT_APP: SimApp = {
+  name: 'xauth-dev',
+  clientId: 'xsim-client-id',
+  clientSecret: 'xsim-client-secret',
+  redirectUris: ['http://127.0.0.1:8080/oauth/callback'],
+};
+
+export interface XSimOptions {
+  /** @defaultValue '127.0.0.1' */
+  host?: string;
+  /** @defaultValue 0 (ephemeral) */
+  port?: number;
+  /** @defaultValue '/usr/bin/chromium' */
+  chromiumPath?: string;
+  /** @defaultValue 50, seeding xsim_user_001 .. xsim_user_050 */
+  userCount?: number;
+  /** @defaultValue [DEFAULT_APP] */
+  apps?: SimApp[];
+  /** @defaultValue 'xsim-gologin-token' */
+  gologinToken?: string;
+  /** @defaultValue 300 */
+  gologinRateLimitPerMinute?: number;
+  /** Delay before a first visit's Cloudflare interstitial clears itself; 0 disables it. @defaultValue 300 */
+  interstitialMs?: number;
+  /** @defaultValue 7200 */
+  tokenLifetimeSec?: number;
+  /** @defaultValue 30 */
+  codeLifetimeSec?: number;
+  /** @defaultValue a silent logger */
+  logger?: SimLogger;
+}
+
+export type ResolvedOptions = Required<XSimOptions>;
+
+const silentLogger: SimLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export function resolveOptions(opts: XSimOptions = {}): ResolvedOptions {
+  return {
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    chromiumPath: opts.chromiumPath ?? '/usr/bin/chromium',
+    userCount: opts.userCount ?? 50,
+    apps: opts.apps ?? [DEFAULT_APP],
+    gologinToken: opts.gologinToken ?? 'xsim-gologin-token',
+    gologinRateLimitPerMinute: opts.gologinRateLimitPerMinute ?? 300,
+    interstitialMs: opts.interstitialMs ?? 300,
+    tokenLifetimeSec: opts.tokenLifetimeSec ?? 7200,
+    codeLifetimeSec: opts.codeLifetimeSec ?? 30,
+    logger: opts.logger ?? silentLogger,
+  };
+}

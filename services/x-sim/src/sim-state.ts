@@ -1,0 +1,90 @@
+import { ProfileBrowsers, type RunningBrowser } from './browser/profile-browsers.registry.js';
+import { Consents } from './domain/consents.store.js';
+import { Faults, type FaultSpec } from './domain/faults.store.js';
+import { OAuthTokens } from './domain/oauth-tokens.store.js';
+import { Scenarios, type ScenarioName, type ScenarioOptions } from './domain/scenarios.store.js';
+import { SimStatsStore, type SimStats } from './domain/sim-stats.store.js';
+import { SimUsers, type SimProfile, type SimUser } from './domain/sim-users.store.js';
+import { SlidingWindowRateLimiter } from './domain/sliding-window.rate-limiter.js';
+import type { ResolvedOptions } from './options.js';
+
+const MINUTE_MS = 60_000;
+
+/** Everything the simulator knows, and the operations tests and operators use to steer it. */
+export class SimState {
+  readonly users: SimUsers;
+  readonly scenarios = new Scenarios();
+  readonly faults = new Faults();
+  readonly tokens = new OAuthTokens();
+  readonly consents = new Consents();
+  readonly statsStore = new SimStatsStore();
+  readonly gologinLimiter: SlidingWindowRateLimiter;
+  readonly browsers: ProfileBrowsers;
+  /** cf_clearance values Cloudflare handed out; browsers keep them, so a reset does not forget them. */
+  readonly cfClearances = new Set<string>();
+  /** Set once the rate limit was hit: GoLogin then refuses its API token until reset. */
+  gologinTokenRevoked = false;
+  private defaultLifetimeSec: number;
+  private readonly lifetimeByUser = new Map<string, number>();
+
+  constructor(
+    readonly options: ResolvedOptions,
+    cookieDomain: () => string,
+  ) {
+    this.users = new SimUsers(options.userCount);
+    this.defaultLifetimeSec = options.tokenLifetimeSec;
+    this.gologinLimiter = new SlidingWindowRateLimiter(options.gologinRateLimitPerMinute, MINUTE_MS);
+    this.browsers = new ProfileBrowsers({
+      chromiumPath: options.chromiumPath, stats: this.statsStore, logger: options.logger, cookieDomain,
+    });
+  }
+
+  setScenario(username: string, scenario: ScenarioName, opts: ScenarioOptions = {}): void {
+    if (!this.users.user(username)) throw new Error(`unknown user ${username}`);
+    this.scenarios.set(username, scenario, opts);
+    this.options.logger.info('scenario set', { username, scenario, ...opts });
+  }
+
+  addFault(fault: FaultSpec): void {
+    this.faults.add(fault);
+    this.options.logger.info('fault added', { ...fault });
+  }
+
+  /** Access tokens issued from now on live `seconds`; live ones are cut down as if issued so. */
+  setTokenLifetime(seconds: number, username?: string): void {
+    if (username === undefined) this.defaultLifetimeSec = seconds;
+    else this.lifetimeByUser.set(username, seconds);
+    this.tokens.shortenLifetimes(seconds, username);
+  }
+
+  tokenLifetimeFor(username: string): number {
+    return this.lifetimeByUser.get(username) ?? this.defaultLifetimeSec;
+  }
+
+  /** Clears what tests steer (scenarios, faults, lifetimes, GoLogin token, stats), keeps sessions and browsers. */
+  reset(): void {
+    this.scenarios.reset();
+    this.faults.reset();
+    this.statsStore.reset();
+    this.gologinLimiter.reset();
+    this.gologinTokenRevoked = false;
+    this.defaultLifetimeSec = this.options.tokenLifetimeSec;
+    this.lifetimeByUser.clear();
+  }
+
+  stats(): SimStats {
+    return this.statsStore.snapshot();
+  }
+
+  userList(): SimUser[] {
+    return [...this.users.users];
+  }
+
+  profileOf(username: string): SimProfile | undefined {
+    return this.users.profileOf(username);
+  }
+
+  runningBrowsers(): RunningBrowser[] {
+    return this.browsers.running();
+  }
+}

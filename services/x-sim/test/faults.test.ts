@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { startXSim, type XSim } from '../src/index.js';
+import { codeFor, exchangeCode, pkce, postJson, usersMe } from './support/sim-http.helper.js';
+
+describe('x-sim fault injection', () => {
+  let sim: XSim;
+  let access: { a: string; b: string };
+
+  before(async () => {
+    sim = await startXSim({ port: 0, userCount: 3 });
+    const tokenOf = async (username: string): Promise<string> => {
+      const p = pkce();
+      return (await (await exchangeCode(sim, await codeFor(sim, username, p), p.verifier)).json()).access_token;
+    };
+    access = { a: await tokenOf('xsim_user_001'), b: await tokenOf('xsim_user_002') };
+  });
+  after(() => sim.stop());
+  beforeEach(() => sim.state.reset());
+
+  it('when a 429 is injected once for users/me, then one 429 with x-rate-limit headers, then normal', async () => {
+    await postJson(new URL('/_sim/faults', sim.url).toString(), { endpoint: 'me', status429: true, times: 1 });
+    const limited = await usersMe(sim, access.a);
+    expect(limited.status).to.equal(429);
+    expect(limited.headers.get('x-rate-limit-remaining')).to.equal('0');
+    expect(limited.headers.get('x-rate-limit-limit')).to.match(/^\d+$/);
+    expect(Number(limited.headers.get('x-rate-limit-reset'))).to.be.greaterThan(Date.now() / 1000);
+    expect(await limited.json()).to.include({ title: 'Too Many Requests', status: 429 });
+    expect((await usersMe(sim, access.a)).status).to.equal(200);
+  });
+
+  it('when a fault targets one user, then other users are untouched', async () => {
+    sim.state.addFault({ user: 'xsim_user_001', endpoint: 'me', status5xx: true });
+    expect((await usersMe(sim, access.a)).status).to.equal(503);
+    expect((await usersMe(sim, access.b)).status).to.equal(200);
+  });
+
+  it('when a drop is injected on the token endpoint, then the connection closes without a response', async () => {
+    sim.state.addFault({ endpoint: 'token', drop: true, times: 1 });
+    const p = pkce();
+    const code = await codeFor(sim, 'xsim_user_003', p);
+    let failure: unknown;
+    await exchangeCode(sim, code, p.verifier).catch((err: unknown) => (failure = err));
+    expect(failure).to.be.instanceOf(Error);
+    expect((await exchangeCode(sim, code, p.verifier)).status).to.equal(200);
+  });
+
+  it('when latency is injected, then the answer is at least that late', async () => {
+    sim.state.addFault({ endpoint: 'me', latencyMs: 300, times: 1 });
+    const started = Date.now();
+    expect((await usersMe(sim, access.a)).status).to.equal(200);
+    expect(Date.now() - started).to.be.at.least(290);
+  });
+
+  it('when the sim is reset, then faults are gone', async () => {
+    sim.state.addFault({ status5xx: 502 });
+    expect((await usersMe(sim, access.a)).status).to.equal(502);
+    await postJson(new URL('/_sim/reset', sim.url).toString(), {});
+    expect((await usersMe(sim, access.a)).status).to.equal(200);
+  });
+
+  it('when the control API gets a bad body, then 400', async () => {
+    const res = await postJson(new URL('/_sim/faults', sim.url).toString(), { endpoint: 'nowhere' });
+    expect(res.status).to.equal(400);
+  });
+});

@@ -1,0 +1,18 @@
+import type { XSim } from '../../src/index.js';
+import type { ChromiumTracker } from './processes.helper.js';
+import { GOLOGIN_AUTH } from './sim-http.helper.js';
+
+export function gologin(sim: XSim, method: 'GET' | 'POST', path: string, headers: Record<string, string> = GOLOGIN_AUTH): Promise<Response> {
+  return fetch(new URL(path, sim.url), { method, headers });
+}
+
+/** Starts the user's profile through the GoLogin API and tracks its Chromium for the leftover check. */
+export async function startProfile(sim: XSim, username: string, tracker: ChromiumTracker): Promise<{ id: string; wsUrl: string; pid: number }> {
+  const id = sim.state.profileOf(username)!.id;
+  const res = await gologin(sim, 'POST', `/browser/${id}/start`);
+  if (res.status !== 200) throw new Error(`start ${username}: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { id: string; wsUrl: string };
+  const running = sim.state.runningBrowsers().find((b) => b.profileId === id)!;
+  tracker.track(running);
+  return { id, wsUrl: body.wsUrl, pid: running.pid };
+}
