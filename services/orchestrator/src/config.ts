@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+
+const XApp = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  redirectUri: z.url(),
+});
+export type XApp = z.infer<typeof XApp>;
+
+const DEV_APPS = JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: 'http://127.0.0.1:8080/oauth/callback' }]);
+
+export const orchestratorConfigShape = {
+  ...commonConfig,
+  ...amqpConfig,
+  ...databaseConfig,
+  ...httpConfig(8081),
+  DATABASE_SCHEMA: env.optionalStr('own schema; default <namespace>_orchestrator'),
+  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),
+  ENCRYPTION_KEYS: env.str(DEV_ENCRYPTION_KEYS, 'kid:base64key[,kid:base64key] for tokens, verifiers, states at rest; the first encrypts'),
+  X_APPS: z.string().default(DEV_APPS)
+    .transform((s, ctx) => {
+      try { return z.array(XApp).min(1).parse(JSON.parse(s)); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be a JSON array of {name, clientId, clientSecret?, redirectUri}: ${(e as Error).message}` }); return z.NEVER; }
+    })
+    .describe('our X apps, JSON [{name, clientId, clientSecret?, redirectUri}]'),
+  DEFAULT_APP: env.str('xauth-dev', 'app used when a login request names none'),
+  DEFAULT_SCOPES: env.str('tweet.read users.read offline.access', 'scopes used when a login request names none'),
+  X_AUTHORIZE_URL: env.url('https://x.com/i/oauth2/authorize', 'X OAuth 2.0 authorize page'),
+  X_TOKEN_URL: env.url('https://api.x.com/2/oauth2/token', 'X token endpoint'),
+  X_REVOKE_URL: env.url('https://api.x.com/2/oauth2/revoke', 'X revoke endpoint'),
+  X_ME_URL: env.url('https://api.x.com/2/users/me', 'X /2/users/me'),
+  X_HTTP_TIMEOUT_MS: env.int(10_000, 'timeout of each call to X'),
+  GOLOGIN_API_URL: env.url('https://api.gologin.com', 'GoLogin API base URL'),
+  GOLOGIN_API_TOKEN: env.str('xsim-gologin-token', 'GoLogin API bearer token'),
+  PROFILE_SYNC_INTERVAL_MS: env.int(300_000, 'how often profiles are synced from GoLogin'),
+  JOB_TTL_MS: env.int(900_000, 'a job not finished this long after it was requested is expired (workers will not start it after that)'),
+  SWEEP_INTERVAL_MS: env.int(30_000, 'how often the sweeper looks for stuck jobs'),
+  TOKEN_VALIDITY_MARGIN_MS: env.int(300_000, 'a stored token closer than this to expiry does not count as valid'),
+  OUTBOX_POLL_MS: env.int(500, 'outbox relay poll period'),
+  LOGIN_PREFETCH: env.int(20, 'login requests held at once'),
+};
+
+export type OrchestratorConfig = ReturnType<typeof loadOrchestratorConfig>;
+
+export function loadOrchestratorConfig(source: NodeJS.ProcessEnv = process.env) {
+  const c = parseConfig(orchestratorConfigShape, source);
+  if (c.NODE_ENV === 'production') {
+    const problems: string[] = [];
+    if (c.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key cannot be used in production');
+    if (c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) problems.push('INTERNAL_API_TOKEN: the development token cannot be used in production');
+    if (!source.X_APPS) problems.push('X_APPS: set your X apps; the development app is for x-sim only');
+    if (!source.GOLOGIN_API_TOKEN) problems.push('GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim\'s');
+    if (problems.length) throw new ConfigError(problems);
+  }
+  if (!c.X_APPS.some((a) => a.name === c.DEFAULT_APP)) throw new ConfigError([`DEFAULT_APP: "${c.DEFAULT_APP}" is not one of X_APPS`]);
+  return { ...c, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? `${c.XAUTH_NAMESPACE}_orchestrator`.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase() };
+}

@@ -1,0 +1,126 @@
+import { In, LessThan, type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { ErrorCodes, type JobStatus, type Payload, type RoutingKey } from '@xauth/contracts';
+import { TransientError, claimInbox, enqueue, type OutboxMeta } from '@xauth/shared';
+import { ACTIVE_STATUSES } from '../domain/job-rules.js';
+import { accountKey, type Job, type LoginRequest, type ProfileLink, type StoredToken } from '../domain/model.js';
+import { JobRow, LoginRequestRow, ProfileRow, TokenRow } from './entities/index.js';
+
+const toJob = (r: JobRow): Job => ({
+  jobId: r.jobId, accountId: r.accountId, app: r.app, profileId: r.profileId, scopes: r.scopes, status: r.status,
+  attempt: r.attempt, redirectUri: r.redirectUri, stateEnc: r.stateEnc, verifierEnc: r.verifierEnc,
+  pendingTokensEnc: r.pendingTokensEnc, deadline: r.deadline, errorCode: r.errorCode, errorMessage: r.errorMessage,
+  createdAt: r.createdAt, updatedAt: r.updatedAt,
+});
+const toRequest = (r: LoginRequestRow): LoginRequest => ({
+  requestId: r.requestId, accountId: r.accountId, app: r.app, jobId: r.jobId, replyTo: r.replyTo, correlationId: r.correlationId,
+});
+const toToken = (r: TokenRow): StoredToken => ({
+  accountId: r.accountId, app: r.app, xUserId: r.xUserId, accessTokenEnc: r.accessTokenEnc, refreshTokenEnc: r.refreshTokenEnc,
+  scopes: r.scopes, expiresAt: r.expiresAt, status: r.status as StoredToken['status'], version: r.version,
+});
+
+/** The operations one transaction of the orchestrator can do; plain objects in and out. */
+export class Tx {
+  constructor(private readonly m: EntityManager) {}
+
+  claimInbox(consumer: string, messageId: string): Promise<boolean> { return claimInbox(this.m, consumer, messageId); }
+  emit<K extends RoutingKey>(type: K, payload: Payload<K>, meta: OutboxMeta): Promise<string> { return enqueue(this.m, type, payload, meta); }
+
+  async findLoginRequest(requestId: string): Promise<LoginRequest | undefined> {
+    const r = await this.m.findOneBy(LoginRequestRow, { requestId });
+    return r ? toRequest(r) : undefined;
+  }
+  async insertLoginRequest(r: LoginRequest, outcome: 'accepted' | 'answered' | 'failed'): Promise<void> {
+    await this.m.insert(LoginRequestRow, { ...r, outcome });
+  }
+  async requestsOfJob(jobId: string): Promise<LoginRequest[]> {
+    return (await this.m.find(LoginRequestRow, { where: { jobId, outcome: 'accepted' }, order: { createdAt: 'ASC' } })).map(toRequest);
+  }
+  async setRequestsOutcome(jobId: string, outcome: 'answered' | 'failed'): Promise<void> {
+    await this.m.update(LoginRequestRow, { jobId, outcome: 'accepted' }, { outcome });
+  }
+
+  async profileFor(accountId: string, profileId?: string): Promise<ProfileLink | undefined> {
+    const r = profileId ? await this.m.findOneBy(ProfileRow, { profileId }) : await this.m.findOne(ProfileRow, { where: { accountKey: accountKey(accountId) }, order: { syncedAt: 'DESC' } });
+    return r ? { profileId: r.profileId, accountId: r.accountId } : undefined;
+  }
+
+  async activeJobFor(accountId: string, app: string): Promise<Job | undefined> {
+    const r = await this.m.findOneBy(JobRow, { accountKey: accountKey(accountId), app, status: In([...ACTIVE_STATUSES]) });
+    return r ? toJob(r) : undefined;
+  }
+  async insertJob(job: Omit<Job, 'createdAt' | 'updatedAt'>): Promise<void> {
+    try {
+      await this.m.insert(JobRow, { ...job, accountKey: accountKey(job.accountId) });
+    } catch (err) {
+      if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === '23505') {
+        // Another request created the active job first; retrying coalesces onto it.
+        throw new TransientError({ code: ErrorCodes.CONCURRENT_UPDATE, message: 'another job for this account and app was created concurrently' });
+      }
+      throw err;
+    }
+  }
+  /** The job, row-locked until the transaction ends. */
+  async lockJob(jobId: string): Promise<Job | undefined> {
+    const r = await this.m.getRepository(JobRow).createQueryBuilder('j').where('j.job_id = :jobId', { jobId }).setLock('pessimistic_write').getOne();
+    return r ? toJob(r) : undefined;
+  }
+  async updateJob(jobId: string, patch: Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc'>> & { workerId?: string; artifacts?: string[] }): Promise<void> {
+    await this.m.update(JobRow, { jobId }, patch);
+  }
+  /** Active jobs past their deadline, locked; replicas skip each other's. */
+  async lockOverdueJobs(now: Date, limit: number): Promise<Job[]> {
+    const rows = await this.m.getRepository(JobRow).createQueryBuilder('j')
+      .where({ status: In([...ACTIVE_STATUSES]), deadline: LessThan(now) }).limit(limit)
+      .setLock('pessimistic_write').setOnLocked('skip_locked').getMany();
+    return rows.map(toJob);
+  }
+
+  async findToken(accountId: string, app: string): Promise<StoredToken | undefined> {
+    const r = await this.m.findOneBy(TokenRow, { accountKey: accountKey(accountId), app });
+    return r ? toToken(r) : undefined;
+  }
+  /** Inserts or replaces the account's tokens for the app; `version` counts rotations. */
+  async saveToken(t: Omit<StoredToken, 'version' | 'status'>): Promise<void> {
+    await this.m.query(
+      `INSERT INTO tokens (account_key, app, account_id, x_user_id, access_token_enc, refresh_token_enc, scopes, expires_at, status, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 1)
+       ON CONFLICT (account_key, app) DO UPDATE SET account_id = EXCLUDED.account_id, x_user_id = EXCLUDED.x_user_id,
+         access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc, scopes = EXCLUDED.scopes,
+         expires_at = EXCLUDED.expires_at, status = 'active', version = tokens.version + 1, updated_at = now()`,
+      [accountKey(t.accountId), t.app, t.accountId, t.xUserId, t.accessTokenEnc, t.refreshTokenEnc, t.scopes, t.expiresAt],
+    );
+  }
+
+  async upsertProfiles(links: ProfileLink[], provider: string, at: Date): Promise<void> {
+    if (!links.length) return;
+    await this.m.createQueryBuilder().insert().into(ProfileRow)
+      .values(links.map((l) => ({ profileId: l.profileId, accountId: l.accountId, accountKey: accountKey(l.accountId), provider, syncedAt: at })))
+      .orUpdate(['account_id', 'account_key', 'provider', 'synced_at'], ['profile_id'])
+      .execute();
+  }
+}
+
+/** Transactions (each commit nudges the outbox relay) and plain reads. */
+export class Store {
+  constructor(private readonly ds: DataSource, private readonly onCommit: () => void = () => undefined) {}
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.ds.transaction((m) => fn(new Tx(m)));
+    this.onCommit();
+    return result;
+  }
+
+  async getJob(jobId: string): Promise<Job | undefined> {
+    const r = await this.ds.manager.findOneBy(JobRow, { jobId });
+    return r ? toJob(r) : undefined;
+  }
+  async getToken(accountId: string, app: string): Promise<StoredToken | undefined> {
+    return new Tx(this.ds.manager).findToken(accountId, app);
+  }
+  async countProfiles(): Promise<number> {
+    return this.ds.manager.count(ProfileRow);
+  }
+}
+
+export type { JobStatus };

@@ -1,0 +1,63 @@
+import { ErrorCodes } from '@xauth/contracts';
+import { AppError, NeedsOperatorError, TransientError, callHttp } from '@xauth/shared';
+import type { XApp } from '../config.js';
+import type { XIdentity } from '../domain/identity.js';
+import type { TokenSet } from '../domain/model.js';
+import type { XOAuthPort } from '../domain/ports.js';
+
+export interface XApiUrls { tokenUrl: string; revokeUrl: string; meUrl: string; timeoutMs: number }
+
+const call = (url: string, timeoutMs: number, init: { method?: string; headers?: Record<string, string>; body?: URLSearchParams }) =>
+  callHttp(url, { ...init, timeoutMs, dependency: 'X', unavailableCode: ErrorCodes.X_UNAVAILABLE, rateLimitedCode: ErrorCodes.X_RATE_LIMITED });
+
+function clientAuth(app: XApp, form: URLSearchParams): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (app.clientSecret) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`).toString('base64')}`;
+  else form.set('client_id', app.clientId);
+  return headers;
+}
+
+function oauthError(body: unknown): string {
+  const b = body as { error?: unknown; error_description?: unknown } | undefined;
+  return typeof b?.error === 'string' ? `${b.error}${typeof b.error_description === 'string' ? `: ${b.error_description}` : ''}` : 'unexpected response';
+}
+
+/** X's token, revoke and /2/users/me endpoints over HTTP. */
+export class XApiClient implements XOAuthPort {
+  constructor(private readonly urls: XApiUrls) {}
+
+  async exchangeCode(app: XApp, p: { code: string; verifier: string; redirectUri: string }): Promise<TokenSet> {
+    const form = new URLSearchParams({ grant_type: 'authorization_code', code: p.code, redirect_uri: p.redirectUri, code_verifier: p.verifier });
+    const headers = clientAuth(app, form);
+    const res = await call(this.urls.tokenUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
+    if (res.status === 401 || (res.body as { error?: string })?.error === 'unauthorized_client' || (res.body as { error?: string })?.error === 'invalid_client') {
+      throw new NeedsOperatorError({ code: ErrorCodes.APP_CONFIG_INVALID, message: `X rejected the app's credentials (${oauthError(res.body)})` });
+    }
+    if (res.status !== 200) throw new NeedsOperatorError({ code: ErrorCodes.TOKEN_EXCHANGE_FAILED, message: `X refused the code exchange: ${res.status} ${oauthError(res.body)}` });
+    const b = res.body as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; scope?: unknown };
+    if (typeof b?.access_token !== 'string' || typeof b.expires_in !== 'number') {
+      throw new TransientError({ code: ErrorCodes.X_UNAVAILABLE, message: 'X token response lacked access_token or expires_in' });
+    }
+    return {
+      accessToken: b.access_token,
+      refreshToken: typeof b.refresh_token === 'string' ? b.refresh_token : undefined,
+      expiresIn: b.expires_in,
+      scope: typeof b.scope === 'string' ? b.scope : '',
+    };
+  }
+
+  async me(accessToken: string): Promise<XIdentity> {
+    const res = await call(this.urls.meUrl, this.urls.timeoutMs, { headers: { authorization: `Bearer ${accessToken}` } });
+    const data = (res.body as { data?: { id?: unknown; username?: unknown; name?: unknown } })?.data;
+    if (res.status !== 200 || typeof data?.id !== 'string' || typeof data.username !== 'string') {
+      throw new AppError({ code: ErrorCodes.TOKEN_EXCHANGE_FAILED, message: `X /2/users/me answered ${res.status}`, retryable: res.status !== 401 });
+    }
+    return { id: data.id, username: data.username, name: typeof data.name === 'string' ? data.name : undefined };
+  }
+
+  async revoke(app: XApp, token: string): Promise<void> {
+    const form = new URLSearchParams({ token });
+    const headers = clientAuth(app, form);
+    await call(this.urls.revokeUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
+  }
+}

@@ -1,0 +1,21 @@
+import type { Keyring, Logger } from '@xauth/shared';
+import type { XApp } from '../config.js';
+import type { Store } from '../data-access/store.js';
+import type { ProfileDirectoryPort, XOAuthPort } from './ports.js';
+
+/** What the use cases need, handed in once at start. */
+export interface OrchestratorDeps {
+  store: Store;
+  keyring: Keyring;
+  x: XOAuthPort;
+  profiles: ProfileDirectoryPort;
+  logger: Logger;
+  apps: readonly XApp[];
+  settings: {
+    defaultApp: string;
+    defaultScopes: string;
+    authorizeUrl: string;
+    jobTtlMs: number;
+    tokenValidityMarginMs: number;
+  };
+}

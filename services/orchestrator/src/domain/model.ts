@@ -1,0 +1,61 @@
+import type { JobStatus } from '@xauth/contracts';
+
+/** Plain shapes the use cases work with; entities stay in data-access. */
+export interface Job {
+  jobId: string;
+  accountId: string;
+  app: string;
+  profileId: string;
+  scopes: string;
+  status: JobStatus;
+  attempt: number;
+  redirectUri: string;
+  stateEnc: string;
+  verifierEnc: string;
+  pendingTokensEnc: string | null;
+  deadline: Date;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface LoginRequest {
+  requestId: string;
+  accountId: string;
+  app: string;
+  jobId: string | null;
+  replyTo: string | null;
+  correlationId: string;
+}
+
+export interface StoredToken {
+  accountId: string;
+  app: string;
+  xUserId: string;
+  accessTokenEnc: string;
+  refreshTokenEnc: string | null;
+  scopes: string;
+  expiresAt: Date;
+  status: 'active' | 'dead';
+  version: number;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+  scope: string;
+}
+
+export interface ProfileLink { profileId: string; accountId: string }
+
+/** Case-insensitive key of an X username. */
+export function accountKey(accountId: string): string {
+  return accountId.toLowerCase();
+}
+
+/** Associated data binding a token ciphertext to its row, so ciphertexts cannot be swapped between rows. */
+export function tokenAad(accountId: string, app: string): string {
+  return `${accountKey(accountId)}/${app}`;
+}

@@ -1,0 +1,15 @@
+import type { XApp } from '../config.js';
+import type { XIdentity } from './identity.js';
+import type { ProfileLink, TokenSet } from './model.js';
+
+/** X's OAuth 2.0 and identity endpoints. */
+export interface XOAuthPort {
+  exchangeCode(app: XApp, p: { code: string; verifier: string; redirectUri: string }): Promise<TokenSet>;
+  me(accessToken: string): Promise<XIdentity>;
+  revoke(app: XApp, token: string): Promise<void>;
+}
+
+/** Where profiles and the X accounts they are signed in to are listed (GoLogin). */
+export interface ProfileDirectoryPort {
+  listProfiles(): Promise<ProfileLink[]>;
+}

@@ -1,0 +1,26 @@
+import { ErrorCodes, type AccountTokenView, type JobView } from '@xauth/contracts';
+import { AppError, NotFoundError } from '@xauth/shared';
+import type { OrchestratorDeps } from '../deps.js';
+import { tokenAad } from '../model.js';
+
+export async function getJobView(deps: OrchestratorDeps, jobId: string): Promise<JobView> {
+  const j = await deps.store.getJob(jobId);
+  if (!j) throw new NotFoundError({ code: ErrorCodes.UNKNOWN_JOB, message: `no job ${jobId}` });
+  return {
+    jobId: j.jobId, accountId: j.accountId, app: j.app, profileId: j.profileId, status: j.status, attempt: j.attempt,
+    errorCode: j.errorCode, errorMessage: j.errorMessage, deadline: j.deadline.toISOString(), createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(),
+  };
+}
+
+/** The decrypted access token of an account for an app, if it is still valid. */
+export async function getAccountToken(deps: OrchestratorDeps, accountId: string, app = deps.settings.defaultApp): Promise<AccountTokenView> {
+  const t = await deps.store.getToken(accountId, app);
+  if (!t || t.status !== 'active') throw new NotFoundError({ code: ErrorCodes.TOKEN_NOT_FOUND, message: `no token for @${accountId} and app "${app}"` });
+  if (t.expiresAt.getTime() <= Date.now()) {
+    throw new AppError({ code: ErrorCodes.TOKEN_EXPIRED, message: `the token of @${accountId} expired at ${t.expiresAt.toISOString()}`, retryable: false, httpStatus: 409 });
+  }
+  return {
+    accessToken: deps.keyring.decrypt(t.accessTokenEnc, tokenAad(accountId, app)),
+    tokenType: 'bearer', scopes: t.scopes, expiresAt: t.expiresAt.toISOString(),
+  };
+}

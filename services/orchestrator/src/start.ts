@@ -1,0 +1,75 @@
+import type { DataSource } from 'typeorm';
+import {
+  Bus, Keyring, Metrics, OutboxRelay, ServiceRunner, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase,
+  type EntryPoint, type Logger, type RunningServer,
+} from '@xauth/shared';
+import type { OrchestratorConfig } from './config.js';
+import { entities } from './data-access/entities/index.js';
+import { GoLoginDirectory } from './data-access/gologin.client.js';
+import { migrations } from './data-access/migrations/index.js';
+import { Store } from './data-access/store.js';
+import { XApiClient } from './data-access/x-api.client.js';
+import type { OrchestratorDeps } from './domain/deps.js';
+import { expireOverdueJobs } from './domain/use-cases/expire-jobs.use-case.js';
+import { syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
+import { mountInternalApi } from './entry-points/http/internal-api.js';
+import { IntervalJob } from './entry-points/jobs/interval-job.js';
+import { subscriptions } from './entry-points/messaging/subscriptions.js';
+
+export interface RunningOrchestrator {
+  url: string;
+  deps: OrchestratorDeps;
+  dataSource: DataSource;
+  stop(): Promise<void>;
+}
+
+/** Opens the database (migrating), connects the bus, syncs profiles, then starts every entry point. */
+export async function startOrchestrator(config: OrchestratorConfig, opts: { logger?: Logger } = {}): Promise<RunningOrchestrator> {
+  const service = 'orchestrator';
+  const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
+  const metrics = new Metrics(service, { defaultMetrics: true });
+  const keyring = new Keyring(config.ENCRYPTION_KEYS);
+  const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
+  const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS });
+  const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
+  const deps: OrchestratorDeps = {
+    store: new Store(dataSource, () => relay.nudge()),
+    keyring,
+    x: new XApiClient({ tokenUrl: config.X_TOKEN_URL, revokeUrl: config.X_REVOKE_URL, meUrl: config.X_ME_URL, timeoutMs: config.X_HTTP_TIMEOUT_MS }),
+    profiles: new GoLoginDirectory(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.X_HTTP_TIMEOUT_MS),
+    logger,
+    apps: config.X_APPS,
+    settings: {
+      defaultApp: config.DEFAULT_APP, defaultScopes: config.DEFAULT_SCOPES, authorizeUrl: config.X_AUTHORIZE_URL,
+      jobTtlMs: config.JOB_TTL_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
+    },
+  };
+
+  // Profiles first: a login request for an account we cannot map would be refused.
+  await syncProfiles(deps).catch((err: unknown) => logger.error('initial profile sync failed; requests for unmapped accounts will be refused until it succeeds', { error: String(err) }));
+
+  const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() } });
+  mountInternalApi(app, deps, config.INTERNAL_API_TOKEN);
+  finishHttpApp(app, logger);
+  let server: RunningServer | undefined;
+
+  const consumers: EntryPoint[] = subscriptions(deps).map(({ queue, handlers }) => {
+    let sub: Awaited<ReturnType<Bus['subscribe']>> | undefined;
+    return {
+      name: `consumer:${queue}`,
+      start: async () => { sub = await bus.subscribe(queue, handlers, { prefetch: config.LOGIN_PREFETCH }); },
+      stop: async () => { await sub?.stop(config.SHUTDOWN_TIMEOUT_MS); },
+    };
+  });
+  const runner = new ServiceRunner(service, logger, config.SHUTDOWN_TIMEOUT_MS);
+  await runner.start([
+    { name: 'bus', start: async () => undefined, stop: () => bus.close(config.SHUTDOWN_TIMEOUT_MS) },
+    { name: 'database', start: async () => undefined, stop: () => dataSource.destroy() },
+    relay,
+    new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger),
+    new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
+    { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
+    ...consumers,
+  ]);
+  return { url: server!.url, deps, dataSource, stop: () => runner.stop() };
+}
