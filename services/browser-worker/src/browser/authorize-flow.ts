@@ -1,0 +1,91 @@
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
+import { errorMessage, type Logger } from '@xauth/shared';
+import { pageFailures, readRedirect } from '../domain/page-outcomes.js';
+import type { AuthorizeRequest, CapturedConsent } from '../domain/ports.js';
+import { SELECTORS, classifyPage, type PageKind } from './page-recognizer.js';
+
+export interface FlowTimeouts { stepMs: number; interstitialMs: number }
+export interface FlowObserver { interstitial?(cleared: boolean): void }
+
+/**
+ * Drives the profile's own browser through X's consent: opens the authorize URL in the profile's
+ * default context, waits out the interstitial, recognises what X shows, clicks "Authorize app" and
+ * catches the redirect hop to `redirectUri` at request time (Playwright's route never sees redirect
+ * hops; waiting for the failed navigation costs about a second).
+ */
+export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, logger: Logger, observe: FlowObserver = {}): Promise<CapturedConsent> {
+  const left = () => req.deadline - Date.now();
+  if (left() <= 0) throw pageFailures.timeout('before the browser was reached');
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) });
+    const context = browser.contexts()[0] ?? (await browser.newContext());
+    const page = await context.newPage();
+    const crashed = new Promise<never>((_, reject) => {
+      page.once('crash', () => reject(pageFailures.crashed('page crashed')));
+      browser!.once('disconnected', () => reject(pageFailures.crashed('CDP connection closed')));
+    });
+    crashed.catch(() => undefined);
+    const redirect = page.waitForRequest((r: Request) => r.url().startsWith(req.redirectUri), { timeout: Math.max(1, left()) });
+    redirect.catch(() => undefined);
+    const result = await Promise.race([drive(page, req, t, left, observe, redirect), crashed]);
+    await page.close({ runBeforeUnload: false }).catch(() => undefined);
+    return result;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'TimeoutError') throw pageFailures.timeout(`waiting for X: ${err.message.split('\n')[0]}`);
+    if (err instanceof Error && /Target.*closed|Browser has been closed|ECONNREFUSED|WebSocket/i.test(err.message)) throw pageFailures.crashed(err.message.split('\n')[0]!);
+    throw err;
+  } finally {
+    // On a CDP-connected browser this only disconnects; the provider stops the profile itself.
+    await browser?.close().catch((e: unknown) => logger.debug('disconnecting from the profile browser', { error: errorMessage(e) }));
+  }
+}
+
+async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: () => number, observe: FlowObserver, redirect: Promise<Request>): Promise<CapturedConsent> {
+  const captured = redirect.then((r) => readRedirect(r.url()));
+  captured.catch(() => undefined);
+  await Promise.race([page.goto(req.authorizeUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(t.stepMs, left()) }), captured]);
+  let sawInterstitial = false;
+  for (let step = 0; step < 10; step++) {
+    const kind = await Promise.race([recognise(page, Math.min(t.stepMs, left())), captured.then(() => 'captured' as const)]);
+    if (kind === 'captured') return captured;
+    switch (kind) {
+      case 'interstitial':
+        sawInterstitial = true;
+        await waitOutInterstitial(page, Math.min(t.interstitialMs, left()), observe);
+        continue;
+      case 'consent':
+        if (sawInterstitial) observe.interstitial?.(true);
+        await page.click(SELECTORS.consentButton, { timeout: Math.min(t.stepMs, left()), noWaitAfter: true });
+        return await captured;
+      case 'blocked': throw pageFailures.blocked();
+      case 'login': throw pageFailures.loginWall();
+      case 'locked': throw pageFailures.locked();
+      case 'app-error': throw pageFailures.appConfig();
+      case 'unknown': throw pageFailures.unrecognized(await page.title().catch(() => ''));
+    }
+  }
+  throw pageFailures.unrecognized(await page.title().catch(() => ''));
+}
+
+async function recognise(page: Page, timeoutMs: number): Promise<PageKind> {
+  try {
+    await page.waitForSelector(SELECTORS.anyKnown, { timeout: timeoutMs, state: 'attached' });
+  } catch (err) {
+    if (err instanceof Error && err.name === 'TimeoutError') return 'unknown';
+    throw err;
+  }
+  return classifyPage(page);
+}
+
+/** The challenge reloads the page once cleared; a captcha widget that never clears needs a person. */
+async function waitOutInterstitial(page: Page, timeoutMs: number, observe: FlowObserver): Promise<void> {
+  try {
+    await page.waitForSelector(SELECTORS.interstitial, { state: 'detached', timeout: timeoutMs });
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'TimeoutError')) throw err;
+    observe.interstitial?.(false);
+    if (await page.$(SELECTORS.captcha)) throw pageFailures.captcha();
+    throw pageFailures.timeout(`waiting ${timeoutMs} ms for the interstitial to clear`);
+  }
+}

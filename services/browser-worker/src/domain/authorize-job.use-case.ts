@@ -1,0 +1,66 @@
+import { ErrorCodes, workQueues, type AuthorizationJobRequested } from '@xauth/contracts';
+import { AppError, TransientError, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import type { AuthorizeRequest, CapturedConsent, ProfileProvider } from './ports.js';
+
+export interface AuthorizeJobDeps {
+  bus: Bus;
+  provider: ProfileProvider;
+  logger: Logger;
+  workerId: string;
+  jobTimeoutMs: number;
+  runFlow(req: AuthorizeRequest): Promise<CapturedConsent>;
+  /** Profiles this worker holds open right now: one job per profile. */
+  busyProfiles: Set<string>;
+  onOutcome?(outcome: string, seconds: number): void;
+}
+
+const MAX_ATTEMPTS = workQueues['browser-worker.authorization-jobs'].maxAttempts;
+
+/**
+ * One browser attempt at a job: start the profile, run the consent flow, report the captured code,
+ * and always stop the profile. Failures are reported as `authorization.attempt.failed`; transient
+ * ones are then thrown so the consumer wrapper retries (or, on the last attempt, dead-letters).
+ */
+export async function authorizeJob(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, envelope: Envelope): Promise<void> {
+  const started = Date.now();
+  const attempt = envelope.attempt;
+  if (Date.parse(job.deadline) <= started) {
+    await report(deps, job, new AppError({ code: ErrorCodes.JOB_EXPIRED, message: `job deadline ${job.deadline} passed before a browser was free`, retryable: false }), true, envelope);
+    return;
+  }
+  if (deps.busyProfiles.has(job.profileId)) {
+    throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${job.profileId} is busy with another job in this worker` });
+  }
+  deps.busyProfiles.add(job.profileId);
+  try {
+    const profile = await deps.provider.start(job.profileId);
+    try {
+      await deps.bus.publish('authorization.job.started', { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+      const consent = await deps.runFlow({
+        wsUrl: profile.wsUrl, authorizeUrl: job.authorizeUrl, redirectUri: job.redirectUri,
+        deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
+      });
+      await deps.bus.publish('authorization.consent.captured', { jobId: job.jobId, code: consent.code, state: consent.state }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+      deps.onOutcome?.('captured', (Date.now() - started) / 1000);
+      deps.logger.info('consent captured', { jobId: job.jobId, profileId: job.profileId, ms: Date.now() - started });
+    } finally {
+      await deps.provider.stop(job.profileId).catch((err: unknown) => deps.logger.warn('could not stop the profile', { profileId: job.profileId, error: errorMessage(err) }));
+    }
+  } catch (err) {
+    const final = !(err instanceof AppError) ? attempt >= MAX_ATTEMPTS : !err.retryable || attempt >= MAX_ATTEMPTS;
+    await report(deps, job, err, final, envelope);
+    deps.onOutcome?.(err instanceof AppError ? err.code : ErrorCodes.INTERNAL, (Date.now() - started) / 1000);
+    // Needs a person: answered, nothing to retry or dead-letter. Transient: the wrapper decides.
+    if (err instanceof AppError && !err.retryable) return;
+    throw err;
+  } finally {
+    deps.busyProfiles.delete(job.profileId);
+  }
+}
+
+async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, err: unknown, final: boolean, envelope: Envelope): Promise<void> {
+  const code = err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
+  const message = errorMessage(err).slice(0, 2000);
+  deps.logger.warn('authorization attempt failed', { jobId: job.jobId, errorCode: code, error: message, attempt: envelope.attempt, final });
+  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+}

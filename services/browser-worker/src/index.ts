@@ -1,0 +1,3 @@
+export { loadBrowserWorkerConfig, browserWorkerConfigShape, type BrowserWorkerConfig } from './config.js';
+export { startBrowserWorker, type RunningBrowserWorker } from './start.js';
+export { runAuthorizeFlow } from './browser/authorize-flow.js';
