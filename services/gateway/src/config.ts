@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { AppName, SERVICE_SCOPES } from '@xauth/contracts';
+import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, Keyring, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig } from '@xauth/shared';
+import { CLIENT_ID_PATTERN } from './domain/credentials.rule.js';
+import { parseSigningKeyPem } from './domain/signing-key.rule.js';
+
+export { DEV_INTERNAL_API_TOKEN } from '@xauth/shared';
+
+const BootstrapClient = z.strictObject({
+  clientId: z.string().regex(CLIENT_ID_PATTERN, 'must be 1-100 letters, digits, "_" or "-"'),
+  clientSecret: z.string().min(16, 'must be at least 16 characters').max(500),
+  scopes: z.array(z.enum(SERVICE_SCOPES)).min(1),
+  name: z.string().min(1).max(200).optional(),
+});
+export type BootstrapClient = z.infer<typeof BootstrapClient>;
+
+const bootstrapClients = z
+  .string()
+  .transform((text, ctx) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {clientId, clientSecret, scopes, name?}' });
+      return z.NEVER;
+    }
+    const parsed = z.array(BootstrapClient).safeParse(json);
+    if (!parsed.success) {
+      // The values are secrets: name the field, never echo the input.
+      ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ') });
+      return z.NEVER;
+    }
+    return parsed.data;
+  })
+  .optional()
+  .describe('JSON [{clientId, clientSecret, scopes:[...], name?}] upserted at start');
+
+const encryptionKeys = env
+  .str(DEV_ENCRYPTION_KEYS, 'kid:base64key[,kid:base64key...]; the first encrypts the stored signing key, all decrypt')
+  .refine((spec) => {
+    try {
+      return new Keyring(spec) !== undefined;
+    } catch {
+      return false;
+    }
+  }, 'must be kid:base64(32 bytes)[,kid:base64key...]');
+
+const signingKeyPem = z
+  .string()
+  // Env files often carry PEMs on one line with literal "\n".
+  .transform((pem) => pem.replace(/\\n/g, '\n'))
+  .superRefine((pem, ctx) => {
+    try {
+      parseSigningKeyPem(pem);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: errorMessage(err) });
+    }
+  })
+  .optional()
+  .describe('EC P-256 PKCS8 PEM that signs service JWTs; when absent one key is generated and stored encrypted');
+
+/** The gateway's one config schema; keys are the environment variable names. */
+export const gatewayConfigShape = {
+  ...commonConfig,
+  ...amqpConfig,
+  ...databaseConfig,
+  ...httpConfig(8080),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe('PostgreSQL schema; default <namespace>_gateway'),
+  ORCHESTRATOR_URL: env.url('http://127.0.0.1:8081', "base URL of the orchestrator's internal API"),
+  ORCHESTRATOR_TIMEOUT_MS: env.int(5_000, 'how long a call to the orchestrator may take'),
+  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer token of the internal APIs (shared with the orchestrator)'),
+  ENCRYPTION_KEYS: encryptionKeys,
+  JWT_ISSUER: env.str('xauth', '`iss` of the service JWTs'),
+  JWT_AUDIENCE: env.str('xauth-api', '`aud` of the service JWTs'),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900).describe('lifetime of a service JWT'),
+  JWT_PRIVATE_KEY_PEM: signingKeyPem,
+  BOOTSTRAP_CLIENTS: bootstrapClients,
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600).describe('requests per minute per client on /v1 (per replica)'),
+  DEFAULT_APP: AppName.default('xauth-dev').describe('X app used when a login or token request names none'),
+};
+
+export type GatewayConfig = ReturnType<typeof parseGatewayConfig>;
+
+export function parseGatewayConfig(source: NodeJS.ProcessEnv = process.env) {
+  return parseConfig(gatewayConfigShape, source);
+}

@@ -1,0 +1,74 @@
+import { ErrorCode, ErrorCodes } from '@xauth/contracts';
+import { AppError, callHttp, errorMessage, type Logger } from '@xauth/shared';
+
+export interface OrchestratorClientOptions {
+  baseUrl: string;
+  internalToken: string;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export interface CallContext {
+  requestId: string;
+  correlationId: string;
+}
+
+/**
+ * The orchestrator's internal query API. Success bodies pass through as they are; its error
+ * answers keep their status, code and message. Its being away is `UPSTREAM_UNAVAILABLE`, and
+ * nothing about where it lives reaches the caller.
+ */
+export class OrchestratorClient {
+  private readonly base: string;
+
+  constructor(private readonly opts: OrchestratorClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  async get(path: string, ctx: CallContext): Promise<unknown> {
+    let res: Awaited<ReturnType<typeof callHttp>>;
+    const started = Date.now();
+    try {
+      res = await callHttp(`${this.base}${path}`, {
+        headers: { authorization: `Bearer ${this.opts.internalToken}`, accept: 'application/json', 'x-request-id': ctx.requestId, 'x-correlation-id': ctx.correlationId },
+        timeoutMs: this.opts.timeoutMs,
+        dependency: 'orchestrator',
+        unavailableCode: ErrorCodes.UPSTREAM_UNAVAILABLE,
+        rateLimitedCode: ErrorCodes.UPSTREAM_UNAVAILABLE,
+      });
+    } catch (err) {
+      this.opts.logger.warn('orchestrator call failed', { error: errorMessage(err) });
+      const timedOut = Date.now() - started >= this.opts.timeoutMs;
+      throw timedOut ? unavailable(`the orchestrator did not answer within ${this.opts.timeoutMs} ms`, 504) : unavailable('the orchestrator is unavailable');
+    }
+    if (res.status >= 200 && res.status < 300 && isObject(res.body)) return res.body;
+    if (res.status === 401 || res.status === 403) {
+      // Our internal token is wrong: the caller's own credentials are fine, so not a 401/403 for them.
+      this.opts.logger.error('the orchestrator refused the internal API token; check INTERNAL_API_TOKEN', { status: res.status });
+      throw unavailable('the orchestrator refused the gateway', 502);
+    }
+    if (res.status >= 400 && res.status < 500 && isObject(res.body) && ErrorCode.safeParse(res.body.code).success && typeof res.body.message === 'string') {
+      throw new AppError({ code: res.body.code as string, message: res.body.message.slice(0, 2000), httpStatus: res.status, retryable: false });
+    }
+    this.opts.logger.warn('unexpected answer from the orchestrator', { status: res.status });
+    throw unavailable('the orchestrator gave an unexpected answer', 502);
+  }
+
+  /** For `/ready`: the orchestrator answers its own `/ready` with 200. */
+  async ready(): Promise<boolean> {
+    try {
+      const res = await callHttp(`${this.base}/ready`, { timeoutMs: 2_000, dependency: 'orchestrator', unavailableCode: ErrorCodes.UPSTREAM_UNAVAILABLE, rateLimitedCode: ErrorCodes.UPSTREAM_UNAVAILABLE });
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function unavailable(message: string, httpStatus = 503): AppError {
+  return new AppError({ code: ErrorCodes.UPSTREAM_UNAVAILABLE, message, httpStatus, retryable: true });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

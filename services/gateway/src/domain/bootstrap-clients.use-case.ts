@@ -1,0 +1,66 @@
+import { SERVICE_SCOPES } from '@xauth/contracts';
+import { ConfigError, DEV_ENCRYPTION_KEYS, type Logger } from '@xauth/shared';
+import type { ClientLookup } from './client-authenticator.js';
+import { hashSecret, verifySecret } from './secret-hash.rule.js';
+
+export interface ClientSpec {
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  name?: string;
+}
+
+export interface ClientStore extends ClientLookup {
+  /** Creates the client or replaces its secret hash, name and scopes, and enables it. */
+  upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[] }): Promise<void>;
+  countEnabled(): Promise<number>;
+}
+
+/** Upserted outside production only; its secret is public knowledge. */
+export const DEV_CLIENT: ClientSpec = {
+  clientId: 'dev-admin',
+  clientSecret: 'dev-admin-secret',
+  scopes: [...SERVICE_SCOPES],
+  name: 'development admin (every scope)',
+};
+
+const REFUSED = 'NODE_ENV=production refuses development defaults';
+
+/** The settings a production start refuses, checked before anything is opened. */
+export function developmentDefaultsInUse(config: { NODE_ENV: string; INTERNAL_API_TOKEN: string; ENCRYPTION_KEYS: string }, devInternalToken: string): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (config.INTERNAL_API_TOKEN === devInternalToken) problems.push(`INTERNAL_API_TOKEN: is the development default; set the secret token the orchestrator expects (${REFUSED})`);
+  if (config.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push(`ENCRYPTION_KEYS: is the development keyring; set kid:base64(32 random bytes) (${REFUSED})`);
+  return problems;
+}
+
+/**
+ * Upserts the configured clients (and, outside production, the development client). In production,
+ * refuses a gateway nobody could use (no client at all) or one still open to the development secret.
+ */
+export async function bootstrapClients(
+  input: { production: boolean; clients: readonly ClientSpec[] | undefined },
+  deps: { store: ClientStore; logger: Logger },
+): Promise<void> {
+  const specs = [...(input.clients ?? [])];
+  const withDevClient = !input.production && !specs.some((c) => c.clientId === DEV_CLIENT.clientId);
+  if (withDevClient) specs.push(DEV_CLIENT);
+  for (const spec of specs) {
+    await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes] });
+  }
+  if (specs.length) deps.logger.info('api clients upserted', { clientIds: specs.map((c) => c.clientId) });
+  if (!input.production) {
+    if (withDevClient) deps.logger.warn(`development client "${DEV_CLIENT.clientId}" with its well-known secret and every scope is enabled (NODE_ENV is not production)`);
+    return;
+  }
+  const problems: string[] = [];
+  if (!input.clients?.length && (await deps.store.countEnabled()) === 0) {
+    problems.push(`BOOTSTRAP_CLIENTS: is not set and no API client exists, so nobody could call the gateway (${REFUSED})`);
+  }
+  const dev = await deps.store.findById(DEV_CLIENT.clientId);
+  if (dev && !dev.disabledAt && (await verifySecret(DEV_CLIENT.clientSecret, dev.secretHash))) {
+    problems.push(`BOOTSTRAP_CLIENTS: client "${DEV_CLIENT.clientId}" still has the development secret; give it a new secret there or disable it (${REFUSED})`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+}

@@ -1,0 +1,37 @@
+import type { Express } from 'express';
+import { createHttpApp, finishHttpApp, type Logger, type Metrics, type ReadinessCheck } from '@xauth/shared';
+import type { OrchestratorClient } from '../../data-access/orchestrator.client.js';
+import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
+import type { PublishLogin } from '../../domain/request-login.use-case.js';
+import type { ServiceTokens } from '../../domain/service-token.js';
+import { authenticate } from './auth.middleware.js';
+import { jwksRoutes } from './jwks.routes.js';
+import { loginsRoutes } from './logins.routes.js';
+import { queriesRoutes } from './queries.routes.js';
+import { clientRateLimit } from './rate-limit.middleware.js';
+import { tokenRoutes } from './token.routes.js';
+
+export interface GatewayAppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  readiness: Record<string, ReadinessCheck>;
+  tokens: ServiceTokens;
+  authenticator: ClientAuthenticator;
+  orchestrator: OrchestratorClient;
+  publishLogin: PublishLogin;
+  defaultApp: string;
+  rateLimitPerMinute: number;
+}
+
+/** The public REST app: open routes first, then everything under /v1 behind auth and the rate limit. */
+export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): void } {
+  const app = createHttpApp({ service: 'gateway', logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
+  const limit = clientRateLimit(deps.rateLimitPerMinute, deps.metrics);
+  app.use(jwksRoutes(deps));
+  app.use(tokenRoutes(deps));
+  app.use('/v1', authenticate(deps), limit.middleware);
+  app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));
+  app.use(queriesRoutes(deps));
+  finishHttpApp(app, deps.logger);
+  return { app, stop: limit.stop };
+}

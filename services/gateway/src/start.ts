@@ -1,0 +1,108 @@
+import type { DataSource } from 'typeorm';
+import {
+  Bus, ConfigError, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
+  type EntryPoint, type Logger, type RunningServer,
+} from '@xauth/shared';
+import { DEV_INTERNAL_API_TOKEN, type GatewayConfig } from './config.js';
+import { ApiClientRepository } from './data-access/api-client.repository.js';
+import { entities, gatewaySchema, migrations } from './data-access/database.js';
+import { OrchestratorClient } from './data-access/orchestrator.client.js';
+import { SigningKeyRepository } from './data-access/signing-key.repository.js';
+import { bootstrapClients, developmentDefaultsInUse } from './domain/bootstrap-clients.use-case.js';
+import { ClientAuthenticator } from './domain/client-authenticator.js';
+import type { ServiceTokens } from './domain/service-token.js';
+import { loadServiceTokens } from './domain/signing-keys.use-case.js';
+import { buildGatewayApp } from './entry-points/http/app.js';
+
+export interface GatewayOptions {
+  /** @defaultValue a JSON logger at `LOG_LEVEL` */
+  logger?: Logger;
+  /** A connected bus to publish on (left open by `stop`). @defaultValue its own connection, service `gateway` */
+  bus?: Bus;
+}
+
+export interface RunningGateway {
+  /** Where the HTTP server listens, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Stops the HTTP server, then the bus (if the gateway opened it), then the database. */
+  stop(): Promise<void>;
+}
+
+/** Opens the database (migrations, clients, signing key), connects the bus and serves HTTP. */
+export async function startGateway(config: GatewayConfig, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const logger = opts.logger ?? createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  const refused = developmentDefaultsInUse(config, DEV_INTERNAL_API_TOKEN);
+  if (refused.length) throw new ConfigError(refused);
+
+  const metrics = new Metrics('gateway', { defaultMetrics: true });
+  const keyring = new Keyring(config.ENCRYPTION_KEYS);
+  const schema = gatewaySchema(config);
+  const orchestrator = new OrchestratorClient({ baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
+  let ds: DataSource | undefined;
+  let clients: ApiClientRepository | undefined;
+  let tokens: ServiceTokens | undefined;
+  let bus = opts.bus;
+  let server: RunningServer | undefined;
+  let stopApp: (() => void) | undefined;
+
+  const database: EntryPoint = {
+    name: 'database',
+    start: async () => {
+      const opened = await openDatabase({
+        url: config.DATABASE_URL, schema, entities, migrations,
+        poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:gateway`, logger,
+      });
+      try {
+        clients = new ApiClientRepository(opened);
+        await bootstrapClients({ production: config.NODE_ENV === 'production', clients: config.BOOTSTRAP_CLIENTS }, { store: clients, logger });
+        tokens = await loadServiceTokens(
+          { configuredPem: config.JWT_PRIVATE_KEY_PEM, settings: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS } },
+          { store: new SigningKeyRepository(opened, schema), keyring, logger },
+        );
+      } catch (err) {
+        await opened.destroy();
+        throw err;
+      }
+      ds = opened;
+    },
+    stop: async () => { await ds?.destroy(); },
+  };
+
+  const broker: EntryPoint = {
+    name: 'bus',
+    start: async () => {
+      bus ??= await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service: 'gateway', logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS });
+    },
+    stop: async () => { if (!opts.bus) await bus?.close(config.SHUTDOWN_TIMEOUT_MS); },
+  };
+
+  const http: EntryPoint = {
+    name: 'http',
+    start: async () => {
+      const built = buildGatewayApp({
+        logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator,
+        publishLogin: (payload, correlationId) => bus!.publish('user.login.requested', payload, { correlationId }),
+        defaultApp: config.DEFAULT_APP,
+        rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        readiness: { database: () => databaseReady(ds), broker: () => bus!.isConnected(), orchestrator: () => orchestrator.ready() },
+      });
+      stopApp = built.stop;
+      server = await listen(built.app, config.HTTP_HOST, config.HTTP_PORT);
+      logger.info('gateway listening', { url: server.url });
+    },
+    stop: async () => {
+      await server?.close();
+      stopApp?.();
+    },
+  };
+
+  const runner = new ServiceRunner('gateway', logger, config.SHUTDOWN_TIMEOUT_MS);
+  try {
+    await runner.start([database, broker, http]);
+  } catch (err) {
+    await runner.stop();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return { url: server!.url, stop: () => (stopping ??= runner.stop()) };
+}

@@ -1,0 +1,121 @@
+import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
+import { AppError, ValidationError } from '@xauth/shared';
+import { ClientAuthenticator, type ApiClient } from '../src/domain/client-authenticator.js';
+import { parseApiKey, parseBasicAuth, parseBearer, tokenRequestCredentials } from '../src/domain/credentials.rule.js';
+import { grantScopes, hasScope } from '../src/domain/scopes.rule.js';
+import { hashSecret, verifySecret } from '../src/domain/secret-hash.rule.js';
+import { InvalidTokenError, ServiceTokens } from '../src/domain/service-token.js';
+import { generateSigningKey, keyId } from '../src/domain/signing-key.rule.js';
+
+const basic = (raw: string) => `Basic ${Buffer.from(raw).toString('base64')}`;
+
+describe('gateway domain: scopes', () => {
+  it('when no scope is asked for, then the client gets all of its scopes', () => {
+    expect(grantScopes(['jobs:read', 'tokens:read'], undefined)).to.deep.equal(['jobs:read', 'tokens:read']);
+    expect(grantScopes(['jobs:read'], '  ')).to.deep.equal(['jobs:read']);
+  });
+
+  it('when a subset is asked for, then only that subset (deduplicated)', () => {
+    expect(grantScopes(['jobs:read', 'tokens:read'], 'tokens:read tokens:read')).to.deep.equal(['tokens:read']);
+  });
+
+  it('when a scope outside the client is asked for, then INVALID_SCOPE naming it', () => {
+    expect(() => grantScopes(['jobs:read'], 'jobs:read dlq:admin')).to.throw(AppError, 'dlq:admin').with.property('code', 'INVALID_SCOPE');
+  });
+
+  it('when checking a route scope, then only an exact scope counts', () => {
+    expect(hasScope(['jobs:read'], 'jobs:read')).to.equal(true);
+    expect(hasScope(['jobs:read'], 'tokens:read')).to.equal(false);
+  });
+});
+
+describe('gateway domain: credentials parsing', () => {
+  it('when an API key is <clientId>.<secret>, then it splits at the first dot (secrets may hold dots)', () => {
+    expect(parseApiKey('svc-a.s3cr.et')).to.deep.equal({ clientId: 'svc-a', clientSecret: 's3cr.et' });
+    expect(parseApiKey('no-dot')).to.equal(undefined);
+    expect(parseApiKey('.secret')).to.equal(undefined);
+    expect(parseApiKey('bad id.secret')).to.equal(undefined);
+    expect(parseApiKey('svc.')).to.equal(undefined);
+  });
+
+  it('when Basic credentials are form-encoded (RFC 6749 2.3.1), then they are decoded', () => {
+    expect(parseBasicAuth(basic('svc-a:p%40ss+word'))).to.deep.equal({ clientId: 'svc-a', clientSecret: 'p@ss word' });
+    expect(parseBasicAuth(basic('no-colon'))).to.equal(null);
+    expect(parseBasicAuth('Basic !!!')).to.equal(null);
+    expect(parseBasicAuth('Bearer abc')).to.equal(undefined);
+    expect(parseBasicAuth(undefined)).to.equal(undefined);
+  });
+
+  it('when a Bearer header is parsed, then only the token of that scheme is taken', () => {
+    expect(parseBearer('Bearer a.b.c')).to.equal('a.b.c');
+    expect(parseBearer('bearer a.b.c')).to.equal('a.b.c');
+    expect(parseBearer('Basic abc')).to.equal(undefined);
+    expect(parseBearer('Bearer ')).to.equal(undefined);
+  });
+
+  it('when a token request uses Basic and a body secret together, then it is refused; a disagreeing client_id yields no credentials', () => {
+    expect(() => tokenRequestCredentials(basic('a:b'), { client_secret: 'b' })).to.throw(ValidationError);
+    expect(tokenRequestCredentials(basic('a:b'), { client_id: 'other' }).credentials).to.equal(undefined);
+    expect(tokenRequestCredentials(basic('a:b'), { client_id: 'a' })).to.deep.equal({ credentials: { clientId: 'a', clientSecret: 'b' }, viaBasic: true });
+    expect(tokenRequestCredentials(undefined, { client_id: 'a' })).to.deep.equal({ credentials: undefined, viaBasic: false });
+  });
+});
+
+describe('gateway domain: secret hashes', () => {
+  it('when a secret is hashed twice, then the salts differ and both verify; a wrong secret does not', async () => {
+    const [a, b] = await Promise.all([hashSecret('s3cret'), hashSecret('s3cret')]);
+    expect(a).to.match(/^scrypt\$16384\$8\$1\$/);
+    expect(a).to.not.equal(b);
+    expect(a).to.not.contain('s3cret');
+    expect(await verifySecret('s3cret', a)).to.equal(true);
+    expect(await verifySecret('s3cret', b)).to.equal(true);
+    expect(await verifySecret('s3cret!', a)).to.equal(false);
+  });
+
+  it('when the stored hash is malformed, then nothing verifies', async () => {
+    expect(await verifySecret('x', 'plain-text')).to.equal(false);
+    expect(await verifySecret('x', 'scrypt$abc$8$1$c2FsdA$aGFzaA')).to.equal(false);
+  });
+
+  it('when a client is disabled or its secret changes, then a remembered success no longer counts', async () => {
+    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('first-secret'), name: 'svc', scopes: ['jobs:read'], createdAt: new Date(), disabledAt: null };
+    const auth = new ClientAuthenticator({ findById: async (id) => (id === client.clientId ? { ...client } : undefined) });
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'] });
+    client.secretHash = await hashSecret('second-secret');
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.equal(undefined);
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'second-secret' })).to.not.equal(undefined);
+    client.disabledAt = new Date();
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'second-secret' })).to.equal(undefined);
+  });
+});
+
+describe('gateway domain: service tokens', () => {
+  const settings = { issuer: 'xauth', audience: 'xauth-api', ttlSeconds: 60 };
+  const key = generateSigningKey();
+  const tokens = new ServiceTokens(settings, { kid: keyId(key), privateKey: key }, []);
+
+  it('when a token is issued, then it verifies back to the client and its scopes', () => {
+    const { token } = tokens.issue('svc', ['jobs:read', 'tokens:read']);
+    expect(tokens.verify(token)).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read', 'tokens:read'], via: 'jwt' });
+  });
+
+  it('when a token is unsigned (alg none), then it is refused', () => {
+    const unsigned = jwt.sign({ scope: 'jobs:read', sub: 'svc', iss: 'xauth', aud: 'xauth-api' }, null, { algorithm: 'none', keyid: tokens.activeKid, expiresIn: 60 });
+    expect(() => tokens.verify(unsigned)).to.throw(InvalidTokenError);
+  });
+
+  it('when a token names an unknown kid or is not a JWT, then it is refused', () => {
+    const other = generateSigningKey();
+    const foreign = jwt.sign({ scope: 'jobs:read' }, other, { algorithm: 'ES256', keyid: keyId(other), issuer: 'xauth', audience: 'xauth-api', subject: 'svc', expiresIn: 60 });
+    expect(() => tokens.verify(foreign)).to.throw(InvalidTokenError, 'unknown key');
+    expect(() => tokens.verify('not-a-jwt')).to.throw(InvalidTokenError);
+  });
+
+  it('when the same key is seen twice, then its kid is the same (RFC 7638 thumbprint)', () => {
+    expect(keyId(key)).to.equal(keyId(key));
+    expect(keyId(key)).to.not.equal(keyId(generateSigningKey()));
+    expect(tokens.jwks().keys).to.have.length(1);
+    expect(tokens.jwks().keys[0]).to.not.have.property('d');
+  });
+});
