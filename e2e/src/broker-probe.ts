@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import amqplib, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
+import { exchangeName, queueName, DEAD_LETTER_QUEUE } from '@xauth/contracts';
+
+export interface Received {
+  routingKey: string;
+  body: unknown;
+  raw: string;
+  properties: ConsumeMessage['properties'];
+}
+
+/**
+ * A plain amqplib client, as an upstream or consumer service would use: publishes commands,
+ * listens to events through its own exclusive queue, reads the dead-letter queue.
+ */
+export class BrokerProbe {
+  private constructor(private readonly conn: ChannelModel, readonly ch: Channel, private readonly namespace: string) {}
+
+  static async open(url: string, namespace: string): Promise<BrokerProbe> {
+    const conn = await amqplib.connect(url);
+    const ch = await conn.createChannel();
+    return new BrokerProbe(conn, ch, namespace);
+  }
+
+  /** Publishes raw bytes as a bare upstream might (no envelope unless given). */
+  publishCommand(routingKey: string, body: unknown, props: amqplib.Options.Publish = {}): void {
+    const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    this.ch.publish(exchangeName(this.namespace, 'commands'), routingKey, content, { persistent: true, contentType: 'application/json', messageId: randomUUID(), type: routingKey, ...props });
+  }
+
+  /** Binds a fresh exclusive queue to the events exchange and collects what arrives. */
+  async listen(pattern: string): Promise<EventCollector> {
+    const { queue } = await this.ch.assertQueue('', { exclusive: true, autoDelete: true });
+    await this.ch.bindQueue(queue, exchangeName(this.namespace, 'events'), pattern);
+    const collector = new EventCollector();
+    await this.ch.consume(queue, (m) => { if (m) collector.push(toReceived(m)); }, { noAck: true });
+    return collector;
+  }
+
+  /** Waits until the dead-letter queue holds a message matching `pred`, consuming what it reads. */
+  async waitForDeadLetter(pred: (r: Received) => boolean, timeoutMs = 20_000): Promise<Received> {
+    const q = queueName(this.namespace, DEAD_LETTER_QUEUE);
+    const deadline = Date.now() + timeoutMs;
+    const seen: Received[] = [];
+    while (Date.now() < deadline) {
+      const m = await this.ch.get(q, { noAck: true });
+      if (m) {
+        const r = toReceived(m);
+        if (pred(r)) return r;
+        seen.push(r);
+      } else {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    }
+    throw new Error(`no matching dead letter within ${timeoutMs} ms (saw ${seen.length}: ${seen.map((s) => s.properties.headers?.['x-error-code']).join(', ')})`);
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close().catch(() => undefined);
+  }
+}
+
+function toReceived(m: ConsumeMessage | GetMessage): Received {
+  const raw = m.content.toString('utf8');
+  let body: unknown = raw;
+  try { body = JSON.parse(raw); } catch { /* keep raw */ }
+  return { routingKey: m.fields.routingKey, body, raw, properties: m.properties };
+}
+
+/** Collects events and waits for the one a test expects. */
+export class EventCollector {
+  readonly all: Received[] = [];
+  private waiters: Array<() => void> = [];
+
+  push(r: Received): void {
+    this.all.push(r);
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  async waitFor(pred: (r: Received) => boolean, timeoutMs = 60_000, what = 'event'): Promise<Received> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.all.find(pred);
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; got ${this.all.map((a) => `${a.routingKey}:${JSON.stringify(a.body)}`).join(' | ') || 'nothing'}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 1_000));
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './stack.js';
+export * from './broker-probe.js';
+export * from './http.js';

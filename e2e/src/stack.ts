@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import pg from 'pg';
+import amqplib from 'amqplib';
+import { RETRY_TIERS_MS } from '@xauth/contracts';
+import { createLogger, deleteTopology, schemaName, type Logger } from '@xauth/shared';
+import { startXSim, type XSim, type XSimOptions } from '@xauth/x-sim';
+import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from '@xauth/orchestrator';
+import { loadBrowserWorkerConfig, startBrowserWorker, type RunningBrowserWorker } from '@xauth/browser-worker';
+import { parseGatewayConfig, startGateway } from '@xauth/gateway';
+import { BrokerProbe } from './broker-probe.js';
+
+export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
+
+export interface StackOptions {
+  xsim?: XSimOptions;
+  /** Extra environment for every service (e.g. BOOTSTRAP_CLIENTS for the gateway). */
+  env?: Record<string, string>;
+  /** Print service logs (they are always captured in `logs`). */
+  printLogs?: boolean;
+}
+
+export interface Stack {
+  namespace: string;
+  xsim: XSim;
+  orchestrator: RunningOrchestrator;
+  worker: RunningBrowserWorker;
+  gateway: { url: string; stop(): Promise<void> };
+  probe: BrokerProbe;
+  db: pg.Client;
+  /** Every log line every service wrote, as JSON text. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of xauth in this process, in a fresh namespace (its own exchanges, queues and
+ * schemas), against a fresh x-sim. `stop` ends everything and removes the namespace.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const namespace = `test-${randomBytes(4).toString('hex')}`;
+  const logs: string[] = [];
+  const stream = new PassThrough();
+  stream.on('data', (c: Buffer) => logs.push(...c.toString().split('\n').filter(Boolean)));
+  const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs });
+
+  const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
+  const env: Record<string, string> = {
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: 'debug',
+    X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
+    X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
+    X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
+    OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4',
+    ...opts.env,
+  };
+  const stops: Array<() => Promise<void>> = [() => xsim.stop()];
+  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
+  try {
+    const orchestrator = await startOrchestrator(loadOrchestratorConfig(env), { logger: loggerFor('orchestrator') });
+    stops.push(() => orchestrator.stop());
+    const worker = await startBrowserWorker(loadBrowserWorkerConfig(env), { logger: loggerFor('browser-worker') });
+    stops.push(() => worker.stop());
+    const gateway = await startGateway(parseGatewayConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url }), { logger: loggerFor('gateway') });
+    stops.push(() => gateway.stop());
+    const probe = await BrokerProbe.open(AMQP_URL, namespace);
+    stops.push(() => probe.close());
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    stops.push(() => db.end());
+    return {
+      namespace, xsim, orchestrator, worker, gateway, probe, db, logs,
+      stop: async () => {
+        await stopAll();
+        await removeNamespace(namespace);
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    await removeNamespace(namespace);
+    throw err;
+  }
+}
+
+/** Drops the namespace's schemas and deletes its exchanges and queues. */
+export async function removeNamespace(namespace: string): Promise<void> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  try {
+    for (const service of ['orchestrator', 'gateway', 'dead_letters']) await db.query(`DROP SCHEMA IF EXISTS "${schemaName(namespace, service)}" CASCADE`);
+  } finally {
+    await db.end();
+  }
+  const conn = await amqplib.connect(AMQP_URL);
+  try {
+    await deleteTopology(await conn.createChannel(), namespace, RETRY_TIERS_MS);
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Prints each service's environment variables (name, default, doc) as Markdown, from the config
+// schemas themselves, for the README. Run after a build: `node scripts/config-docs.mjs`.
+const shapes = {
+  orchestrator: (await import('../services/orchestrator/dist/src/config.js')).orchestratorConfigShape,
+  'browser-worker': (await import('../services/browser-worker/dist/src/config.js')).browserWorkerConfigShape,
+  gateway: (await import('../services/gateway/dist/src/config.js')).gatewayConfigShape,
+  'x-sim': (await import('../services/x-sim/dist/src/config.js')).xsimConfigShape,
+};
+const common = new Set();
+for (const [service, shape] of Object.entries(shapes)) {
+  const rows = [];
+  for (const [key, schema] of Object.entries(shape)) {
+    if (service !== 'orchestrator' && common.has(key)) continue;
+    let def = '';
+    try { const v = schema.parse(undefined); def = v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v); } catch { def = '(required)'; }
+    if (/KEYS|TOKEN|SECRET|X_APPS/.test(key) && def.length > 40) def = '(development value)';
+    rows.push(`| \`${key}\` | ${def ? `\`${def.replace(/\|/g, '\\|')}\`` : ''} | ${schema.description ?? ''} |`);
+  }
+  if (service === 'orchestrator') for (const k of ['NODE_ENV', 'LOG_LEVEL', 'XAUTH_NAMESPACE', 'SHUTDOWN_TIMEOUT_MS', 'AMQP_URL', 'AMQP_CONFIRM_TIMEOUT_MS', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'HTTP_HOST', 'HTTP_PORT']) common.add(k);
+  process.stdout.write(`\n#### ${service}${service === 'orchestrator' ? ' (the first rows are common to every service)' : ''}\n\n| variable | default | what |\n|---|---|---|\n${rows.join('\n')}\n`);
+}

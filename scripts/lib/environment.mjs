@@ -1,0 +1,100 @@
+// Makes a machine ready to build, start and test xauth: dependencies, build, RabbitMQ,
+// PostgreSQL and Chromium. Uses what is reachable; starts what is installed; installs with apt
+// what is missing when it can (as root); otherwise says exactly what is missing and how to get it.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commandExists, log, run, tcpReachable, waitForTcp } from './proc.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const CHROMIUM_PATH = process.env.XSIM_CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+class Missing extends Error {}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+let aptUpdated = false;
+
+async function aptInstall(pkgs, why) {
+  if (!isRoot() || !(await commandExists('apt-get'))) {
+    throw new Missing(`${why} is missing. Install it (Debian/Ubuntu: sudo apt-get install -y ${pkgs.join(' ')}) or point the URL at a running one.`);
+  }
+  log(`installing ${pkgs.join(' ')} with apt (${why} is missing)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) { await run('apt-get', ['update', '-qq'], { env }); aptUpdated = true; }
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
+}
+
+async function ensureDependencies() {
+  const marker = join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = join(ROOT, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing npm dependencies (npm ci)');
+  await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT });
+}
+
+async function build() {
+  log('building (tsc -b)');
+  await run('npx', ['tsc', '-b'], { cwd: ROOT });
+}
+
+/** host and port of a service's URL when it is down but local (ours to start); undefined when it answers. */
+async function localServiceToStart(urlText, defaultPort, what, variable) {
+  const url = new URL(urlText);
+  const host = url.hostname;
+  const port = Number(url.port || defaultPort);
+  if (await tcpReachable(host, port)) return undefined;
+  if (host !== '127.0.0.1' && host !== 'localhost') throw new Missing(`${what} is not reachable at ${host}:${port} (${variable}). Start it, or unset ${variable} to use a local one.`);
+  return { host, port };
+}
+
+async function ensureRabbitMQ() {
+  const target = await localServiceToStart(AMQP_URL, 5672, 'RabbitMQ', 'AMQP_URL');
+  if (!target) return;
+  const { host, port } = target;
+  if (!(await commandExists('rabbitmq-server'))) await aptInstall(['rabbitmq-server'], 'RabbitMQ');
+  log('starting the local RabbitMQ (rabbitmq-server -detached)');
+  await run('rabbitmq-server', ['-detached'], { allowFail: true });
+  if (!(await waitForTcp(host, port, 90_000))) throw new Missing(`RabbitMQ did not come up on ${host}:${port}; see /var/log/rabbitmq.`);
+}
+
+async function ensurePostgres() {
+  const target = await localServiceToStart(DATABASE_URL, 5432, 'PostgreSQL', 'DATABASE_URL');
+  if (!target) return;
+  const { host, port } = target;
+  if (!existsSync('/etc/postgresql') && !(await commandExists('pg_ctlcluster'))) await aptInstall(['postgresql'], 'PostgreSQL');
+  const versions = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
+  if (!versions.length) throw new Missing('PostgreSQL is installed but has no cluster; create one with pg_createcluster.');
+  log(`starting the local PostgreSQL ${versions[0]} cluster`);
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], { allowFail: true });
+  if (!(await waitForTcp(host, port, 60_000))) throw new Missing(`PostgreSQL did not come up on ${host}:${port}.`);
+  if (!(await trustsPostgresUser(host, port))) log('note: the local PostgreSQL may need trust auth for user postgres on 127.0.0.1 (pg_hba.conf), or a password in DATABASE_URL');
+}
+
+async function trustsPostgresUser(host, port) {
+  if (!(await commandExists('psql'))) return true;
+  return (await run('psql', ['-h', host, '-p', String(port), '-U', 'postgres', '-w', '-c', 'select 1'], { inherit: false, allowFail: true })) === 0;
+}
+
+async function ensureChromium() {
+  if (existsSync(CHROMIUM_PATH)) return;
+  // Debian's Chromium: test tools' own browser downloads cannot work on a closed network.
+  await aptInstall(['chromium'], `Chromium (${CHROMIUM_PATH})`);
+  if (!existsSync(CHROMIUM_PATH)) throw new Missing(`Chromium is still not at ${CHROMIUM_PATH}; set XSIM_CHROMIUM_PATH.`);
+}
+
+/** Everything `npm start` and `npm test` need, in order; exits 1 with a plain message when something cannot be had. */
+export async function ensureEnvironment({ purpose }) {
+  try {
+    await ensureDependencies();
+    await build();
+    await ensureRabbitMQ();
+    await ensurePostgres();
+    await ensureChromium();
+    log(`environment ready for ${purpose}`);
+  } catch (err) {
+    log(err instanceof Missing ? err.message : `set-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
