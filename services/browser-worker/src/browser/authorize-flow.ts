@@ -1,8 +1,9 @@
-import { chromium, type Browser, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { errorMessage, type Logger } from '@xauth/shared';
 import { pageFailures, readRedirect } from '../domain/page-outcomes.js';
 import type { AuthorizeRequest, CapturedConsent } from '../domain/ports.js';
 import { SELECTORS, classifyPage, type PageKind } from './page-recognizer.js';
+import { catchRedirect } from './redirect-catcher.js';
 
 export interface FlowTimeouts { stepMs: number; interstitialMs: number }
 export interface FlowObserver { interstitial?(cleared: boolean): void }
@@ -10,8 +11,7 @@ export interface FlowObserver { interstitial?(cleared: boolean): void }
 /**
  * Drives the profile's own browser through X's consent: opens the authorize URL in the profile's
  * default context, waits out the interstitial, recognises what X shows, clicks "Authorize app" and
- * catches the redirect hop to `redirectUri` at request time (Playwright's route never sees redirect
- * hops; waiting for the failed navigation costs about a second).
+ * catches the redirect hop to `redirectUri` before it leaves the browser.
  */
 export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, logger: Logger, observe: FlowObserver = {}): Promise<CapturedConsent> {
   const left = () => req.deadline - Date.now();
@@ -26,11 +26,13 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
       browser!.once('disconnected', () => reject(pageFailures.crashed('CDP connection closed')));
     });
     crashed.catch(() => undefined);
-    const redirect = page.waitForRequest((r: Request) => r.url().startsWith(req.redirectUri), { timeout: Math.max(1, left()) });
-    redirect.catch(() => undefined);
-    const result = await Promise.race([drive(page, req, t, left, observe, redirect), crashed]);
-    await page.close({ runBeforeUnload: false }).catch(() => undefined);
-    return result;
+    const redirect = await catchRedirect(page, req.redirectUri);
+    try {
+      return await Promise.race([drive(page, req, t, left, observe, redirect.url), crashed]);
+    } finally {
+      await redirect.dispose();
+      await page.close({ runBeforeUnload: false }).catch(() => undefined);
+    }
   } catch (err) {
     if (err instanceof Error && err.name === 'TimeoutError') throw pageFailures.timeout(`waiting for X: ${err.message.split('\n')[0]}`);
     if (err instanceof Error && /Target.*closed|Browser has been closed|ECONNREFUSED|WebSocket/i.test(err.message)) throw pageFailures.crashed(err.message.split('\n')[0]!);
@@ -41,8 +43,8 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
   }
 }
 
-async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: () => number, observe: FlowObserver, redirect: Promise<Request>): Promise<CapturedConsent> {
-  const captured = redirect.then((r) => readRedirect(r.url()));
+async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: () => number, observe: FlowObserver, redirect: Promise<string>): Promise<CapturedConsent> {
+  const captured = redirect.then(readRedirect);
   captured.catch(() => undefined);
   await Promise.race([page.goto(req.authorizeUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(t.stepMs, left()) }), captured]);
   let sawInterstitial = false;
@@ -57,7 +59,7 @@ async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: (
       case 'consent':
         if (sawInterstitial) observe.interstitial?.(true);
         await page.click(SELECTORS.consentButton, { timeout: Math.min(t.stepMs, left()), noWaitAfter: true });
-        return await captured;
+        return await withTimeout(captured, Math.min(t.stepMs, left()), 'waiting for the redirect after consent');
       case 'blocked': throw pageFailures.blocked();
       case 'login': throw pageFailures.loginWall();
       case 'locked': throw pageFailures.locked();
@@ -88,4 +90,10 @@ async function waitOutInterstitial(page: Page, timeoutMs: number, observe: FlowO
     if (await page.$(SELECTORS.captcha)) throw pageFailures.captcha();
     throw pageFailures.timeout(`waiting ${timeoutMs} ms for the interstitial to clear`);
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, step: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(pageFailures.timeout(step)), ms); })])
+    .finally(() => clearTimeout(timer));
 }
