@@ -41,6 +41,7 @@ export class Bus extends EventEmitter {
   private pub?: ConfirmChannel;
   private readonly subscriptions = new Set<Subscription>();
   private closing = false;
+  private fatal?: Error;
   private readonly confirmTimeoutMs: number;
 
   private constructor(private readonly opts: BusOptions) {
@@ -60,9 +61,12 @@ export class Bus extends EventEmitter {
     bus.model = await amqplib.connect(opts.url, {
       clientProperties: { connection_name: `${opts.namespace}:${opts.service}` },
       recovery: {
-        initialDelay: 200,
-        maxDelay: 5_000,
         initialMaxRetries: 20,
+        // Throwing here makes recovery give up: a topology the broker refuses will not heal by retrying.
+        calculateDelay: (attempt: number) => {
+          if (bus.fatal) throw bus.fatal;
+          return Math.min(5_000, 200 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
+        },
         setup: (model: ChannelModel) => bus.onConnect(model),
       },
     });
@@ -80,7 +84,16 @@ export class Bus extends EventEmitter {
     const pub = await model.createConfirmChannel();
     pub.on('error', (err: Error) => this.logger.warn('publish channel error', { error: errorMessage(err) }));
     pub.on('close', () => { if (this.pub === pub) this.pub = undefined; });
-    await assertTopology(pub, this.namespace, this.retryTiersMs);
+    try {
+      await assertTopology(pub, this.namespace, this.retryTiersMs);
+    } catch (err) {
+      if (/PRECONDITION[-_]FAILED/.test(errorMessage(err))) {
+        this.fatal = new Error(`RabbitMQ holds a queue or exchange of namespace "${this.namespace}" declared differently from the contracts; `
+          + `delete it (after draining) or use another XAUTH_NAMESPACE. Broker said: ${errorMessage(err)}`);
+        this.logger.error('topology refused by the broker', { error: errorMessage(err) });
+      }
+      throw err;
+    }
     for (const sub of this.subscriptions) await sub.attach(model);
     this.pub = pub;
     this.logger.info('connected to broker', { namespace: this.namespace });

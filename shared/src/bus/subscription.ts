@@ -85,12 +85,22 @@ export class Subscription {
           'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
         }, async () => {
           if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
+          let failure: { err: unknown } | undefined;
           try {
             await this.dispatch(baseType, msg, envelope);
+          } catch (err) {
+            failure = { err };
+          }
+          if (failure) {
+            await this.onFailure(ch, msg, envelope, metricKey, failure.err);
+            return;
+          }
+          try {
             ch.ack(msg);
             this.bus.metrics.busConsumed.inc({ routing_key: metricKey, outcome: 'acked' });
           } catch (err) {
-            await this.onFailure(ch, msg, envelope, metricKey, err);
+            // The channel died while the handler ran: the broker redelivers, and handlers are idempotent.
+            this.bus.logger.warn('could not ack; the broker will redeliver', { routingKey: msg.fields.routingKey, error: errorMessage(err) });
           }
         }, { kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers) }));
     } finally {

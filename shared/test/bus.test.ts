@@ -1,0 +1,108 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+import { expect } from 'chai';
+import { exchangeName, queueName } from '@xauth/contracts';
+import { Bus } from '../src/bus/bus.js';
+import { deleteTopology } from '../src/bus/topology.js';
+import { TransientError } from '../src/errors.js';
+import { createLogger } from '../src/logger.js';
+import { Metrics } from '../src/metrics.js';
+
+const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+const TIERS = [150, 300];
+const logger = createLogger({ service: 'bus-test', silent: true });
+
+describe('bus on a real RabbitMQ', function () {
+  this.timeout(30_000);
+  let namespace: string;
+  let bus: Bus;
+  let conn: ChannelModel;
+  let ch: Channel;
+
+  beforeEach(async () => {
+    namespace = `test-${randomBytes(4).toString('hex')}`;
+    conn = await amqplib.connect(AMQP_URL);
+    ch = await conn.createChannel();
+  });
+  afterEach(async () => {
+    await bus?.close();
+    await deleteTopology(await conn.createChannel(), namespace, TIERS);
+    await conn.close();
+  });
+
+  const connect = () => Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics: new Metrics('bus-test'), retryTiersMs: TIERS });
+  async function deadLetter(): Promise<GetMessage> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const m = await ch.get(queueName(namespace, 'dead-letters'), { noAck: true });
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('no dead letter');
+  }
+
+  it('when a message is published, then the consumer gets the payload and the CloudEvents envelope', async () => {
+    bus = await connect();
+    const got = new Promise<{ payload: unknown; attempt: number; type: string; correlationId: string }>((resolve) => {
+      void bus.subscribe('orchestrator.login-requests', {
+        'user.login.requested': async (payload, ctx) => resolve({ payload, attempt: ctx.envelope.attempt, type: ctx.envelope.type, correlationId: ctx.envelope.correlationId }),
+      }, { prefetch: 1 });
+    });
+    const requestId = randomUUID();
+    await bus.publish('user.login.requested', { requestId, accountId: 'someone' }, { correlationId: 'corr-9' });
+    expect(await got).to.deep.equal({ payload: { requestId, accountId: 'someone' }, attempt: 1, type: 'user.login.requested', correlationId: 'corr-9' });
+  });
+
+  it('when a payload breaks its contract, then publish refuses it', async () => {
+    bus = await connect();
+    try {
+      await bus.publish('user.login.requested', { requestId: 'nope', accountId: 'x' } as never);
+      expect.fail('publish should refuse');
+    } catch (err) {
+      expect(err).to.have.property('code', 'VALIDATION_FAILED');
+    }
+  });
+
+  it('when a handler keeps failing transiently, then it is retried with a growing x-attempt and dead-lettered after maxAttempts', async () => {
+    bus = await connect();
+    const attempts: number[] = [];
+    await bus.subscribe('orchestrator.login-requests', {
+      'user.login.requested': async (_p, ctx) => {
+        attempts.push(ctx.envelope.attempt);
+        throw new TransientError({ code: 'X_UNAVAILABLE', message: 'X answered 503' });
+      },
+    }, { prefetch: 1, maxAttempts: 3 });
+    await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
+    const dl = await deadLetter();
+    expect(attempts).to.deep.equal([1, 2, 3]);
+    expect(dl.properties.headers).to.include({
+      'x-error-code': 'X_UNAVAILABLE', 'x-attempt': 3, 'x-service': 'bus-test',
+      'x-original-exchange': exchangeName(namespace, 'commands'), 'x-original-routing-key': 'user.login.requested',
+      'x-original-queue': queueName(namespace, 'orchestrator.login-requests'),
+    });
+    expect(String(dl.properties.headers?.['x-error-message'])).to.match(/^gave up after 3 attempts: X answered 503/);
+    expect(Date.parse(String(dl.properties.headers?.['x-first-failure-at']))).to.be.below(Date.parse(String(dl.properties.headers?.['x-last-failure-at'])));
+  });
+
+  it('when a message carrying a code is dead-lettered, then the code and state are redacted at the source', async () => {
+    bus = await connect();
+    ch.publish(exchangeName(namespace, 'events'), 'authorization.consent.captured', Buffer.from(JSON.stringify({ jobId: 'not-a-uuid', code: 'SECRET-CODE', state: 'SECRET-STATE' })), { messageId: randomUUID(), type: 'authorization.consent.captured' });
+    await bus.subscribe('orchestrator.authorization-results', { 'authorization.consent.captured': async () => undefined }, { prefetch: 1 });
+    const dl = await deadLetter();
+    expect(dl.properties.headers?.['x-error-code']).to.equal('VALIDATION_FAILED');
+    expect(dl.content.toString()).not.to.match(/SECRET-CODE|SECRET-STATE/);
+    expect(JSON.parse(dl.content.toString())).to.include({ jobId: 'not-a-uuid', code: '[REDACTED]' });
+  });
+
+  it('when the broker holds a queue declared differently, then connect fails at once with a message naming the namespace', async () => {
+    await ch.assertQueue(queueName(namespace, 'orchestrator.login-requests'), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    const started = Date.now();
+    try {
+      await connect();
+      expect.fail('connect should fail');
+    } catch (err) {
+      expect((err as Error).message).to.contain(`namespace "${namespace}"`).and.contain('PRECONDITION_FAILED');
+      expect(Date.now() - started).to.be.below(10_000);
+    }
+  });
+});
