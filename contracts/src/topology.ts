@@ -36,6 +36,13 @@ export const workQueues = {
     deliveryLimit: 5,
     maxAttempts: 5,
   },
+  'orchestrator.refresh-requests': {
+    service: 'orchestrator',
+    consumes: ['token.refresh.requested'],
+    bindings: [{ exchange: 'commands', pattern: 'token.refresh.requested' }],
+    deliveryLimit: 5,
+    maxAttempts: 5,
+  },
   'orchestrator.authorization-results': {
     service: 'orchestrator',
     consumes: ['authorization.job.started', 'authorization.consent.captured', 'authorization.attempt.failed'],

@@ -83,6 +83,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
 }
 
+/** The orchestrator's schema in a stack's namespace (tests look at what it stored). */
+export function schemaOf(stack: Pick<Stack, 'namespace'>): string {
+  return schemaName(stack.namespace, 'orchestrator');
+}
+
 /** Drops the namespace's schemas and deletes its exchanges and queues. */
 export async function removeNamespace(namespace: string): Promise<void> {
   const db = new pg.Client({ connectionString: DATABASE_URL });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { queueName } from '@xauth/contracts';
 import { simProfileId } from '@xauth/x-sim';
-import { getJson, getServiceToken, startStack, waitUntil, type Stack } from '../src/index.js';
+import { getJson, getServiceToken, schemaOf, startStack, waitUntil, type Stack } from '../src/index.js';
 
 const ACCOUNT = 'xsim_user_007';
 const isFor = (requestId: string) => (r: { body: unknown }) => (r.body as { requestId?: string }).requestId === requestId;
@@ -118,7 +118,3 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
     expect((await events.waitFor(isFor(ok), 90_000, 'user.authenticated')).body).to.include({ accountId: 'xsim_user_011' });
   });
 });
-
-function schemaOf(stack: Stack): string {
-  return `${stack.namespace}_orchestrator`.replace(/[^A-Za-z0-9_]/g, '_');
-}

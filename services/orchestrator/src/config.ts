@@ -37,6 +37,11 @@ export const orchestratorConfigShape = {
   JOB_TTL_MS: env.int(900_000, 'a job not finished this long after it was requested is expired (workers will not start it after that)'),
   SWEEP_INTERVAL_MS: env.int(30_000, 'how often the sweeper looks for stuck jobs'),
   TOKEN_VALIDITY_MARGIN_MS: env.int(300_000, 'a stored token closer than this to expiry does not count as valid'),
+  REFRESH_INTERVAL_MS: env.int(30_000, 'how often the refresher looks for tokens near expiry'),
+  REFRESH_AHEAD_MS: env.int(900_000, 'tokens expiring within this are refreshed'),
+  REFRESH_BATCH: env.int(200, 'tokens one refresher round takes at most'),
+  REFRESH_CONCURRENCY: env.int(4, 'refreshes in flight at once per replica'),
+  AUTO_REAUTHORIZE: env.bool(false, 'when a refresh token is dead, request a new login (force) by itself'),
   OUTBOX_POLL_MS: env.int(500, 'outbox relay poll period'),
   LOGIN_PREFETCH: env.int(20, 'login requests held at once'),
 };

@@ -11,6 +11,7 @@ import { Store } from './data-access/store.js';
 import { XApiClient } from './data-access/x-api.client.js';
 import type { OrchestratorDeps } from './domain/deps.js';
 import { expireOverdueJobs } from './domain/use-cases/expire-jobs.use-case.js';
+import { refreshDueTokens } from './domain/use-cases/refresh-token.use-case.js';
 import { syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
 import { mountInternalApi } from './entry-points/http/internal-api.js';
 import { IntervalJob } from './entry-points/jobs/interval-job.js';
@@ -29,6 +30,8 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
+  const refreshes = metrics.counter('xauth_token_refresh_total', 'Refresher outcomes (refreshed, not_due, busy, failed, or an error code)', ['outcome']);
+  const tokensGauge = metrics.gauge('xauth_tokens', 'Stored tokens by status', ['status']);
   const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS });
   const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
@@ -42,6 +45,8 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     settings: {
       defaultApp: config.DEFAULT_APP, defaultScopes: config.DEFAULT_SCOPES, authorizeUrl: config.X_AUTHORIZE_URL,
       jobTtlMs: config.JOB_TTL_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
+      refreshAheadMs: config.REFRESH_AHEAD_MS, refreshBatch: config.REFRESH_BATCH, refreshConcurrency: config.REFRESH_CONCURRENCY,
+      autoReauthorize: config.AUTO_REAUTHORIZE,
     },
   };
 
@@ -68,6 +73,12 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     relay,
     new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger),
     new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
+    new IntervalJob('token-refresher', config.REFRESH_INTERVAL_MS, async () => {
+      const outcomes = await refreshDueTokens(deps);
+      for (const [outcome, n] of Object.entries(outcomes)) refreshes.inc({ outcome }, n);
+      const byStatus = await deps.store.countTokensByStatus();
+      for (const status of ['active', 'dead']) tokensGauge.set({ status }, byStatus[status] ?? 0);
+    }, logger),
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     ...consumers,
   ]);

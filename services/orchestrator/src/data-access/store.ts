@@ -92,6 +92,17 @@ export class Tx {
     );
   }
 
+  /** The token row, locked; undefined when absent or when another transaction holds it (it is being refreshed). */
+  async lockTokenIfFree(accountId: string, app: string): Promise<StoredToken | undefined> {
+    const r = await this.m.getRepository(TokenRow).createQueryBuilder('t')
+      .where('t.account_key = :key AND t.app = :app', { key: accountKey(accountId), app })
+      .setLock('pessimistic_write').setOnLocked('skip_locked').getOne();
+    return r ? toToken(r) : undefined;
+  }
+  async markTokenDead(accountId: string, app: string): Promise<void> {
+    await this.m.update(TokenRow, { accountKey: accountKey(accountId), app }, { status: 'dead' });
+  }
+
   async upsertProfiles(links: ProfileLink[], provider: string, at: Date): Promise<void> {
     if (!links.length) return;
     await this.m.createQueryBuilder().insert().into(ProfileRow)
@@ -117,6 +128,17 @@ export class Store {
   }
   async getToken(accountId: string, app: string): Promise<StoredToken | undefined> {
     return new Tx(this.ds.manager).findToken(accountId, app);
+  }
+  /** Active, refreshable tokens expiring before `before`, soonest first. */
+  async dueTokens(before: Date, limit: number): Promise<Array<{ accountId: string; app: string }>> {
+    const rows = await this.ds.manager.getRepository(TokenRow).createQueryBuilder('t').select(['t.accountId', 't.app'])
+      .where("t.status = 'active' AND t.refresh_token_enc IS NOT NULL AND t.expires_at < :before", { before })
+      .orderBy('t.expires_at').limit(limit).getMany();
+    return rows.map((r) => ({ accountId: r.accountId, app: r.app }));
+  }
+  async countTokensByStatus(): Promise<Record<string, number>> {
+    const rows: Array<{ status: string; n: number }> = await this.ds.query('SELECT status, count(*)::int AS n FROM tokens GROUP BY status');
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
   async countProfiles(): Promise<number> {
     return this.ds.manager.count(ProfileRow);

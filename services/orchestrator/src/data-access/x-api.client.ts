@@ -26,14 +26,23 @@ function oauthError(body: unknown): string {
 export class XApiClient implements XOAuthPort {
   constructor(private readonly urls: XApiUrls) {}
 
-  async exchangeCode(app: XApp, p: { code: string; verifier: string; redirectUri: string }): Promise<TokenSet> {
+  exchangeCode(app: XApp, p: { code: string; verifier: string; redirectUri: string }): Promise<TokenSet> {
     const form = new URLSearchParams({ grant_type: 'authorization_code', code: p.code, redirect_uri: p.redirectUri, code_verifier: p.verifier });
+    return this.tokenRequest(app, form, ErrorCodes.TOKEN_EXCHANGE_FAILED, 'the code exchange');
+  }
+
+  refresh(app: XApp, refreshToken: string): Promise<TokenSet> {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+    return this.tokenRequest(app, form, ErrorCodes.REFRESH_TOKEN_INVALID, 'the refresh');
+  }
+
+  private async tokenRequest(app: XApp, form: URLSearchParams, refusedCode: string, what: string): Promise<TokenSet> {
     const headers = clientAuth(app, form);
     const res = await call(this.urls.tokenUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
     if (res.status === 401 || (res.body as { error?: string })?.error === 'unauthorized_client' || (res.body as { error?: string })?.error === 'invalid_client') {
       throw new NeedsOperatorError({ code: ErrorCodes.APP_CONFIG_INVALID, message: `X rejected the app's credentials (${oauthError(res.body)})` });
     }
-    if (res.status !== 200) throw new NeedsOperatorError({ code: ErrorCodes.TOKEN_EXCHANGE_FAILED, message: `X refused the code exchange: ${res.status} ${oauthError(res.body)}` });
+    if (res.status !== 200) throw new NeedsOperatorError({ code: refusedCode, message: `X refused ${what}: ${res.status} ${oauthError(res.body)}` });
     const b = res.body as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; scope?: unknown };
     if (typeof b?.access_token !== 'string' || typeof b.expires_in !== 'number') {
       throw new TransientError({ code: ErrorCodes.X_UNAVAILABLE, message: 'X token response lacked access_token or expires_in' });

@@ -17,5 +17,9 @@ export interface OrchestratorDeps {
     authorizeUrl: string;
     jobTtlMs: number;
     tokenValidityMarginMs: number;
+    refreshAheadMs: number;
+    refreshBatch: number;
+    refreshConcurrency: number;
+    autoReauthorize: boolean;
   };
 }

@@ -7,6 +7,8 @@ export interface XOAuthPort {
   exchangeCode(app: XApp, p: { code: string; verifier: string; redirectUri: string }): Promise<TokenSet>;
   me(accessToken: string): Promise<XIdentity>;
   revoke(app: XApp, token: string): Promise<void>;
+  /** Rotates the pair; a dead refresh token throws `REFRESH_TOKEN_INVALID` (not retryable). */
+  refresh(app: XApp, refreshToken: string): Promise<TokenSet>;
 }
 
 /** Where profiles and the X accounts they are signed in to are listed (GoLogin). */

@@ -15,7 +15,10 @@ export async function getJobView(deps: OrchestratorDeps, jobId: string): Promise
 /** The decrypted access token of an account for an app, if it is still valid. */
 export async function getAccountToken(deps: OrchestratorDeps, accountId: string, app = deps.settings.defaultApp): Promise<AccountTokenView> {
   const t = await deps.store.getToken(accountId, app);
-  if (!t || t.status !== 'active') throw new NotFoundError({ code: ErrorCodes.TOKEN_NOT_FOUND, message: `no token for @${accountId} and app "${app}"` });
+  if (!t) throw new NotFoundError({ code: ErrorCodes.TOKEN_NOT_FOUND, message: `no token for @${accountId} and app "${app}"` });
+  if (t.status !== 'active') {
+    throw new AppError({ code: ErrorCodes.REAUTHORIZATION_REQUIRED, message: `the token of @${accountId} was revoked or its refresh failed; a new login is needed`, retryable: false, httpStatus: 409 });
+  }
   if (t.expiresAt.getTime() <= Date.now()) {
     throw new AppError({ code: ErrorCodes.TOKEN_EXPIRED, message: `the token of @${accountId} expired at ${t.expiresAt.toISOString()}`, retryable: false, httpStatus: 409 });
   }

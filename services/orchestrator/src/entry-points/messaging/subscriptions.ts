@@ -5,11 +5,13 @@ import { attemptFailed } from './attempt-failed.handler.js';
 import { consentCaptured } from './consent-captured.handler.js';
 import { jobStarted } from './job-started.handler.js';
 import { loginRequested } from './login-requested.handler.js';
+import { refreshRequested } from './refresh-requested.handler.js';
 
 /** The orchestrator's one list: which queue, which routing key, which handler. */
 export function subscriptions(deps: OrchestratorDeps): Array<{ queue: WorkQueueName; handlers: HandlerMap }> {
   return [
     { queue: 'orchestrator.login-requests', handlers: { 'user.login.requested': loginRequested(deps) } },
+    { queue: 'orchestrator.refresh-requests', handlers: { 'token.refresh.requested': refreshRequested(deps) } },
     {
       queue: 'orchestrator.authorization-results',
       handlers: {
