@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Prints each service's environment variables (name, default, doc) as Markdown, from the config
-// schemas themselves, for the README. Run after a build: `node scripts/config-docs.mjs`.
+// Each service's environment variables (name, default, doc) as Markdown, from the config schemas
+// themselves. After a build: `node scripts/config-docs.mjs` prints them; `--write` puts them into
+// README.md between the config markers.
+import { readFileSync, writeFileSync } from 'node:fs';
 const shapes = {
   orchestrator: (await import('../services/orchestrator/dist/src/config.js')).orchestratorConfigShape,
   'browser-worker': (await import('../services/browser-worker/dist/src/config.js')).browserWorkerConfigShape,
@@ -8,6 +10,7 @@ const shapes = {
   'x-sim': (await import('../services/x-sim/dist/src/config.js')).xsimConfigShape,
 };
 const common = new Set();
+let out = '';
 for (const [service, shape] of Object.entries(shapes)) {
   const rows = [];
   for (const [key, schema] of Object.entries(shape)) {
@@ -18,5 +21,15 @@ for (const [service, shape] of Object.entries(shapes)) {
     rows.push(`| \`${key}\` | ${def ? `\`${def.replace(/\|/g, '\\|')}\`` : ''} | ${schema.description ?? ''} |`);
   }
   if (service === 'orchestrator') for (const k of ['NODE_ENV', 'LOG_LEVEL', 'XAUTH_NAMESPACE', 'SHUTDOWN_TIMEOUT_MS', 'AMQP_URL', 'AMQP_CONFIRM_TIMEOUT_MS', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'HTTP_HOST', 'HTTP_PORT']) common.add(k);
-  process.stdout.write(`\n#### ${service}${service === 'orchestrator' ? ' (the first rows are common to every service)' : ''}\n\n| variable | default | what |\n|---|---|---|\n${rows.join('\n')}\n`);
+  out += (`\n#### ${service}${service === 'orchestrator' ? ' (the first rows are common to every service)' : ''}\n\n| variable | default | what |\n|---|---|---|\n${rows.join('\n')}\n`);
+}
+
+if (process.argv.includes('--write')) {
+  const readme = new URL('../README.md', import.meta.url);
+  const text = readFileSync(readme, 'utf8');
+  const [before, rest] = text.split('<!-- config:start -->');
+  const after = rest.split('<!-- config:end -->')[1];
+  writeFileSync(readme, `${before}<!-- config:start -->\n${out}\n<!-- config:end -->${after}`);
+} else {
+  process.stdout.write(out);
 }

@@ -90,6 +90,15 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
     expect(stack.xsim.state.stats().startsByProfile[simProfileId(7)]).to.equal(2);
   });
 
+  it('when a login names an account whose profile appeared after the last sync, then profiles are re-read and the login proceeds', async () => {
+    // As if the profile had been created in GoLogin after the orchestrator's last sync.
+    await stack.db.query(`DELETE FROM "${schemaOf(stack)}".profiles WHERE account_key = 'xsim_user_030'`);
+    const events = await stack.probe.listen('user.authenticated');
+    const requestId = randomUUID();
+    stack.probe.publishCommand('user.login.requested', { requestId, accountId: 'xsim_user_030' });
+    expect((await events.waitFor(isFor(requestId), 90_000, 'user.authenticated')).body).to.include({ accountId: 'xsim_user_030', cached: false });
+  });
+
   it('when a message is not JSON or violates the schema, then it is dead-lettered with its reason and the consumer goes on', async () => {
     const failed = await stack.probe.listen('user.authentication.failed');
     stack.probe.publishCommand('user.login.requested', 'this is {not json');

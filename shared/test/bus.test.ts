@@ -94,6 +94,16 @@ describe('bus on a real RabbitMQ', function () {
     expect(JSON.parse(dl.content.toString())).to.include({ jobId: 'not-a-uuid', code: '[REDACTED]' });
   });
 
+  it('when a body is larger than the limit, then it is dead-lettered unread as PAYLOAD_TOO_LARGE', async () => {
+    bus = await connect();
+    let handled = false;
+    await bus.subscribe('orchestrator.login-requests', { 'user.login.requested': async () => { handled = true; } }, { prefetch: 1, maxMessageBytes: 1024 });
+    ch.publish(exchangeName(namespace, 'commands'), 'user.login.requested', Buffer.alloc(4096, 'x'), { messageId: randomUUID(), type: 'user.login.requested' });
+    const dl = await deadLetter();
+    expect(dl.properties.headers?.['x-error-code']).to.equal('PAYLOAD_TOO_LARGE');
+    expect(handled).to.equal(false);
+  });
+
   it('when the broker holds a queue declared differently, then connect fails at once with a message naming the namespace', async () => {
     await ch.assertQueue(queueName(namespace, 'orchestrator.login-requests'), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     const started = Date.now();

@@ -5,7 +5,7 @@ export const browserWorkerConfigShape = {
   ...commonConfig,
   ...amqpConfig,
   ...httpConfig(8082),
-  WORKER_ID: env.str(`${hostname()}-${process.pid}`, 'names this worker in authorization.job.started'),
+  WORKER_ID: env.optionalStr('names this worker in authorization.job.started; default <hostname>-<pid>'),
   GOLOGIN_API_URL: env.url('https://api.gologin.com', 'GoLogin API base URL'),
   GOLOGIN_API_TOKEN: env.str('xsim-gologin-token', 'GoLogin API bearer token'),
   GOLOGIN_TIMEOUT_MS: env.int(30_000, 'timeout of one GoLogin API call (a profile start can be slow)'),
@@ -22,5 +22,5 @@ export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env)
   if (c.NODE_ENV === 'production' && !source.GOLOGIN_API_TOKEN) {
     throw new ConfigError(["GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim's"]);
   }
-  return c;
+  return { ...c, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}` };
 }

@@ -34,6 +34,7 @@ export const orchestratorConfigShape = {
   GOLOGIN_API_URL: env.url('https://api.gologin.com', 'GoLogin API base URL'),
   GOLOGIN_API_TOKEN: env.str('xsim-gologin-token', 'GoLogin API bearer token'),
   PROFILE_SYNC_INTERVAL_MS: env.int(300_000, 'how often profiles are synced from GoLogin'),
+  PROFILE_SYNC_MIN_GAP_MS: env.int(30_000, 'a login for an unmapped account syncs profiles at once, at most this often'),
   JOB_TTL_MS: env.int(900_000, 'a job not finished this long after it was requested is expired (workers will not start it after that)'),
   SWEEP_INTERVAL_MS: env.int(30_000, 'how often the sweeper looks for stuck jobs'),
   TOKEN_VALIDITY_MARGIN_MS: env.int(300_000, 'a stored token closer than this to expiry does not count as valid'),

@@ -12,7 +12,7 @@ import { XApiClient } from './data-access/x-api.client.js';
 import type { OrchestratorDeps } from './domain/deps.js';
 import { expireOverdueJobs } from './domain/use-cases/expire-jobs.use-case.js';
 import { refreshDueTokens } from './domain/use-cases/refresh-token.use-case.js';
-import { syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
+import { onDemandProfileSync, syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
 import { mountInternalApi } from './entry-points/http/internal-api.js';
 import { IntervalJob } from './entry-points/jobs/interval-job.js';
 import { subscriptions } from './entry-points/messaging/subscriptions.js';
@@ -42,6 +42,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     profiles: new GoLoginDirectory(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.X_HTTP_TIMEOUT_MS),
     logger,
     apps: config.X_APPS,
+    syncProfilesOnDemand: onDemandProfileSync(() => deps, config.PROFILE_SYNC_MIN_GAP_MS),
     settings: {
       defaultApp: config.DEFAULT_APP, defaultScopes: config.DEFAULT_SCOPES, authorizeUrl: config.X_AUTHORIZE_URL,
       jobTtlMs: config.JOB_TTL_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
@@ -71,7 +72,8 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     { name: 'bus', start: async () => undefined, stop: () => bus.close(config.SHUTDOWN_TIMEOUT_MS) },
     { name: 'database', start: async () => undefined, stop: () => dataSource.destroy() },
     relay,
-    new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger),
+    // The first sync ran above, before any consumer started.
+    new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger, { runAtStart: false }),
     new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
     new IntervalJob('token-refresher', config.REFRESH_INTERVAL_MS, async () => {
       const outcomes = await refreshDueTokens(deps);

@@ -22,6 +22,8 @@ export interface SubscriptionOptions {
   prefetch: number;
   /** Our retry budget (`x-attempt`). @defaultValue the queue's `maxAttempts` in the topology */
   maxAttempts?: number;
+  /** Larger bodies are dead-lettered unread (`PAYLOAD_TOO_LARGE`). @defaultValue 262144 */
+  maxMessageBytes?: number;
 }
 
 interface ChannelSource { createChannel(): Promise<Channel> }
@@ -38,6 +40,7 @@ export class Subscription {
   private stopped = false;
   private readonly fullQueue: string;
   private readonly maxAttempts: number;
+  private readonly maxMessageBytes: number;
 
   constructor(
     private readonly bus: Bus,
@@ -49,6 +52,7 @@ export class Subscription {
     this.prefetch = opts.prefetch;
     this.fullQueue = queueName(bus.namespace, queue);
     this.maxAttempts = opts.maxAttempts ?? workQueues[queue].maxAttempts;
+    this.maxMessageBytes = opts.maxMessageBytes ?? 256 * 1024;
   }
 
   /** (Re)opens the channel and consumes; called on subscribe and after every reconnect. */
@@ -120,6 +124,9 @@ export class Subscription {
 
   private async dispatch(type: RoutingKey | undefined, msg: ConsumeMessage, envelope: Envelope): Promise<void> {
     if (!type) throw new AppError({ code: ErrorCodes.UNKNOWN_MESSAGE_TYPE, message: `no handler for type "${envelope.type}" on ${this.fullQueue}`, retryable: false });
+    if (msg.content.length > this.maxMessageBytes) {
+      throw new AppError({ code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body of ${msg.content.length} bytes exceeds ${this.maxMessageBytes}`, retryable: false });
+    }
     let body: unknown;
     try {
       body = JSON.parse(msg.content.toString('utf8'));

@@ -140,8 +140,8 @@ export class Store {
     const rows: Array<{ status: string; n: number }> = await this.ds.query('SELECT status, count(*)::int AS n FROM tokens GROUP BY status');
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
-  async countProfiles(): Promise<number> {
-    return this.ds.manager.count(ProfileRow);
+  async hasProfileFor(accountId: string): Promise<boolean> {
+    return this.ds.manager.existsBy(ProfileRow, { accountKey: accountKey(accountId) });
   }
 }
 

@@ -11,6 +11,8 @@ export interface OrchestratorDeps {
   profiles: ProfileDirectoryPort;
   logger: Logger;
   apps: readonly XApp[];
+  /** Re-reads the profile directory now, if it was not read very recently. */
+  syncProfilesOnDemand(): Promise<void>;
   settings: {
     defaultApp: string;
     defaultScopes: string;

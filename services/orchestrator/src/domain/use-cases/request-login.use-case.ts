@@ -22,6 +22,7 @@ function coversScopes(granted: string, wanted: string): boolean {
  * `user.authentication.failed` and then refused, so the consumer dead-letters them.
  */
 export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequested, meta: MessageMeta): Promise<void> {
+  if (!cmd.profileId && !(await deps.store.hasProfileFor(cmd.accountId))) await deps.syncProfilesOnDemand();
   const refusal = await deps.store.transaction(async (tx) => {
     if (!(await tx.claimInbox(CONSUMER, meta.messageId))) return undefined;
     if (await tx.findLoginRequest(cmd.requestId)) return undefined;
