@@ -48,6 +48,7 @@ export const commonConfig = {
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('winston log level'),
   XAUTH_NAMESPACE: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('xauth').describe('prefix of every exchange, queue and schema'),
   SHUTDOWN_TIMEOUT_MS: env.int(15_000, 'how long a SIGTERM drain may take'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional().describe('OTLP/HTTP collector base URL; traces are exported only when set'),
 };
 
 export const amqpConfig = {

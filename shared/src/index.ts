@@ -5,6 +5,7 @@ export * from './redact.js';
 export * from './crypto.js';
 export * from './metrics.js';
 export * from './tracing.js';
+export * from './telemetry.js';
 export * from './lifecycle.js';
 export * from './bus/index.js';
 export * from './http/index.js';

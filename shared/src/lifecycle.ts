@@ -1,5 +1,6 @@
 import { errorMessage } from './errors.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { startTelemetry } from './telemetry.js';
 
 /** Something a service starts and stops: a consumer, an HTTP server, a scheduler. */
 export interface EntryPoint {
@@ -63,5 +64,30 @@ export function runMain(main: () => Promise<unknown>): void {
   main().catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
+  });
+}
+
+interface RunnableConfig {
+  LOG_LEVEL: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+}
+
+/**
+ * A service's whole `main`: parse its config from the environment, make its logger, start
+ * telemetry (if configured) and the service, and drain on SIGTERM/SIGINT.
+ */
+export function runService<C extends RunnableConfig>(
+  service: string,
+  loadConfig: (env: NodeJS.ProcessEnv) => C,
+  start: (config: C, opts: { logger: Logger }) => Promise<{ url: string; stop(): Promise<void> }>,
+): void {
+  runMain(async () => {
+    const config = loadConfig(process.env);
+    const logger = createLogger({ service, level: config.LOG_LEVEL });
+    const telemetry = await startTelemetry({ service, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
+    const running = await start(config, { logger });
+    logger.info(`${service} ready`, { url: running.url });
+    stopOnSignals({ stop: async () => { await running.stop(); await telemetry.shutdown(); } }, logger, config.SHUTDOWN_TIMEOUT_MS);
   });
 }

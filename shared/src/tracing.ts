@@ -1,7 +1,7 @@
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 
-// Only the API is used here: without a registered SDK these are no-ops. The SDK and exporter start
-// only when OTEL_EXPORTER_OTLP_ENDPOINT is set (see DESIGN.md, Observability).
+// Only the API is used here: without a registered SDK these are no-ops. `startTelemetry` starts the
+// SDK and exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (see DESIGN.md, Observability).
 const tracer = () => trace.getTracer('xauth');
 
 export function injectTraceHeaders(headers: Record<string, unknown>): void {
@@ -37,6 +37,25 @@ export async function inSpan<T>(
       span.end();
     }
   });
+}
+
+/**
+ * A SERVER span for an incoming HTTP request, continuing the caller's trace; `run` executes the
+ * rest of the request inside it, `end` names it by route and records the status.
+ */
+export function startServerSpan(method: string, path: string, headers: Record<string, unknown>) {
+  const parent = extractTraceContext(headers);
+  const span = tracer().startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
+  const ctx = trace.setSpan(parent, span);
+  return {
+    run: <T>(fn: () => T): T => context.with(ctx, fn),
+    end: (route: string | undefined, status: number) => {
+      if (route) span.updateName(`${method} ${route}`);
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    },
+  };
 }
 
 export { SpanKind };

@@ -6,6 +6,7 @@ import { ErrorCodes } from '@xauth/contracts';
 import { AppError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { startServerSpan } from '../tracing.js';
 
 /** A named dependency check for `/ready`. */
 export type ReadinessCheck = () => boolean | Promise<boolean>;
@@ -33,8 +34,13 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     req.requestId = incoming && /^[A-Za-z0-9._:-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.requestId);
     const stop = opts.metrics.httpRequests.startTimer({ method: req.method });
-    res.on('finish', () => stop({ route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched', status: String(res.statusCode) }));
-    withLogContext({ requestId: req.requestId, correlationId: req.get('x-correlation-id') ?? req.requestId }, next);
+    const span = startServerSpan(req.method, req.path, req.headers);
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : undefined;
+      stop({ route: route ?? 'unmatched', status: String(res.statusCode) });
+      span.end(route, res.statusCode);
+    });
+    span.run(() => withLogContext({ requestId: req.requestId, correlationId: req.get('x-correlation-id') ?? req.requestId }, next));
   });
   app.use(express.json({ limit: opts.bodyLimit ?? '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: opts.bodyLimit ?? '64kb' }));

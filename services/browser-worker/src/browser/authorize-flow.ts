@@ -1,5 +1,5 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { errorMessage, type Logger } from '@xauth/shared';
+import { errorMessage, inSpan, type Logger } from '@xauth/shared';
 import { pageFailures, readRedirect } from '../domain/page-outcomes.js';
 import type { AuthorizeRequest, CapturedConsent } from '../domain/ports.js';
 import { SELECTORS, classifyPage, type PageKind } from './page-recognizer.js';
@@ -18,7 +18,7 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
   if (left() <= 0) throw pageFailures.timeout('before the browser was reached');
   let browser: Browser | undefined;
   try {
-    browser = await chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) });
+    browser = await inSpan('browser connect', {}, () => chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) }));
     const context = browser.contexts()[0] ?? (await browser.newContext());
     const page = await context.newPage();
     const crashed = new Promise<never>((_, reject) => {
@@ -46,20 +46,26 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
 async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: () => number, observe: FlowObserver, redirect: Promise<string>): Promise<CapturedConsent> {
   const captured = redirect.then(readRedirect);
   captured.catch(() => undefined);
-  await Promise.race([page.goto(req.authorizeUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(t.stepMs, left()) }), captured]);
+  await inSpan('browser open authorize page', {}, () => Promise.race([page.goto(req.authorizeUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(t.stepMs, left()) }), captured]));
   let sawInterstitial = false;
   for (let step = 0; step < 10; step++) {
-    const kind = await Promise.race([recognise(page, Math.min(t.stepMs, left())), captured.then(() => 'captured' as const)]);
+    const kind = await inSpan('browser recognise page', { step }, async (span) => {
+      const k = await Promise.race([recognise(page, Math.min(t.stepMs, left())), captured.then(() => 'captured' as const)]);
+      span.setAttribute('xauth.page', k);
+      return k;
+    });
     if (kind === 'captured') return captured;
     switch (kind) {
       case 'interstitial':
         sawInterstitial = true;
-        await waitOutInterstitial(page, Math.min(t.interstitialMs, left()), observe);
+        await inSpan('browser wait out interstitial', {}, () => waitOutInterstitial(page, Math.min(t.interstitialMs, left()), observe));
         continue;
       case 'consent':
         if (sawInterstitial) observe.interstitial?.(true);
-        await page.click(SELECTORS.consentButton, { timeout: Math.min(t.stepMs, left()), noWaitAfter: true });
-        return await withTimeout(captured, Math.min(t.stepMs, left()), 'waiting for the redirect after consent');
+        return await inSpan('browser consent', {}, async () => {
+          await page.click(SELECTORS.consentButton, { timeout: Math.min(t.stepMs, left()), noWaitAfter: true });
+          return withTimeout(captured, Math.min(t.stepMs, left()), 'waiting for the redirect after consent');
+        });
       case 'blocked': throw pageFailures.blocked();
       case 'login': throw pageFailures.loginWall();
       case 'locked': throw pageFailures.locked();

@@ -1,5 +1,5 @@
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, NeedsOperatorError, TransientError, callHttp } from '@xauth/shared';
+import { AppError, NeedsOperatorError, SpanKind, TransientError, callHttp, inSpan } from '@xauth/shared';
 import type { XApp } from '../config.js';
 import type { XIdentity } from '../domain/identity.js';
 import type { TokenSet } from '../domain/model.js';
@@ -8,7 +8,8 @@ import type { XOAuthPort } from '../domain/ports.js';
 export interface XApiUrls { tokenUrl: string; revokeUrl: string; meUrl: string; timeoutMs: number }
 
 const call = (url: string, timeoutMs: number, init: { method?: string; headers?: Record<string, string>; body?: URLSearchParams }) =>
-  callHttp(url, { ...init, timeoutMs, dependency: 'X', unavailableCode: ErrorCodes.X_UNAVAILABLE, rateLimitedCode: ErrorCodes.X_RATE_LIMITED });
+  inSpan(`X ${init.method ?? 'GET'} ${new URL(url).pathname}`, { 'http.request.method': init.method ?? 'GET', 'server.address': new URL(url).host }, () =>
+    callHttp(url, { ...init, timeoutMs, dependency: 'X', unavailableCode: ErrorCodes.X_UNAVAILABLE, rateLimitedCode: ErrorCodes.X_RATE_LIMITED }), { kind: SpanKind.CLIENT });
 
 function clientAuth(app: XApp, form: URLSearchParams): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
