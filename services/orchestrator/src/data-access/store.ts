@@ -5,6 +5,8 @@ import { ACTIVE_STATUSES } from '../domain/job-rules.js';
 import { accountKey, type Job, type LoginRequest, type ProfileLink, type StoredToken } from '../domain/model.js';
 import { JobRow, LoginRequestRow, ProfileRow, TokenRow } from './entities/index.js';
 
+const PROFILE_CHUNK = 2_000;
+
 const toJob = (r: JobRow): Job => ({
   jobId: r.jobId, accountId: r.accountId, app: r.app, profileId: r.profileId, scopes: r.scopes, status: r.status,
   attempt: r.attempt, redirectUri: r.redirectUri, stateEnc: r.stateEnc, verifierEnc: r.verifierEnc,
@@ -103,12 +105,21 @@ export class Tx {
     await this.m.update(TokenRow, { accountKey: accountKey(accountId), app }, { status: 'dead' });
   }
 
+  /** Replaces the provider's profile map with `links` (deduped by profile id; profiles gone from the provider are removed). */
+  async replaceProfiles(links: ProfileLink[], provider: string, at: Date): Promise<void> {
+    const unique = [...new Map(links.map((l) => [l.profileId, l])).values()];
+    await this.upsertProfiles(unique, provider, at);
+    await this.m.createQueryBuilder().delete().from(ProfileRow).where('provider = :provider AND synced_at < :at', { provider, at }).execute();
+  }
+
   async upsertProfiles(links: ProfileLink[], provider: string, at: Date): Promise<void> {
-    if (!links.length) return;
-    await this.m.createQueryBuilder().insert().into(ProfileRow)
-      .values(links.map((l) => ({ profileId: l.profileId, accountId: l.accountId, accountKey: accountKey(l.accountId), provider, syncedAt: at })))
-      .orUpdate(['account_id', 'account_key', 'provider', 'synced_at'], ['profile_id'])
-      .execute();
+    // In chunks: one statement for 40,000 profiles would need 200,000 bind parameters (PostgreSQL allows 65,535).
+    for (let i = 0; i < links.length; i += PROFILE_CHUNK) {
+      await this.m.createQueryBuilder().insert().into(ProfileRow)
+        .values(links.slice(i, i + PROFILE_CHUNK).map((l) => ({ profileId: l.profileId, accountId: l.accountId, accountKey: accountKey(l.accountId), provider, syncedAt: at })))
+        .orUpdate(['account_id', 'account_key', 'provider', 'synced_at'], ['profile_id'])
+        .execute();
+    }
   }
 }
 

@@ -23,7 +23,12 @@ export function onDemandProfileSync(deps: () => OrchestratorDeps, minIntervalMs:
 /** Refreshes the profile ↔ X account map from the profile provider. Returns how many profiles it saw. */
 export async function syncProfiles(deps: OrchestratorDeps, provider = 'gologin'): Promise<number> {
   const links = await deps.profiles.listProfiles();
-  await deps.store.transaction((tx) => tx.upsertProfiles(links, provider, new Date()));
+  if (links.length === 0) {
+    // More likely a wrong token or workspace than every profile deleted: keep the map we have.
+    deps.logger.warn('the profile directory listed no profiles; keeping the current map', { provider });
+    return 0;
+  }
+  await deps.store.transaction((tx) => tx.replaceProfiles(links, provider, new Date()));
   deps.logger.info('profiles synced', { count: links.length, provider });
   return links.length;
 }

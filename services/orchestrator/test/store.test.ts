@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { DataSource } from 'typeorm';
+import { createLogger, dropSchema, openDatabase } from '@xauth/shared';
+import { entities } from '../src/data-access/entities/index.js';
+import { migrations } from '../src/data-access/migrations/index.js';
+import { Store } from '../src/data-access/store.js';
+
+describe('orchestrator store on a real PostgreSQL', function () {
+  this.timeout(60_000);
+  let ds: DataSource;
+  const schema = `test_${randomBytes(4).toString('hex')}_orchestrator`;
+
+  before(async () => {
+    ds = await openDatabase({ url: 'postgres://postgres@127.0.0.1:5432/postgres', schema, entities, migrations, applicationName: 'store-test', logger: createLogger({ service: 'store-test', silent: true }) });
+  });
+  after(async () => {
+    await dropSchema(ds, schema);
+    await ds.destroy();
+  });
+
+  it('when 40,000 profiles are synced at once, then all are stored (beyond PostgreSQL\'s 65,535 bind parameters)', async () => {
+    const links = Array.from({ length: 40_000 }, (_, i) => ({ profileId: `p${i}`, accountId: `acct_${i}` }));
+    const store = new Store(ds);
+    await store.transaction((tx) => tx.upsertProfiles(links, 'gologin', new Date()));
+    expect(await ds.query('SELECT count(*)::int AS n FROM profiles').then((r: Array<{ n: number }>) => r[0]!.n)).to.equal(40_000);
+    // A second sync updates in place.
+    await store.transaction((tx) => tx.upsertProfiles(links.slice(0, 10).map((l) => ({ ...l, accountId: `${l.accountId}_b` })), 'gologin', new Date()));
+    expect(await store.hasProfileFor('acct_3_b')).to.equal(true);
+    expect(await ds.query('SELECT count(*)::int AS n FROM profiles').then((r: Array<{ n: number }>) => r[0]!.n)).to.equal(40_000);
+  });
+
+  it('when a full sync no longer lists a profile, then it is removed; a profile listed twice is stored once', async () => {
+    const store = new Store(ds);
+    const links = [{ profileId: 'q1', accountId: 'keep_me' }, { profileId: 'q2', accountId: 'gone_soon' }];
+    await store.transaction((tx) => tx.replaceProfiles(links, 'gologin', new Date()));
+    await store.transaction((tx) => tx.replaceProfiles([links[0]!, links[0]!], 'gologin', new Date(Date.now() + 1000)));
+    expect(await store.hasProfileFor('keep_me')).to.equal(true);
+    expect(await store.hasProfileFor('gone_soon')).to.equal(false);
+    expect(await ds.query('SELECT count(*)::int AS n FROM profiles').then((r: Array<{ n: number }>) => r[0]!.n)).to.equal(1);
+  });
+});
