@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { refreshToken } from '@xauth/orchestrator';
+import { refreshDueTokens, refreshToken } from '@xauth/orchestrator';
 import { simProfileId } from '@xauth/x-sim';
 import { getJson, getServiceToken, schemaOf, startStack, waitUntil, type Stack } from '../src/index.js';
 
@@ -77,6 +77,15 @@ describe('keeping tokens alive (refresh with rotation)', function () {
     const fresh = await waitUntil(async () => { const t = await readToken(stack!, 'xsim_user_022'); return t.status === 200 && t.body.accessToken !== old.body.accessToken ? t : undefined; }, 20_000, 'a fresh token');
     expect((await getJson(`${stack.xsim.url}/2/users/me`, { authorization: `Bearer ${fresh.body.accessToken}` })).status).to.equal(200);
     expect(stack.xsim.state.stats().startsByProfile[simProfileId(22)]).to.equal(2);
+  });
+
+  it('when more tokens are due than one batch holds, then one tick drains them all', async () => {
+    stack = await startStack({ xsim: { tokenLifetimeSec: 1800 }, env: { REFRESH_INTERVAL_MS: '3600000', REFRESH_AHEAD_MS: '3000000', REFRESH_BATCH: '1' } });
+    await login(stack, 'xsim_user_025');
+    await login(stack, 'xsim_user_026');
+    stack.xsim.state.setTokenLifetime(7200);
+    const outcomes = await refreshDueTokens(stack.orchestrator.deps);
+    expect(outcomes).to.deep.equal({ refreshed: 2 });
   });
 
   it('when two replicas refresh the same token at once, then one spends the refresh token and the other stands aside', async () => {

@@ -43,6 +43,7 @@ export const orchestratorConfigShape = {
   REFRESH_BATCH: env.int(200, 'tokens one refresher round takes at most'),
   REFRESH_CONCURRENCY: env.int(4, 'refreshes in flight at once per replica'),
   AUTO_REAUTHORIZE: env.bool(false, 'when a refresh token is dead, request a new login (force) by itself'),
+  MESSAGE_LOG_RETENTION_MS: env.int(7 * 86_400_000, 'sent outbox rows and inbox entries older than this are deleted (the dedupe window)'),
   OUTBOX_POLL_MS: env.int(500, 'outbox relay poll period'),
   LOGIN_PREFETCH: env.int(20, 'login requests held at once'),
 };

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, Keyring, Metrics, OutboxRelay, ServiceRunner, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase,
+  Bus, Keyring, Metrics, OutboxRelay, ServiceRunner, pruneOutboxAndInbox, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase,
   type EntryPoint, type Logger, type RunningServer,
 } from '@xauth/shared';
 import type { OrchestratorConfig } from './config.js';
@@ -75,6 +75,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     // The first sync ran above, before any consumer started.
     new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger, { runAtStart: false }),
     new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
+    new IntervalJob('message-log-pruner', 3_600_000, () => dataSource.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - config.MESSAGE_LOG_RETENTION_MS))), logger),
     new IntervalJob('token-refresher', config.REFRESH_INTERVAL_MS, async () => {
       const outcomes = await refreshDueTokens(deps);
       for (const [outcome, n] of Object.entries(outcomes)) refreshes.inc({ outcome }, n);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { createLogger, dropSchema, openDatabase } from '@xauth/shared';
+import { claimInbox, createLogger, dropSchema, enqueue, openDatabase, pruneOutboxAndInbox } from '@xauth/shared';
 import { entities } from '../src/data-access/entities/index.js';
 import { migrations } from '../src/data-access/migrations/index.js';
 import { Store } from '../src/data-access/store.js';
@@ -28,6 +28,23 @@ describe('orchestrator store on a real PostgreSQL', function () {
     await store.transaction((tx) => tx.upsertProfiles(links.slice(0, 10).map((l) => ({ ...l, accountId: `${l.accountId}_b` })), 'gologin', new Date()));
     expect(await store.hasProfileFor('acct_3_b')).to.equal(true);
     expect(await ds.query('SELECT count(*)::int AS n FROM profiles').then((r: Array<{ n: number }>) => r[0]!.n)).to.equal(40_000);
+  });
+
+  it('when sent outbox rows and inbox entries age past retention, then they are pruned; unsent rows never are', async () => {
+    const ids = await ds.transaction(async (m) => {
+      const sent = await enqueue(m, 'token.refreshed', { accountId: 'a', app: 'xauth-dev', expiresAt: new Date().toISOString() }, { correlationId: 'c' });
+      const unsent = await enqueue(m, 'token.refreshed', { accountId: 'b', app: 'xauth-dev', expiresAt: new Date().toISOString() }, { correlationId: 'c' });
+      await claimInbox(m, 'test', 'old-message');
+      await claimInbox(m, 'test', 'new-message');
+      return { sent, unsent };
+    });
+    await ds.query(`UPDATE outbox SET sent_at = now() - interval '8 days', created_at = now() - interval '8 days' WHERE message_id = $1`, [ids.sent]);
+    await ds.query(`UPDATE outbox SET created_at = now() - interval '8 days' WHERE message_id = $1`, [ids.unsent]);
+    await ds.query(`UPDATE inbox SET processed_at = now() - interval '8 days' WHERE message_id = 'old-message'`);
+    const pruned = await ds.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - 7 * 86_400_000)));
+    expect(pruned).to.equal(2);
+    expect((await ds.query('SELECT message_id FROM outbox')).map((r: { message_id: string }) => r.message_id)).to.deep.equal([ids.unsent]);
+    expect((await ds.query('SELECT message_id FROM inbox')).map((r: { message_id: string }) => r.message_id)).to.deep.equal(['new-message']);
   });
 
   it('when a full sync no longer lists a profile, then it is removed; a profile listed twice is stored once', async () => {

@@ -28,6 +28,16 @@ export async function enqueue<K extends RoutingKey>(m: EntityManager, type: K, p
 }
 
 /**
+ * Deletes outbox rows sent, and inbox rows recorded, before `olderThan`: dedupe only needs a
+ * window longer than any redelivery. Returns how many rows went.
+ */
+export async function pruneOutboxAndInbox(m: EntityManager, olderThan: Date): Promise<number> {
+  const sent = await m.createQueryBuilder().delete().from(OutboxRow).where('sent_at < :t', { t: olderThan }).execute();
+  const seen = await m.createQueryBuilder().delete().from(InboxRow).where('processed_at < :t', { t: olderThan }).execute();
+  return (sent.affected ?? 0) + (seen.affected ?? 0);
+}
+
+/**
  * Records that `consumer` processed `messageId`, in the caller's transaction. Returns false when it
  * already had: the caller then does nothing (the delivery is a duplicate).
  */

@@ -53,10 +53,23 @@ async function killToken(deps: OrchestratorDeps, tx: Tx, token: StoredToken, err
   deps.logger.warn('token is dead; reauthorization required', { accountId: token.accountId, app: token.app, errorCode: err.code, autoReauthorize: deps.settings.autoReauthorize });
 }
 
-/** One refresher round: every token due within REFRESH_AHEAD_MS, a few at a time. Returns the outcomes. */
-export async function refreshDueTokens(deps: OrchestratorDeps): Promise<Record<string, number>> {
-  const due = await deps.store.dueTokens(new Date(Date.now() + deps.settings.refreshAheadMs), deps.settings.refreshBatch);
+/**
+ * Refresher rounds: every token due within REFRESH_AHEAD_MS, a few at a time; a full batch that
+ * made progress is followed by another at once (bounded), so a backlog drains faster than the
+ * interval. Returns the outcomes.
+ */
+export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 20): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
+  for (let round = 0; round < maxRounds; round++) {
+    const { due, refreshed } = await refreshRound(deps, counts);
+    if (due < deps.settings.refreshBatch || refreshed === 0) break;
+  }
+  return counts;
+}
+
+async function refreshRound(deps: OrchestratorDeps, counts: Record<string, number>): Promise<{ due: number; refreshed: number }> {
+  const due = await deps.store.dueTokens(new Date(Date.now() + deps.settings.refreshAheadMs), deps.settings.refreshBatch);
+  const before = counts.refreshed ?? 0;
   let next = 0;
   const lane = async () => {
     while (next < due.length) {
@@ -73,5 +86,5 @@ export async function refreshDueTokens(deps: OrchestratorDeps): Promise<Record<s
   };
   await Promise.all(Array.from({ length: Math.max(1, deps.settings.refreshConcurrency) }, lane));
   if (due.length) deps.logger.info('refresher round', { due: due.length, ...counts });
-  return counts;
+  return { due: due.length, refreshed: (counts.refreshed ?? 0) - before };
 }
