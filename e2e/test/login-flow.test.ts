@@ -90,6 +90,18 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
     expect(stack.xsim.state.stats().startsByProfile[simProfileId(7)]).to.equal(2);
   });
 
+  it('when several requests for one account arrive at once, then they share one browser session and all are answered', async () => {
+    const events = await stack.probe.listen('user.authenticated');
+    const requestIds = Array.from({ length: 5 }, () => randomUUID());
+    for (const requestId of requestIds) stack.probe.publishCommand('user.login.requested', { requestId, accountId: 'xsim_user_040' });
+    const answers = await Promise.all(requestIds.map((id) => events.waitFor(isFor(id), 90_000, `user.authenticated for ${id}`)));
+    expect(stack.xsim.state.stats().startsByProfile[simProfileId(40)]).to.equal(1);
+    // Each answer comes from the one job, or from the token it stored.
+    const jobIds = new Set(answers.map((a) => (a.body as { jobId: string | null }).jobId).filter(Boolean));
+    expect(jobIds.size).to.equal(1);
+    for (const a of answers) expect((a.body as { jobId: string | null; cached: boolean }).cached).to.equal((a.body as { jobId: string | null }).jobId === null);
+  });
+
   it('when a login names an account whose profile appeared after the last sync, then profiles are re-read and the login proceeds', async () => {
     // As if the profile had been created in GoLogin after the orchestrator's last sync.
     await stack.db.query(`DELETE FROM "${schemaOf(stack)}".profiles WHERE account_key = 'xsim_user_030'`);

@@ -58,6 +58,8 @@ describe('authorize flow in a real Chromium against x-sim', function () {
 
   it('when the profile is signed in, then the interstitial is waited out and the code is captured without the redirect leaving the browser', async () => {
     const interstitials: boolean[] = [];
+    // A challenge that lasts long enough to be seen even on a loaded machine (the default one is 200 ms).
+    sim.state.setScenario('xsim_user_001', 'interstitial', { latencyMs: 1_500 });
     const profile = sim.state.profileOf('xsim_user_001')!;
     const open = await provider.start(profile.id);
     let consent: CapturedConsent;

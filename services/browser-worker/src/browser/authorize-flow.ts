@@ -76,14 +76,28 @@ async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: (
   throw pageFailures.unrecognized(await page.title().catch(() => ''));
 }
 
+/** What Playwright says when a document goes away under a query (a closed target is not among these). */
+const PAGE_CHANGING = /context was destroyed|Cannot find context|Unable to adopt|navigat|Protocol error \(DOM\./i;
+
+/**
+ * Waits until the page shows something known. A page can navigate between the wait and the look
+ * (an interstitial clearing reloads it): a look that finds nothing, or whose document went away,
+ * means the page is changing, so it looks again until the step's time is up.
+ */
 async function recognise(page: Page, timeoutMs: number): Promise<PageKind> {
-  try {
-    await page.waitForSelector(SELECTORS.anyKnown, { timeout: timeoutMs, state: 'attached' });
-  } catch (err) {
-    if (err instanceof Error && err.name === 'TimeoutError') return 'unknown';
-    throw err;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return 'unknown';
+    try {
+      await page.waitForSelector(SELECTORS.anyKnown, { timeout: left, state: 'attached' });
+      const kind = await classifyPage(page);
+      if (kind !== 'unknown') return kind;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TimeoutError') return 'unknown';
+      if (!(err instanceof Error && PAGE_CHANGING.test(err.message))) throw err;
+    }
   }
-  return classifyPage(page);
 }
 
 /** The challenge reloads the page once cleared; a captcha widget that never clears needs a person. */
