@@ -126,7 +126,7 @@ export class Bus extends EventEmitter {
       'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
     }, async () => {
       try {
-        const ch = await this.publishChannel();
+        const ch = this.pub ?? await this.publishChannel();
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })), this.confirmTimeoutMs);
           const ok = ch.publish(exchange, routingKey, content, props, (err) => {
