@@ -16,7 +16,7 @@ for (const [service, shape] of Object.entries(shapes)) {
   for (const [key, schema] of Object.entries(shape)) {
     if (service !== 'orchestrator' && common.has(key)) continue;
     let def = '';
-    try { const v = schema.parse(undefined); def = v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v); } catch { def = '(required)'; }
+    try { const v = schema.parse(undefined); def = v === undefined || (typeof v === 'object' && v !== null && !Object.keys(v).length) ? '' : typeof v === 'string' ? v : JSON.stringify(v); } catch { def = '(required)'; }
     if (/KEYS|TOKEN|SECRET|X_APPS/.test(key) && def.length > 40) def = '(development value)';
     rows.push(`| \`${key}\` | ${def ? `\`${def.replace(/\|/g, '\\|')}\`` : ''} | ${schema.description ?? ''} |`);
   }

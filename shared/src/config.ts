@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { workQueues, type WorkQueueName } from '@xauth/contracts';
 
 /** Thrown when the environment does not satisfy a service's config schema; names each variable. */
 export class ConfigError extends Error {
@@ -54,6 +55,22 @@ export const commonConfig = {
 export const amqpConfig = {
   AMQP_URL: env.url('amqp://guest:guest@127.0.0.1:5672', 'RabbitMQ connection URL'),
   AMQP_CONFIRM_TIMEOUT_MS: env.int(10_000, 'how long a publish waits for the broker confirm'),
+};
+
+/** Keys of services that consume work queues. */
+export const consumerConfig = {
+  MAX_ATTEMPTS: z.string().default('').transform((text, ctx) => {
+    const budget: Partial<Record<WorkQueueName, number>> = {};
+    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [queue, n] = pair.split('=').map((p) => p.trim());
+      if (!queue || !(queue in workQueues) || !/^[1-9][0-9]{0,2}$/.test(n ?? '')) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not <work queue>=<1-999>; queues: ${Object.keys(workQueues).join(', ')}` });
+        return z.NEVER;
+      }
+      budget[queue as WorkQueueName] = Number(n);
+    }
+    return budget;
+  }).describe('retry budget (x-attempt) per work queue as queue=n pairs, e.g. "orchestrator.login-requests=8"; unlisted queues keep the contracts default'),
 };
 
 export const databaseConfig = {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { ConfigError, env, parseConfig } from '../src/config.js';
+import { ConfigError, consumerConfig, env, parseConfig } from '../src/config.js';
 import { AppError } from '../src/errors.js';
 import { createHttpApp, finishHttpApp, listen, type RunningServer } from '../src/http/app.js';
 import { parseInput } from '../src/http/validate.js';
@@ -83,5 +83,13 @@ describe('config parsing', () => {
       expect((err as ConfigError).problems).to.have.length(2);
       expect((err as Error).message).to.match(/PORT: .*\(listen port\)/).and.match(/MODE: .*\(mode\)/);
     }
+  });
+
+  it('when MAX_ATTEMPTS names queues, then each gets its budget; an unknown queue or a bad number is refused by name', () => {
+    expect(parseConfig(consumerConfig, {}).MAX_ATTEMPTS).to.deep.equal({});
+    expect(parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.login-requests=8, browser-worker.authorization-jobs=2' }).MAX_ATTEMPTS)
+      .to.deep.equal({ 'orchestrator.login-requests': 8, 'browser-worker.authorization-jobs': 2 });
+    expect(() => parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.logins=8' })).to.throw(ConfigError, /MAX_ATTEMPTS: "orchestrator.logins=8" is not <work queue>=<1-999>/);
+    expect(() => parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.login-requests=0' })).to.throw(ConfigError, /MAX_ATTEMPTS/);
   });
 });

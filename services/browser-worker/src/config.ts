@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { ConfigError, amqpConfig, commonConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+import { ConfigError, amqpConfig, consumerConfig, commonConfig, env, httpConfig, parseConfig } from '@xauth/shared';
 
 export const browserWorkerConfigShape = {
   ...commonConfig,
   ...amqpConfig,
+  ...consumerConfig,
   ...httpConfig(8082),
   WORKER_ID: env.optionalStr('names this worker in authorization.job.started; default <hostname>-<pid>'),
   GOLOGIN_API_URL: env.url('https://api.gologin.com', 'GoLogin API base URL'),

@@ -24,10 +24,10 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   const interstitials = metrics.counter('xauth_interstitials_total', 'Interstitials seen, by whether they cleared', ['cleared']);
   slotsTotal.set(config.MAX_CONCURRENT_PROFILES);
 
-  const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS });
+  const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
   const busyProfiles = new Set<string>();
   const deps: AuthorizeJobDeps = {
-    bus, logger, workerId: config.WORKER_ID, jobTimeoutMs: config.JOB_TIMEOUT_MS, busyProfiles,
+    bus, logger, workerId: config.WORKER_ID, jobTimeoutMs: config.JOB_TIMEOUT_MS, busyProfiles, runningJobs: new Map(),
     provider: new GoLoginProvider(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.GOLOGIN_TIMEOUT_MS),
     runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS }, logger, {
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
 
 const XApp = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
@@ -14,6 +14,7 @@ const DEV_APPS = JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id'
 export const orchestratorConfigShape = {
   ...commonConfig,
   ...amqpConfig,
+  ...consumerConfig,
   ...databaseConfig,
   ...httpConfig(8081),
   DATABASE_SCHEMA: env.optionalStr('own schema; default <namespace>_orchestrator'),

@@ -33,7 +33,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   const refreshes = metrics.counter('xauth_token_refresh_total', 'Refresher outcomes (refreshed, not_due, busy, failed, or an error code)', ['outcome']);
   const tokensGauge = metrics.gauge('xauth_tokens', 'Stored tokens by status', ['status']);
   const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
-  const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS });
+  const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
   const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
   const deps: OrchestratorDeps = {
     store: new Store(dataSource, () => relay.nudge()),

@@ -1,7 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import amqplib, { type ChannelModel, type ConfirmChannel, type Options, type RecoveringChannelModel } from 'amqplib';
-import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
-import { TransientError, ValidationError, errorMessage } from '../errors.js';
+import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
+import { AppError, TransientError, ValidationError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { SpanKind, inSpan } from '../tracing.js';
@@ -21,7 +21,14 @@ export interface BusOptions {
   confirmTimeoutMs?: number;
   /** Delay tiers of the retry exchange. @defaultValue RETRY_TIERS_MS */
   retryTiersMs?: readonly number[];
+  /** Retry budget (`x-attempt`) per work queue. @defaultValue each queue's `maxAttempts` in the contracts */
+  maxAttempts?: Partial<Record<WorkQueueName, number>>;
+  /** Publishes that may wait for a reconnect at once; more fail fast with `PUBLISH_BUFFER_FULL`. @defaultValue 10000 */
+  maxWaitingPublishes?: number;
 }
+
+/** What amqplib says when a channel or connection goes away under a publish (not a broker nack). */
+const LINK_LOST = /channel closed(?! by server)|connection closed|Channel ended|Connection ended|socket|ECONNRESET|EPIPE/i;
 
 export interface PublishOptions extends Omit<OutgoingEnvelope, 'type' | 'source'> {
   /** Appended to the routing key for targeted replies: `user.authenticated.<suffix>`. */
@@ -43,6 +50,8 @@ export class Bus extends EventEmitter {
   private closing = false;
   private fatal?: Error;
   private readonly confirmTimeoutMs: number;
+  private readonly maxWaitingPublishes: number;
+  private waitingPublishes = 0;
 
   private constructor(private readonly opts: BusOptions) {
     super();
@@ -50,6 +59,9 @@ export class Bus extends EventEmitter {
     this.service = opts.service;
     this.retryTiersMs = opts.retryTiersMs ?? RETRY_TIERS_MS;
     this.confirmTimeoutMs = opts.confirmTimeoutMs ?? 10_000;
+    this.maxWaitingPublishes = opts.maxWaitingPublishes ?? 10_000;
+    // Each publish waiting for a reconnect listens for it; their number is bounded above.
+    this.setMaxListeners(this.maxWaitingPublishes + 100);
   }
 
   get logger(): Logger { return this.opts.logger; }
@@ -80,10 +92,24 @@ export class Bus extends EventEmitter {
     return bus;
   }
 
-  private async onConnect(model: ChannelModel): Promise<void> {
+  private async openPublishChannel(model: ChannelModel): Promise<ConfirmChannel> {
     const pub = await model.createConfirmChannel();
     pub.on('error', (err: Error) => this.logger.warn('publish channel error', { error: errorMessage(err) }));
-    pub.on('close', () => { if (this.pub === pub) this.pub = undefined; });
+    pub.on('close', () => {
+      if (this.pub !== pub) return;
+      this.pub = undefined;
+      // The broker closed only this channel (e.g. a publish to a missing exchange): the connection
+      // lives on and will not reconnect, so open another channel on it.
+      if (!this.closing) {
+        this.openPublishChannel(model).then((next) => { this.pub = next; this.emit('connected'); })
+          .catch((err: unknown) => this.logger.debug('publish channel not reopened; waiting for the connection to recover', { error: errorMessage(err) }));
+      }
+    });
+    return pub;
+  }
+
+  private async onConnect(model: ChannelModel): Promise<void> {
+    const pub = await this.openPublishChannel(model);
     try {
       await assertTopology(pub, this.namespace, this.retryTiersMs);
     } catch (err) {
@@ -98,6 +124,11 @@ export class Bus extends EventEmitter {
     this.pub = pub;
     this.logger.info('connected to broker', { namespace: this.namespace });
     this.emit('connected');
+  }
+
+  /** How many attempts a message of `queue` gets before it is dead-lettered. */
+  maxAttemptsFor(queue: WorkQueueName): number {
+    return this.opts.maxAttempts?.[queue] ?? workQueues[queue].maxAttempts;
   }
 
   isConnected(): boolean {
@@ -118,45 +149,75 @@ export class Bus extends EventEmitter {
     return props.messageId!;
   }
 
-  /** Publishes bytes as they are (relays, retries, dead letters); resolves on the broker's confirm. */
+  /**
+   * Publishes bytes as they are (relays, retries, dead letters); resolves on the broker's confirm.
+   * A publish whose channel or connection drops before the confirm is sent again once the link is
+   * back (at-least-once: consumers dedupe on messageId), all within `confirmTimeoutMs`; a nack is not.
+   */
   async publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
     const metricKey = typeof props.type === 'string' ? props.type : routingKey;
     await inSpan(`${routingKey} publish`, {
       'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
       'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
     }, async () => {
-      try {
-        const ch = this.pub ?? await this.publishChannel();
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })), this.confirmTimeoutMs);
-          const ok = ch.publish(exchange, routingKey, content, props, (err) => {
-            clearTimeout(timer);
-            if (err) reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker refused ${routingKey}: ${errorMessage(err)}` }));
-            else resolve();
-          });
-          if (!ok) this.logger.debug('publish buffer full; waiting for the broker');
-        });
-        this.metrics.busPublished.inc({ routing_key: metricKey, outcome: 'confirmed' });
-      } catch (err) {
-        this.metrics.busPublished.inc({ routing_key: metricKey, outcome: 'failed' });
-        throw err;
+      const deadline = Date.now() + this.confirmTimeoutMs;
+      for (let sent = 0; ; sent++) {
+        try {
+          await this.publishOnce(exchange, routingKey, content, props, deadline);
+          this.metrics.busPublished.inc({ routing_key: metricKey, outcome: sent ? 'confirmed_after_resend' : 'confirmed' });
+          return;
+        } catch (err) {
+          if (LINK_LOST.test(errorMessage(err)) && Date.now() < deadline && !this.closing) {
+            this.logger.debug('link lost before the confirm; publishing again', { routingKey });
+            continue;
+          }
+          this.metrics.busPublished.inc({ routing_key: metricKey, outcome: 'failed' });
+          if (err instanceof AppError) throw err;
+          throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not take ${routingKey}: ${errorMessage(err)}` });
+        }
       }
     }, { kind: SpanKind.PRODUCER });
   }
 
-  private async publishChannel(): Promise<ConfirmChannel> {
+  private async publishOnce(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number): Promise<void> {
+    const ch = this.pub ?? await this.publishChannel(deadline);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })), Math.max(1, deadline - Date.now()));
+      try {
+        const ok = ch.publish(exchange, routingKey, content, props, (err) => {
+          clearTimeout(timer);
+          if (err) reject(err);
+          else resolve();
+        });
+        if (!ok) this.logger.debug('publish buffer full; waiting for the broker');
+      } catch (err) {
+        // The channel closed under us (amqplib throws on a closed channel).
+        clearTimeout(timer);
+        if (this.pub === ch) this.pub = undefined;
+        reject(err);
+      }
+    });
+  }
+
+  /** Waits (bounded in time and in how many wait) for the link to come back. */
+  private async publishChannel(deadline: number): Promise<ConfirmChannel> {
     if (this.pub) return this.pub;
     if (this.closing) throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: 'bus is closing' });
+    if (this.waitingPublishes >= this.maxWaitingPublishes) {
+      throw new TransientError({ code: ErrorCodes.PUBLISH_BUFFER_FULL, message: `${this.waitingPublishes} publishes already wait for the broker (limit ${this.maxWaitingPublishes})` });
+    }
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), this.confirmTimeoutMs);
+    const timer = setTimeout(() => ac.abort(), Math.max(1, deadline - Date.now()));
+    this.waitingPublishes++;
     try {
       await once(this, 'connected', { signal: ac.signal });
     } catch {
       throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker unreachable for ${this.confirmTimeoutMs} ms` });
     } finally {
+      this.waitingPublishes--;
       clearTimeout(timer);
     }
-    return this.publishChannel();
+    return this.publishChannel(deadline);
   }
 
   /** Consumes a work queue with `handlers`; every delivery goes through the one consumer wrapper. */

@@ -20,7 +20,7 @@ export type HandlerMap = { [K in RoutingKey]?: Handler<K> };
 export interface SubscriptionOptions {
   /** Unacked deliveries held at once. */
   prefetch: number;
-  /** Our retry budget (`x-attempt`). @defaultValue the queue's `maxAttempts` in the topology */
+  /** Our retry budget (`x-attempt`). @defaultValue the bus's budget for the queue (`Bus.maxAttemptsFor`) */
   maxAttempts?: number;
   /** Larger bodies are dead-lettered unread (`PAYLOAD_TOO_LARGE`). @defaultValue 262144 */
   maxMessageBytes?: number;
@@ -51,7 +51,7 @@ export class Subscription {
   ) {
     this.prefetch = opts.prefetch;
     this.fullQueue = queueName(bus.namespace, queue);
-    this.maxAttempts = opts.maxAttempts ?? workQueues[queue].maxAttempts;
+    this.maxAttempts = opts.maxAttempts ?? bus.maxAttemptsFor(queue);
     this.maxMessageBytes = opts.maxMessageBytes ?? 256 * 1024;
   }
 
