@@ -47,8 +47,15 @@ export class Tx {
     return r ? { profileId: r.profileId, accountId: r.accountId } : undefined;
   }
 
+  /**
+   * The account's active job, share-locked until the transaction ends: a request joining it and
+   * the job's completion (which locks it for update, then answers every joined request) serialize,
+   * so no request joins a job after its answers went out. Waiting for a completing job returns none.
+   */
   async activeJobFor(accountId: string, app: string): Promise<Job | undefined> {
-    const r = await this.m.findOneBy(JobRow, { accountKey: accountKey(accountId), app, status: In([...ACTIVE_STATUSES]) });
+    const r = await this.m.getRepository(JobRow).createQueryBuilder('j')
+      .where({ accountKey: accountKey(accountId), app, status: In([...ACTIVE_STATUSES]) })
+      .setLock('pessimistic_read').getOne();
     return r ? toJob(r) : undefined;
   }
   async insertJob(job: Omit<Job, 'createdAt' | 'updatedAt'>): Promise<void> {

@@ -43,9 +43,9 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
     }
     const scopes = cmd.scopes ?? deps.settings.defaultScopes;
 
-    if (!cmd.force && (await answerFromStoredToken(deps, tx, request, scopes, meta))) return undefined;
-
+    // Locked first: a job completing meanwhile is waited for, and its token is then read below.
     const active = await tx.activeJobFor(cmd.accountId, app.name);
+    if (!cmd.force && (await answerFromStoredToken(deps, tx, request, scopes, meta))) return undefined;
     if (active) {
       await tx.insertLoginRequest({ ...request, jobId: active.jobId }, 'accepted');
       deps.logger.info('login request joined the active job', { requestId: cmd.requestId, jobId: active.jobId });
