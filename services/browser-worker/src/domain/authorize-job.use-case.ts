@@ -1,4 +1,4 @@
-import { ErrorCodes, workQueues, type AuthorizationJobRequested } from '@xauth/contracts';
+import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
 import { AppError, TransientError, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
 import type { AuthorizeRequest, CapturedConsent, ProfileProvider } from './ports.js';
 
@@ -11,10 +11,10 @@ export interface AuthorizeJobDeps {
   runFlow(req: AuthorizeRequest): Promise<CapturedConsent>;
   /** Profiles this worker holds open right now: one job per profile. */
   busyProfiles: Set<string>;
+  /** Jobs this worker is running, by jobId: a redelivery of one of them waits for it. */
+  runningJobs: Map<string, Promise<void>>;
   onOutcome?(outcome: string, seconds: number): void;
 }
-
-const MAX_ATTEMPTS = workQueues['browser-worker.authorization-jobs'].maxAttempts;
 
 /**
  * One browser attempt at a job: start the profile, run the consent flow, report the captured code,
@@ -22,8 +22,26 @@ const MAX_ATTEMPTS = workQueues['browser-worker.authorization-jobs'].maxAttempts
  * ones are then thrown so the consumer wrapper retries (or, on the last attempt, dead-letters).
  */
 export async function authorizeJob(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, envelope: Envelope): Promise<void> {
+  const running = deps.runningJobs.get(job.jobId);
+  if (running) {
+    // The broker gave the job back (our channel dropped) while we still run it: that run reports
+    // the outcome; this delivery ends with it instead of failing as PROFILE_BUSY.
+    deps.logger.info('job redelivered while this worker still runs it; waiting for that run', { jobId: job.jobId });
+    await running.catch(() => undefined);
+    return;
+  }
+  const run = attempt(deps, job, envelope);
+  deps.runningJobs.set(job.jobId, run);
+  try {
+    await run;
+  } finally {
+    if (deps.runningJobs.get(job.jobId) === run) deps.runningJobs.delete(job.jobId);
+  }
+}
+
+async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, envelope: Envelope): Promise<void> {
   const started = Date.now();
-  const attempt = envelope.attempt;
+  const maxAttempts = deps.bus.maxAttemptsFor('browser-worker.authorization-jobs');
   if (Date.parse(job.deadline) <= started) {
     await report(deps, job, new AppError({ code: ErrorCodes.JOB_EXPIRED, message: `job deadline ${job.deadline} passed before a browser was free`, retryable: false }), true, envelope);
     return;
@@ -47,7 +65,7 @@ export async function authorizeJob(deps: AuthorizeJobDeps, job: AuthorizationJob
       await deps.provider.stop(job.profileId).catch((err: unknown) => deps.logger.warn('could not stop the profile', { profileId: job.profileId, error: errorMessage(err) }));
     }
   } catch (err) {
-    const final = !(err instanceof AppError) ? attempt >= MAX_ATTEMPTS : !err.retryable || attempt >= MAX_ATTEMPTS;
+    const final = !(err instanceof AppError) ? envelope.attempt >= maxAttempts : !err.retryable || envelope.attempt >= maxAttempts;
     await report(deps, job, err, final, envelope);
     deps.onOutcome?.(err instanceof AppError ? err.code : ErrorCodes.INTERNAL, (Date.now() - started) / 1000);
     // Needs a person: answered, nothing to retry or dead-letter. Transient: the wrapper decides.
