@@ -1,3 +1,5 @@
 export * from './stack.js';
 export * from './broker-probe.js';
 export * from './http.js';
+export * from './tcp-proxy.js';
+export * from './service-process.js';

@@ -20,13 +20,18 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Print service logs (they are always captured in `logs`). */
   printLogs?: boolean;
+  /** Start a browser worker in this process. @defaultValue true (false: the test runs its own, e.g. as a child process) */
+  inProcessWorker?: boolean;
 }
 
 export interface Stack {
   namespace: string;
   xsim: XSim;
   orchestrator: RunningOrchestrator;
-  worker: RunningBrowserWorker;
+  /** The in-process worker, unless `inProcessWorker: false`. */
+  worker?: RunningBrowserWorker;
+  /** The environment every service got (a test starts more services with it). */
+  env: Record<string, string>;
   gateway: { url: string; stop(): Promise<void> };
   probe: BrokerProbe;
   db: pg.Client;
@@ -60,8 +65,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     const orchestrator = await startOrchestrator(loadOrchestratorConfig(env), { logger: loggerFor('orchestrator') });
     stops.push(() => orchestrator.stop());
-    const worker = await startBrowserWorker(loadBrowserWorkerConfig(env), { logger: loggerFor('browser-worker') });
-    stops.push(() => worker.stop());
+    const worker = opts.inProcessWorker === false ? undefined : await startBrowserWorker(loadBrowserWorkerConfig(env), { logger: loggerFor('browser-worker') });
+    if (worker) stops.push(() => worker.stop());
     const gateway = await startGateway(parseGatewayConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url }), { logger: loggerFor('gateway') });
     stops.push(() => gateway.stop());
     const probe = await BrokerProbe.open(AMQP_URL, namespace);
@@ -70,7 +75,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await db.connect();
     stops.push(() => db.end());
     return {
-      namespace, xsim, orchestrator, worker, gateway, probe, db, logs,
+      namespace, xsim, orchestrator, worker, gateway, probe, db, logs, env,
       stop: async () => {
         await stopAll();
         await removeNamespace(namespace);

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A service run as its own process (its built `main`), as in production: a test can kill it with
+ * any signal and watch how the rest of xauth copes.
+ */
+export class ServiceProcess {
+  readonly lines: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  url?: string;
+
+  private constructor(readonly name: string, readonly child: ChildProcess) {
+    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let rest = '';
+      stream.on('data', (chunk: Buffer) => {
+        const parts = (rest + chunk.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        this.lines.push(...parts.filter(Boolean));
+      });
+    }
+  }
+
+  /** Starts `@xauth/<service>`'s main with `env` and resolves once it logs that it is ready. */
+  static async start(service: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+    const main = join(dirname(require.resolve(`@xauth/${service}`)), 'main.js');
+    const child = spawn(process.execPath, ['--enable-source-maps', main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = new ServiceProcess(service, child);
+    const deadline = Date.now() + timeoutMs;
+    while (!proc.url) {
+      const ready = proc.lines.map(parse).find((l) => typeof l?.message === 'string' && l.message.endsWith(' ready'));
+      if (ready) proc.url = String(ready.url);
+      else if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode} before it was ready:\n${proc.lines.slice(-20).join('\n')}`);
+      else if (Date.now() > deadline) throw new Error(`${service} not ready within ${timeoutMs} ms:\n${proc.lines.slice(-20).join('\n')}`);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    return proc;
+  }
+
+  /** Sends `signal` and waits for the process to end. */
+  async kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Log lines (parsed JSON) whose message matches. */
+  logged(message: string | RegExp): Array<Record<string, unknown>> {
+    return this.lines.map(parse).filter((l): l is Record<string, unknown> => !!l && (typeof message === 'string' ? l.message === message : message.test(String(l.message))));
+  }
+}
+
+function parse(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
