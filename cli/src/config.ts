@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, commonConfig, env, parseConfig } from '@xauth/shared';
+import { ConfigError, commonConfig, env, parseConfig } from '@xauth/shared/config';
 
 /** Well known outside production only (the gateway's development client). */
 export const DEV_CLIENT = { id: 'dev-admin', secret: 'dev-admin-secret' } as const;

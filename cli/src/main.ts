@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { CommanderError, type Command } from 'commander';
-import { ConfigError } from '@xauth/shared';
+import { ConfigError } from '@xauth/shared/config';
 import { UsageError } from './commands/dlq.command.js';
 import { GatewayError } from './gateway.client.js';
 import { buildProgram } from './program.js';
 
+// Only @xauth/shared/config is loaded (not the whole kit: database, broker, telemetry), so the CLI starts fast.
 // The one place that reads process.env and decides exit codes: 1 refused or failed, 2 usage.
 let failed = false;
 const program = buildProgram(process.env, { out: (text) => process.stdout.write(`${text}\n`), fail: () => { failed = true; } });
