@@ -14,18 +14,18 @@ const toLetter = (r: DeadLetterRow): StoredDeadLetter => ({
   receivedAt: r.receivedAt, updatedAt: r.updatedAt,
 });
 
-/** The filter as a WHERE clause with positional parameters. */
-function where(filter: DeadLetterFilter): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => { params.push(value); parts.push(sql.replace('?', `$${params.length}`)); };
-  if (filter.queue) add('d.original_queue = ?', filter.queue);
-  if (filter.routingKey) add('d.routing_key = ?', filter.routingKey);
-  if (filter.errorCode) add('d.error_code = ?', filter.errorCode);
-  if (filter.status) add('d.status = ?', filter.status);
-  if (filter.from) add('d.last_failure_at >= ?', new Date(filter.from));
-  if (filter.to) add('d.last_failure_at < ?', new Date(filter.to));
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+/** The filter as conditions with named parameters (TypeORM query builder style). */
+function conditions(filter: DeadLetterFilter): { sql: string; params: Record<string, unknown> } {
+  const parts: string[] = ['true'];
+  const params: Record<string, unknown> = {};
+  const add = (column: string, op: string, name: string, value: unknown) => { parts.push(`d.${column} ${op} :${name}`); params[name] = value; };
+  if (filter.queue) add('original_queue', '=', 'queue', filter.queue);
+  if (filter.routingKey) add('routing_key', '=', 'routingKey', filter.routingKey);
+  if (filter.errorCode) add('error_code', '=', 'errorCode', filter.errorCode);
+  if (filter.status) add('status', '=', 'status', filter.status);
+  if (filter.from) add('last_failure_at', '>=', 'from', new Date(filter.from));
+  if (filter.to) add('last_failure_at', '<', 'to', new Date(filter.to));
+  return { sql: parts.join(' AND '), params };
 }
 
 /** dead_letters and dead_letter_actions in the office's schema. */
@@ -55,31 +55,26 @@ export class DeadLetterRepository implements DeadLetterStore {
   }
 
   async list(filter: DeadLetterFilter, limit: number, offset: number): Promise<{ items: StoredDeadLetter[]; total: number }> {
-    const w = where(filter);
-    const qb = this.ds.manager.createQueryBuilder(DeadLetterRow, 'd');
-    const ids: Array<{ id: string }> = await this.ds.query(
-      `SELECT d.id FROM dead_letters d ${w.sql} ORDER BY d.last_failure_at DESC, d.id LIMIT ${limit} OFFSET ${offset}`, w.params);
-    const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM dead_letters d ${w.sql}`, w.params);
-    const rows = ids.length ? await qb.where('d.id IN (:...ids)', { ids: ids.map((i) => i.id) }).getMany() : [];
-    const byId = new Map(rows.map((r) => [r.id, toLetter(r)]));
-    return { items: ids.map((i) => byId.get(i.id)!).filter(Boolean), total: n };
+    const [rows, total] = await this.matching(filter).orderBy('d.last_failure_at', 'DESC').addOrderBy('d.id').take(limit).skip(offset).getManyAndCount();
+    return { items: rows.map(toLetter), total };
   }
 
   async counts(filter: DeadLetterFilter) {
-    const w = where(filter);
-    const byErrorCode: Array<{ errorCode: string; count: number }> = await this.ds.query(
-      `SELECT d.error_code AS "errorCode", count(*)::int AS count FROM dead_letters d ${w.sql} GROUP BY 1 ORDER BY 2 DESC, 1`, w.params);
-    const byQueue: Array<{ queue: string | null; count: number }> = await this.ds.query(
-      `SELECT NULLIF(d.original_queue, '') AS queue, count(*)::int AS count FROM dead_letters d ${w.sql} GROUP BY 1 ORDER BY 2 DESC, 1`, w.params);
+    const grouped = <T>(column: string, alias: string) => this.matching(filter)
+      .select(column, alias).addSelect('count(*)::int', 'count').groupBy(column).orderBy('count', 'DESC').addOrderBy(column).getRawMany<T>();
+    const byErrorCode = await grouped<{ errorCode: string; count: number }>('d.error_code', 'errorCode');
+    const byQueue = await grouped<{ queue: string | null; count: number }>("NULLIF(d.original_queue, '')", 'queue');
     return { total: byErrorCode.reduce((s, r) => s + r.count, 0), byErrorCode, byQueue };
   }
 
   async select(filter: DeadLetterFilter, limit: number): Promise<{ ids: string[]; total: number }> {
-    const w = where(filter);
-    const rows: Array<{ id: string }> = await this.ds.query(
-      `SELECT d.id FROM dead_letters d ${w.sql} ORDER BY d.last_failure_at, d.id LIMIT ${limit}`, w.params);
-    const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM dead_letters d ${w.sql}`, w.params);
-    return { ids: rows.map((r) => r.id), total: n };
+    const [rows, total] = await this.matching(filter).select('d.id').orderBy('d.last_failure_at').addOrderBy('d.id').take(limit).getManyAndCount();
+    return { ids: rows.map((r) => r.id), total };
+  }
+
+  private matching(filter: DeadLetterFilter) {
+    const c = conditions(filter);
+    return this.ds.manager.createQueryBuilder(DeadLetterRow, 'd').where(c.sql, c.params);
   }
 
   async withLocked<T>(id: string, fn: (letter: StoredDeadLetter | undefined, tx: LockedDeadLetters) => Promise<T>): Promise<T> {
