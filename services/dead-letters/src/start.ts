@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { exchangeName, exchanges, type ExchangeRole } from '@xauth/contracts';
 import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase, type Logger, type RunningServer } from '@xauth/shared';
 import type { DeadLettersConfig } from './config.js';
 import { entities, migrations } from './data-access/database.js';
@@ -31,6 +32,7 @@ export async function startDeadLetters(config: DeadLettersConfig, opts: { logger
   const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() } });
   app.use(internalRoutes({
     store, internalToken: config.INTERNAL_API_TOKEN, maxReplays: config.MAX_REPLAYS,
+    exchanges: new Set(['', ...Object.keys(exchanges).map((role) => exchangeName(config.XAUTH_NAMESPACE, role as ExchangeRole))]),
     defaultRate: config.REPLAY_DEFAULT_RATE, maxRate: config.REPLAY_MAX_RATE, batchLimit: config.REPLAY_BATCH_LIMIT,
     republish: (exchange, routingKey, body, properties) => bus.publishRaw(exchange, routingKey, body, properties),
   }));

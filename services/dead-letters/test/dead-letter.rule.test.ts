@@ -32,6 +32,16 @@ describe('dead-letter rules', () => {
     expect(headers).to.deep.equal({ 'ce-source': 'gateway', traceparent: '00-abc', 'x-attempt': 1, 'x-replay-of': 'm-1' });
   });
 
+  it('when the broker dead-lettered a secret-bearing message, then its secret fields are redacted before it is stored', () => {
+    const msg = delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.orchestrator.authorization-results' }] }, 'authorization.consent.captured');
+    msg.content = Buffer.from(JSON.stringify({ jobId: 'j-1', code: 'SECRET-CODE', state: 'SECRET-STATE' }));
+    (msg.properties as { type: string }).type = 'authorization.consent.captured';
+    const r = readDeadLetter(msg, 'm-1', 'ns');
+    expect(JSON.parse(r.body.toString())).to.deep.equal({ jobId: 'j-1', code: '[REDACTED]', state: '[REDACTED]' });
+    const plain = readDeadLetter(delivery({}), 'm-1', 'ns');
+    expect(plain.body.toString()).to.equal('{}');
+  });
+
   it('when no exchange is on record, then a replay goes straight to the original queue', () => {
     expect(replayTarget({ originalExchange: 'ns.commands', routingKey: 'k', queue: 'q' })).to.deep.equal({ exchange: 'ns.commands', routingKey: 'k' });
     expect(replayTarget({ originalExchange: null, routingKey: 'k', queue: 'q' })).to.deep.equal({ exchange: '', routingKey: 'q' });

@@ -7,11 +7,11 @@ import { api, startOffice, waitUntil, type Office } from './helpers.js';
 const LOGIN_QUEUE = 'orchestrator.login-requests';
 
 /** Publishes a dead letter as the consumer wrapper does: to the DLX with our failure headers. */
-async function publishDeadLetter(o: Office, opts: { messageId?: string; body?: unknown; errorCode?: string; queue?: string } = {}) {
+async function publishDeadLetter(o: Office, opts: { messageId?: string; body?: unknown; errorCode?: string; queue?: string; exchange?: string } = {}) {
   const messageId = opts.messageId ?? randomUUID();
   const headers = {
     'x-error-code': opts.errorCode ?? 'UNKNOWN_ACCOUNT', 'x-error-message': 'no profile is signed in to @nobody',
-    'x-original-exchange': exchangeName(o.namespace, 'commands'), 'x-original-routing-key': 'user.login.requested',
+    'x-original-exchange': opts.exchange ?? exchangeName(o.namespace, 'commands'), 'x-original-routing-key': 'user.login.requested',
     'x-original-queue': queueName(o.namespace, opts.queue ?? LOGIN_QUEUE), 'x-service': 'orchestrator', 'x-attempt': 3,
     'x-first-failure-at': '2026-11-22T07:00:00.000Z', 'x-last-failure-at': '2026-11-22T07:00:05.000Z', 'ce-source': 'upstream',
   };
@@ -108,6 +108,27 @@ describe('dead-letter office on a real RabbitMQ and PostgreSQL', function () {
     } finally {
       await bus.close();
     }
+  });
+
+  it('when a letter came from an exchange outside the namespace, then its replay is refused and other replays still go out', async () => {
+    o = await startOffice();
+    const stray = await publishDeadLetter(o, { exchange: 'somebody-elses-exchange' });
+    const good = await publishDeadLetter(o);
+    const rows = await waitUntil(async () => { const r = await o.rows(); return r.length === 2 ? r : undefined; }, 'both letters');
+    const id = (messageId: string) => rows.find((r) => r.message_id === messageId)!.id as string;
+    const refused = await api(o, 'POST', `/${id(stray)}/replay`, { reason: 'try' });
+    expect(refused.status).to.equal(409);
+    expect(refused.body.code).to.equal('REPLAY_TARGET_UNKNOWN');
+    const { queue } = await o.ch.assertQueue('', { exclusive: true });
+    await o.ch.bindQueue(queue, exchangeName(o.namespace, 'commands'), 'user.login.requested');
+    const replayed = await api(o, 'POST', `/${id(good)}/replay`, { reason: 'cause fixed' });
+    expect(replayed.status).to.equal(200);
+    expect(replayed.body).to.include({ status: 'replayed', replayCount: 1 });
+    const copy = await waitUntil(async () => (await o.ch.get(queue, { noAck: true })) || undefined, 'the replayed copy');
+    expect(copy.properties.messageId).to.equal(replayed.body.replayMessageId);
+    expect(copy.properties.headers).to.include({ 'x-replay-of': good, 'x-attempt': 1 });
+    const audit = await o.db.query(`SELECT action, actor, reason, replay_message_id FROM "${o.schema}".dead_letter_actions`);
+    expect(audit.rows).to.deep.equal([{ action: 'replay', actor: 'ops-test', reason: 'cause fixed', replay_message_id: replayed.body.replayMessageId }]);
   });
 
   it('when the internal API is called without the internal token or without naming who acts, then 401 and 400', async () => {

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
-import { ErrorCodes, workQueues } from '@xauth/contracts';
-import { HEADER } from '@xauth/shared';
+import { ErrorCodes, isRoutingKey, messages, workQueues } from '@xauth/contracts';
+import { HEADER, REDACTED } from '@xauth/shared';
 import type { DeadLetterRecord } from './model.js';
 
 /** What the office reads of a delivery. */
@@ -27,13 +27,34 @@ function serviceOfQueue(namespace: string, queue: string | undefined): string | 
 }
 
 /**
+ * The body with the contract's secret fields redacted. The consumer wrapper does it before it
+ * dead-letters; what the broker dead-lettered by itself (delivery limit) never passed it.
+ */
+export function redactBody(body: Buffer, type: string): Buffer {
+  const secretFields = isRoutingKey(type) ? messages[type].secretFields : undefined;
+  if (!secretFields?.length) return body;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
+    const fields = parsed as Record<string, unknown>;
+    const found = secretFields.filter((k) => k in fields && fields[k] !== REDACTED);
+    if (!found.length) return body;
+    for (const k of found) fields[k] = REDACTED;
+    return Buffer.from(JSON.stringify(fields));
+  } catch {
+    return body; // not JSON: nothing structured to redact
+  }
+}
+
+/**
  * Reads a dead letter: the reason fields from our consumer wrapper's headers, or, for what the
  * broker dead-lettered itself (a quorum delivery limit), from `x-death`.
  */
 export function readDeadLetter(msg: Delivery, messageId: string, namespace: string, now = new Date()): DeadLetterRecord {
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const { headers: _h, ...properties } = msg.properties as unknown as Record<string, unknown>;
-  const common = { messageId, body: msg.content, headers, properties: Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined)) };
+  const type = typeof msg.properties.type === 'string' && msg.properties.type ? msg.properties.type : msg.fields.routingKey;
+  const common = { messageId, body: redactBody(msg.content, type), headers, properties: Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined)) };
   const code = str(headers[HEADER.errorCode]);
   if (code) {
     const queue = str(headers[HEADER.originalQueue]) ?? null;

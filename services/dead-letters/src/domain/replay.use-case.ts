@@ -31,13 +31,24 @@ export function replayRefusal(letter: StoredDeadLetter, maxReplays: number): App
  * `x-replay-of` and a fresh attempt count, and, once the broker confirmed, marks it replayed and
  * records who and why, all under the letter's row lock (so concurrent replays cannot pass the cap).
  */
-export async function replayOne(deps: { store: DeadLetterStore; republish: Republish; maxReplays: number }, id: string, by: Requester): Promise<{ replayMessageId: string }> {
+export interface ReplayDeps {
+  store: DeadLetterStore;
+  republish: Republish;
+  maxReplays: number;
+  /** Exchanges a replay may go to (the namespace's, and '' for a queue): publishing to a missing one would close the publish channel. */
+  exchanges: ReadonlySet<string>;
+}
+
+export async function replayOne(deps: ReplayDeps, id: string, by: Requester): Promise<{ replayMessageId: string }> {
   return deps.store.withLocked(id, async (letter, tx) => {
     if (!letter) throw notFound(id);
     const refusal = replayRefusal(letter, deps.maxReplays);
     if (refusal) throw refusal;
     const replayMessageId = randomUUID();
     const { exchange, routingKey } = replayTarget(letter);
+    if (!deps.exchanges.has(exchange)) {
+      throw new AppError({ code: ErrorCodes.REPLAY_TARGET_UNKNOWN, message: `dead letter ${id} came from exchange "${exchange}", which is not one of this namespace's; replay it by hand`, httpStatus: 409, retryable: false });
+    }
     const { expiration: _e, ...properties } = letter.properties;
     await deps.republish(exchange, routingKey, letter.body, { ...properties, persistent: true, messageId: replayMessageId, headers: replayHeaders(letter) });
     await tx.markReplayed(letter.id, replayMessageId, by);

@@ -7,15 +7,11 @@ import { AppError, ValidationError, constantTimeEqual, parseInput } from '@xauth
 import { actOnSelection } from '../../domain/act-on-selection.use-case.js';
 import { discardOne } from '../../domain/discard.use-case.js';
 import type { Requester } from '../../domain/model.js';
-import type { DeadLetterStore } from '../../domain/ports.js';
-import { notFound, replayOne, type Republish } from '../../domain/replay.use-case.js';
+import { notFound, replayOne, type ReplayDeps } from '../../domain/replay.use-case.js';
 import { toActionView, toView } from '../../domain/views.js';
 
-export interface InternalRoutesDeps {
-  store: DeadLetterStore;
-  republish: Republish;
+export interface InternalRoutesDeps extends ReplayDeps {
   internalToken: string;
-  maxReplays: number;
   defaultRate: number;
   maxRate: number;
   batchLimit: number;
@@ -43,7 +39,6 @@ export function internalRoutes(deps: InternalRoutesDeps): Router {
     if (!actor.success) throw new ValidationError({ message: `header ${ACTOR_HEADER} must name who acts (the caller's client id)` });
     return { actor: actor.data, reason };
   };
-  const replay = { store: deps.store, republish: deps.republish, maxReplays: deps.maxReplays };
   const rate = (asked: number | undefined) => {
     if (asked !== undefined && asked > deps.maxRate) throw new ValidationError({ message: `rate ${asked}/s is above REPLAY_MAX_RATE (${deps.maxRate}/s)` });
     return asked ?? deps.defaultRate;
@@ -68,7 +63,7 @@ export function internalRoutes(deps: InternalRoutesDeps): Router {
     const body = parseInput(ReplayDeadLettersRequest, req.body, 'body');
     const selection = body.ids ? { ids: body.ids } : { filter: body.filter! };
     res.json(await actOnSelection(deps.store, selection, { dryRun: body.dryRun, batchLimit: deps.batchLimit, ratePerSecond: rate(body.rate), by: requester(req, body.reason) },
-      (id, by) => replayOne(replay, id, by)));
+      (id, by) => replayOne(deps, id, by)));
   });
   router.post(`${base}/discard`, async (req, res) => {
     const body = parseInput(DiscardDeadLettersRequest, req.body, 'body');
@@ -79,7 +74,7 @@ export function internalRoutes(deps: InternalRoutesDeps): Router {
   router.post(`${base}/:id/replay`, async (req, res) => {
     const { id } = parseInput(IdParams, req.params, 'path');
     const { reason } = parseInput(DeadLetterActionRequest, req.body, 'body');
-    const { replayMessageId } = await replayOne(replay, id, requester(req, reason));
+    const { replayMessageId } = await replayOne(deps, id, requester(req, reason));
     res.json({ ...toView((await deps.store.get(id))!), replayMessageId });
   });
   router.post(`${base}/:id/discard`, async (req, res) => {
