@@ -158,7 +158,10 @@ export const DeadLetterActionRequest = z.strictObject({ reason: z.string().trim(
 /** Outcome of a replay or discard: what matched, what was done, what was refused and why. */
 export const DeadLetterActionResult = z.object({
   dryRun: z.boolean(),
+  /** How many the selection matched in all. */
   matched: z.number().int(),
+  /** More matched than one request acts on (`REPLAY_BATCH_LIMIT`): run it again for the rest. */
+  more: z.boolean(),
   done: z.array(z.object({ id: z.uuid(), replayMessageId: z.string().optional() })),
   refused: z.array(z.object({ id: z.uuid(), code: z.string(), message: z.string() })),
 });

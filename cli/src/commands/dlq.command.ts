@@ -60,7 +60,7 @@ function showText(d: DeadLetterView & { actions?: DeadLetterActionView[] }): str
   return `${head}\n\nbody:\n${typeof d.body === 'string' ? d.body : JSON.stringify(d.body, null, 2)}${actions}`;
 }
 
-function resultText(verb: string, r: DeadLetterActionResult & { more?: boolean }): string {
+function resultText(verb: string, r: DeadLetterActionResult): string {
   if (r.dryRun) return `dry run: ${r.matched} dead letter(s) would be ${verb}`;
   const lines = [`${verb} ${r.done.length} of ${r.matched} matching dead letter(s)`];
   for (const d of r.done) lines.push(`  ${d.id}${d.replayMessageId ? `  -> ${d.replayMessageId}` : ''}`);
@@ -128,7 +128,7 @@ export function dlqCommand(client: () => GatewayClient, io: Output): Command {
       return;
     }
     const body = { ...(o.id ? { ids: o.id } : { filter: parseFilter(o.filter!) }), reason: o.reason, dryRun: Boolean(o.dryRun), ...extra };
-    const r = await client().post<DeadLetterActionResult & { more?: boolean }>(`/v1/dead-letters/${verb}`, body);
+    const r = await client().post<DeadLetterActionResult>(`/v1/dead-letters/${verb}`, body);
     print(o.json, r, () => resultText(verb === 'replay' ? 'replayed' : 'discarded', r));
     if (r.refused.length) io.fail();
   };

@@ -16,7 +16,7 @@ export type ActOnOne = (id: string, by: Requester) => Promise<{ replayMessageId?
 export async function actOnSelection(
   store: DeadLetterStore, selection: Selection, opts: { dryRun: boolean; batchLimit: number; ratePerSecond?: number; by: Requester },
   act: ActOnOne,
-): Promise<DeadLetterActionResult & { more: boolean }> {
+): Promise<DeadLetterActionResult> {
   const { ids, total } = 'ids' in selection
     ? { ids: [...new Set(selection.ids)].slice(0, opts.batchLimit), total: new Set(selection.ids).size }
     : await store.select({ status: 'new', ...selection.filter }, opts.batchLimit);
