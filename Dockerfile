@@ -5,6 +5,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.base.json lerna.json 
 COPY contracts contracts
 COPY shared shared
 COPY services services
+COPY cli cli
 COPY e2e e2e
 RUN npm ci --no-audit --no-fund && npx tsc -b && npm prune --omit=dev
 

@@ -6,8 +6,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const shapes = {
   orchestrator: (await import('../services/orchestrator/dist/src/config.js')).orchestratorConfigShape,
   'browser-worker': (await import('../services/browser-worker/dist/src/config.js')).browserWorkerConfigShape,
+  'dead-letters': (await import('../services/dead-letters/dist/src/config.js')).deadLettersConfigShape,
   gateway: (await import('../services/gateway/dist/src/config.js')).gatewayConfigShape,
   'x-sim': (await import('../services/x-sim/dist/src/config.js')).xsimConfigShape,
+  'xauth CLI': (await import('../cli/dist/src/config.js')).cliConfigShape,
 };
 const common = new Set();
 let out = '';

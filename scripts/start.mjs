@@ -15,6 +15,7 @@ const XSIM = `http://127.0.0.1:${XSIM_PORT}`;
 const GATEWAY_PORT = e.GATEWAY_PORT ?? '8080';
 const ORCHESTRATOR_PORT = e.ORCHESTRATOR_PORT ?? '8081';
 const WORKER_PORT = e.BROWSER_WORKER_PORT ?? '8082';
+const DEAD_LETTERS_PORT = e.DEAD_LETTERS_PORT ?? '8083';
 const REDIRECT_URI = e.XAUTH_REDIRECT_URI ?? `http://127.0.0.1:${GATEWAY_PORT}/oauth/callback`;
 const useSim = (e.X_AUTHORIZE_URL ?? '') === '';
 
@@ -32,7 +33,12 @@ const services = [
   ...(useSim ? [{ name: 'x-sim', main: 'services/x-sim/dist/src/main.js', env: { XSIM_PORT, XSIM_REDIRECT_URIS: REDIRECT_URI }, ready: `${XSIM}/_sim/stats` }] : []),
   { name: 'orchestrator', main: 'services/orchestrator/dist/src/main.js', env: { HTTP_PORT: ORCHESTRATOR_PORT }, ready: `http://127.0.0.1:${ORCHESTRATOR_PORT}/ready` },
   { name: 'browser-worker', main: 'services/browser-worker/dist/src/main.js', env: { HTTP_PORT: WORKER_PORT }, ready: `http://127.0.0.1:${WORKER_PORT}/ready` },
-  { name: 'gateway', main: 'services/gateway/dist/src/main.js', env: { HTTP_PORT: GATEWAY_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}` }, ready: `http://127.0.0.1:${GATEWAY_PORT}/ready` },
+  { name: 'dead-letters', main: 'services/dead-letters/dist/src/main.js', env: { HTTP_PORT: DEAD_LETTERS_PORT }, ready: `http://127.0.0.1:${DEAD_LETTERS_PORT}/ready` },
+  {
+    name: 'gateway', main: 'services/gateway/dist/src/main.js',
+    env: { HTTP_PORT: GATEWAY_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}`, DEAD_LETTERS_URL: `http://127.0.0.1:${DEAD_LETTERS_PORT}` },
+    ready: `http://127.0.0.1:${GATEWAY_PORT}/ready`,
+  },
 ];
 
 const COLORS = [36, 35, 33, 32, 34];
@@ -88,7 +94,7 @@ async function stopAll(code) {
 
 await ensureEnvironment({ purpose: migrateOnly ? 'migrations' : 'start' });
 log('running migrations');
-for (const svc of ['orchestrator', 'gateway']) await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: common });
+for (const svc of ['orchestrator', 'dead-letters', 'gateway']) await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: common });
 if (migrateOnly) process.exit(0);
 
 process.on('SIGINT', () => void stopAll(0));
@@ -111,6 +117,10 @@ xauth is running. Gateway: http://127.0.0.1:${GATEWAY_PORT}  (x-sim as X and GoL
     curl -s -X POST http://127.0.0.1:${GATEWAY_PORT}/v1/logins -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"accountId":"xsim_user_007"}'
   Read the token:
     curl -s http://127.0.0.1:${GATEWAY_PORT}/v1/accounts/xsim_user_007/token -H "authorization: Bearer $TOKEN"
+
+  See what was dead-lettered, and replay or discard it (the CLI uses the dev-admin client):
+    npx xauth dlq list
+    npx xauth dlq replay --filter errorCode=UNKNOWN_ACCOUNT --dry-run --reason "profiles synced"
 
 Ctrl-C stops everything.
 `);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountId, AppName, ProfileId, Scopes } from './messages.js';
+import { AccountId, AppName, ErrorCode, ProfileId, Scopes } from './messages.js';
 
 /** Service scopes a client can hold. */
 export const SERVICE_SCOPES = ['logins:write', 'tokens:read', 'jobs:read', 'dlq:admin', 'accounts:admin'] as const;
@@ -68,3 +68,111 @@ export type JobStatus = z.infer<typeof JobStatus>;
 export type JobView = z.infer<typeof JobView>;
 export type AccountTokenView = z.infer<typeof AccountTokenView>;
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** What became of a stored dead letter. */
+export const DeadLetterStatus = z.enum(['new', 'replayed', 'discarded']);
+
+/** Which dead letters: every field narrows (AND); times are ISO 8601 and bound `lastFailureAt`. */
+export const DeadLetterFilter = z.strictObject({
+  queue: z.string().min(1).max(255).optional(),
+  routingKey: z.string().min(1).max(255).optional(),
+  errorCode: ErrorCode.optional(),
+  status: DeadLetterStatus.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** `GET /v1/dead-letters`: the filter plus a page (newest first). */
+export const DeadLetterListQuery = DeadLetterFilter.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+/** One stored dead letter; secrets in its body were redacted before it was dead-lettered. */
+export const DeadLetterView = z.object({
+  id: z.uuid(),
+  messageId: z.string(),
+  status: DeadLetterStatus,
+  originalExchange: z.string().nullable(),
+  routingKey: z.string(),
+  queue: z.string().nullable(),
+  service: z.string().nullable(),
+  errorCode: z.string(),
+  errorMessage: z.string().nullable(),
+  attempts: z.number().int(),
+  firstFailureAt: z.string().nullable(),
+  lastFailureAt: z.string(),
+  replayCount: z.number().int(),
+  receivedAt: z.string(),
+  updatedAt: z.string(),
+  /** The body parsed as JSON, or its UTF-8 text when it is not JSON. */
+  body: z.unknown(),
+  properties: z.record(z.string(), z.unknown()),
+  headers: z.record(z.string(), z.unknown()),
+});
+export const DeadLetterPage = z.object({
+  items: z.array(DeadLetterView),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+/** `GET /v1/dead-letters/counts`: how many match the filter, grouped by error code and by queue. */
+export const DeadLetterCounts = z.object({
+  total: z.number().int(),
+  byErrorCode: z.array(z.object({ errorCode: z.string(), count: z.number().int() })),
+  byQueue: z.array(z.object({ queue: z.string().nullable(), count: z.number().int() })),
+});
+
+/** One action on dead letters, as recorded: who (client id), when, why. */
+export const DeadLetterActionView = z.object({
+  action: z.enum(['replay', 'discard']),
+  actor: z.string(),
+  reason: z.string(),
+  at: z.string(),
+  replayMessageId: z.string().nullable(),
+});
+
+/** Replay or discard a selection: `ids` or a `filter` (every match), with a recorded reason. */
+const Selection = {
+  ids: z.array(z.uuid()).min(1).max(1_000).optional(),
+  filter: DeadLetterFilter.optional(),
+  reason: z.string().trim().min(1).max(500),
+  /** Only count what would be acted on. */
+  dryRun: z.boolean().default(false),
+};
+const oneSelection = (v: { ids?: unknown; filter?: unknown }) => (v.ids === undefined) !== (v.filter === undefined);
+const oneSelectionMessage = { message: 'give exactly one of ids or filter' };
+
+/** `POST /v1/dead-letters/replay` */
+export const ReplayDeadLettersRequest = z.strictObject({
+  ...Selection,
+  /** Messages per second. @defaultValue the office's REPLAY_DEFAULT_RATE */
+  rate: z.number().positive().max(10_000).optional(),
+}).refine(oneSelection, oneSelectionMessage);
+/** `POST /v1/dead-letters/discard` */
+export const DiscardDeadLettersRequest = z.strictObject(Selection).refine(oneSelection, oneSelectionMessage);
+/** `POST /v1/dead-letters/{id}/replay` and `/discard` */
+export const DeadLetterActionRequest = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+/** Outcome of a replay or discard: what matched, what was done, what was refused and why. */
+export const DeadLetterActionResult = z.object({
+  dryRun: z.boolean(),
+  /** How many the selection matched in all. */
+  matched: z.number().int(),
+  /** More matched than one request acts on (`REPLAY_BATCH_LIMIT`): run it again for the rest. */
+  more: z.boolean(),
+  done: z.array(z.object({ id: z.uuid(), replayMessageId: z.string().optional() })),
+  refused: z.array(z.object({ id: z.uuid(), code: z.string(), message: z.string() })),
+});
+
+export type DeadLetterStatus = z.infer<typeof DeadLetterStatus>;
+export type DeadLetterFilter = z.infer<typeof DeadLetterFilter>;
+export type DeadLetterListQuery = z.infer<typeof DeadLetterListQuery>;
+export type DeadLetterView = z.infer<typeof DeadLetterView>;
+export type DeadLetterPage = z.infer<typeof DeadLetterPage>;
+export type DeadLetterCounts = z.infer<typeof DeadLetterCounts>;
+export type DeadLetterActionView = z.infer<typeof DeadLetterActionView>;
+export type ReplayDeadLettersRequest = z.infer<typeof ReplayDeadLettersRequest>;
+export type DiscardDeadLettersRequest = z.infer<typeof DiscardDeadLettersRequest>;
+export type DeadLetterActionResult = z.infer<typeof DeadLetterActionResult>;

@@ -13,13 +13,21 @@ export interface Received {
  * A plain amqplib client, as an upstream or consumer service would use: publishes commands,
  * listens to events through its own exclusive queue, reads the dead-letter queue.
  */
-export class BrokerProbe {
-  private constructor(private readonly conn: ChannelModel, readonly ch: Channel, private readonly namespace: string) {}
+export interface BrokerProbeOptions {
+  /**
+   * Where dead letters are read when the dead-letter office consumes the queue: the letters it
+   * stored. @defaultValue none: `waitForDeadLetter` reads the dead-letter queue itself
+   */
+  storedDeadLetters?: () => Promise<Received[]>;
+}
 
-  static async open(url: string, namespace: string): Promise<BrokerProbe> {
+export class BrokerProbe {
+  private constructor(private readonly conn: ChannelModel, readonly ch: Channel, private readonly namespace: string, private readonly opts: BrokerProbeOptions) {}
+
+  static async open(url: string, namespace: string, opts: BrokerProbeOptions = {}): Promise<BrokerProbe> {
     const conn = await amqplib.connect(url);
     const ch = await conn.createChannel();
-    return new BrokerProbe(conn, ch, namespace);
+    return new BrokerProbe(conn, ch, namespace, opts);
   }
 
   /** Publishes raw bytes as a bare upstream might (no envelope unless given). */
@@ -37,8 +45,22 @@ export class BrokerProbe {
     return collector;
   }
 
-  /** Waits until the dead-letter queue holds a message matching `pred`, consuming what it reads. */
+  /**
+   * Waits until a dead letter matching `pred` is there: stored by the office (when it runs), else
+   * in the dead-letter queue (consuming what it reads).
+   */
   async waitForDeadLetter(pred: (r: Received) => boolean, timeoutMs = 20_000): Promise<Received> {
+    const stored = this.opts.storedDeadLetters;
+    if (stored) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const all = await stored();
+        const hit = all.find(pred);
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error(`no matching dead letter stored within ${timeoutMs} ms (saw ${all.length}: ${all.map((s) => s.properties.headers?.['x-error-code']).join(', ')})`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
     const q = queueName(this.namespace, DEAD_LETTER_QUEUE);
     const deadline = Date.now() + timeoutMs;
     const seen: Received[] = [];

@@ -26,3 +26,11 @@ export async function waitUntil<T>(fn: () => Promise<T> | T, timeoutMs = 30_000,
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, body: parsed };
+}

@@ -8,7 +8,8 @@ import { startXSim, type XSim, type XSimOptions } from '@xauth/x-sim';
 import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from '@xauth/orchestrator';
 import { loadBrowserWorkerConfig, startBrowserWorker, type RunningBrowserWorker } from '@xauth/browser-worker';
 import { parseGatewayConfig, startGateway } from '@xauth/gateway';
-import { BrokerProbe } from './broker-probe.js';
+import { loadDeadLettersConfig, startDeadLetters, type RunningDeadLetters } from '@xauth/dead-letters';
+import { BrokerProbe, type Received } from './broker-probe.js';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -32,6 +33,8 @@ export interface Stack {
   worker?: RunningBrowserWorker;
   /** The environment every service got (a test starts more services with it). */
   env: Record<string, string>;
+  /** The dead-letter office: it consumes the dead-letter queue, so read dead letters from its table (`probe.waitForDeadLetter` does). */
+  deadLetters: RunningDeadLetters;
   gateway: { url: string; stop(): Promise<void> };
   probe: BrokerProbe;
   db: pg.Client;
@@ -67,15 +70,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stops.push(() => orchestrator.stop());
     const worker = opts.inProcessWorker === false ? undefined : await startBrowserWorker(loadBrowserWorkerConfig(env), { logger: loggerFor('browser-worker') });
     if (worker) stops.push(() => worker.stop());
-    const gateway = await startGateway(parseGatewayConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url }), { logger: loggerFor('gateway') });
+    const deadLetters = await startDeadLetters(loadDeadLettersConfig(env), { logger: loggerFor('dead-letters') });
+    stops.push(() => deadLetters.stop());
+    const gateway = await startGateway(parseGatewayConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url, DEAD_LETTERS_URL: deadLetters.url }), { logger: loggerFor('gateway') });
     stops.push(() => gateway.stop());
-    const probe = await BrokerProbe.open(AMQP_URL, namespace);
-    stops.push(() => probe.close());
     const db = new pg.Client({ connectionString: DATABASE_URL });
     await db.connect();
     stops.push(() => db.end());
+    const probe = await BrokerProbe.open(AMQP_URL, namespace, { storedDeadLetters: () => readStoredDeadLetters(db, namespace) });
+    stops.push(() => probe.close());
     return {
-      namespace, xsim, orchestrator, worker, gateway, probe, db, logs, env,
+      namespace, xsim, orchestrator, worker, deadLetters, gateway, probe, db, logs, env,
       stop: async () => {
         await stopAll();
         await removeNamespace(namespace);
@@ -91,6 +96,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 /** The orchestrator's schema in a stack's namespace (tests look at what it stored). */
 export function schemaOf(stack: Pick<Stack, 'namespace'>): string {
   return schemaName(stack.namespace, 'orchestrator');
+}
+
+/** Every dead letter the office stored in a namespace, as the probe shows a delivery. */
+export async function readStoredDeadLetters(db: pg.Client, namespace: string): Promise<Received[]> {
+  const { rows } = await db.query(`SELECT routing_key, body, properties, headers FROM "${schemaName(namespace, 'dead_letters')}".dead_letters ORDER BY received_at`);
+  return rows.map((r: { routing_key: string; body: Buffer; properties: Record<string, unknown>; headers: Record<string, unknown> }) => {
+    const raw = r.body.toString('utf8');
+    let body: unknown = raw;
+    try { body = JSON.parse(raw); } catch { /* keep raw */ }
+    return { routingKey: r.routing_key, body, raw, properties: { ...r.properties, headers: r.headers } as unknown as Received['properties'] };
+  });
 }
 
 /** Drops the namespace's schemas and deletes its exchanges and queues. */

@@ -6,7 +6,7 @@ import {
 import { DEV_INTERNAL_API_TOKEN, type GatewayConfig } from './config.js';
 import { ApiClientRepository } from './data-access/api-client.repository.js';
 import { entities, gatewaySchema, migrations } from './data-access/database.js';
-import { OrchestratorClient } from './data-access/orchestrator.client.js';
+import { InternalServiceClient } from './data-access/internal-service.client.js';
 import { SigningKeyRepository } from './data-access/signing-key.repository.js';
 import { bootstrapClients, developmentDefaultsInUse } from './domain/bootstrap-clients.use-case.js';
 import { ClientAuthenticator } from './domain/client-authenticator.js';
@@ -37,7 +37,8 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const metrics = new Metrics('gateway', { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
   const schema = gatewaySchema(config);
-  const orchestrator = new OrchestratorClient({ baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
+  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
+  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
   let tokens: ServiceTokens | undefined;
@@ -80,7 +81,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     name: 'http',
     start: async () => {
       const built = buildGatewayApp({
-        logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator,
+        logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator, deadLetters,
         publishLogin: (payload, correlationId) => bus!.publish('user.login.requested', payload, { correlationId }),
         defaultApp: config.DEFAULT_APP,
         rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { SpanKind, inSpan } from '../tracing.js';
 import { publishOptions, type OutgoingEnvelope } from './envelope.js';
+import { RawConsumer, type Attachable, type RawConsumerOptions, type RawHandler } from './raw-consumer.js';
 import { Subscription, type HandlerMap, type SubscriptionOptions } from './subscription.js';
 import { assertTopology } from './topology.js';
 
@@ -46,7 +47,7 @@ export class Bus extends EventEmitter {
   readonly retryTiersMs: readonly number[];
   private model?: RecoveringChannelModel;
   private pub?: ConfirmChannel;
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new Set<Attachable>();
   private closing = false;
   private fatal?: Error;
   private readonly confirmTimeoutMs: number;
@@ -226,6 +227,17 @@ export class Bus extends EventEmitter {
     this.subscriptions.add(sub);
     if (this.model && this.pub) await sub.attach(this.model as unknown as ChannelModel);
     return sub;
+  }
+
+  /**
+   * Consumes any queue (e.g. `<namespace>.dead-letters`) delivery by delivery, outside the work-queue
+   * wrapper: the handler resolving acks, throwing returns the delivery to the queue.
+   */
+  async consumeRaw(queue: string, handler: RawHandler, opts: RawConsumerOptions): Promise<RawConsumer> {
+    const consumer = new RawConsumer(queue, handler, opts, this.logger, () => this.subscriptions.delete(consumer));
+    this.subscriptions.add(consumer);
+    if (this.model && this.pub) await consumer.attach(this.model as unknown as ChannelModel);
+    return consumer;
   }
 
   /** Stops every subscription (in-flight handlers finish within `timeoutMs`) and closes the connection. */

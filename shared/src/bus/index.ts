@@ -1,5 +1,6 @@
 export * from './bus.js';
 export * from './envelope.js';
 export * from './subscription.js';
+export * from './raw-consumer.js';
 export * from './topology.js';
 export { decideFailure, pickTier, type FailureDecision } from './failure-policy.js';

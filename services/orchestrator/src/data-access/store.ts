@@ -35,6 +35,10 @@ export class Tx {
   async insertLoginRequest(r: LoginRequest, outcome: 'accepted' | 'answered' | 'failed'): Promise<void> {
     await this.m.insert(LoginRequestRow, { ...r, outcome });
   }
+  /** Deletes a refused request so a replay can record it anew; true when there was one. */
+  async forgetFailedLoginRequest(requestId: string): Promise<boolean> {
+    return ((await this.m.delete(LoginRequestRow, { requestId, outcome: 'failed' })).affected ?? 0) > 0;
+  }
   async requestsOfJob(jobId: string): Promise<LoginRequest[]> {
     return (await this.m.find(LoginRequestRow, { where: { jobId, outcome: 'accepted' }, order: { createdAt: 'ASC' } })).map(toRequest);
   }

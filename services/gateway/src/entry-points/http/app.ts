@@ -1,10 +1,11 @@
 import type { Express } from 'express';
 import { createHttpApp, finishHttpApp, type Logger, type Metrics, type ReadinessCheck } from '@xauth/shared';
-import type { OrchestratorClient } from '../../data-access/orchestrator.client.js';
+import type { InternalServiceClient } from '../../data-access/internal-service.client.js';
 import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
 import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
 import { authenticate } from './auth.middleware.js';
+import { deadLettersRoutes } from './dead-letters.routes.js';
 import { jwksRoutes } from './jwks.routes.js';
 import { loginsRoutes } from './logins.routes.js';
 import { queriesRoutes } from './queries.routes.js';
@@ -17,7 +18,8 @@ export interface GatewayAppDeps {
   readiness: Record<string, ReadinessCheck>;
   tokens: ServiceTokens;
   authenticator: ClientAuthenticator;
-  orchestrator: OrchestratorClient;
+  orchestrator: InternalServiceClient;
+  deadLetters: InternalServiceClient;
   publishLogin: PublishLogin;
   defaultApp: string;
   rateLimitPerMinute: number;
@@ -32,6 +34,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use('/v1', authenticate(deps), limit.middleware);
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));
   app.use(queriesRoutes(deps));
+  app.use(deadLettersRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };
 }

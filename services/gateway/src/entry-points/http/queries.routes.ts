@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AccountId, AppName } from '@xauth/contracts';
 import { logContext, parseInput } from '@xauth/shared';
-import type { OrchestratorClient } from '../../data-access/orchestrator.client.js';
+import type { InternalServiceClient } from '../../data-access/internal-service.client.js';
 import { requireScope } from './auth.middleware.js';
 
 const JobParams = z.object({ jobId: z.uuid() });
@@ -10,7 +10,7 @@ const TokenParams = z.object({ accountId: AccountId });
 const TokenQuery = z.object({ app: AppName.optional() });
 
 /** Queries the orchestrator owns: validated here, answered there. */
-export function queriesRoutes(deps: { orchestrator: OrchestratorClient; defaultApp: string }): Router {
+export function queriesRoutes(deps: { orchestrator: InternalServiceClient; defaultApp: string }): Router {
   const router = Router();
   const ctx = (requestId: string) => ({ requestId, correlationId: logContext().correlationId ?? requestId });
 

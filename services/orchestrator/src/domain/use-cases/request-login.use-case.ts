@@ -6,7 +6,12 @@ import type { OrchestratorDeps } from '../deps.js';
 import { tokenIsValid } from '../job-rules.js';
 import { buildAuthorizeUrl, createPkcePair, createState } from '../pkce.js';
 
-export interface MessageMeta { messageId: string; correlationId: string }
+export interface MessageMeta {
+  messageId: string;
+  correlationId: string;
+  /** Set when the dead-letter office replays a request: its original messageId. */
+  replayOf?: string;
+}
 
 const CONSUMER = 'login-requested';
 
@@ -18,14 +23,19 @@ function coversScopes(granted: string, wanted: string): boolean {
 /**
  * `user.login.requested`: answer from a valid stored token, coalesce onto the account's active
  * job, or create a job (PKCE verifier and state encrypted) and dispatch it through the outbox.
- * A repeated requestId or messageId changes nothing. Invalid requests are answered with
+ * A repeated requestId or messageId changes nothing, except a replay of a refused request. Invalid requests are answered with
  * `user.authentication.failed` and then refused, so the consumer dead-letters them.
  */
 export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequested, meta: MessageMeta): Promise<void> {
   if (!cmd.profileId && !(await deps.store.hasProfileFor(cmd.accountId))) await deps.syncProfilesOnDemand();
   const refusal = await deps.store.transaction(async (tx) => {
     if (!(await tx.claimInbox(CONSUMER, meta.messageId))) return undefined;
-    if (await tx.findLoginRequest(cmd.requestId)) return undefined;
+    if (await tx.findLoginRequest(cmd.requestId)) {
+      // A replayed dead letter tries again a request that was refused (its cause fixed since, e.g. the
+      // profile now exists); any other repeat of the requestId changes nothing.
+      if (!meta.replayOf || !(await tx.forgetFailedLoginRequest(cmd.requestId))) return undefined;
+      deps.logger.info('replayed login request tried again', { requestId: cmd.requestId, replayOf: meta.replayOf });
+    }
     const request = { requestId: cmd.requestId, accountId: cmd.accountId, app: cmd.app ?? deps.settings.defaultApp, jobId: null, replyTo: cmd.replyTo ?? null, correlationId: meta.correlationId };
     const refuse = async (code: string, message: string) => {
       await tx.insertLoginRequest(request, 'failed');

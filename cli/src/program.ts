@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { dlqCommand, type Output } from './commands/dlq.command.js';
+import { resolveSettings, type CliFlags } from './config.js';
+import { GatewayClient } from './gateway.client.js';
+
+/** The `xauth` program; `env` is read once, when a command first needs the gateway. */
+export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
+  const program = new Command('xauth')
+    .description('xauth operator CLI: talks to the gateway with client credentials')
+    .option('--gateway <url>', 'gateway base URL (env XAUTH_GATEWAY_URL, default http://127.0.0.1:8080)')
+    .option('--client-id <id>', 'client id (env XAUTH_CLIENT_ID; dev-admin outside production)')
+    .option('--client-secret <secret>', 'client secret (env XAUTH_CLIENT_SECRET; the development secret outside production)')
+    .showHelpAfterError();
+  let client: GatewayClient | undefined;
+  program.addCommand(dlqCommand(() => (client ??= new GatewayClient(resolveSettings(program.opts<CliFlags>(), env))), io));
+  return program;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaName } from '@xauth/shared';
+
+/** The dead-letter office's one config schema; keys are the environment variable names. */
+export const deadLettersConfigShape = {
+  ...commonConfig,
+  ...amqpConfig,
+  ...databaseConfig,
+  ...httpConfig(8083),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe('PostgreSQL schema; default <namespace>_dead_letters'),
+  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),
+  DEAD_LETTER_PREFETCH: env.int(50, 'dead letters taken from the queue at once'),
+  MAX_REPLAYS: z.coerce.number().int().min(1).default(3).describe('how often one dead letter may be replayed; beyond it replay answers 409 REPLAY_LIMIT_REACHED'),
+  REPLAY_DEFAULT_RATE: z.coerce.number().positive().default(20).describe('messages per second a replay publishes when the request names no rate'),
+  REPLAY_MAX_RATE: z.coerce.number().positive().default(500).describe('the highest rate a replay request may ask for (messages per second)'),
+  REPLAY_BATCH_LIMIT: z.coerce.number().int().min(1).default(1_000).describe('dead letters one replay or discard request acts on at most; run it again for the rest'),
+};
+
+export type DeadLettersConfig = ReturnType<typeof loadDeadLettersConfig>;
+
+export function loadDeadLettersConfig(source: NodeJS.ProcessEnv = process.env) {
+  const c = parseConfig(deadLettersConfigShape, source);
+  if (c.NODE_ENV === 'production' && c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) {
+    throw new ConfigError(['INTERNAL_API_TOKEN: the development token cannot be used in production']);
+  }
+  return { ...c, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'dead_letters') };
+}

@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { readDeadLetter, replayHeaders, replayTarget, type Delivery } from '../src/domain/dead-letter.rule.js';
+
+const delivery = (headers: Record<string, unknown>, routingKey = 'user.login.requested'): Delivery =>
+  ({ content: Buffer.from('{}'), fields: { exchange: 'ns.dlx', routingKey }, properties: { headers, messageId: 'm-1', type: 'user.login.requested', appId: undefined } } as unknown as Delivery);
+
+describe('dead-letter rules', () => {
+  it('when the broker dead-lettered at the delivery limit, then the reason fields come from x-death', () => {
+    const r = readDeadLetter(delivery({
+      'x-delivery-count': 5,
+      'x-death': [{ reason: 'delivery_limit', queue: 'ns.orchestrator.login-requests', exchange: 'ns.commands', 'routing-keys': ['user.login.requested.billing'], count: 1, time: 1_763_800_000 }],
+    }, 'user.login.requested.billing'), 'm-1', 'ns');
+    expect(r).to.include({ errorCode: 'DELIVERY_LIMIT_EXCEEDED', queue: 'ns.orchestrator.login-requests', originalExchange: 'ns.commands', routingKey: 'user.login.requested.billing', service: 'orchestrator', attempts: 5 });
+    expect(r.lastFailureAt.toISOString()).to.equal(new Date(1_763_800_000_000).toISOString());
+    expect(r.properties).to.deep.equal({ messageId: 'm-1', type: 'user.login.requested' });
+  });
+
+  it('when a letter carries neither our headers nor x-death, then it is still kept, as BROKER_DEAD_LETTERED', () => {
+    const r = readDeadLetter(delivery({}), 'm-1', 'ns');
+    expect(r).to.include({ errorCode: 'BROKER_DEAD_LETTERED', queue: null, originalExchange: null, routingKey: 'user.login.requested', attempts: 1 });
+  });
+
+  it('when a letter is replayed, then failure headers go, the attempt count restarts and x-replay-of names the original', () => {
+    const headers = replayHeaders({
+      messageId: 'm-1',
+      headers: {
+        'ce-source': 'gateway', traceparent: '00-abc', 'x-attempt': 5, 'x-error-code': 'TIMEOUT', 'x-error-message': 'slow', 'x-original-queue': 'q', 'x-original-exchange': 'e',
+        'x-original-routing-key': 'k', 'x-service': 's', 'x-first-failure-at': 't', 'x-last-failure-at': 't', 'x-death': [], 'x-first-death-reason': 'delivery_limit',
+        'x-last-death-queue': 'q', 'x-delivery-count': 4, 'x-replay-of': 'm-0',
+      },
+    });
+    expect(headers).to.deep.equal({ 'ce-source': 'gateway', traceparent: '00-abc', 'x-attempt': 1, 'x-replay-of': 'm-1' });
+  });
+
+  it('when the broker dead-lettered a secret-bearing message, then its secret fields are redacted before it is stored', () => {
+    const msg = delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.orchestrator.authorization-results' }] }, 'authorization.consent.captured');
+    msg.content = Buffer.from(JSON.stringify({ jobId: 'j-1', code: 'SECRET-CODE', state: 'SECRET-STATE' }));
+    (msg.properties as { type: string }).type = 'authorization.consent.captured';
+    const r = readDeadLetter(msg, 'm-1', 'ns');
+    expect(JSON.parse(r.body.toString())).to.deep.equal({ jobId: 'j-1', code: '[REDACTED]', state: '[REDACTED]' });
+    const plain = readDeadLetter(delivery({}), 'm-1', 'ns');
+    expect(plain.body.toString()).to.equal('{}');
+  });
+
+  it('when no exchange is on record, then a replay goes straight to the original queue', () => {
+    expect(replayTarget({ originalExchange: 'ns.commands', routingKey: 'k', queue: 'q' })).to.deep.equal({ exchange: 'ns.commands', routingKey: 'k' });
+    expect(replayTarget({ originalExchange: null, routingKey: 'k', queue: 'q' })).to.deep.equal({ exchange: '', routingKey: 'q' });
+  });
+});

@@ -1,0 +1,85 @@
+import { EventEmitter, once } from 'node:events';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** Takes one delivery as it came; resolving acks it, throwing gives it back to the queue. */
+export type RawHandler = (msg: ConsumeMessage) => Promise<void>;
+
+export interface RawConsumerOptions {
+  /** Unacked deliveries held at once. */
+  prefetch: number;
+  /** How long a failed delivery is held before it goes back to the queue, so a broken dependency is not hammered. @defaultValue 1000 */
+  failureDelayMs?: number;
+}
+
+/** Something the bus re-attaches after every reconnect and stops on close. */
+export interface Attachable {
+  attach(source: { createChannel(): Promise<Channel> }): Promise<void>;
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * A consumer for queues that are not work queues (the dead-letter office takes every type as it
+ * is): no envelope, schema or failure policy. Ack after the handler resolved (its work committed);
+ * a failure is `nack`ed back to the queue after a pause, never dropped: `nack` does not raise a
+ * quorum queue's delivery count, so a message whose handler cannot commit waits, it is not lost.
+ */
+export class RawConsumer implements Attachable {
+  private ch?: Channel;
+  private consumerTag?: string;
+  private inFlight = 0;
+  private stopped = false;
+  private readonly idle = new EventEmitter();
+  private readonly failureDelayMs: number;
+
+  constructor(
+    readonly queue: string,
+    private readonly handler: RawHandler,
+    private readonly opts: RawConsumerOptions,
+    private readonly logger: Logger,
+    private readonly onStopped: () => void,
+  ) {
+    this.failureDelayMs = opts.failureDelayMs ?? 1_000;
+  }
+
+  async attach(source: { createChannel(): Promise<Channel> }): Promise<void> {
+    if (this.stopped) return;
+    const ch = await source.createChannel();
+    ch.on('error', (err: Error) => this.logger.warn('consumer channel error', { queue: this.queue, error: errorMessage(err) }));
+    await ch.prefetch(this.opts.prefetch);
+    const { consumerTag } = await ch.consume(this.queue, (msg) => { if (msg) void this.onDelivery(ch, msg); }, { noAck: false });
+    this.ch = ch;
+    this.consumerTag = consumerTag;
+  }
+
+  private async onDelivery(ch: Channel, msg: ConsumeMessage): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.handler(msg);
+      ch.ack(msg);
+    } catch (err) {
+      this.logger.error('could not take a delivery; returning it to the queue', { queue: this.queue, error: errorMessage(err) });
+      if (!this.stopped) await new Promise((r) => setTimeout(r, this.failureDelayMs));
+      try { ch.nack(msg, false, true); } catch { /* channel gone: the broker redelivers anyway */ }
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) this.idle.emit('idle');
+    }
+  }
+
+  /** Stops taking deliveries, waits (bounded) for those in flight, closes the channel. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      if (this.ch && this.consumerTag) await this.ch.cancel(this.consumerTag);
+    } catch { /* channel already closed */ }
+    if (this.inFlight > 0) {
+      await once(this.idle, 'idle', { signal: AbortSignal.timeout(timeoutMs) })
+        .catch(() => this.logger.warn('stop timed out with deliveries in flight', { queue: this.queue, inFlight: this.inFlight }));
+    }
+    try { await this.ch?.close(); } catch { /* already closed */ }
+    this.onStopped();
+  }
+}
