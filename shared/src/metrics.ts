@@ -33,6 +33,24 @@ export class Metrics {
     });
   }
 
+  /** Label children by key: resolving labels hashes them, which the bus would otherwise do per message. */
+  private readonly children = new Map<string, { inc(): void } | { observe(v: number): void }>();
+
+  published(routingKey: string, outcome: string): { inc(): void } {
+    return this.child(`p\0${routingKey}\0${outcome}`, () => this.busPublished.labels(routingKey, outcome));
+  }
+  consumed(routingKey: string, outcome: string): { inc(): void } {
+    return this.child(`c\0${routingKey}\0${outcome}`, () => this.busConsumed.labels(routingKey, outcome));
+  }
+  handlerSeconds(routingKey: string): { observe(v: number): void } {
+    return this.child(`h\0${routingKey}`, () => this.busHandlerSeconds.labels(routingKey));
+  }
+  private child<T extends { inc(): void } | { observe(v: number): void }>(key: string, make: () => T): T {
+    let c = this.children.get(key) as T | undefined;
+    if (!c) this.children.set(key, (c = make()));
+    return c;
+  }
+
   gauge(name: string, help: string, labelNames: string[] = []): Gauge<string> {
     return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }

@@ -32,7 +32,7 @@ const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
  * Without an SDK it calls `fn` directly: entering a no-op context per message costs promises
  * and async-context switches on the hot path for nothing (see scripts/bench/bus.mjs).
  */
-export async function inSpan<T>(
+export function inSpan<T>(
   name: string,
   attributes: Record<string, string | number | boolean>,
   fn: (span: Span) => Promise<T>,

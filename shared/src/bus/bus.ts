@@ -155,24 +155,24 @@ export class Bus extends EventEmitter {
    * A publish whose channel or connection drops before the confirm is sent again once the link is
    * back (at-least-once: consumers dedupe on messageId), all within `confirmTimeoutMs`; a nack is not.
    */
-  async publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
+  publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
     const metricKey = typeof props.type === 'string' ? props.type : routingKey;
-    await inSpan(`${routingKey} publish`, {
+    return inSpan(`${routingKey} publish`, {
       'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
       'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
     }, async () => {
       const deadline = Date.now() + this.confirmTimeoutMs;
       for (let sent = 0; ; sent++) {
         try {
-          await this.publishOnce(exchange, routingKey, content, props, deadline);
-          this.metrics.busPublished.inc({ routing_key: metricKey, outcome: sent ? 'confirmed_after_resend' : 'confirmed' });
+          await this.publishOnce(this.pub ?? await this.publishChannel(deadline), exchange, routingKey, content, props, deadline);
+          this.metrics.published(metricKey, sent ? 'confirmed_after_resend' : 'confirmed').inc();
           return;
         } catch (err) {
           if (LINK_LOST.test(errorMessage(err)) && Date.now() < deadline && !this.closing) {
             this.logger.debug('link lost before the confirm; publishing again', { routingKey });
             continue;
           }
-          this.metrics.busPublished.inc({ routing_key: metricKey, outcome: 'failed' });
+          this.metrics.published(metricKey, 'failed').inc();
           if (err instanceof AppError) throw err;
           throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not take ${routingKey}: ${errorMessage(err)}` });
         }
@@ -180,9 +180,8 @@ export class Bus extends EventEmitter {
     }, { kind: SpanKind.PRODUCER });
   }
 
-  private async publishOnce(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number): Promise<void> {
-    const ch = this.pub ?? await this.publishChannel(deadline);
-    await new Promise<void>((resolve, reject) => {
+  private publishOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })), Math.max(1, deadline - Date.now()));
       try {
         const ok = ch.publish(exchange, routingKey, content, props, (err) => {

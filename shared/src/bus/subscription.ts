@@ -101,14 +101,14 @@ export class Subscription {
           }
           try {
             ch.ack(msg);
-            this.bus.metrics.busConsumed.inc({ routing_key: metricKey, outcome: 'acked' });
+            this.bus.metrics.consumed(metricKey, 'acked').inc();
           } catch (err) {
             // The channel died while the handler ran: the broker redelivers, and handlers are idempotent.
             this.bus.logger.warn('could not ack; the broker will redeliver', { routingKey: msg.fields.routingKey, error: errorMessage(err) });
           }
         }, { kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers) }));
     } finally {
-      this.bus.metrics.busHandlerSeconds.observe({ routing_key: metricKey }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.bus.metrics.handlerSeconds(metricKey).observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.inFlight--;
       if (this.inFlight === 0) this.bus.emit(`idle:${this.queue}`);
     }
@@ -122,7 +122,8 @@ export class Subscription {
     return undefined;
   }
 
-  private async dispatch(type: RoutingKey | undefined, msg: ConsumeMessage, envelope: Envelope): Promise<void> {
+  /** Checks the delivery and calls its handler; throws (synchronously) what is wrong with the input. */
+  private dispatch(type: RoutingKey | undefined, msg: ConsumeMessage, envelope: Envelope): Promise<void> {
     if (!type) throw new AppError({ code: ErrorCodes.UNKNOWN_MESSAGE_TYPE, message: `no handler for type "${envelope.type}" on ${this.fullQueue}`, retryable: false });
     if (msg.content.length > this.maxMessageBytes) {
       throw new AppError({ code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body of ${msg.content.length} bytes exceeds ${this.maxMessageBytes}`, retryable: false });
@@ -138,7 +139,7 @@ export class Subscription {
       throw new ValidationError({ message: `${type} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` });
     }
     const handler = this.handlers[type] as Handler<typeof type>;
-    await handler(parsed.data as Payload<typeof type>, { envelope, routingKey: msg.fields.routingKey, logger: this.bus.logger });
+    return handler(parsed.data as Payload<typeof type>, { envelope, routingKey: msg.fields.routingKey, logger: this.bus.logger });
   }
 
   private async onFailure(ch: Channel, msg: ConsumeMessage, envelope: Envelope, metricKey: string, err: unknown): Promise<void> {
@@ -156,12 +157,12 @@ export class Subscription {
         this.bus.logger.error('message dead-lettered', log);
       }
       ch.ack(msg);
-      this.bus.metrics.busConsumed.inc({ routing_key: metricKey, outcome: decision.action === 'retry' ? 'retried' : 'dead_lettered' });
+      this.bus.metrics.consumed(metricKey, decision.action === 'retry' ? 'retried' : 'dead_lettered').inc();
     } catch (publishErr) {
       // Could not park it safely: give it back. `reject` raises the quorum delivery count, so this stays bounded.
       this.bus.logger.error('could not retry or dead-letter; returning the message to the queue', { ...log, publishError: errorMessage(publishErr) });
       try { ch.reject(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
-      this.bus.metrics.busConsumed.inc({ routing_key: metricKey, outcome: 'requeued' });
+      this.bus.metrics.consumed(metricKey, 'requeued').inc();
     }
   }
 
