@@ -12,10 +12,12 @@ export interface MessageContract<S extends z.ZodType = z.ZodType> {
   schema: S;
   /** Payload fields that are secrets: redacted wherever the message is logged or stored. */
   secretFields?: readonly string[];
+  /** May travel as a targeted reply, `<type>.<replyTo>` (the request's `replyTo`). @defaultValue false */
+  repliable?: boolean;
 }
 
-function contract<S extends z.ZodType>(type: string, kind: MessageKind, schema: S, secretFields?: readonly string[]) {
-  return { type, kind, version: 1, schema, secretFields } satisfies MessageContract<S>;
+function contract<S extends z.ZodType>(type: string, kind: MessageKind, schema: S, extra: { secretFields?: readonly string[]; repliable?: boolean } = {}) {
+  return { type, kind, version: 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false } satisfies MessageContract<S>;
 }
 
 /** Every v1 message, by routing key. zod is the source of truth; types are inferred from it. */
@@ -24,10 +26,10 @@ export const messages = {
   'token.refresh.requested': contract('token.refresh.requested', 'command', m.TokenRefreshRequested),
   'authorization.job.requested': contract('authorization.job.requested', 'command', m.AuthorizationJobRequested),
   'authorization.job.started': contract('authorization.job.started', 'event', m.AuthorizationJobStarted),
-  'authorization.consent.captured': contract('authorization.consent.captured', 'event', m.AuthorizationConsentCaptured, ['code', 'state']),
+  'authorization.consent.captured': contract('authorization.consent.captured', 'event', m.AuthorizationConsentCaptured, { secretFields: ['code', 'state'] }),
   'authorization.attempt.failed': contract('authorization.attempt.failed', 'event', m.AuthorizationAttemptFailed),
-  'user.authenticated': contract('user.authenticated', 'event', m.UserAuthenticated),
-  'user.authentication.failed': contract('user.authentication.failed', 'event', m.UserAuthenticationFailed),
+  'user.authenticated': contract('user.authenticated', 'event', m.UserAuthenticated, { repliable: true }),
+  'user.authentication.failed': contract('user.authentication.failed', 'event', m.UserAuthenticationFailed, { repliable: true }),
   'token.refreshed': contract('token.refreshed', 'event', m.TokenRefreshed),
   'token.refresh.failed': contract('token.refresh.failed', 'event', m.TokenRefreshFailed),
   'user.reauthorization.required': contract('user.reauthorization.required', 'event', m.UserReauthorizationRequired),
@@ -40,6 +42,13 @@ export type Payload<K extends RoutingKey> = z.infer<Messages[K]['schema']>;
 
 export function isRoutingKey(value: string): value is RoutingKey {
   return Object.prototype.hasOwnProperty.call(messages, value);
+}
+
+/** The routing key a message travels with: its type, or `<type>.<replyTo>` for a targeted reply of a repliable type. */
+export function routingKeyFor(type: RoutingKey, replySuffix?: string): string {
+  if (!replySuffix) return type;
+  if (!messages[type].repliable) throw new Error(`${type} is not sent as a targeted reply; only repliable types take a routing-key suffix`);
+  return `${type}.${replySuffix}`;
 }
 
 /** Schema id carried in `ce-dataschema`, e.g. `xauth/user.authenticated/v1`. */

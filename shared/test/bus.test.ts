@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { expect } from 'chai';
-import { exchangeName, queueName } from '@xauth/contracts';
+import { exchangeName, queueBindings, queueName, routingKeyFor, workQueueArguments, workQueues } from '@xauth/contracts';
 import { Bus } from '../src/bus/bus.js';
 import { deleteTopology } from '../src/bus/topology.js';
 import { TransientError } from '../src/errors.js';
@@ -102,6 +102,35 @@ describe('bus on a real RabbitMQ', function () {
     const dl = await deadLetter();
     expect(dl.properties.headers?.['x-error-code']).to.equal('PAYLOAD_TOO_LARGE');
     expect(handled).to.equal(false);
+  });
+
+  it('when a namespace holds the `<type>.#` bindings of an earlier version, then connect removes them and only repliable types route suffixed keys', async () => {
+    const results = queueName(namespace, 'orchestrator.authorization-results');
+    await ch.assertExchange(exchangeName(namespace, 'events'), 'topic', { durable: true });
+    await ch.assertQueue(results, { durable: true, arguments: workQueueArguments(namespace, workQueues['orchestrator.authorization-results'].deliveryLimit) });
+    await ch.bindQueue(results, exchangeName(namespace, 'events'), 'authorization.attempt.failed.#');
+    bus = await connect();
+    const routed = (key: string) => new Promise<boolean>((resolve) => {
+      const pub = conn.createConfirmChannel();
+      void pub.then((c) => {
+        c.once('return', () => resolve(false));
+        c.publish(exchangeName(namespace, 'events'), key, Buffer.from('{}'), { mandatory: true }, () => setImmediate(() => resolve(true)));
+      });
+    });
+    expect(await routed('authorization.attempt.failed'), 'the type itself').to.equal(true);
+    expect(await routed('authorization.attempt.failed.billing'), 'a suffix on a type that is never a reply').to.equal(false);
+    expect(queueBindings(workQueues['orchestrator.authorization-results']).map((b) => b.pattern)).to.deep.equal(workQueues['orchestrator.authorization-results'].consumes);
+  });
+
+  it('when a routing-key suffix is asked for a type that is not a targeted reply, then publish refuses it', async () => {
+    bus = await connect();
+    expect(routingKeyFor('user.authenticated', 'billing')).to.equal('user.authenticated.billing');
+    try {
+      await bus.publish('authorization.job.started', { jobId: randomUUID(), profileId: 'p1', workerId: 'w', startedAt: new Date().toISOString() }, { routingKeySuffix: 'billing' });
+      expect.fail('publish should refuse');
+    } catch (err) {
+      expect((err as Error).message).to.contain('not sent as a targeted reply');
+    }
   });
 
   it('when the broker holds a queue declared differently, then connect fails at once with a message naming the namespace', async () => {

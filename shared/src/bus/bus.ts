@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import amqplib, { type ChannelModel, type ConfirmChannel, type Options, type RecoveringChannelModel } from 'amqplib';
-import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
+import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, routingKeyFor, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
 import { AppError, TransientError, ValidationError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -144,7 +144,7 @@ export class Bus extends EventEmitter {
       throw new ValidationError({ message: `refusing to publish an invalid ${type}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
     }
     const exchange = exchangeName(this.namespace, contract.kind === 'command' ? 'commands' : 'events');
-    const routingKey = opts.routingKeySuffix ? `${type}.${opts.routingKeySuffix}` : type;
+    const routingKey = routingKeyFor(type, opts.routingKeySuffix);
     const props = publishOptions({ ...opts, type, source: this.service });
     await this.publishRaw(exchange, routingKey, Buffer.from(JSON.stringify(parsed.data)), props);
     return props.messageId!;

@@ -1,7 +1,7 @@
 import type { Channel } from 'amqplib';
 import {
   DEAD_LETTER_QUEUE, exchangeName, exchanges, queueName, retryQueueName, workQueues,
-  deadLetterQueueArguments, queueBindings, retryQueueArguments, workQueueArguments, type ExchangeRole,
+  deadLetterQueueArguments, obsoleteQueueBindings, queueBindings, retryQueueArguments, workQueueArguments, type ExchangeRole,
 } from '@xauth/contracts';
 
 /** Declares the whole topology of a namespace from the contracts; idempotent, run after every (re)connect. */
@@ -16,6 +16,7 @@ export async function assertTopology(ch: Channel, namespace: string, retryTiersM
     const name = queueName(namespace, purpose);
     await ch.assertQueue(name, { durable: true, arguments: workQueueArguments(namespace, q.deliveryLimit) });
     for (const b of queueBindings(q)) await ch.bindQueue(name, exchangeName(namespace, b.exchange), b.pattern);
+    for (const b of obsoleteQueueBindings(q)) await ch.unbindQueue(name, exchangeName(namespace, b.exchange), b.pattern);
     for (const tier of retryTiersMs) {
       const rq = retryQueueName(namespace, purpose, tier);
       await ch.assertQueue(rq, { durable: true, arguments: retryQueueArguments(namespace, purpose, tier) });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { messages, type Payload, type RoutingKey } from '@xauth/contracts';
+import { messages, routingKeyFor, type Payload, type RoutingKey } from '@xauth/contracts';
 import { ValidationError } from '../errors.js';
 import { InboxRow, OutboxRow } from './outbox.entity.js';
 
@@ -19,7 +19,7 @@ export async function enqueue<K extends RoutingKey>(m: EntityManager, type: K, p
   await m.insert(OutboxRow, {
     messageId,
     type,
-    routingKey: meta.routingKeySuffix ? `${type}.${meta.routingKeySuffix}` : type,
+    routingKey: routingKeyFor(type, meta.routingKeySuffix),
     payload: parsed.data as object,
     correlationId: meta.correlationId,
     causationId: meta.causationId ?? null,
