@@ -66,6 +66,7 @@ async function raw() {
   const allHandled = new Promise((r) => { done = r; });
   await sub.prefetch(PREFETCH);
   await sub.consume(queue, (msg) => {
+    if (!msg) return; // the consumer was cancelled (queue deleted at the end)
     const body = JSON.parse(msg.content.toString('utf8'));
     latencies.push(performance.now() - sentAt.get(body.jobId));
     sub.ack(msg);

@@ -1,16 +1,19 @@
-import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 
 // Only the API is used here: without a registered SDK these are no-ops. `startTelemetry` starts the
 // SDK and exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (see DESIGN.md, Observability).
 const tracer = () => trace.getTracer('xauth');
 
+/** Adds `traceparent` (W3C) for the active span; without an SDK there is none to carry. */
 export function injectTraceHeaders(headers: Record<string, unknown>): void {
+  if (!tracingActive()) return;
   propagation.inject(context.active(), headers, {
     set: (carrier, key, value) => { (carrier as Record<string, unknown>)[key] = value; },
   });
 }
 
 export function extractTraceContext(headers: Record<string, unknown> | undefined): Context {
+  if (!tracingActive()) return ROOT_CONTEXT;
   return propagation.extract(context.active(), headers ?? {}, {
     get: (carrier, key) => {
       const v = (carrier as Record<string, unknown>)[key];

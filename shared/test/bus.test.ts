@@ -53,6 +53,31 @@ describe('bus on a real RabbitMQ', function () {
     expect(await got).to.deep.equal({ payload: { requestId, accountId: 'someone' }, attempt: 1, type: 'user.login.requested', correlationId: 'corr-9' });
   });
 
+  it('when handlers finish out of order, then each delivery is acked once and a slow one holds no other prefetch slot', async () => {
+    bus = await connect();
+    const seen: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => { releaseFirst = r; });
+    const fourthSeen = new Promise<void>((resolve) => {
+      void bus.subscribe('orchestrator.login-requests', {
+        'user.login.requested': async (p) => {
+          seen.push(p.accountId);
+          if (p.accountId === 'first') await firstHeld;
+          if (p.accountId === 'fourth') resolve();
+        },
+      }, { prefetch: 3 });
+    });
+    for (const accountId of ['first', 'second', 'third', 'fourth']) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId });
+    // With prefetch 3, the fourth arrives only if second and third were acked while first still runs.
+    await fourthSeen;
+    releaseFirst();
+    // Closing drains the handlers, then returns whatever is unacked to the queue: nothing must come back.
+    await bus.close();
+    const { messageCount } = await ch.checkQueue(queueName(namespace, 'orchestrator.login-requests'));
+    expect(messageCount, 'deliveries returned to the queue unacked').to.equal(0);
+    expect(seen).to.deep.equal(['first', 'second', 'third', 'fourth']);
+  });
+
   it('when a payload breaks its contract, then publish refuses it', async () => {
     bus = await connect();
     try {

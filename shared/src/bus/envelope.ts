@@ -41,13 +41,15 @@ export const HEADER = {
   replayOf: 'x-replay-of',
 } as const;
 
-/** AMQP publish options for a message: persistent JSON with the envelope and trace context. */
+/**
+ * AMQP publish options for a message: persistent JSON with the envelope and trace context. The
+ * CloudEvents `time` is the AMQP `timestamp` property; it is not repeated in a header.
+ */
 export function publishOptions(env: OutgoingEnvelope): Options.Publish & { messageId: string } {
   const messageId = env.messageId ?? randomUUID();
   const headers: Record<string, unknown> = {
     'ce-specversion': '1.0',
     'ce-source': env.source,
-    'ce-time': new Date().toISOString(),
     ...(isRoutingKey(env.type) ? { 'ce-dataschema': dataSchemaId(env.type) } : {}),
     [HEADER.attempt]: env.attempt ?? 1,
     ...(env.causationId ? { [HEADER.causationId]: env.causationId } : {}),

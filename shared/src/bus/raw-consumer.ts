@@ -2,6 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { AckBatcher } from './ack-batcher.js';
 
 /** Takes one delivery as it came; resolving acks it, throwing gives it back to the queue. */
 export type RawHandler = (msg: ConsumeMessage) => Promise<void>;
@@ -27,6 +28,7 @@ export interface Attachable {
  */
 export class RawConsumer implements Attachable {
   private ch?: Channel;
+  private acks?: AckBatcher;
   private consumerTag?: string;
   private inFlight = 0;
   private stopped = false;
@@ -48,20 +50,26 @@ export class RawConsumer implements Attachable {
     const ch = await source.createChannel();
     ch.on('error', (err: Error) => this.logger.warn('consumer channel error', { queue: this.queue, error: errorMessage(err) }));
     await ch.prefetch(this.opts.prefetch);
-    const { consumerTag } = await ch.consume(this.queue, (msg) => { if (msg) void this.onDelivery(ch, msg); }, { noAck: false });
+    const acks = new AckBatcher(ch, (err) => this.logger.warn('could not ack; the broker will redeliver', { queue: this.queue, error: errorMessage(err) }));
+    const { consumerTag } = await ch.consume(this.queue, (msg) => {
+      if (!msg) return;
+      acks.hold(msg);
+      void this.onDelivery(acks, msg);
+    }, { noAck: false });
     this.ch = ch;
+    this.acks = acks;
     this.consumerTag = consumerTag;
   }
 
-  private async onDelivery(ch: Channel, msg: ConsumeMessage): Promise<void> {
+  private async onDelivery(acks: AckBatcher, msg: ConsumeMessage): Promise<void> {
     this.inFlight++;
     try {
       await this.handler(msg);
-      ch.ack(msg);
+      acks.ack(msg);
     } catch (err) {
       this.logger.error('could not take a delivery; returning it to the queue', { queue: this.queue, error: errorMessage(err) });
       if (!this.stopped) await new Promise((r) => setTimeout(r, this.failureDelayMs));
-      try { ch.nack(msg, false, true); } catch { /* channel gone: the broker redelivers anyway */ }
+      try { acks.nack(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
     } finally {
       this.inFlight--;
       if (this.inFlight === 0) this.idle.emit('idle');
@@ -79,6 +87,7 @@ export class RawConsumer implements Attachable {
       await once(this.idle, 'idle', { signal: AbortSignal.timeout(timeoutMs) })
         .catch(() => this.logger.warn('stop timed out with deliveries in flight', { queue: this.queue, inFlight: this.inFlight }));
     }
+    this.acks?.flush();
     try { await this.ch?.close(); } catch { /* already closed */ }
     this.onStopped();
   }

@@ -5,6 +5,7 @@ import { AppError, ValidationError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import { SpanKind, extractTraceContext, inSpan } from '../tracing.js';
 import type { Bus } from './bus.js';
+import { AckBatcher } from './ack-batcher.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import { decideFailure, deadLetterOptions, retryOptions } from './failure-policy.js';
 
@@ -34,6 +35,7 @@ interface ChannelSource { createChannel(): Promise<Channel> }
  */
 export class Subscription {
   private ch?: Channel;
+  private acks?: AckBatcher;
   private consumerTag?: string;
   private prefetch: number;
   private inFlight = 0;
@@ -61,10 +63,14 @@ export class Subscription {
     const ch = await source.createChannel();
     ch.on('error', (err: Error) => this.bus.logger.warn('consumer channel error', { queue: this.fullQueue, error: errorMessage(err) }));
     await ch.prefetch(this.prefetch);
+    const acks = new AckBatcher(ch, (err) => this.bus.logger.warn('could not ack; the broker will redeliver', { queue: this.fullQueue, error: errorMessage(err) }));
     const { consumerTag } = await ch.consume(this.fullQueue, (msg) => {
-      if (msg) void this.onDelivery(ch, msg);
+      if (!msg) return;
+      acks.hold(msg);
+      void this.onDelivery(acks, msg);
     }, { noAck: false });
     this.ch = ch;
+    this.acks = acks;
     this.consumerTag = consumerTag;
   }
 
@@ -76,7 +82,7 @@ export class Subscription {
 
   get busy(): number { return this.inFlight; }
 
-  private async onDelivery(ch: Channel, msg: ConsumeMessage): Promise<void> {
+  private async onDelivery(acks: AckBatcher, msg: ConsumeMessage): Promise<void> {
     this.inFlight++;
     const { envelope, filled } = readEnvelope(msg);
     const baseType = this.resolveType(envelope.type, msg.fields.routingKey);
@@ -96,16 +102,11 @@ export class Subscription {
             failure = { err };
           }
           if (failure) {
-            await this.onFailure(ch, msg, envelope, metricKey, failure.err);
+            await this.onFailure(acks, msg, envelope, metricKey, failure.err);
             return;
           }
-          try {
-            ch.ack(msg);
-            this.bus.metrics.consumed(metricKey, 'acked').inc();
-          } catch (err) {
-            // The channel died while the handler ran: the broker redelivers, and handlers are idempotent.
-            this.bus.logger.warn('could not ack; the broker will redeliver', { routingKey: msg.fields.routingKey, error: errorMessage(err) });
-          }
+          acks.ack(msg);
+          this.bus.metrics.consumed(metricKey, 'acked').inc();
         }, { kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers) }));
     } finally {
       this.bus.metrics.handlerSeconds(metricKey).observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -142,7 +143,7 @@ export class Subscription {
     return handler(parsed.data as Payload<typeof type>, { envelope, routingKey: msg.fields.routingKey, logger: this.bus.logger });
   }
 
-  private async onFailure(ch: Channel, msg: ConsumeMessage, envelope: Envelope, metricKey: string, err: unknown): Promise<void> {
+  private async onFailure(acks: AckBatcher, msg: ConsumeMessage, envelope: Envelope, metricKey: string, err: unknown): Promise<void> {
     const decision = decideFailure(err, envelope.attempt, this.maxAttempts, this.bus.retryTiersMs);
     const log = { routingKey: msg.fields.routingKey, attempt: envelope.attempt, errorCode: decision.code, error: decision.message };
     try {
@@ -156,12 +157,12 @@ export class Subscription {
         await this.bus.publishRaw(exchange, routingKey, content, options);
         this.bus.logger.error('message dead-lettered', log);
       }
-      ch.ack(msg);
+      acks.ack(msg);
       this.bus.metrics.consumed(metricKey, decision.action === 'retry' ? 'retried' : 'dead_lettered').inc();
     } catch (publishErr) {
       // Could not park it safely: give it back. `reject` raises the quorum delivery count, so this stays bounded.
       this.bus.logger.error('could not retry or dead-letter; returning the message to the queue', { ...log, publishError: errorMessage(publishErr) });
-      try { ch.reject(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
+      try { acks.reject(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
       this.bus.metrics.consumed(metricKey, 'requeued').inc();
     }
   }
@@ -180,6 +181,7 @@ export class Subscription {
       await once(this.bus, `idle:${this.queue}`, { signal: ac.signal }).catch(() => this.bus.logger.warn('stop timed out with handlers in flight', { queue: this.fullQueue, inFlight: this.inFlight }));
       clearTimeout(timer);
     }
+    this.acks?.flush();
     try { await ch?.close(); } catch { /* already closed */ }
     this.onStopped();
   }
