@@ -3,12 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startStack, waitUntil, type Stack } from '../src/index.js';
 
-const BIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
+/** The `xauth` command npm linked at install, which `npx xauth` runs (not X11's xauth). */
+const BIN = fileURLToPath(new URL('../../../node_modules/.bin/xauth', import.meta.url));
 
-/** Runs the built `xauth` binary as an operator would (asynchronously: the stack lives in this process). */
+/** Runs the installed `xauth` command as an operator would (asynchronously: the stack lives in this process). */
 function xauth(stack: Stack, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', XAUTH_GATEWAY_URL: stack.gateway.url, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(BIN, args, { env: { PATH: process.env.PATH ?? '', XAUTH_GATEWAY_URL: stack.gateway.url, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
