@@ -1,0 +1,167 @@
+import { ErrorCodes } from '@xauth/contracts';
+import { AppError, TransientError, errorMessage, type Logger } from '@xauth/shared';
+import type { OpenProfile, ProfileLease, ProfilePool, ProfileProvider } from '../domain/ports.js';
+import type { PoolMetrics } from './pool-metrics.js';
+import type { ProfileLock, ProfileLocks } from './profile-locks.js';
+
+export interface BrowserPoolOptions {
+  provider: ProfileProvider;
+  locks: ProfileLocks;
+  metrics: PoolMetrics;
+  logger: Logger;
+  /** Browsers open at once in this worker, busy or warm. */
+  maxOpen: number;
+  /** How long a polite close may take before the process tree is killed. */
+  closeTimeoutMs: number;
+  /** 0: close after each job. */
+  keepAliveMs: number;
+  /** 0: no limit. */
+  recycleAfterJobs: number;
+}
+
+interface Entry {
+  open: OpenProfile;
+  lock: ProfileLock;
+  jobs: number;
+  busy: boolean;
+  idleTimer?: NodeJS.Timeout;
+  idleSince?: number;
+}
+
+/**
+ * The profiles this worker holds. A job acquires its profile: the profile's advisory lock first
+ * (PROFILE_BUSY when held in any replica), then a browser (a warm one of the same profile, or a
+ * fresh start). Release closes the browser within a bound, kills its process tree if it will not
+ * end, and only then frees the lock.
+ */
+export class BrowserPool implements ProfilePool {
+  private readonly entries = new Map<string, Entry>();
+  private closing = false;
+
+  constructor(private readonly o: BrowserPoolOptions) {}
+
+  async acquire(profileId: string): Promise<ProfileLease> {
+    if (this.closing) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: 'this worker is shutting down' });
+    const warm = this.entries.get(profileId);
+    if (warm?.busy) throw busy(profileId, 'in this worker');
+    if (warm) return this.lease(this.take(warm), true);
+    const lock = await this.o.locks.tryLock(profileId);
+    if (!lock) throw busy(profileId, 'in another job (lock held)');
+    // A raced second acquire of the same profile in this worker fails on the lock above.
+    try {
+      await this.makeRoom();
+      const open = await this.startFresh(profileId);
+      const entry: Entry = { open, lock, jobs: 0, busy: false };
+      this.entries.set(profileId, entry);
+      return this.lease(this.take(entry), false);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /** Closes every browser and frees every lock (SIGTERM drain). */
+  async closeAll(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.entries.values()].map((e) => this.close(e)));
+  }
+
+  private take(entry: Entry): Entry {
+    clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    entry.idleSince = undefined;
+    entry.busy = true;
+    entry.jobs += 1;
+    this.report();
+    return entry;
+  }
+
+  private lease(entry: Entry, reused: boolean): ProfileLease {
+    let done = false;
+    return {
+      profileId: entry.open.profileId, wsUrl: entry.open.wsUrl, reused,
+      release: async ({ reusable, crashed }) => {
+        if (done) return;
+        done = true;
+        entry.busy = false;
+        const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
+        if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
+        if (crashed) this.o.metrics.browserRestarted('crashed');
+        else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
+        await this.close(entry);
+      },
+    };
+  }
+
+  private keepWarm(entry: Entry): void {
+    entry.idleSince = Date.now();
+    entry.idleTimer = setTimeout(() => void this.close(entry), this.o.keepAliveMs);
+    entry.idleTimer.unref();
+    this.report();
+  }
+
+  /** A new browser needs a place: the warm browser idle longest gives up its own. */
+  private async makeRoom(): Promise<void> {
+    if (this.entries.size < this.o.maxOpen) return;
+    const idle = [...this.entries.values()].filter((e) => !e.busy).sort((a, b) => a.idleSince! - b.idleSince!)[0];
+    if (idle) await this.close(idle);
+  }
+
+  /** Holding the lock, a run GoLogin still reports is nobody's: a dead worker's. Stop it and start again, once. */
+  private async startFresh(profileId: string): Promise<OpenProfile> {
+    try {
+      return await this.o.provider.start(profileId);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === ErrorCodes.PROFILE_BUSY)) throw err;
+      this.o.logger.warn('profile already running while nobody holds its lock: stopping the stale run', { profileId });
+      this.o.metrics.browserRestarted('stale');
+      await this.stopPolitely(profileId);
+      return this.o.provider.start(profileId);
+    }
+  }
+
+  private async close(entry: Entry): Promise<void> {
+    const { profileId } = entry.open;
+    if (this.entries.get(profileId) !== entry) return;
+    this.entries.delete(profileId);
+    clearTimeout(entry.idleTimer);
+    try {
+      const stopped = await this.stopPolitely(profileId);
+      // After a stop that answered, give the browser a moment to exit; after one that did not, none.
+      const killed = await this.o.provider.kill(entry.open, stopped ? Math.min(1_000, this.o.closeTimeoutMs) : 0);
+      if (killed > 0) {
+        this.o.logger.warn('browser did not end when asked: killed its process tree', { profileId, count: killed });
+        this.o.metrics.orphansKilled(killed);
+      }
+    } catch (err) {
+      this.o.logger.error('could not close the profile browser', { profileId, error: errorMessage(err) });
+    } finally {
+      await entry.lock.release();
+      this.report();
+    }
+  }
+
+  /** True when the provider answered the stop within the bound. */
+  private async stopPolitely(profileId: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, this.o.closeTimeoutMs, false); });
+    const stopped = this.o.provider.stop(profileId).then(() => true, (err: unknown) => {
+      this.o.logger.warn('profile stop failed', { profileId, error: errorMessage(err) });
+      return false;
+    });
+    try {
+      return await Promise.race([stopped, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private report(): void {
+    const all = [...this.entries.values()];
+    this.o.metrics.slotsBusy(all.filter((e) => e.busy).length);
+    this.o.metrics.browsersOpen(all.length);
+  }
+}
+
+const busy = (profileId: string, where: string): TransientError =>
+  new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} is busy ${where}` });
