@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import { ErrorCodes } from '@xauth/contracts';
 import { ValidationError } from '@xauth/shared';
-import { killProcessTree, livePidsMentioning } from '@xauth/shared/chromium';
+import { killProcessTree, livePidsMentioning, processGroupOf } from '@xauth/shared/chromium';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Chromium's marks that a browser holds the directory; a killed one leaves them behind. */
@@ -29,5 +29,6 @@ export async function clearStaleBrowsers(dir: string): Promise<number> {
   const stale = browsersUsing(dir);
   for (const pid of stale) killProcessTree(pid);
   await Promise.all(SINGLETON_FILES.map((f) => rm(join(dir, f), { force: true })));
-  return stale.length;
+  // A browser is its process group: its helpers mention the directory too.
+  return new Set(stale.map((pid) => processGroupOf(pid) ?? pid)).size;
 }
