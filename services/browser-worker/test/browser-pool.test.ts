@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { ChromiumCensus, launchChromium, killChromium } from '@xauth/shared/chromium';
 import { startXSim, type XSim } from '@xauth/x-sim';
 import { LocalChromiumProvider } from '../src/data-access/local-chromium.provider.js';
+import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
 import { PoolFixture, silentLogger } from './support/pool.fixture.js';
 
 const census = new ChromiumCensus();
@@ -42,6 +43,16 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     await fx.close();
     await sim.stop();
     expect(await census.leftSince(before), 'Chromium processes the test left').to.deep.equal([]);
+  });
+
+  it('when the GoLogin call budget is spent, then the provider refuses (GOLOGIN_RATE_LIMITED, retryable) instead of provoking the 429 that revokes the token', async () => {
+    await sim.stop();
+    sim = await startXSim({ interstitialMs: 0, gologinRateLimitPerMinute: 10 });
+    const provider = fx.gologin(sim.url, { budget: new SlidingWindowBudget(8, 60_000), budgetWaitMs: 200 });
+    for (let i = 0; i < 8; i++) await provider.stop(profileOf('xsim_user_008'));
+    expect(await failure(provider.stop(profileOf('xsim_user_008')))).to.include({ code: 'GOLOGIN_RATE_LIMITED', retryable: true });
+    expect(sim.state.gologinTokenRevoked).to.equal(false);
+    expect((await fetch(`${sim.url}/browser/v2`, { headers: { authorization: 'Bearer xsim-gologin-token' } })).status, 'the token still works').to.equal(200);
   });
 
   it('when GoLogin answers a start as pending, then the pool waits until the profile runs and gets its browser', async () => {

@@ -31,9 +31,9 @@ export function gologinApiRoutes(state: SimState): Router {
     try {
       if (setting.scenario === 'slow_start') {
         // GoLogin answers a start that takes a while as pending; the status call says when it runs.
-        const starting = state.browsers.start(profile, { delayMs: setting.latencyMs });
-        starting.catch((err: Error) => state.options.logger.warn('pending profile start failed', { profileId: profile.id, err: err.message }));
-        if (!state.browsers.isRunning(profile.id)) await starting;
+        if (state.browsers.isRunning(profile.id)) throw new ProfileAlreadyRunningError(profile.id);
+        state.browsers.start(profile, { delayMs: setting.latencyMs })
+          .catch((err: Error) => state.options.logger.warn('pending profile start failed', { profileId: profile.id, err: err.message }));
         return void res.status(202).json({ id: profile.id, status: 'pending' });
       }
       const running = await state.browsers.start(profile);
