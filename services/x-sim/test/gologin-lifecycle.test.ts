@@ -1,21 +1,14 @@
 import { expect } from 'chai';
-import { startXSim, type XSim } from '../src/index.js';
-import { gologin } from './support/gologin.helper.js';
+import type { XSim } from '../src/index.js';
+import { gologin, simForSuite } from './support/gologin.helper.js';
 import { ChromiumTracker, isAlive, waitFor } from './support/processes.helper.js';
 
 describe('x-sim GoLogin: pending starts, browsers that will not close, cookie exports', () => {
   const tracker = new ChromiumTracker();
+  const suite = simForSuite(tracker);
   let sim: XSim;
   const idOf = (u: string) => sim.state.profileOf(u)!.id;
-
-  before(async () => {
-    sim = await startXSim({ port: 0 });
-  });
-  after(async () => {
-    await sim.stop();
-    expect(tracker.leftovers()).to.deep.equal([]);
-  });
-  beforeEach(() => sim.state.reset());
+  beforeEach(() => { sim = suite.sim; });
 
   it('when a slow_start profile is started, then 202 pending, and the status call says running with its wsUrl once it is up', async () => {
     sim.state.setScenario('xsim_user_031', 'slow_start', { latencyMs: 300 });
