@@ -51,7 +51,7 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   await runner.start([
     { name: 'bus', start: async () => undefined, stop: () => bus.close(config.SHUTDOWN_TIMEOUT_MS) },
     { name: 'database', start: async () => { await db.query('SELECT 1'); }, stop: () => db.end() },
-    { name: 'browser-pool', start: async () => undefined, stop: () => pool.closeAll() },
+    { name: 'browser-pool', start: async () => { await pool.sweepStrays(); }, stop: () => pool.closeAll() },
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     {
       name: 'consumer:browser-worker.authorization-jobs',

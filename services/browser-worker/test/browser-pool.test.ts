@@ -114,6 +114,19 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     await lease.release({ reusable: true });
   });
 
+  it('when the stale GoLogin run also refuses to stop, then it is killed by its DevTools port and the profile started again', async () => {
+    const id = profileOf('xsim_user_009');
+    sim.state.setScenario('xsim_user_009', 'hang_on_close', { latencyMs: 60_000 });
+    await fetch(`${sim.url}/browser/${id}/start`, { method: 'POST', headers: { authorization: 'Bearer xsim-gologin-token' } });
+    const stalePid = sim.state.runningBrowsers()[0]!.pid;
+    const lease = await fx.pool(fx.gologin(sim.url)).acquire(id);
+    expect(census.pids()).not.to.include(stalePid);
+    expect(sim.state.runningBrowsers().map((b) => b.wsUrl)).to.deep.equal([lease.wsUrl]);
+    expect(await fx.value('xauth_pool_orphans_killed_total')).to.equal(1);
+    sim.state.setScenario('xsim_user_009', 'normal');
+    await lease.release({ reusable: true });
+  });
+
   it('when keep-alive is on, then the next job of the profile reuses the warm browser until BROWSER_RECYCLE_AFTER_JOBS', async () => {
     const pool = fx.pool(fx.gologin(sim.url), { keepAliveMs: 30_000, recycleAfterJobs: 2 });
     const id = profileOf('xsim_user_007');
@@ -145,6 +158,25 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
       await lease.release({ reusable: true });
       await killChromium(stale, 0);
     } finally {
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+    }
+  });
+
+  it('when a worker starts and dead workers left browsers on local profiles, then it kills those whose lock is free and leaves a live replica\'s alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xauth-profiles-'));
+    const launch = (id: string) => launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 20_000, logger: silentLogger, userDataDir: join(dir, id) });
+    const [orphan, held] = [await launch('orphan-1'), await launch('held-1')];
+    const release = await fx.holdLock('held-1');
+    try {
+      const provider = new LocalChromiumProvider({ profilesDir: dir, chromiumPath: '/usr/bin/chromium', launchTimeoutMs: 20_000, stopGraceMs: 2_000, logger: silentLogger });
+      expect(await fx.pool(provider).sweepStrays()).to.equal(1);
+      await orphan.closed;
+      expect(census.pids()).to.include(held.pid);
+      expect(await fx.value('xauth_pool_orphans_killed_total')).to.equal(1);
+    } finally {
+      await release();
+      await killChromium(held, 0);
+      await killChromium(orphan, 0);
       await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     }
   });

@@ -69,6 +69,18 @@ export class GoLoginProvider implements ProfileProvider {
     await this.call('POST', `/browser/${encodeURIComponent(profileId)}/stop`, this.o.stopTimeoutMs);
   }
 
+  /** A stale run that would not stop: GoLogin's status names its wsUrl, and a local one can be killed. */
+  async reapStale(profileId: string): Promise<number> {
+    const res = await this.call('GET', `/browser/${encodeURIComponent(profileId)}/status`);
+    const body = res.body as StartBody;
+    return res.status === 200 && typeof body?.wsUrl === 'string' ? reapBrowserAt(body.wsUrl, 0) : 0;
+  }
+
+  /** GoLogin runs cannot be told apart by owner; a stale one is found when its profile is next started (409). */
+  async strays(): Promise<string[]> {
+    return [];
+  }
+
   /** GoLogin's browser runs on this host when its wsUrl is local: then its process can be found and ended. */
   kill(open: OpenProfile, graceMs: number): Promise<number> {
     return reapBrowserAt(open.wsUrl, graceMs, open.openedAt);

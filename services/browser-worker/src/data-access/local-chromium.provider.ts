@@ -1,8 +1,10 @@
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { ErrorCodes } from '@xauth/contracts';
 import { TransientError, errorMessage, type Logger } from '@xauth/shared';
 import { isAlive, killChromium, launchChromium, signalGroup, type LaunchedChromium } from '@xauth/shared/chromium';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
-import { clearStaleBrowsers, localProfileDir } from './local-profile-dir.js';
+import { browsersUsing, clearStaleBrowsers, localProfileDir } from './local-profile-dir.js';
 
 export interface LocalChromiumOptions {
   profilesDir: string;
@@ -29,11 +31,8 @@ export class LocalChromiumProvider implements ProfileProvider {
     if (this.running.has(profileId)) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} already runs in this worker` });
     const dir = await localProfileDir(this.o.profilesDir, profileId);
     // The pool holds the profile's lock: a browser still on the directory was left by a dead worker.
-    const stale = await clearStaleBrowsers(dir);
-    if (stale > 0) {
-      this.o.logger.warn('killed a browser left on the profile directory', { profileId, count: stale });
-      this.o.onOrphansKilled?.(stale);
-    }
+    const stale = await this.reapStale(profileId);
+    if (stale > 0) this.o.onOrphansKilled?.(stale);
     let chromium: LaunchedChromium;
     try {
       chromium = await launchChromium({ chromiumPath: this.o.chromiumPath, timeoutMs: this.o.launchTimeoutMs, logger: this.o.logger, userDataDir: dir });
@@ -43,6 +42,18 @@ export class LocalChromiumProvider implements ProfileProvider {
     this.running.set(profileId, chromium);
     void chromium.closed.then(() => { if (this.running.get(profileId) === chromium) this.running.delete(profileId); });
     return { profileId, wsUrl: chromium.wsUrl, openedAt: Date.now() };
+  }
+
+  async reapStale(profileId: string): Promise<number> {
+    if (this.running.has(profileId)) return 0;
+    const stale = await clearStaleBrowsers(await localProfileDir(this.o.profilesDir, profileId));
+    if (stale > 0) this.o.logger.warn('killed a browser left on the profile directory', { profileId, count: stale });
+    return stale;
+  }
+
+  async strays(): Promise<string[]> {
+    const ids = await readdir(this.o.profilesDir).catch(() => [] as string[]);
+    return ids.filter((id) => !this.running.has(id) && browsersUsing(join(resolve(this.o.profilesDir), id)).length > 0);
   }
 
   async stop(profileId: string): Promise<void> {

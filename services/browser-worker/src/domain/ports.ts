@@ -19,6 +19,13 @@ export interface ProfileProvider {
    * browsers it had to kill (0 when none was left, or when it cannot reach the process).
    */
   kill(open: OpenProfile, graceMs: number): Promise<number>;
+  /**
+   * Kills a run of the profile that this worker did not start (a dead worker's) and that would
+   * not stop. Call it only while holding the profile's lock. Returns how many browsers it killed.
+   */
+  reapStale(profileId: string): Promise<number>;
+  /** Profiles with a browser on this host that this worker did not start, when the provider can tell. */
+  strays(): Promise<string[]>;
 }
 
 /** A profile held for one job: this worker alone, across replicas, until `release`. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError, TransientError, errorMessage, type Logger } from '@xauth/shared';
 import type { OpenProfile, ProfileLease, ProfilePool, ProfileProvider } from '../domain/ports.js';
@@ -60,6 +61,26 @@ export class BrowserPool implements ProfilePool {
     }
   }
 
+  /**
+   * Kills browsers a dead worker left on this host (the provider can tell for local profiles),
+   * each only once its lock is ours: a live replica's browsers keep their locks and are left alone.
+   */
+  async sweepStrays(): Promise<number> {
+    let killed = 0;
+    for (const profileId of await this.o.provider.strays()) {
+      if (this.entries.has(profileId)) continue;
+      const lock = await this.o.locks.tryLock(profileId);
+      if (!lock) continue;
+      try {
+        killed += await this.o.provider.reapStale(profileId);
+      } finally {
+        await lock.release();
+      }
+    }
+    this.o.metrics.orphansKilled(killed);
+    return killed;
+  }
+
   /** Closes every browser and frees every lock (SIGTERM drain). */
   async closeAll(): Promise<void> {
     this.closing = true;
@@ -115,8 +136,20 @@ export class BrowserPool implements ProfilePool {
       if (!(err instanceof AppError && err.code === ErrorCodes.PROFILE_BUSY)) throw err;
       this.o.logger.warn('profile already running while nobody holds its lock: stopping the stale run', { profileId });
       this.o.metrics.browserRestarted('stale');
-      await this.stopPolitely(profileId);
-      return this.o.provider.start(profileId);
+      if (!(await this.stopPolitely(profileId))) this.o.metrics.orphansKilled(await this.o.provider.reapStale(profileId));
+      return this.startAfterStale(profileId);
+    }
+  }
+
+  /** The provider may need a moment to notice the stale run has ended: a few tries, then PROFILE_BUSY. */
+  private async startAfterStale(profileId: string): Promise<OpenProfile> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.provider.start(profileId);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === ErrorCodes.PROFILE_BUSY) || attempt >= STALE_START_TRIES) throw err;
+        await sleep(STALE_START_BACKOFF_MS * attempt);
+      }
     }
   }
 
@@ -162,6 +195,9 @@ export class BrowserPool implements ProfilePool {
     this.o.metrics.browsersOpen(all.length);
   }
 }
+
+const STALE_START_TRIES = 4;
+const STALE_START_BACKOFF_MS = 250;
 
 const busy = (profileId: string, where: string): TransientError =>
   new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} is busy ${where}` });
