@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, errorMessage, type Logger } from '@xauth/shared';
+import { AppError, TransientError, type Logger } from '@xauth/shared';
 import type { OpenProfile, ProfileLease, ProfilePool, ProfileProvider } from '../domain/ports.js';
+import { BrowserCloser } from './browser-closer.js';
 import type { PoolMetrics } from './pool-metrics.js';
 import type { ProfileLock, ProfileLocks } from './profile-locks.js';
 
@@ -39,7 +40,11 @@ export class BrowserPool implements ProfilePool {
   private readonly entries = new Map<string, Entry>();
   private closing = false;
 
-  constructor(private readonly o: BrowserPoolOptions) {}
+  private readonly closer: BrowserCloser;
+
+  constructor(private readonly o: BrowserPoolOptions) {
+    this.closer = new BrowserCloser(o.provider, o.metrics, o.logger, o.closeTimeoutMs);
+  }
 
   async acquire(profileId: string): Promise<ProfileLease> {
     if (this.closing) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: 'this worker is shutting down' });
@@ -136,7 +141,7 @@ export class BrowserPool implements ProfilePool {
       if (!(err instanceof AppError && err.code === ErrorCodes.PROFILE_BUSY)) throw err;
       this.o.logger.warn('profile already running while nobody holds its lock: stopping the stale run', { profileId });
       this.o.metrics.browserRestarted('stale');
-      if (!(await this.stopPolitely(profileId))) this.o.metrics.orphansKilled(await this.o.provider.reapStale(profileId));
+      if (!(await this.closer.stopPolitely(profileId))) this.o.metrics.orphansKilled(await this.o.provider.reapStale(profileId));
       return this.startAfterStale(profileId);
     }
   }
@@ -154,38 +159,14 @@ export class BrowserPool implements ProfilePool {
   }
 
   private async close(entry: Entry): Promise<void> {
-    const { profileId } = entry.open;
-    if (this.entries.get(profileId) !== entry) return;
-    this.entries.delete(profileId);
+    if (this.entries.get(entry.open.profileId) !== entry) return;
+    this.entries.delete(entry.open.profileId);
     clearTimeout(entry.idleTimer);
     try {
-      const stopped = await this.stopPolitely(profileId);
-      // After a stop that answered, give the browser a moment to exit; after one that did not, none.
-      const killed = await this.o.provider.kill(entry.open, stopped ? Math.min(1_000, this.o.closeTimeoutMs) : 0);
-      if (killed > 0) {
-        this.o.logger.warn('browser did not end when asked: killed its process tree', { profileId, count: killed });
-        this.o.metrics.orphansKilled(killed);
-      }
-    } catch (err) {
-      this.o.logger.error('could not close the profile browser', { profileId, error: errorMessage(err) });
+      await this.closer.close(entry.open);
     } finally {
       await entry.lock.release();
       this.report();
-    }
-  }
-
-  /** True when the provider answered the stop within the bound. */
-  private async stopPolitely(profileId: string): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, this.o.closeTimeoutMs, false); });
-    const stopped = this.o.provider.stop(profileId).then(() => true, (err: unknown) => {
-      this.o.logger.warn('profile stop failed', { profileId, error: errorMessage(err) });
-      return false;
-    });
-    try {
-      return await Promise.race([stopped, timedOut]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
