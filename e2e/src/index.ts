@@ -3,3 +3,4 @@ export * from './broker-probe.js';
 export * from './http.js';
 export * from './tcp-proxy.js';
 export * from './service-process.js';
+export * from './worker-metrics.js';

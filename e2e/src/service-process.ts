@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { TEST_RUN_ENV } from '@xauth/shared/chromium';
 
 const require = createRequire(import.meta.url);
 
@@ -29,7 +30,9 @@ export class ServiceProcess {
   /** Starts `@xauth/<service>`'s main with `env` and resolves once it logs that it is ready. */
   static async start(service: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
     const main = join(dirname(require.resolve(`@xauth/${service}`)), 'main.js');
-    const child = spawn(process.execPath, ['--enable-source-maps', main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A test run's tag goes along, so a census of the run's Chromiums sees this service's too.
+    const tag = process.env[TEST_RUN_ENV] ? { [TEST_RUN_ENV]: process.env[TEST_RUN_ENV] } : {};
+    const child = spawn(process.execPath, ['--enable-source-maps', main], { env: { PATH: process.env.PATH, ...tag, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new ServiceProcess(service, child);
     const deadline = Date.now() + timeoutMs;
     while (!proc.url) {

@@ -1,16 +1,28 @@
 import { hostname } from 'node:os';
-import { ConfigError, amqpConfig, consumerConfig, commonConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+import { z } from 'zod';
+import { ConfigError, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
 
 export const browserWorkerConfigShape = {
   ...commonConfig,
   ...amqpConfig,
   ...consumerConfig,
+  ...databaseConfig,
   ...httpConfig(8082),
   WORKER_ID: env.optionalStr('names this worker in authorization.job.started; default <hostname>-<pid>'),
   GOLOGIN_API_URL: env.url('https://api.gologin.com', 'GoLogin API base URL'),
   GOLOGIN_API_TOKEN: env.str('xsim-gologin-token', 'GoLogin API bearer token'),
   GOLOGIN_TIMEOUT_MS: env.int(30_000, 'timeout of one GoLogin API call (a profile start can be slow)'),
+  PROFILE_PROVIDER: z.enum(['gologin', 'local']).default('gologin').describe('where profiles\' browsers come from: gologin (the GoLogin API) or local (a Chromium persistent profile directory per profile under LOCAL_PROFILES_DIR, launched by this worker)'),
+  GOLOGIN_RATE_LIMIT_PER_MINUTE: env.int(240, 'GoLogin API calls (start, status, stop) this worker makes per minute at most; GoLogin invalidates the API token past its own limit (300), so with several replicas give each its share'),
+  GOLOGIN_RATE_LIMIT_WAIT_MS: env.int(15_000, 'how long a GoLogin call may wait for the per-minute budget; past it the job is retried later (GOLOGIN_RATE_LIMITED)'),
+  GOLOGIN_START_TIMEOUT_MS: env.int(60_000, 'how long a profile start that GoLogin answers as pending may take to run'),
+  GOLOGIN_POLL_MS: env.int(1_000, 'how often a pending start asks GoLogin for the profile\'s status'),
+  LOCAL_PROFILES_DIR: env.str('data/profiles', 'local provider: one Chromium user-data-dir per profile id below this directory (npm run profiles:import fills one)'),
+  CHROMIUM_PATH: env.str('/usr/bin/chromium', 'local provider: the Chromium binary'),
   MAX_CONCURRENT_PROFILES: env.int(10, 'profiles open at once in this worker = jobs in flight = prefetch'),
+  BROWSER_CLOSE_TIMEOUT_MS: env.int(10_000, 'how long closing a profile (GoLogin stop, Chromium exit) may take before its process tree is killed'),
+  PROFILE_KEEP_ALIVE_MS: env.int(0, 'after a successful job the profile\'s browser (and its lock) is kept open this long for the next job of the same profile in this worker; 0 = close after each job'),
+  BROWSER_RECYCLE_AFTER_JOBS: env.int(50, 'a browser kept alive for reuse is closed (and the next job starts a fresh one) after this many jobs; 0 = no limit'),
   JOB_TIMEOUT_MS: env.int(180_000, 'budget of one browser attempt, far below RabbitMQ consumer_timeout'),
   STEP_TIMEOUT_MS: env.int(30_000, 'budget of one page step (navigation, waiting for a page to show something known)'),
   INTERSTITIAL_TIMEOUT_MS: env.int(20_000, 'how long a Cloudflare-style interstitial may take to clear itself'),

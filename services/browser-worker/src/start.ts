@@ -1,9 +1,13 @@
+import pg from 'pg';
 import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, finishHttpApp, listen, type Logger, type RunningServer, type Subscription } from '@xauth/shared';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
 import type { BrowserWorkerConfig } from './config.js';
-import { GoLoginProvider } from './data-access/gologin.provider.js';
 import type { AuthorizeJobDeps } from './domain/authorize-job.use-case.js';
 import { jobRequested } from './entry-points/messaging/job-requested.handler.js';
+import { BrowserPool } from './pool/browser-pool.js';
+import { poolMetrics } from './pool/pool-metrics.js';
+import { createProfileProvider } from './pool/profile-provider.factory.js';
+import { ProfileLocks } from './pool/profile-locks.js';
 
 export interface RunningBrowserWorker {
   url: string;
@@ -18,37 +22,41 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   const service = 'browser-worker';
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });
-  const slotsTotal = metrics.gauge('xauth_pool_slots_total', 'Profiles this worker may hold open at once');
-  const slotsBusy = metrics.gauge('xauth_pool_slots_busy', 'Profiles open right now');
+  const poolStats = poolMetrics(metrics, config.MAX_CONCURRENT_PROFILES);
   const jobSeconds = metrics.histogram('xauth_browser_job_duration_seconds', 'Browser attempts by outcome', ['outcome'], [0.5, 1, 2, 5, 10, 30, 60, 180]);
   const interstitials = metrics.counter('xauth_interstitials_total', 'Interstitials seen, by whether they cleared', ['cleared']);
-  slotsTotal.set(config.MAX_CONCURRENT_PROFILES);
 
+  // Each held profile lock keeps a connection for its job (and a warm browser); one more answers /ready.
+  const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.max(config.DATABASE_POOL_SIZE, config.MAX_CONCURRENT_PROFILES + 1), connectionTimeoutMillis: 5_000 });
+  db.on('error', (err) => logger.warn('idle PostgreSQL connection broke', { error: err.message }));
+  const pool = new BrowserPool({
+    provider: createProfileProvider(config, logger, poolStats), locks: new ProfileLocks(db, config.XAUTH_NAMESPACE, logger), metrics: poolStats, logger,
+    maxOpen: config.MAX_CONCURRENT_PROFILES, closeTimeoutMs: config.BROWSER_CLOSE_TIMEOUT_MS,
+    keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS,
+  });
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
-  const busyProfiles = new Set<string>();
   const deps: AuthorizeJobDeps = {
-    bus, logger, workerId: config.WORKER_ID, jobTimeoutMs: config.JOB_TIMEOUT_MS, busyProfiles, runningJobs: new Map(),
-    provider: new GoLoginProvider(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.GOLOGIN_TIMEOUT_MS),
+    bus, logger, workerId: config.WORKER_ID, jobTimeoutMs: config.JOB_TIMEOUT_MS, runningJobs: new Map(), pool,
     runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS }, logger, {
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
     }),
     onOutcome: (outcome, seconds) => jobSeconds.observe({ outcome }, seconds),
   };
   let sub: Subscription | undefined;
-  const busyTimer = setInterval(() => slotsBusy.set(busyProfiles.size), 1_000);
-  busyTimer.unref();
 
-  const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected() } });
+  const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected(), db: () => db.query('SELECT 1').then(() => true, () => false) } });
   finishHttpApp(app, logger);
   let server: RunningServer | undefined;
   const runner = new ServiceRunner(service, logger, config.SHUTDOWN_TIMEOUT_MS);
   await runner.start([
     { name: 'bus', start: async () => undefined, stop: () => bus.close(config.SHUTDOWN_TIMEOUT_MS) },
+    { name: 'database', start: async () => { await db.query('SELECT 1'); }, stop: () => db.end() },
+    { name: 'browser-pool', start: async () => { await pool.sweepStrays(); }, stop: () => pool.closeAll() },
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     {
       name: 'consumer:browser-worker.authorization-jobs',
       start: async () => { sub = await bus.subscribe('browser-worker.authorization-jobs', { 'authorization.job.requested': jobRequested(deps) }, { prefetch: config.MAX_CONCURRENT_PROFILES }); },
-      stop: async () => { clearInterval(busyTimer); await sub?.stop(config.SHUTDOWN_TIMEOUT_MS); },
+      stop: async () => { await sub?.stop(config.SHUTDOWN_TIMEOUT_MS); },
     },
   ]);
   return { url: server!.url, stop: () => runner.stop() };

@@ -5,6 +5,7 @@ import { createLogger } from '@xauth/shared';
 import { startXSim, type ScenarioName, type XSim } from '@xauth/x-sim';
 import { runAuthorizeFlow } from '../src/browser/authorize-flow.js';
 import { GoLoginProvider } from '../src/data-access/gologin.provider.js';
+import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
 import type { CapturedConsent } from '../src/domain/ports.js';
 
 const logger = createLogger({ service: 'browser-worker-test', silent: true });
@@ -23,7 +24,10 @@ describe('authorize flow in a real Chromium against x-sim', function () {
     await new Promise((r) => callback.once('listening', r));
     redirectUri = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/oauth/callback`;
     sim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'cid', clientSecret: 'sec', redirectUris: [redirectUri] }], interstitialMs: 200 });
-    provider = new GoLoginProvider(sim.url, 'xsim-gologin-token', 10_000);
+    provider = new GoLoginProvider({
+      baseUrl: sim.url, token: 'xsim-gologin-token', timeoutMs: 10_000, stopTimeoutMs: 10_000, startTimeoutMs: 10_000, pollMs: 100,
+      budget: new SlidingWindowBudget(240, 60_000), budgetWaitMs: 1_000,
+    });
   });
   afterEach(() => {
     sim.state.reset();

@@ -29,7 +29,8 @@ export class SimState {
 
   constructor(
     readonly options: ResolvedOptions,
-    cookieDomain: () => string,
+    /** Host X's cookies are set for; known only once the server listens. */
+    readonly cookieDomain: () => string,
   ) {
     this.users = new SimUsers(options.userCount);
     this.defaultLifetimeSec = options.tokenLifetimeSec;

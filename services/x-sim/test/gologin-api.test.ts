@@ -2,21 +2,14 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { startXSim, type XSim } from '../src/index.js';
-import { gologin, startProfile } from './support/gologin.helper.js';
+import { gologin, simForSuite, startProfile } from './support/gologin.helper.js';
 import { ChromiumTracker, isAlive, waitFor } from './support/processes.helper.js';
 
 describe('x-sim GoLogin API', () => {
   const tracker = new ChromiumTracker();
+  const suite = simForSuite(tracker);
   let sim: XSim;
-
-  before(async () => {
-    sim = await startXSim({ port: 0 });
-  });
-  after(async () => {
-    await sim.stop();
-    expect(tracker.leftovers()).to.deep.equal([]);
-  });
-  beforeEach(() => sim.state.reset());
+  beforeEach(() => { sim = suite.sim; });
 
   it('when the bearer token is missing or wrong, then 401 Unauthorized', async () => {
     for (const headers of [{}, { authorization: 'Bearer nope' }] as Array<Record<string, string>>) {

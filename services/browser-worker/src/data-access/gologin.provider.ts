@@ -1,30 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, callHttp } from '@xauth/shared';
+import { AppError, TransientError, callHttp, type OutboundResponse } from '@xauth/shared';
+import type { SlidingWindowBudget } from '../domain/call-budget.rule.js';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
+import { reapBrowserAt } from '../pool/browser-reaper.js';
+
+export interface GoLoginOptions {
+  baseUrl: string;
+  token: string;
+  /** Bound of one API call. */
+  timeoutMs: number;
+  /** Bound of a stop call: a stop that hangs is given up on and the browser killed. */
+  stopTimeoutMs: number;
+  /** Bound of a start GoLogin answers as pending. */
+  startTimeoutMs: number;
+  pollMs: number;
+  /** Shared by every call this worker makes, so it never provokes GoLogin's 429. */
+  budget: SlidingWindowBudget;
+  budgetWaitMs: number;
+}
+
+type StartBody = { status?: unknown; wsUrl?: unknown } | undefined;
 
 /** Profiles from the GoLogin API: start returns the browser's CDP `wsUrl`; stop always. */
 export class GoLoginProvider implements ProfileProvider {
   readonly kind = 'gologin';
-  constructor(private readonly baseUrl: string, private readonly token: string, private readonly timeoutMs: number) {}
+  constructor(private readonly o: GoLoginOptions) {}
 
-  private call(path: string) {
-    return callHttp(new URL(path, this.baseUrl).toString(), {
-      method: 'POST', headers: { authorization: `Bearer ${this.token}` }, timeoutMs: this.timeoutMs,
+  private async call(method: 'GET' | 'POST', path: string, timeoutMs = this.o.timeoutMs): Promise<OutboundResponse> {
+    const wait = this.o.budget.book(Date.now(), this.o.budgetWaitMs);
+    if (wait === undefined) {
+      throw new TransientError({ code: ErrorCodes.GOLOGIN_RATE_LIMITED, message: `GoLogin call budget (${this.o.budget.limit}/min) spent; not calling GoLogin`, retryAfterMs: this.o.budget.waitFor(Date.now()) });
+    }
+    if (wait > 0) await sleep(wait);
+    return callHttp(new URL(path, this.o.baseUrl).toString(), {
+      method, headers: { authorization: `Bearer ${this.o.token}` }, timeoutMs,
       dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
     });
   }
 
   async start(profileId: string): Promise<OpenProfile> {
-    const res = await this.call(`/browser/${encodeURIComponent(profileId)}/start`);
-    if (res.status === 409) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} is already running elsewhere` });
-    const wsUrl = (res.body as { wsUrl?: unknown })?.wsUrl;
-    if (res.status !== 200 || typeof wsUrl !== 'string') {
-      throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin could not start profile ${profileId} (${res.status})`, retryable: res.status !== 401 && res.status !== 404 });
+    const path = `/browser/${encodeURIComponent(profileId)}`;
+    const res = await this.call('POST', `${path}/start`);
+    if (res.status === 409) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running` });
+    const body = res.body as StartBody;
+    if (res.status === 200 && typeof body?.wsUrl === 'string') return { profileId, wsUrl: body.wsUrl, openedAt: Date.now() };
+    if ((res.status === 200 || res.status === 202) && body?.status === 'pending') return this.waitUntilRunning(profileId, path);
+    throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin could not start profile ${profileId} (${res.status})`, retryable: res.status !== 401 && res.status !== 404 });
+  }
+
+  /** A pending start: ask for the profile's status until it runs, within the start bound. */
+  private async waitUntilRunning(profileId: string, path: string): Promise<OpenProfile> {
+    const deadline = Date.now() + this.o.startTimeoutMs;
+    while (Date.now() + this.o.pollMs < deadline) {
+      await sleep(this.o.pollMs);
+      const res = await this.call('GET', `${path}/status`);
+      const body = res.body as StartBody;
+      if (res.status === 200 && body?.status === 'running' && typeof body.wsUrl === 'string') return { profileId, wsUrl: body.wsUrl, openedAt: Date.now() };
+      if (res.status !== 200 || body?.status !== 'pending') {
+        throw new TransientError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin's pending start of profile ${profileId} ended ${String(body?.status ?? res.status)}` });
+      }
     }
-    return { profileId, wsUrl };
+    await this.stop(profileId).catch(() => undefined);
+    throw new TransientError({ code: ErrorCodes.TIMEOUT, message: `profile ${profileId} was still starting after ${this.o.startTimeoutMs} ms` });
   }
 
   async stop(profileId: string): Promise<void> {
-    await this.call(`/browser/${encodeURIComponent(profileId)}/stop`);
+    await this.call('POST', `/browser/${encodeURIComponent(profileId)}/stop`, this.o.stopTimeoutMs);
+  }
+
+  /** A stale run that would not stop: GoLogin's status names its wsUrl, and a local one can be killed. */
+  async reapStale(profileId: string): Promise<number> {
+    const res = await this.call('GET', `/browser/${encodeURIComponent(profileId)}/status`);
+    const body = res.body as StartBody;
+    return res.status === 200 && typeof body?.wsUrl === 'string' ? reapBrowserAt(body.wsUrl, 0) : 0;
+  }
+
+  /** GoLogin runs cannot be told apart by owner; a stale one is found when its profile is next started (409). */
+  async strays(): Promise<string[]> {
+    return [];
+  }
+
+  /** GoLogin's browser runs on this host when its wsUrl is local: then its process can be found and ended. */
+  kill(open: OpenProfile, graceMs: number): Promise<number> {
+    return reapBrowserAt(open.wsUrl, graceMs, open.openedAt);
   }
 }

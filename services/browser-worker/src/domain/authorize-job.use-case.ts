@@ -1,24 +1,23 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
-import { AppError, TransientError, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
-import type { AuthorizeRequest, CapturedConsent, ProfileProvider } from './ports.js';
+import { AppError, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import type { AuthorizeRequest, CapturedConsent, ProfilePool } from './ports.js';
 
 export interface AuthorizeJobDeps {
   bus: Bus;
-  provider: ProfileProvider;
+  /** Hands out profiles: one job per profile across replicas, within this worker's slots. */
+  pool: ProfilePool;
   logger: Logger;
   workerId: string;
   jobTimeoutMs: number;
   runFlow(req: AuthorizeRequest): Promise<CapturedConsent>;
-  /** Profiles this worker holds open right now: one job per profile. */
-  busyProfiles: Set<string>;
   /** Jobs this worker is running, by jobId: a redelivery of one of them waits for it. */
   runningJobs: Map<string, Promise<void>>;
   onOutcome?(outcome: string, seconds: number): void;
 }
 
 /**
- * One browser attempt at a job: start the profile, run the consent flow, report the captured code,
- * and always stop the profile. Failures are reported as `authorization.attempt.failed`; transient
+ * One browser attempt at a job: acquire the profile from the pool, run the consent flow, report
+ * the captured code, and always release the profile. Failures are reported as `authorization.attempt.failed`; transient
  * ones are then thrown so the consumer wrapper retries (or, on the last attempt, dead-letters).
  */
 export async function authorizeJob(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, envelope: Envelope): Promise<void> {
@@ -46,12 +45,9 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     await report(deps, job, new AppError({ code: ErrorCodes.JOB_EXPIRED, message: `job deadline ${job.deadline} passed before a browser was free`, retryable: false }), true, envelope);
     return;
   }
-  if (deps.busyProfiles.has(job.profileId)) {
-    throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${job.profileId} is busy with another job in this worker` });
-  }
-  deps.busyProfiles.add(job.profileId);
   try {
-    const profile = await deps.provider.start(job.profileId);
+    const profile = await deps.pool.acquire(job.profileId);
+    let outcome: { reusable: boolean; crashed?: boolean } = { reusable: false };
     try {
       await deps.bus.publish('authorization.job.started', { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
       const consent = await deps.runFlow({
@@ -59,10 +55,14 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
         deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
       });
       await deps.bus.publish('authorization.consent.captured', { jobId: job.jobId, code: consent.code, state: consent.state }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+      outcome = { reusable: true };
       deps.onOutcome?.('captured', (Date.now() - started) / 1000);
-      deps.logger.info('consent captured', { jobId: job.jobId, profileId: job.profileId, ms: Date.now() - started });
+      deps.logger.info('consent captured', { jobId: job.jobId, profileId: job.profileId, ms: Date.now() - started, reused: profile.reused });
+    } catch (err) {
+      outcome = { reusable: false, crashed: err instanceof AppError && err.code === ErrorCodes.BROWSER_CRASHED };
+      throw err;
     } finally {
-      await deps.provider.stop(job.profileId).catch((err: unknown) => deps.logger.warn('could not stop the profile', { profileId: job.profileId, error: errorMessage(err) }));
+      await profile.release(outcome);
     }
   } catch (err) {
     const final = !(err instanceof AppError) ? envelope.attempt >= maxAttempts : !err.retryable || envelope.attempt >= maxAttempts;
@@ -71,8 +71,6 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     // Needs a person: answered, nothing to retry or dead-letter. Transient: the wrapper decides.
     if (err instanceof AppError && !err.retryable) return;
     throw err;
-  } finally {
-    deps.busyProfiles.delete(job.profileId);
   }
 }
 

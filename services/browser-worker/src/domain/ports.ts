@@ -2,14 +2,49 @@
 export interface OpenProfile {
   profileId: string;
   wsUrl: string;
+  /** When the provider handed it over (epoch ms): its browser process started before this. */
+  openedAt: number;
 }
 
 /** Where profiles' browsers come from (GoLogin, or local persistent profiles). */
 export interface ProfileProvider {
   readonly kind: string;
+  /** Throws a transient PROFILE_BUSY when the provider says the profile already runs. */
   start(profileId: string): Promise<OpenProfile>;
-  /** Must be safe to call for a profile that already stopped. */
+  /** Asks politely, within the provider's own bound. Must be safe to call for a profile that already stopped. */
   stop(profileId: string): Promise<void>;
+  /**
+   * Ends, with its whole process tree, whatever of the profile's browser still runs after a stop
+   * that hung or lied, waiting up to `graceMs` for it to end by itself first. Returns how many
+   * browsers it had to kill (0 when none was left, or when it cannot reach the process).
+   */
+  kill(open: OpenProfile, graceMs: number): Promise<number>;
+  /**
+   * Kills a run of the profile that this worker did not start (a dead worker's) and that would
+   * not stop. Call it only while holding the profile's lock. Returns how many browsers it killed.
+   */
+  reapStale(profileId: string): Promise<number>;
+  /** Profiles with a browser on this host that this worker did not start, when the provider can tell. */
+  strays(): Promise<string[]>;
+}
+
+/** A profile held for one job: this worker alone, across replicas, until `release`. */
+export interface ProfileLease {
+  profileId: string;
+  wsUrl: string;
+  /** Whether the browser was reused from an earlier job. */
+  reused: boolean;
+  /**
+   * Frees the slot; `reusable: false` (a failed run) always closes the browser, `crashed` says
+   * the browser went away under the job. Never throws.
+   */
+  release(opts: { reusable: boolean; crashed?: boolean }): Promise<void>;
+}
+
+/** Hands out profiles to jobs: at most one job per profile, at most the worker's slots. */
+export interface ProfilePool {
+  /** Throws a transient PROFILE_BUSY when another job (here or in another replica) holds the profile. */
+  acquire(profileId: string): Promise<ProfileLease>;
 }
 
 export interface CapturedConsent { code: string; state: string }

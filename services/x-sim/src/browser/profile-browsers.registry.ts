@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimProfile } from '../domain/sim-users.store.js';
 import type { SimStatsStore } from '../domain/sim-stats.store.js';
 import type { SimLogger } from '../options.js';
-import { killChromium, killChromiumSync, launchChromium, signalGroup, type LaunchedChromium } from './chromium-launcher.js';
+import { killChromium, killChromiumSync, launchChromium, signalGroup, type LaunchedChromium } from '@xauth/shared/chromium';
 import { seedSessionCookie } from './session-cookie.seeder.js';
 
 export class ProfileAlreadyRunningError extends Error {
@@ -38,11 +39,14 @@ export class ProfileBrowsers {
 
   constructor(private readonly deps: ProfileBrowsersDeps) {}
 
-  /** Marks the profile as starting synchronously, so a concurrent second start is rejected too. */
-  async start(profile: SimProfile): Promise<RunningBrowser> {
+  /**
+   * Marks the profile as starting synchronously, so a concurrent second start is rejected too.
+   * With `delayMs` the browser comes up only that much later (a GoLogin start that is "pending").
+   */
+  async start(profile: SimProfile, opts: { delayMs?: number } = {}): Promise<RunningBrowser> {
     if (this.closing) throw new Error('x-sim is stopping');
     if (this.entries.has(profile.id)) throw new ProfileAlreadyRunningError(profile.id);
-    const ready = this.launch(profile);
+    const ready = opts.delayMs ? sleep(opts.delayMs).then(() => this.launch(profile)) : this.launch(profile);
     this.entries.set(profile.id, { status: 'starting', ready });
     try {
       const chromium = await ready;
@@ -73,6 +77,13 @@ export class ProfileBrowsers {
     return this.entries.has(profileId);
   }
 
+  /** What GoLogin's status call answers: pending while starting, running with its wsUrl, else stopped. */
+  statusOf(profileId: string): { status: 'pending' | 'running' | 'stopped'; wsUrl?: string } {
+    const entry = this.entries.get(profileId);
+    if (!entry) return { status: 'stopped' };
+    return entry.status === 'starting' ? { status: 'pending' } : { status: 'running', wsUrl: entry.chromium.wsUrl };
+  }
+
   running(): RunningBrowser[] {
     return [...this.entries].flatMap(([id, e]) => (e.status === 'running' ? [toRunning(id, e.chromium)] : []));
   }
@@ -88,7 +99,8 @@ export class ProfileBrowsers {
   }
 
   private async launch(profile: SimProfile): Promise<LaunchedChromium> {
-    const chromium = await launchChromium(this.deps.chromiumPath, LAUNCH_TIMEOUT_MS, this.deps.logger);
+    if (this.closing) throw new Error('x-sim is stopping');
+    const chromium = await launchChromium({ chromiumPath: this.deps.chromiumPath, timeoutMs: LAUNCH_TIMEOUT_MS, logger: this.deps.logger });
     try {
       await seedSessionCookie(chromium.wsUrl, this.deps.cookieDomain(), profile.sessionToken);
       return chromium;

@@ -1,12 +1,15 @@
 export const SCENARIO_NAMES = [
   'normal', 'slow', 'interstitial', 'captcha', 'blocked', 'logged_out', 'locked',
-  'denies', 'wrong_identity', 'flaky_token', 'browser_crash', 'hang_on_close',
+  'denies', 'wrong_identity', 'flaky_token', 'browser_crash', 'hang_on_close', 'slow_start',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface ScenarioOptions {
-  /** Delay used by `slow`, `interstitial` and `hang_on_close`. @defaultValue 2000 */
+  /**
+   * Delay used by `slow`, `interstitial`, `hang_on_close` (how long stop takes to answer; the
+   * browser is left running) and `slow_start` (how long a start stays pending). @defaultValue 2000
+   */
   latencyMs?: number;
 }
 

@@ -1,4 +1,5 @@
-import type { XSim } from '../../src/index.js';
+import { expect } from 'chai';
+import { startXSim, type XSim } from '../../src/index.js';
 import type { ChromiumTracker } from './processes.helper.js';
 import { GOLOGIN_AUTH } from './sim-http.helper.js';
 
@@ -15,4 +16,21 @@ export async function startProfile(sim: XSim, username: string, tracker: Chromiu
   const running = sim.state.runningBrowsers().find((b) => b.profileId === id)!;
   tracker.track(running);
   return { id, wsUrl: body.wsUrl, pid: running.pid };
+}
+
+/**
+ * One x-sim for a suite (hooks registered in the calling `describe`): reset before each test,
+ * stopped after the suite, and no Chromium it started may be left then.
+ */
+export function simForSuite(tracker: ChromiumTracker): { readonly sim: XSim } {
+  const holder = {} as { sim: XSim };
+  before(async () => {
+    holder.sim = await startXSim({ port: 0 });
+  });
+  after(async () => {
+    await holder.sim.stop();
+    expect(tracker.leftovers()).to.deep.equal([]);
+  });
+  beforeEach(() => holder.sim.state.reset());
+  return holder;
 }

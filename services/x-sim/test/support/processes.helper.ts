@@ -1,28 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { isAlive, livePidsMentioning } from '@xauth/shared/chromium';
 
-/** Alive means running: a zombie waiting for a reaper that may never come (PID 1 in a container) is gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Live processes whose command line mentions `needle`, e.g. a Chromium's user-data-dir. */
-export function livePidsMentioning(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle) && isAlive(pid);
-      } catch {
-        return false;
-      }
-    });
-}
+export { isAlive, livePidsMentioning };
 
 /** Started Chromiums of one suite; `assertAllGone` proves none outlived the simulator. */
 export class ChromiumTracker {

@@ -27,7 +27,15 @@ export function gologinApiRoutes(state: SimState): Router {
   router.post('/browser/:id/start', gate, async (req, res) => {
     const profile = state.users.profile(String(req.params.id));
     if (!profile) return void res.status(404).json({ message: 'Profile not found' });
+    const setting = state.scenarios.of(profile.username);
     try {
+      if (setting.scenario === 'slow_start') {
+        // GoLogin answers a start that takes a while as pending; the status call says when it runs.
+        if (state.browsers.isRunning(profile.id)) throw new ProfileAlreadyRunningError(profile.id);
+        state.browsers.start(profile, { delayMs: setting.latencyMs })
+          .catch((err: Error) => state.options.logger.warn('pending profile start failed', { profileId: profile.id, err: err.message }));
+        return void res.status(202).json({ id: profile.id, status: 'pending' });
+      }
       const running = await state.browsers.start(profile);
       state.options.logger.info('profile started', { profileId: profile.id, pid: running.pid });
       res.json({ id: profile.id, status: 'running', wsUrl: running.wsUrl });
@@ -38,12 +46,23 @@ export function gologinApiRoutes(state: SimState): Router {
     }
   });
 
+  router.get('/browser/:id/status', gate, (req, res) => {
+    const profile = state.users.profile(String(req.params.id));
+    if (!profile) return void res.status(404).json({ message: 'Profile not found' });
+    res.json({ id: profile.id, ...state.browsers.statusOf(profile.id) });
+  });
+
   router.post('/browser/:id/stop', gate, async (req, res) => {
     const profile = state.users.profile(String(req.params.id));
     if (!profile) return void res.status(404).json({ message: 'Profile not found' });
-    await state.browsers.stop(profile.id);
     const setting = state.scenarios.of(profile.username);
-    if (setting.scenario === 'hang_on_close') await sleep(setting.latencyMs);
+    if (setting.scenario === 'hang_on_close') {
+      // The browser refuses to die: stop answers late (or, for a caller with a shorter timeout,
+      // never) and leaves Chromium running, so the caller must end its process itself.
+      await sleep(setting.latencyMs);
+      return void res.json({ status: 'stopped' });
+    }
+    await state.browsers.stop(profile.id);
     res.json({ status: 'stopped' });
   });
 

@@ -4,6 +4,8 @@ import { FAULT_ENDPOINTS } from '../../domain/faults.store.js';
 import { SCENARIO_NAMES } from '../../domain/scenarios.store.js';
 import type { SimState } from '../../sim-state.js';
 
+/** X's auth_token lives for years; a year is plenty for a test profile. */
+const COOKIE_LIFETIME_SEC = 365 * 24 * 3600;
 const ms = z.number().int().min(0).max(600_000);
 
 const scenarioBody = z.object({ scenario: z.enum(SCENARIO_NAMES), latencyMs: ms.optional() }).strict();
@@ -48,6 +50,18 @@ export function simControlRoutes(state: SimState): Router {
 
   router.get('/_sim/stats', (_req, res) => {
     res.json(state.stats());
+  });
+
+  // A signed-in browser's X session as a cookie export (EditThisCookie's format, which Playwright-style
+  // importers read too), for seeding a local profile the way an operator would.
+  router.get('/_sim/users/:username/cookies', (req, res) => {
+    const profile = state.users.profileOf(req.params.username);
+    if (!profile) return void res.status(404).json({ message: 'Unknown user' });
+    const expirationDate = Math.floor(Date.now() / 1000) + COOKIE_LIFETIME_SEC;
+    res.json([{
+      domain: state.cookieDomain(), hostOnly: true, httpOnly: true, name: 'auth_token', path: '/',
+      sameSite: 'lax', secure: false, session: false, storeId: '0', value: profile.sessionToken, expirationDate,
+    }]);
   });
 
   router.get('/_sim/users', (_req, res) => {

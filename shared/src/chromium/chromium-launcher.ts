@@ -3,18 +3,35 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SimLogger } from '../options.js';
+import { signalGroup } from './process-tree.js';
+
+/** What the launcher logs to; a winston logger or x-sim's logger fit. */
+export interface ChromiumLogger {
+  debug(msg: string, meta?: object): void;
+  error(msg: string, meta?: object): void;
+}
+
+export interface LaunchOptions {
+  chromiumPath: string;
+  /** How long Chromium may take to print its DevTools endpoint. */
+  timeoutMs: number;
+  logger: ChromiumLogger;
+  /** A persistent profile directory, kept after close. @defaultValue a fresh temporary one, removed after close */
+  userDataDir?: string;
+}
 
 export interface LaunchedChromium {
   pid: number;
   wsUrl: string;
   userDataDir: string;
-  /** Resolves once the process has exited, its whole group is gone and its user-data-dir removed. */
+  /** Resolves once the process has exited, its whole group is gone and (if temporary) its user-data-dir removed. */
   closed: Promise<void>;
+  /** Whether the user-data-dir is a temporary one that goes with the browser. */
+  temporary: boolean;
 }
 
 const DEVTOOLS_LINE = /DevTools listening on (ws:\/\/\S+)/;
-const USER_DATA_PREFIX = 'xsim-chromium-';
+const USER_DATA_PREFIX = 'xauth-chromium-';
 
 const chromiumArgs = (userDataDir: string): string[] => [
   '--headless=new', '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
@@ -23,18 +40,14 @@ const chromiumArgs = (userDataDir: string): string[] => [
   '--no-default-browser-check', '--disable-dev-shm-usage', 'about:blank',
 ];
 
-/** Sends a signal to the whole process group; Chromium's renderers and zygote live there too. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
-}
-
-/** Starts Chromium in its own process group and waits for its DevTools endpoint. */
-export async function launchChromium(chromiumPath: string, timeoutMs: number, logger: SimLogger): Promise<LaunchedChromium> {
-  const userDataDir = await mkdtemp(join(tmpdir(), USER_DATA_PREFIX));
+/**
+ * Starts Chromium (headless, remote debugging on a free port) in its own process group and waits
+ * for its DevTools endpoint.
+ */
+export async function launchChromium(opts: LaunchOptions): Promise<LaunchedChromium> {
+  const { chromiumPath, timeoutMs, logger } = opts;
+  const temporary = opts.userDataDir === undefined;
+  const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), USER_DATA_PREFIX)));
   const child = spawn(chromiumPath, chromiumArgs(userDataDir), { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
@@ -47,12 +60,12 @@ export async function launchChromium(chromiumPath: string, timeoutMs: number, lo
   const closed = exited.then(async () => {
     // The browser process is gone, but orphaned children of its group may not be.
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+    if (temporary) await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
   });
   try {
     const wsUrl = await waitForDevTools(child, timeoutMs);
     logger.debug('chromium started', { pid: child.pid, wsUrl });
-    return { pid: child.pid as number, wsUrl, userDataDir, closed };
+    return { pid: child.pid as number, wsUrl, userDataDir, closed, temporary };
   } catch (err) {
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
     await closed;
@@ -78,7 +91,7 @@ export async function killChromium(chromium: LaunchedChromium, graceMs: number):
 /** For process exit, where nothing asynchronous runs any more. */
 export function killChromiumSync(chromium: LaunchedChromium): void {
   signalGroup(chromium.pid, 'SIGKILL');
-  rmSync(chromium.userDataDir, { recursive: true, force: true });
+  if (chromium.temporary) rmSync(chromium.userDataDir, { recursive: true, force: true });
 }
 
 function waitForDevTools(child: ChildProcess, timeoutMs: number): Promise<string> {

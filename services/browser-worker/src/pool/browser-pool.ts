@@ -1,0 +1,184 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCodes } from '@xauth/contracts';
+import { AppError, TransientError, type Logger } from '@xauth/shared';
+import type { OpenProfile, ProfileLease, ProfilePool, ProfileProvider } from '../domain/ports.js';
+import { BrowserCloser } from './browser-closer.js';
+import type { PoolMetrics } from './pool-metrics.js';
+import type { ProfileLock, ProfileLocks } from './profile-locks.js';
+
+export interface BrowserPoolOptions {
+  provider: ProfileProvider;
+  locks: ProfileLocks;
+  metrics: PoolMetrics;
+  logger: Logger;
+  /** Browsers open at once in this worker, busy or warm. */
+  maxOpen: number;
+  /** How long a polite close may take before the process tree is killed. */
+  closeTimeoutMs: number;
+  /** 0: close after each job. */
+  keepAliveMs: number;
+  /** 0: no limit. */
+  recycleAfterJobs: number;
+}
+
+interface Entry {
+  open: OpenProfile;
+  lock: ProfileLock;
+  jobs: number;
+  busy: boolean;
+  idleTimer?: NodeJS.Timeout;
+  idleSince?: number;
+}
+
+/**
+ * The profiles this worker holds. A job acquires its profile: the profile's advisory lock first
+ * (PROFILE_BUSY when held in any replica), then a browser (a warm one of the same profile, or a
+ * fresh start). Release closes the browser within a bound, kills its process tree if it will not
+ * end, and only then frees the lock.
+ */
+export class BrowserPool implements ProfilePool {
+  private readonly entries = new Map<string, Entry>();
+  private closing = false;
+
+  private readonly closer: BrowserCloser;
+
+  constructor(private readonly o: BrowserPoolOptions) {
+    this.closer = new BrowserCloser(o.provider, o.metrics, o.logger, o.closeTimeoutMs);
+  }
+
+  async acquire(profileId: string): Promise<ProfileLease> {
+    if (this.closing) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: 'this worker is shutting down' });
+    const warm = this.entries.get(profileId);
+    if (warm?.busy) throw busy(profileId, 'in this worker');
+    if (warm) return this.lease(this.take(warm), true);
+    const lock = await this.o.locks.tryLock(profileId);
+    if (!lock) throw busy(profileId, 'in another job (lock held)');
+    // A raced second acquire of the same profile in this worker fails on the lock above.
+    try {
+      await this.makeRoom();
+      const open = await this.startFresh(profileId);
+      const entry: Entry = { open, lock, jobs: 0, busy: false };
+      this.entries.set(profileId, entry);
+      return this.lease(this.take(entry), false);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /**
+   * Kills browsers a dead worker left on this host (the provider can tell for local profiles),
+   * each only once its lock is ours: a live replica's browsers keep their locks and are left alone.
+   */
+  async sweepStrays(): Promise<number> {
+    let killed = 0;
+    for (const profileId of await this.o.provider.strays()) {
+      if (this.entries.has(profileId)) continue;
+      const lock = await this.o.locks.tryLock(profileId);
+      if (!lock) continue;
+      try {
+        killed += await this.o.provider.reapStale(profileId);
+      } finally {
+        await lock.release();
+      }
+    }
+    this.o.metrics.orphansKilled(killed);
+    return killed;
+  }
+
+  /** Closes every browser and frees every lock (SIGTERM drain). */
+  async closeAll(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.entries.values()].map((e) => this.close(e)));
+  }
+
+  private take(entry: Entry): Entry {
+    clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    entry.idleSince = undefined;
+    entry.busy = true;
+    entry.jobs += 1;
+    this.report();
+    return entry;
+  }
+
+  private lease(entry: Entry, reused: boolean): ProfileLease {
+    let done = false;
+    return {
+      profileId: entry.open.profileId, wsUrl: entry.open.wsUrl, reused,
+      release: async ({ reusable, crashed }) => {
+        if (done) return;
+        done = true;
+        entry.busy = false;
+        const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
+        if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
+        if (crashed) this.o.metrics.browserRestarted('crashed');
+        else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
+        await this.close(entry);
+      },
+    };
+  }
+
+  private keepWarm(entry: Entry): void {
+    entry.idleSince = Date.now();
+    entry.idleTimer = setTimeout(() => void this.close(entry), this.o.keepAliveMs);
+    entry.idleTimer.unref();
+    this.report();
+  }
+
+  /** A new browser needs a place: the warm browser idle longest gives up its own. */
+  private async makeRoom(): Promise<void> {
+    if (this.entries.size < this.o.maxOpen) return;
+    const idle = [...this.entries.values()].filter((e) => !e.busy).sort((a, b) => a.idleSince! - b.idleSince!)[0];
+    if (idle) await this.close(idle);
+  }
+
+  /** Holding the lock, a run GoLogin still reports is nobody's: a dead worker's. Stop it and start again, once. */
+  private async startFresh(profileId: string): Promise<OpenProfile> {
+    try {
+      return await this.o.provider.start(profileId);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === ErrorCodes.PROFILE_BUSY)) throw err;
+      this.o.logger.warn('profile already running while nobody holds its lock: stopping the stale run', { profileId });
+      this.o.metrics.browserRestarted('stale');
+      if (!(await this.closer.stopPolitely(profileId))) this.o.metrics.orphansKilled(await this.o.provider.reapStale(profileId));
+      return this.startAfterStale(profileId);
+    }
+  }
+
+  /** The provider may need a moment to notice the stale run has ended: a few tries, then PROFILE_BUSY. */
+  private async startAfterStale(profileId: string): Promise<OpenProfile> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.provider.start(profileId);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === ErrorCodes.PROFILE_BUSY) || attempt >= STALE_START_TRIES) throw err;
+        await sleep(STALE_START_BACKOFF_MS * attempt);
+      }
+    }
+  }
+
+  private async close(entry: Entry): Promise<void> {
+    if (this.entries.get(entry.open.profileId) !== entry) return;
+    this.entries.delete(entry.open.profileId);
+    clearTimeout(entry.idleTimer);
+    try {
+      await this.closer.close(entry.open);
+    } finally {
+      await entry.lock.release();
+      this.report();
+    }
+  }
+
+  private report(): void {
+    const all = [...this.entries.values()];
+    this.o.metrics.slotsBusy(all.filter((e) => e.busy).length);
+    this.o.metrics.browsersOpen(all.length);
+  }
+}
+
+const STALE_START_TRIES = 4;
+const STALE_START_BACKOFF_MS = 250;
+
+const busy = (profileId: string, where: string): TransientError =>
+  new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} is busy ${where}` });

@@ -1,0 +1,183 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { ChromiumCensus, launchChromium, killChromium } from '@xauth/shared/chromium';
+import { startXSim, type XSim } from '@xauth/x-sim';
+import { LocalChromiumProvider } from '../src/data-access/local-chromium.provider.js';
+import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
+import { PoolFixture, silentLogger } from './support/pool.fixture.js';
+
+const census = new ChromiumCensus();
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function failure(p: Promise<unknown>): Promise<{ code: string; retryable: boolean }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: string; retryable: boolean };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', function () {
+  this.timeout(60_000);
+  let sim: XSim;
+  let fx: PoolFixture;
+  let before: number[];
+  const profileOf = (u: string) => sim.state.profileOf(u)!.id;
+
+  beforeEach(async () => {
+    before = census.pids();
+    sim = await startXSim({ interstitialMs: 0 });
+    fx = new PoolFixture();
+  });
+  afterEach(async () => {
+    await fx.close();
+    await sim.stop();
+    expect(await census.leftSince(before), 'Chromium processes the test left').to.deep.equal([]);
+  });
+
+  it('when the GoLogin call budget is spent, then the provider refuses (GOLOGIN_RATE_LIMITED, retryable) instead of provoking the 429 that revokes the token', async () => {
+    await sim.stop();
+    sim = await startXSim({ interstitialMs: 0, gologinRateLimitPerMinute: 10 });
+    const provider = fx.gologin(sim.url, { budget: new SlidingWindowBudget(8, 60_000), budgetWaitMs: 200 });
+    for (let i = 0; i < 8; i++) await provider.stop(profileOf('xsim_user_008'));
+    expect(await failure(provider.stop(profileOf('xsim_user_008')))).to.include({ code: 'GOLOGIN_RATE_LIMITED', retryable: true });
+    expect(sim.state.gologinTokenRevoked).to.equal(false);
+    expect((await fetch(`${sim.url}/browser/v2`, { headers: { authorization: 'Bearer xsim-gologin-token' } })).status, 'the token still works').to.equal(200);
+  });
+
+  it('when GoLogin answers a start as pending, then the pool waits until the profile runs and gets its browser', async () => {
+    sim.state.setScenario('xsim_user_001', 'slow_start', { latencyMs: 800 });
+    const lease = await fx.pool(fx.gologin(sim.url)).acquire(profileOf('xsim_user_001'));
+    expect(lease.wsUrl).to.match(/^ws:\/\/127\.0\.0\.1:\d+\//);
+    expect(sim.state.runningBrowsers().map((b) => b.wsUrl)).to.deep.equal([lease.wsUrl]);
+    await lease.release({ reusable: true });
+    expect(sim.state.runningBrowsers()).to.deep.equal([]);
+    expect(await fx.lockIsFree(profileOf('xsim_user_001'))).to.equal(true);
+  });
+
+  it('when the GoLogin stop never answers and the browser stays up, then its process tree is killed and the lock freed', async () => {
+    sim.state.setScenario('xsim_user_002', 'hang_on_close', { latencyMs: 60_000 });
+    const lease = await fx.pool(fx.gologin(sim.url)).acquire(profileOf('xsim_user_002'));
+    const pid = sim.state.runningBrowsers()[0]!.pid;
+    await lease.release({ reusable: true });
+    expect(await fx.value('xauth_pool_orphans_killed_total')).to.equal(1);
+    expect(census.pids()).not.to.include(pid);
+    await waitFor(() => sim.state.runningBrowsers().length === 0, 'x-sim to see its Chromium end');
+    expect(await fx.lockIsFree(profileOf('xsim_user_002'))).to.equal(true);
+  });
+
+  it('when the GoLogin stop answers but the browser refuses to die, then the worker kills it', async () => {
+    sim.state.setScenario('xsim_user_003', 'hang_on_close', { latencyMs: 10 });
+    const lease = await fx.pool(fx.gologin(sim.url)).acquire(profileOf('xsim_user_003'));
+    await lease.release({ reusable: true });
+    expect(await fx.value('xauth_pool_orphans_killed_total')).to.equal(1);
+    await waitFor(() => sim.state.runningBrowsers().length === 0, 'x-sim to see its Chromium end');
+  });
+
+  it('when another replica holds the profile lock, then PROFILE_BUSY (retryable) and GoLogin is not asked', async () => {
+    const release = await fx.holdLock(profileOf('xsim_user_004'));
+    try {
+      expect(await failure(fx.pool(fx.gologin(sim.url)).acquire(profileOf('xsim_user_004')))).to.include({ code: 'PROFILE_BUSY', retryable: true });
+      expect(sim.state.stats().startsByProfile).to.deep.equal({});
+    } finally {
+      await release();
+    }
+  });
+
+  it('when a profile is acquired twice in one worker, then the second is PROFILE_BUSY until the first is released', async () => {
+    const pool = fx.pool(fx.gologin(sim.url));
+    const first = await pool.acquire(profileOf('xsim_user_005'));
+    expect(await failure(pool.acquire(profileOf('xsim_user_005')))).to.include({ code: 'PROFILE_BUSY' });
+    await first.release({ reusable: true });
+    const second = await pool.acquire(profileOf('xsim_user_005'));
+    await second.release({ reusable: true });
+    expect(sim.state.stats().alreadyRunningRejections).to.equal(0);
+  });
+
+  it('when GoLogin still runs a profile nobody holds (a dead worker\'s), then the stale run is stopped and the profile started again', async () => {
+    const id = profileOf('xsim_user_006');
+    await fetch(`${sim.url}/browser/${id}/start`, { method: 'POST', headers: { authorization: 'Bearer xsim-gologin-token' } });
+    const stalePid = sim.state.runningBrowsers()[0]!.pid;
+    const lease = await fx.pool(fx.gologin(sim.url)).acquire(id);
+    expect(sim.state.runningBrowsers().map((b) => b.pid)).to.have.lengthOf(1).and.not.include(stalePid);
+    expect(await fx.value('xauth_pool_browser_restarts_total', { reason: 'stale' })).to.equal(1);
+    await lease.release({ reusable: true });
+  });
+
+  it('when the stale GoLogin run also refuses to stop, then it is killed by its DevTools port and the profile started again', async () => {
+    const id = profileOf('xsim_user_009');
+    sim.state.setScenario('xsim_user_009', 'hang_on_close', { latencyMs: 60_000 });
+    await fetch(`${sim.url}/browser/${id}/start`, { method: 'POST', headers: { authorization: 'Bearer xsim-gologin-token' } });
+    const stalePid = sim.state.runningBrowsers()[0]!.pid;
+    const lease = await fx.pool(fx.gologin(sim.url)).acquire(id);
+    expect(census.pids()).not.to.include(stalePid);
+    expect(sim.state.runningBrowsers().map((b) => b.wsUrl)).to.deep.equal([lease.wsUrl]);
+    expect(await fx.value('xauth_pool_orphans_killed_total')).to.equal(1);
+    sim.state.setScenario('xsim_user_009', 'normal');
+    await lease.release({ reusable: true });
+  });
+
+  it('when keep-alive is on, then the next job of the profile reuses the warm browser until BROWSER_RECYCLE_AFTER_JOBS', async () => {
+    const pool = fx.pool(fx.gologin(sim.url), { keepAliveMs: 30_000, recycleAfterJobs: 2 });
+    const id = profileOf('xsim_user_007');
+    const a = await pool.acquire(id);
+    await a.release({ reusable: true });
+    expect(await fx.lockIsFree(id), 'a warm browser keeps its lock').to.equal(false);
+    const b = await pool.acquire(id);
+    expect(b).to.include({ reused: true, wsUrl: a.wsUrl });
+    await b.release({ reusable: true });
+    expect(sim.state.runningBrowsers(), 'recycled after 2 jobs').to.deep.equal([]);
+    const c = await pool.acquire(id);
+    expect(c.reused).to.equal(false);
+    await c.release({ reusable: false, crashed: true });
+    expect(sim.state.stats().startsByProfile[id]).to.equal(2);
+    expect(await fx.value('xauth_pool_browser_restarts_total', { reason: 'recycled' })).to.equal(1);
+    expect(await fx.value('xauth_pool_browser_restarts_total', { reason: 'crashed' })).to.equal(1);
+    expect(await fx.lockIsFree(id)).to.equal(true);
+  });
+
+  it('when a local profile directory still has a browser from a dead worker, then it is killed and a fresh one starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xauth-profiles-'));
+    try {
+      const provider = new LocalChromiumProvider({ profilesDir: dir, chromiumPath: '/usr/bin/chromium', launchTimeoutMs: 20_000, stopGraceMs: 2_000, logger: silentLogger, onOrphansKilled: (n) => fx.stats.orphansKilled(n) });
+      const stale = await launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 20_000, logger: silentLogger, userDataDir: join(dir, 'local-1') });
+      const lease = await fx.pool(provider).acquire('local-1');
+      await stale.closed;
+      expect(lease.wsUrl).not.to.equal(stale.wsUrl);
+      expect(await fx.value('xauth_pool_orphans_killed_total')).to.equal(1);
+      await lease.release({ reusable: true });
+      await killChromium(stale, 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+    }
+  });
+
+  it('when a worker starts and dead workers left browsers on local profiles, then it kills those whose lock is free and leaves a live replica\'s alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xauth-profiles-'));
+    const launch = (id: string) => launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 20_000, logger: silentLogger, userDataDir: join(dir, id) });
+    const [orphan, held] = [await launch('orphan-1'), await launch('held-1')];
+    const release = await fx.holdLock('held-1');
+    try {
+      const provider = new LocalChromiumProvider({ profilesDir: dir, chromiumPath: '/usr/bin/chromium', launchTimeoutMs: 20_000, stopGraceMs: 2_000, logger: silentLogger });
+      expect(await fx.pool(provider).sweepStrays()).to.equal(1);
+      await orphan.closed;
+      expect(census.pids()).to.include(held.pid);
+      expect(await fx.value('xauth_pool_orphans_killed_total')).to.equal(1);
+    } finally {
+      await release();
+      await killChromium(held, 0);
+      await killChromium(orphan, 0);
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+    }
+  });
+});

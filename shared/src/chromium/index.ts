@@ -1,0 +1,3 @@
+export * from './chromium-launcher.js';
+export * from './process-tree.js';
+export * from './chromium-census.js';
