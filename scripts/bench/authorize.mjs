@@ -23,7 +23,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { alternate, median, quantile } from './lib/figures.mjs';
-import { ChromiumSampler, procStat } from './lib/proc-sampler.mjs';
+import { ChromiumSampler, CpuMeter, pidsNamed } from './lib/proc-sampler.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     'pss-ms': { type: 'string', default: '1000' },
     logs: { type: 'string' },
+    spans: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
     child: { type: 'string' },
   },
@@ -48,20 +49,20 @@ const SIDES = ['raw', 'pipeline'];
 /** Runs one side at one concurrency in its own Node process and returns its figures. */
 function runChild(side, concurrency) {
   return new Promise((resolve, reject) => {
-    const passOn = args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : [];
+    const passOn = [...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []), ...(args.spans ? ['--spans'] : [])];
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', side, '--concurrency', String(concurrency), '--flows', String(FLOWS), '--warmup', String(warmupFor(concurrency)), ...passOn], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let sampler, pids, cpu0, measured, result;
-    const cpuOf = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procStat(pid)?.cpuMs ?? Number.NaN]));
+    let sampler, measured, result;
+    const cpu = new CpuMeter();
+    // The broker is shared with whatever else runs on this machine: its figure is only clean on an idle one.
+    const groups = (pids) => ({ ...pids, client: [child.pid], 'rabbitmq (whole broker)': pidsNamed('beam.smp') });
     child.on('message', (m) => {
       if (m.phase === 'measure') {
-        pids = m.pids;
         sampler = new ChromiumSampler(m.xsimPid, { pssEveryMs: PSS_MS });
         sampler.start();
-        cpu0 = cpuOf();
+        cpu.start(groups(m.pids));
         child.send('go');
       } else if (m.phase === 'measured') {
-        const cpu1 = cpuOf();
-        measured = { chromium: sampler.stop(), cpuMs: Object.fromEntries(Object.keys(pids).map((k) => [k, cpu1[k] - cpu0[k]])) };
+        measured = { chromium: sampler.stop(), cpuMs: cpu.stop(groups(m.pids)) };
         child.send('go');
       } else if (m.phase === 'result') {
         result = m.result;
@@ -79,7 +80,7 @@ function figures(side, concurrency, result, measured) {
     side, concurrency, config: result.config, ok: ok.length, failed: result.results.filter((r) => r.error).map((r) => r.error),
     flowsPerSec: ok.length / (result.elapsedMs / 1000), p50: quantile(ms, 0.5), p95: quantile(ms, 0.95),
     peakPssMb: measured.chromium.peakPssMb, peakRssMb: measured.chromium.peakRssMb, maxBrowsers: measured.chromium.maxBrowsers,
-    samplerCpuMs: measured.chromium.samplerCpuMs, cpuPerFlow, steps: ok.map((r) => r.steps),
+    samplerCpuMs: measured.chromium.samplerCpuMs, cpuPerFlow, steps: ok.map((r) => r.steps), spans: result.spans,
   };
 }
 
@@ -115,7 +116,7 @@ function summarize(runs) {
       const rs = runs.filter((r) => r.side === side && r.concurrency === c);
       const m = (k) => median(rs.map((r) => r[k]));
       const cpuPerFlow = Object.fromEntries(Object.keys(rs[0].cpuPerFlow).map((k) => [k, median(rs.map((r) => r.cpuPerFlow[k]))]));
-      return { side, concurrency: c, flowsPerSec: m('flowsPerSec'), p50: m('p50'), p95: m('p95'), peakPssMb: m('peakPssMb'), peakRssMb: m('peakRssMb'), maxBrowsers: m('maxBrowsers'), cpuPerFlow, steps: rs.flatMap((r) => r.steps) };
+      return { side, concurrency: c, spans: rs[0].spans, flowsPerSec: m('flowsPerSec'), p50: m('p50'), p95: m('p95'), peakPssMb: m('peakPssMb'), peakRssMb: m('peakRssMb'), maxBrowsers: m('maxBrowsers'), cpuPerFlow, steps: rs.flatMap((r) => r.steps) };
     });
     console.log(`c=${c}  ${fmt(raw)}\n     ${fmt(pipe)}`);
     console.log(`     pipeline / raw: throughput ${(pipe.flowsPerSec / raw.flowsPerSec).toFixed(2)} (target >= 0.90), p50 latency ${(pipe.p50 / raw.p50).toFixed(2)}`);
@@ -123,6 +124,10 @@ function summarize(runs) {
       const names = Object.keys(r.steps[0] ?? {});
       console.log(`     ${r.side.padEnd(8)} steps (median ms): ${names.map((k) => `${k} ${n0(median(r.steps.map((s) => s[k])), 0)}`).join(' | ')}`);
       console.log(`     ${r.side.padEnd(8)} ${fmtCpu(r)}`);
+    }
+    if (pipe.spans) {
+      console.log(`     pipeline spans of round 1 (every flow, warm-up included; median ms, count):`);
+      for (const s of pipe.spans) console.log(`       ${s.name.padEnd(64)} ${n0(s.medianMs, 7)} ${String(s.count).padStart(5)}`);
     }
   }
 }
@@ -133,9 +138,9 @@ if (args.child) {
   const mark = (msg) => new Promise((resolve) => { process.once('message', resolve); process.send(msg); });
   const concurrency = Number(args.concurrency);
   const run = args.child === 'raw' ? rawSide : pipelineSide;
-  const result = await run({ concurrency, flows: FLOWS, warmup: warmupFor(concurrency), logDir: args.logs, logLevel: args.logs ? args['log-level'] : 'info' }, {
-    measure: (info) => mark({ phase: 'measure', ...info, pids: { ...info.pids, client: process.pid } }),
-    measured: () => mark({ phase: 'measured' }),
+  const result = await run({ concurrency, flows: FLOWS, warmup: warmupFor(concurrency), logDir: args.logs, logLevel: args.logs ? args['log-level'] : 'info', spans: args.spans }, {
+    measure: (info) => mark({ phase: 'measure', ...info }),
+    measured: (info) => mark({ phase: 'measured', ...info }),
   });
   process.send({ phase: 'result', result }, () => process.exit(0));
 } else {

@@ -3,8 +3,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqplib from 'amqplib';
+import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { ServiceProcess, removeNamespace, AMQP_URL, DATABASE_URL } from '@xauth/e2e';
+import { startSpanCollector } from './span-collector.mjs';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback'; // port 9: nothing listens, nothing leaves
 const APP = { name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI };
@@ -16,8 +18,8 @@ const username = (n) => `xsim_user_${String(n).padStart(3, '0')}`;
 const profileId = (n) => `64f0c0de${n.toString(16).padStart(16, '0')}`; // x-sim's seeded profile ids
 
 /** x-sim as its own process (its `main`, as `npm start` runs it), seeded with `users` accounts. */
-export function startXSimProcess(users, logLevel = 'info') {
-  return ServiceProcess.start('x-sim', { NODE_ENV: 'test', LOG_LEVEL: logLevel, XSIM_PORT: '0', XSIM_USER_COUNT: String(users), XSIM_REDIRECT_URIS: REDIRECT_URI });
+export function startXSimProcess(users, { logLevel = 'info', otel = {} } = {}) {
+  return ServiceProcess.start('x-sim', { NODE_ENV: 'test', LOG_LEVEL: logLevel, XSIM_PORT: '0', XSIM_USER_COUNT: String(users), XSIM_REDIRECT_URIS: REDIRECT_URI, ...otel });
 }
 
 /** With `--logs DIR`: each service's log lines, to read the steps of a run afterwards. */
@@ -91,22 +93,23 @@ export async function rawFlow(base, n) {
 
 /**
  * Warm-up flows, then `hooks.measure` (the parent starts sampling), the measured flows, then
- * `hooks.measured` (the parent stops sampling), all before anything is torn down.
+ * `hooks.measured` (the parent stops sampling), all before anything is torn down. `pids()` names
+ * the processes to meter, by group; it is asked again at the end (a pool may have grown).
  */
-async function measure({ concurrency, flows, warmup }, hooks, pids, flow) {
+async function measure({ concurrency, flows, warmup }, hooks, xsimPid, pids, flow) {
   await inLanes(1, warmup, concurrency, flow);
-  await hooks.measure({ xsimPid: pids['x-sim'], pids });
+  await hooks.measure({ xsimPid, pids: await pids() });
   const started = performance.now();
   const results = await inLanes(1 + warmup, flows, concurrency, flow);
   const elapsedMs = performance.now() - started;
-  await hooks.measured();
+  await hooks.measured({ pids: await pids() });
   return { elapsedMs, results };
 }
 
 export async function rawSide(opts, hooks) {
-  const xsim = await startXSimProcess(opts.warmup + opts.flows, opts.logLevel);
+  const xsim = await startXSimProcess(opts.warmup + opts.flows, opts);
   try {
-    const run = await measure(opts, hooks, { 'x-sim': xsim.child.pid }, (n) => rawFlow(xsim.url, n));
+    const run = await measure(opts, hooks, xsim.child.pid, async () => ({ 'x-sim': [xsim.child.pid] }), (n) => rawFlow(xsim.url, n));
     return { ...run, config: 'x-sim (own process) + this Playwright client' };
   } finally {
     await xsim.kill('SIGTERM');
@@ -117,8 +120,9 @@ export async function rawSide(opts, hooks) {
 // ---- pipeline: user.login.requested → orchestrator → browser-worker → x-sim → user.authenticated
 
 /** Orchestrator and browser-worker as their own processes (their `main`s), wired to x-sim, in a fresh namespace. */
-async function startServices(namespace, xsimUrl, { concurrency, logLevel = 'info' }) {
+async function startServices(namespace, xsimUrl, { concurrency, logLevel = 'info', otel = {} }) {
   const env = {
+    ...otel,
     NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: logLevel,
     X_AUTHORIZE_URL: `${xsimUrl}/i/oauth2/authorize`, X_TOKEN_URL: `${xsimUrl}/2/oauth2/token`,
     X_REVOKE_URL: `${xsimUrl}/2/oauth2/revoke`, X_ME_URL: `${xsimUrl}/2/users/me`, GOLOGIN_API_URL: xsimUrl,
@@ -168,7 +172,7 @@ async function openUpstream(namespace) {
     });
     const t0 = performance.now();
     ch.publish(`${namespace}.commands`, 'user.login.requested', Buffer.from(JSON.stringify({ requestId, accountId })), {
-      persistent: true, contentType: 'application/json', messageId: randomUUID(), type: 'user.login.requested', appId: 'bench',
+      persistent: true, contentType: 'application/json', messageId: randomUUID(), type: 'user.login.requested', appId: 'bench', correlationId: requestId, timestamp: Math.floor(Date.now() / 1000),
     });
     await ch.waitForConfirms();
     const o = await outcome;
@@ -188,22 +192,43 @@ async function openUpstream(namespace) {
   return { login, close: () => conn.close() };
 }
 
-export async function pipelineSide(opts, hooks) {
+/** The PostgreSQL server processes serving one application_name (the orchestrator's pool). */
+async function backendsOf(applicationName) {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  try {
+    return (await db.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows.map((r) => r.pid);
+  } finally {
+    await db.end();
+  }
+}
+
+export async function pipelineSide(options, hooks) {
   const namespace = `bench-${randomBytes(4).toString('hex')}`;
-  const xsim = await startXSimProcess(opts.warmup + opts.flows, opts.logLevel);
+  // With --spans every service exports its spans here; tracing costs CPU, so such a run's rates are not the reference.
+  const collector = options.spans ? await startSpanCollector() : undefined;
+  const opts = { ...options, otel: collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } : {} };
+  const xsim = await startXSimProcess(opts.warmup + opts.flows, opts);
   let services = [];
   let upstream;
+  let run;
   try {
     services = await startServices(namespace, xsim.url, opts);
     upstream = await openUpstream(namespace);
-    const pids = { 'x-sim': xsim.child.pid, orchestrator: services[0].child.pid, 'browser-worker': services[1].child.pid };
-    const run = await measure(opts, hooks, pids, (n) => upstream.login(n));
-    return { ...run, config: `x-sim, orchestrator, browser-worker each in its own process (their defaults; MAX_CONCURRENT_PROFILES=${opts.concurrency}) + this upstream client` };
+    const pids = async () => ({
+      'x-sim': [xsim.child.pid], orchestrator: [services[0].child.pid], 'browser-worker': [services[1].child.pid],
+      "orchestrator's postgres backends": await backendsOf(`${namespace}:orchestrator`),
+    });
+    run = await measure(opts, hooks, xsim.child.pid, pids, (n) => upstream.login(n));
+    run = { ...run, config: `x-sim, orchestrator, browser-worker each in its own process (their defaults; MAX_CONCURRENT_PROFILES=${opts.concurrency}) + this upstream client` };
   } finally {
     await upstream?.close().catch(() => undefined);
     for (const s of services.reverse()) await s.kill('SIGTERM');
     await xsim.kill('SIGTERM');
     keepLogs(opts, 'pipeline', [xsim, ...services]);
     await removeNamespace(namespace);
+    await collector?.close();
   }
+  // The services flushed their spans as they stopped.
+  return { ...run, spans: collector?.summary() };
 }

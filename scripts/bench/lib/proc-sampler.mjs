@@ -22,6 +22,24 @@ function allStats() {
   return out;
 }
 
+/** Pids of the processes whose command name is `comm`. */
+export const pidsNamed = (comm) => allStats().filter((p) => p.comm === comm).map((p) => p.pid);
+
+/**
+ * CPU time (ms) of named groups of processes between `start` and `stop`. A process that ended in
+ * between is lost; one that appears only at `stop` counts from zero.
+ */
+export class CpuMeter {
+  start(groups) {
+    this.base = new Map(Object.values(groups).flat().map((pid) => [pid, procStat(pid)?.cpuMs ?? 0]));
+  }
+
+  stop(groups) {
+    return Object.fromEntries(Object.entries(groups).map(([name, pids]) =>
+      [name, pids.reduce((sum, pid) => sum + Math.max(0, (procStat(pid)?.cpuMs ?? this.base.get(pid) ?? 0) - (this.base.get(pid) ?? 0)), 0)]));
+  }
+}
+
 /**
  * Samples the Chromium processes started by one parent (x-sim's process starts each profile's
  * browser detached, as a session leader): every process in those sessions, plus the crashpad
