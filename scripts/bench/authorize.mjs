@@ -5,9 +5,13 @@
 // raw Playwright script doing only the browser part against the same x-sim (GoLogin-style start →
 // wsUrl → connectOverCDP → default context → authorize URL → wait out the interstitial → "Authorize
 // app" → the redirect's code → disconnect → stop). Each at concurrency 1, 2 and 4 (flows in
-// flight = the worker's MAX_CONCURRENT_PROFILES), closed loop, one account per flow, warm-up flows
-// not counted. Prints flows/s, p50/p95 end-to-end latency, peak Chromium memory (PSS, and the RSS
-// sum), CPU per flow by process, the time of each pipeline step, and pipeline/raw.
+// flight = the worker's MAX_CONCURRENT_PROFILES), one account per flow (x-sim is seeded with as
+// many), warm-up flows not counted. Closed loop: a lane sends its next request when its last one is
+// answered, so the pipeline's own latency (dispatch, token exchange, answer) sits on its throughput
+// path as well; with a backlog in the queue it would overlap the browser work. Prints flows/s,
+// p50/p95 end-to-end latency, peak Chromium memory (PSS, and the RSS sum), CPU per flow by process,
+// the time of each pipeline step, and pipeline/raw. x-sim's GoLogin allows 300 calls a minute (two
+// per flow): keep a run under ~140 flows a minute.
 //
 // Fair comparison: every run is its own Node process with its own x-sim *process* (x-sim's main, as
 // `npm start` runs it), so X, GoLogin and the Chromiums they start cost the same on both sides.
@@ -31,7 +35,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '1,2,4' },
     rounds: { type: 'string', default: '1' },
     warmup: { type: 'string' },
-    'pss-ms': { type: 'string', default: '1000' },
+    'pss-ms': { type: 'string', default: '500' },
     logs: { type: 'string' },
     spans: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
@@ -79,19 +83,19 @@ function figures(side, concurrency, result, measured) {
   return {
     side, concurrency, config: result.config, ok: ok.length, failed: result.results.filter((r) => r.error).map((r) => r.error),
     flowsPerSec: ok.length / (result.elapsedMs / 1000), p50: quantile(ms, 0.5), p95: quantile(ms, 0.95),
-    peakPssMb: measured.chromium.peakPssMb, peakRssMb: measured.chromium.peakRssMb, maxBrowsers: measured.chromium.maxBrowsers,
+    peakPssMb: measured.chromium.peakPssMb, peakOwnPssMb: measured.chromium.peakOwnPssMb, peakRssMb: measured.chromium.peakRssMb, maxBrowsers: measured.chromium.maxBrowsers,
     samplerCpuMs: measured.chromium.samplerCpuMs, cpuPerFlow, steps: ok.map((r) => r.steps), spans: result.spans,
   };
 }
 
 const n0 = (x, w = 5) => (Number.isFinite(x) ? x.toFixed(0) : '-').padStart(w);
-const fmt = (r) => `${r.side.padEnd(8)} ${r.flowsPerSec.toFixed(2).padStart(5)} flows/s   p50 ${n0(r.p50)} ms   p95 ${n0(r.p95)} ms   Chromium peak PSS ${n0(r.peakPssMb)} MB (RSS sum ${n0(r.peakRssMb)} MB, ${r.maxBrowsers} browsers)`;
+const fmt = (r) => `${r.side.padEnd(8)} ${r.flowsPerSec.toFixed(2).padStart(5)} flows/s   p50 ${n0(r.p50)} ms   p95 ${n0(r.p95)} ms   Chromium peak PSS ${n0(r.peakPssMb)} MB (anon+shmem ${n0(r.peakOwnPssMb)}; RSS sum ${n0(r.peakRssMb)}; ${r.maxBrowsers} browsers)`;
 const fmtCpu = (r) => `CPU per flow: ${Object.entries(r.cpuPerFlow).map(([k, v]) => `${k} ${n0(v, 0)} ms`).join(', ')}`;
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main() {
   console.log(`authorize benchmark: ${FLOWS} flows per run at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map(warmupFor).join('/')} flows first, not counted), one account per flow, ${ROUNDS} round(s), each run in its own process with its own x-sim process`);
-  console.log(`memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, every ${PSS_MS} ms) and RSS (/proc/<pid>/statm, every 100 ms) of this run's Chromium processes; RSS counts pages Chromium's processes share once per process`);
+  console.log(`memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, at each new RSS high, at most every ${PSS_MS} ms; anon+shmem: the part no other Chromium on the machine shares) and RSS (/proc/<pid>/statm, every 100 ms; counts shared pages once per process) of this run's Chromium processes`);
   console.log(`load before: ${uptime()}`);
   const runs = [];
   let run = 0;
@@ -116,7 +120,7 @@ function summarize(runs) {
       const rs = runs.filter((r) => r.side === side && r.concurrency === c);
       const m = (k) => median(rs.map((r) => r[k]));
       const cpuPerFlow = Object.fromEntries(Object.keys(rs[0].cpuPerFlow).map((k) => [k, median(rs.map((r) => r.cpuPerFlow[k]))]));
-      return { side, concurrency: c, spans: rs[0].spans, flowsPerSec: m('flowsPerSec'), p50: m('p50'), p95: m('p95'), peakPssMb: m('peakPssMb'), peakRssMb: m('peakRssMb'), maxBrowsers: m('maxBrowsers'), cpuPerFlow, steps: rs.flatMap((r) => r.steps) };
+      return { side, concurrency: c, spans: rs[0].spans, flowsPerSec: m('flowsPerSec'), p50: m('p50'), p95: m('p95'), peakPssMb: m('peakPssMb'), peakOwnPssMb: m('peakOwnPssMb'), peakRssMb: m('peakRssMb'), maxBrowsers: m('maxBrowsers'), cpuPerFlow, steps: rs.flatMap((r) => r.steps) };
     });
     console.log(`c=${c}  ${fmt(raw)}\n     ${fmt(pipe)}`);
     console.log(`     pipeline / raw: throughput ${(pipe.flowsPerSec / raw.flowsPerSec).toFixed(2)} (target >= 0.90), p50 latency ${(pipe.p50 / raw.p50).toFixed(2)}`);

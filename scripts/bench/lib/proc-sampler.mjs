@@ -46,20 +46,26 @@ export class CpuMeter {
  * handlers that daemonize out of them. Other Chromiums on the machine are not counted.
  *
  * Every `intervalMs` it sums RSS (statm: cheap, but counts pages shared between Chromium's
- * processes once per process) and every `pssEveryMs` PSS (smaps_rollup: shared pages divided among
- * their sharers, the honest figure, but reading it costs ~3 ms per Chromium process). CPU is summed
- * from the samples, so the last `intervalMs` of each process is missed: a lower bound.
+ * processes once per process). When RSS rises 2 % above where PSS was last read, at most every
+ * `pssEveryMs`, it sums PSS
+ * (smaps_rollup: shared pages divided among their sharers, the honest figure, but reading it costs
+ * 3 to 6 ms per Chromium process). PSS's file part (the Chromium binary, libraries) is shared with
+ * every other Chromium on the machine, so it shrinks as others run; its anonymous + shmem part
+ * (`peakOwnPssMb`) is ours alone. CPU is summed from the samples, so the last `intervalMs` of each
+ * process is missed: a lower bound. What a pid is (comm, session) is read once per pid.
  */
 export class ChromiumSampler {
-  constructor(parentPid, { intervalMs = 100, pssEveryMs = 1000 } = {}) {
+  constructor(parentPid, { intervalMs = 100, pssEveryMs = 500 } = {}) {
     Object.assign(this, { parentPid, intervalMs, pssEveryMs });
-    this.cpu = new Map(); // pid -> { base, last }
-    this.crashpad = new Map(); // pid -> belongs to one of ours
+    this.cpu = new Map(); // member pid -> { base, last }
+    this.known = new Map(); // pid -> { member: boolean } once classified
+    this.roots = new Map(); // browser pid -> its user-data-dir
     this.peakRssMb = 0;
     this.peakPssMb = 0;
+    this.peakOwnPssMb = 0;
     this.maxBrowsers = 0;
-    this.lastPss = 0;
-    this.ticks = 0;
+    this.lastPss = -Infinity;
+    this.pssReadAtRssMb = 0;
   }
 
   start() {
@@ -75,30 +81,44 @@ export class ChromiumSampler {
     let cpuMs = 0;
     for (const { base, last } of this.cpu.values()) cpuMs += last - base;
     return {
-      peakRssMb: this.peakRssMb, peakPssMb: this.peakPssMb, maxBrowsers: this.maxBrowsers, cpuMs,
+      peakRssMb: this.peakRssMb, peakPssMb: this.peakPssMb, peakOwnPssMb: this.peakOwnPssMb, maxBrowsers: this.maxBrowsers, cpuMs,
       samplerCpuMs: (own.user + own.system) / 1000,
     };
   }
 
+  /** Our Chromium processes alive now, with their CPU time. */
   members() {
-    const stats = allStats();
-    const roots = new Set(stats.filter((p) => p.ppid === this.parentPid && p.sid === p.pid && p.comm === 'chromium').map((p) => p.pid));
-    this.maxBrowsers = Math.max(this.maxBrowsers, roots.size);
-    const dirs = [...roots].map((pid) => /--user-data-dir=(\S+)/.exec(read(`/proc/${pid}/cmdline`)?.replaceAll('\0', ' ') ?? '')?.[1]).filter(Boolean);
-    return stats.filter((p) => roots.has(p.sid) || (p.comm === 'chrome_crashpad' && this.isOurCrashpad(p.pid, dirs)));
-  }
-
-  isOurCrashpad(pid, dirs) {
-    if (!this.crashpad.has(pid)) {
-      const cmd = read(`/proc/${pid}/cmdline`)?.replaceAll('\0', ' ') ?? '';
-      if (!dirs.length) return false; // decide once a browser of ours is there to compare with
-      this.crashpad.set(pid, dirs.some((d) => cmd.includes(d)));
+    const alive = new Set();
+    const fresh = [];
+    for (const d of readdirSync('/proc')) {
+      if (d.charCodeAt(0) > 57) continue;
+      const pid = Number(d);
+      alive.add(pid);
+      if (!this.known.has(pid)) fresh.push(pid);
     }
-    return this.crashpad.get(pid);
+    for (const pid of this.known.keys()) if (!alive.has(pid)) { this.known.delete(pid); this.roots.delete(pid); }
+    // Browsers first: their children and crashpad handlers are recognised by them.
+    const stats = fresh.map(procStat).filter(Boolean);
+    for (const p of stats) {
+      if (p.ppid === this.parentPid && p.sid === p.pid && p.comm === 'chromium') {
+        this.roots.set(p.pid, /--user-data-dir=(\S+)/.exec(read(`/proc/${p.pid}/cmdline`)?.replaceAll('\0', ' ') ?? '')?.[1]);
+      }
+    }
+    const unsettled = new Set(stats.filter((p) => p.ppid === this.parentPid && !this.roots.has(p.pid)).map((p) => p.pid));
+    for (const p of stats) {
+      const crashpad = p.comm === 'chrome_crashpad' && [...this.roots.values()].some((dir) => dir && read(`/proc/${p.pid}/cmdline`)?.includes(dir));
+      // Not decided yet, so looked at again next tick: a child of the parent caught between fork and
+      // exec (not yet Chromium, not yet a session leader), what lives in its session, and a crashpad
+      // handler seen before any browser of ours.
+      if (unsettled.has(p.pid) || unsettled.has(p.sid)) continue;
+      if (p.comm === 'chrome_crashpad' && !crashpad && this.roots.size === 0) continue;
+      this.known.set(p.pid, { member: this.roots.has(p.sid) || crashpad });
+    }
+    this.maxBrowsers = Math.max(this.maxBrowsers, this.roots.size);
+    return [...this.known].filter(([, k]) => k.member).map(([pid]) => procStat(pid)).filter(Boolean);
   }
 
   tick() {
-    this.ticks++;
     const procs = this.members();
     let rssKb = 0;
     for (const p of procs) {
@@ -107,13 +127,23 @@ export class ChromiumSampler {
       else this.cpu.set(p.pid, { base: 0, last: p.cpuMs });
       rssKb += Number(read(`/proc/${p.pid}/statm`)?.split(' ')[1] ?? 0) * PAGE_KB;
     }
-    this.peakRssMb = Math.max(this.peakRssMb, rssKb / 1024);
+    const rssMb = rssKb / 1024;
+    const newPeak = rssMb > this.pssReadAtRssMb * 1.02;
+    this.peakRssMb = Math.max(this.peakRssMb, rssMb);
     const now = performance.now();
-    if (this.pssEveryMs > 0 && now - this.lastPss >= this.pssEveryMs) {
+    if (this.pssEveryMs > 0 && newPeak && now - this.lastPss >= this.pssEveryMs) {
       this.lastPss = now;
+      this.pssReadAtRssMb = rssMb;
       let pssKb = 0;
-      for (const p of procs) pssKb += Number(/^Pss:\s+(\d+)/m.exec(read(`/proc/${p.pid}/smaps_rollup`) ?? '')?.[1] ?? 0);
+      let ownKb = 0;
+      for (const p of procs) {
+        const rollup = read(`/proc/${p.pid}/smaps_rollup`) ?? '';
+        const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+        pssKb += kb('Pss');
+        ownKb += kb('Pss_Anon') + kb('Pss_Shmem');
+      }
       this.peakPssMb = Math.max(this.peakPssMb, pssKb / 1024);
+      this.peakOwnPssMb = Math.max(this.peakOwnPssMb, ownKb / 1024);
     }
   }
 }
