@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
 import { workQueueArguments } from '@xauth/contracts';
 import { Bus, Metrics, createLogger, deleteTopology } from '@xauth/shared';
+import { alternate, median, quantile } from './lib/figures.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,9 +37,7 @@ function payload() {
 }
 
 function summarize(name, started, ended, latencies) {
-  latencies.sort((a, b) => a - b);
-  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return { name, msgsPerSec: N / ((ended - started) / 1000), p50: q(0.5), p99: q(0.99) };
+  return { name, msgsPerSec: N / ((ended - started) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
 /** Keeps at most `window` publishes awaiting confirms, as a pipelined producer does. */
@@ -141,14 +140,12 @@ function runChild(side) {
 console.log(`bus benchmark: ${N} persistent ${BODY_BYTES}-byte messages per run, ${WINDOW} publishes in flight, prefetch ${PREFETCH}, quorum queue behind a topic exchange, ${ROUNDS} rounds, each run in its own process`);
 const results = { raw: [], xauth: [] };
 for (let round = 1; round <= ROUNDS; round++) {
-  // Alternate the order so neither side always runs on a warmer broker.
-  for (const side of round % 2 ? ['raw', 'xauth'] : ['xauth', 'raw']) {
+  for (const side of alternate(round, ['raw', 'xauth'])) {
     const r = runChild(side);
     results[side].push(r);
     console.log(`round ${round}  ${fmt(r)}`);
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const med = (rs) => ({ name: rs[0].name, msgsPerSec: median(rs.map((r) => r.msgsPerSec)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpuUsPerMsg: median(rs.map((r) => r.cpuUsPerMsg)) });
 const r = med(results.raw);
 const x = med(results.xauth);

@@ -1,0 +1,12 @@
+// What every benchmark here computes the same way: quantiles, medians of rounds, run order.
+
+/** The p-quantile (0..1) of numbers (nearest rank; the input is not changed). */
+export function quantile(xs, p) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+export const median = (xs) => quantile(xs, 0.5);
+
+/** The two sides in the order of this run: alternating, so neither always runs on a warmer machine. */
+export const alternate = (run, sides) => (run % 2 ? sides : [...sides].reverse());
