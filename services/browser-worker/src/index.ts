@@ -1,3 +1,4 @@
 export { loadBrowserWorkerConfig, browserWorkerConfigShape, type BrowserWorkerConfig } from './config.js';
 export { startBrowserWorker, type RunningBrowserWorker } from './start.js';
 export { runAuthorizeFlow } from './browser/authorize-flow.js';
+export { readZip } from './failure-artifacts/zip-redactor.js';

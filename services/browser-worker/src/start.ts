@@ -1,8 +1,10 @@
 import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, finishHttpApp, listen, type Logger, type RunningServer, type Subscription } from '@xauth/shared';
+import { ArtifactStore, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
 import type { BrowserWorkerConfig } from './config.js';
 import { GoLoginProvider } from './data-access/gologin.provider.js';
 import type { AuthorizeJobDeps } from './domain/authorize-job.use-case.js';
+import { artifactsRoutes } from './entry-points/http/artifacts.routes.js';
 import { jobRequested } from './entry-points/messaging/job-requested.handler.js';
 
 export interface RunningBrowserWorker {
@@ -26,12 +28,13 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
 
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
   const busyProfiles = new Set<string>();
+  const artifacts = new ArtifactStore({ root: config.ARTIFACTS_DIR, retentionMs: config.ARTIFACTS_RETENTION_MS, maxBytes: config.ARTIFACTS_MAX_BYTES, logger });
   const deps: AuthorizeJobDeps = {
     bus, logger, workerId: config.WORKER_ID, jobTimeoutMs: config.JOB_TIMEOUT_MS, busyProfiles, runningJobs: new Map(),
     provider: new GoLoginProvider(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.GOLOGIN_TIMEOUT_MS),
-    runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS }, logger, {
+    runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS, closeMs: config.PAGE_CLOSE_TIMEOUT_MS, captureMs: config.ARTIFACT_CAPTURE_TIMEOUT_MS }, logger, {
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
-    }),
+    }, { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifacts.forAttempt(req.jobId, req.attempt, secrets) }),
     onOutcome: (outcome, seconds) => jobSeconds.observe({ outcome }, seconds),
   };
   let sub: Subscription | undefined;
@@ -39,11 +42,14 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   busyTimer.unref();
 
   const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected() } });
+  app.use(artifactsRoutes({ store: artifacts, internalToken: config.INTERNAL_API_TOKEN, logger }));
   finishHttpApp(app, logger);
+  let sweeper: { stop(): void } | undefined;
   let server: RunningServer | undefined;
   const runner = new ServiceRunner(service, logger, config.SHUTDOWN_TIMEOUT_MS);
   await runner.start([
     { name: 'bus', start: async () => undefined, stop: () => bus.close(config.SHUTDOWN_TIMEOUT_MS) },
+    { name: 'artifact retention', start: async () => { sweeper = startArtifactSweeper(artifacts, config.ARTIFACTS_SWEEP_INTERVAL_MS, logger); }, stop: async () => sweeper?.stop() },
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     {
       name: 'consumer:browser-worker.authorization-jobs',

@@ -1,5 +1,6 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
 import { AppError, TransientError, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import { artifactsOf } from '../failure-artifacts/error-artifacts.js';
 import type { AuthorizeRequest, CapturedConsent, ProfileProvider } from './ports.js';
 
 export interface AuthorizeJobDeps {
@@ -55,7 +56,7 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     try {
       await deps.bus.publish('authorization.job.started', { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
       const consent = await deps.runFlow({
-        wsUrl: profile.wsUrl, authorizeUrl: job.authorizeUrl, redirectUri: job.redirectUri,
+        jobId: job.jobId, attempt: envelope.attempt, wsUrl: profile.wsUrl, authorizeUrl: job.authorizeUrl, redirectUri: job.redirectUri,
         deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
       });
       await deps.bus.publish('authorization.consent.captured', { jobId: job.jobId, code: consent.code, state: consent.state }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
@@ -80,5 +81,6 @@ async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, er
   const code = err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
   const message = errorMessage(err).slice(0, 2000);
   deps.logger.warn('authorization attempt failed', { jobId: job.jobId, errorCode: code, error: message, attempt: envelope.attempt, final });
-  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+  const artifacts = artifactsOf(err);
+  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(artifacts ? { artifacts } : {}) }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
 }

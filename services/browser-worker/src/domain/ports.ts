@@ -15,6 +15,9 @@ export interface ProfileProvider {
 export interface CapturedConsent { code: string; state: string }
 
 export interface AuthorizeRequest {
+  /** Name the attempt's failure artifacts (`<jobId>/<attempt>/...`). */
+  jobId: string;
+  attempt: number;
   wsUrl: string;
   authorizeUrl: string;
   redirectUri: string;
