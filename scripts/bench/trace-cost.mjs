@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What a Playwright trace costs one successful consent flow: the same flow against x-sim with
-// tracing off, DOM snapshots only, and full (snapshots + screencast), interleaved. After a build:
+// tracing off, actions only, DOM snapshots, and full (snapshots + screencast), interleaved. After a build:
 // `node scripts/bench/trace-cost.mjs [rounds]`. Prints the median and mean per mode; not a test.
 import { createLogger } from '@xauth/shared';
 import { startXSim } from '@xauth/x-sim';
@@ -12,7 +12,7 @@ const redirectUri = 'http://127.0.0.1:9/oauth/callback';
 const sim = await startXSim({ apps: [{ name: 'bench', clientId: 'cid', clientSecret: 'sec', redirectUris: [redirectUri] }], interstitialMs: 0 });
 const provider = new GoLoginProvider(sim.url, 'xsim-gologin-token', 10_000);
 const logger = createLogger({ service: 'bench', silent: true });
-const modes = ['off', 'snapshots', 'full'];
+const modes = ['off', 'actions', 'snapshots', 'full'];
 const times = Object.fromEntries(modes.map((m) => [m, []]));
 try {
   for (let r = 0; r < rounds + 1; r++) {

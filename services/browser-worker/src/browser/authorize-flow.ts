@@ -21,7 +21,7 @@ export interface FlowObserver { interstitial?(cleared: boolean): void }
 export interface FlowArtifacts {
   /** Where a failure's artifacts go, given the secrets they must not contain; none kept when absent. */
   into?(secrets: string[]): AttemptArtifacts | undefined;
-  /** @defaultValue 'full' */
+  /** @defaultValue 'snapshots' */
   trace?: TraceMode;
 }
 
@@ -41,7 +41,7 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
   try {
     browser = await inSpan('browser connect', {}, () => chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) }));
     const context = browser.contexts()[0] ?? (await browser.newContext());
-    const recording = await Recording.start(context, artifacts.trace ?? 'full', Math.min(t.stepMs, left()), logger);
+    const recording = await Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger);
     const page = await context.newPage();
     const crashed = new Promise<never>((_, reject) => {
       page.once('crash', () => reject(pageFailures.crashed('page crashed')));

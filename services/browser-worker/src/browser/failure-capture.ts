@@ -2,7 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { errorMessage, type Logger } from '@xauth/shared';
 import type { AttemptArtifacts } from '../failure-artifacts/artifact-store.js';
 
-export type TraceMode = 'full' | 'snapshots' | 'off';
+export type TraceMode = 'full' | 'snapshots' | 'actions' | 'off';
 
 /** Rejects once `ms` have passed; the bounded work goes on unattended (its result is dropped). */
 export function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -29,7 +29,7 @@ export class Recording {
   static async start(context: BrowserContext, mode: TraceMode, timeoutMs: number, logger: Logger): Promise<Recording> {
     if (mode === 'off') return new Recording(context, false, logger);
     try {
-      await bounded(context.tracing.start({ snapshots: true, screenshots: mode === 'full' }), timeoutMs, 'starting the trace');
+      await bounded(context.tracing.start({ snapshots: mode !== 'actions', screenshots: mode === 'full' }), timeoutMs, 'starting the trace');
       return new Recording(context, true, logger);
     } catch (err) {
       logger.warn('could not start a Playwright trace; a failure will keep no trace', { error: errorMessage(err) });
