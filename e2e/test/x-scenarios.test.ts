@@ -14,7 +14,7 @@ const isFor = (requestId: string) => (r: Received) => (r.body as { requestId?: s
 const ofJob = (jobId: string, type: string) => (r: Received) => r.routingKey === type && (r.body as { jobId?: string }).jobId === jobId;
 
 interface Artifact { name: string; href: string; contentType: string }
-interface Job { jobId: string; status: string; errorCode: string | null; attempt: number; artifacts: Artifact[] }
+interface Job { jobId: string; profileId: string; status: string; errorCode: string | null; attempt: number; artifacts: Artifact[] }
 
 describe('what X shows, end to end: each becomes its error code and outcome (RabbitMQ, PostgreSQL, Chromium, x-sim)', function () {
   this.timeout(120_000);
@@ -59,11 +59,15 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     return new Keyring(DEV_ENCRYPTION_KEYS).decrypt(rows[0].state_enc, jobId);
   }
 
-  /** Downloads the three artifacts of `attempt` through the gateway and checks each is what it says, without the job's secrets. */
+  /**
+   * Downloads the three artifacts of `attempt` through the gateway and checks each is what it says,
+   * without the job's OAuth state or the profile's X session cookie.
+   */
   async function expectArtifacts(job: Job, attempt: number, htmlMarker: string): Promise<void> {
     const names = job.artifacts.map((a) => a.name);
     expect(names).to.have.members(['page.html', 'screenshot.png', 'trace.zip'].map((f) => `${job.jobId}/${attempt}/${f}`));
     const state = await stateOf(job.jobId);
+    const session = stack.xsim.state.users.profile(job.profileId)!.sessionToken;
     for (const a of job.artifacts) {
       expect(a.href).to.equal(`/v1/jobs/${job.jobId}/artifacts/${attempt}/${a.name.split('/')[2]}`);
       const got = await download(a);
@@ -71,13 +75,16 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
       expect(got.type).to.equal(a.contentType);
       if (a.name.endsWith('.png')) expect(got.bytes.subarray(0, 8).toString('hex')).to.equal('89504e470d0a1a0a');
       if (a.name.endsWith('.html')) {
-        expect(got.bytes.toString('utf8')).to.contain(htmlMarker).and.not.contain(state);
+        expect(got.bytes.toString('utf8')).to.contain(htmlMarker).and.not.contain(state).and.not.contain(session);
       }
       if (a.name.endsWith('.zip')) {
         expect(got.bytes.subarray(0, 4).toString('latin1')).to.equal('PK\x03\x04');
         const entries = readZip(got.bytes);
         expect(entries.map((e) => e.name)).to.include('trace.trace');
-        for (const e of entries) expect(e.data.includes(Buffer.from(state)), `${e.name} holds the state`).to.equal(false);
+        for (const e of entries) {
+          expect(e.data.includes(Buffer.from(state)), `${e.name} holds the state`).to.equal(false);
+          expect(e.data.includes(Buffer.from(session)), `${e.name} holds the session cookie`).to.equal(false);
+        }
         expect(Buffer.concat(entries.map((e) => e.data)).toString('latin1')).to.contain('[REDACTED]');
       }
     }
@@ -151,7 +158,7 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     ['consent is cancelled (redirect with error=access_denied)', 'xsim_user_007', 'denies', 'ACCESS_DENIED', 'OAuth_Consent_Page'],
   ];
   for (const [when, user, name, code, marker] of needsPerson) {
-    it(`when ${when}, then ${code}, no retry, and the screenshot, HTML and trace are kept without the OAuth state`, async () => {
+    it(`when ${when}, then ${code}, no retry, and the screenshot, HTML and trace are kept without the OAuth state or the session cookie`, async () => {
       await start();
       scenario(user, name);
       await expectNeedsPerson(user, code, marker);

@@ -41,6 +41,19 @@ describe('failure artifacts on disk', () => {
     expect(store.forAttempt('../../etc', 1, [])).to.equal(undefined);
   });
 
+  it('when a trace\'s network log is redacted, then every cookie and credential header value is gone, names kept', () => {
+    const store = new ArtifactStore({ root, retentionMs: 60_000, maxBytes: 1e9, logger });
+    const into = store.forAttempt(JOB, 1, [])!;
+    into.addSecrets(['cookie-value-from-the-context']);
+    const line = JSON.stringify({ request: { cookies: [{ name: 'auth_token', value: 'sess1234567890' }], headers: [{ name: 'Cookie', value: 'auth_token=sess1234567890; lang=en' }, { name: 'Accept', value: 'text/html' }] }, response: { headers: [{ name: 'set-cookie', value: 'cf_clearance=abc; path=/' }] }, note: 'cookie-value-from-the-context' });
+    const out = JSON.parse(into.redact(line));
+    expect(out.request.cookies).to.deep.equal([{ name: 'auth_token', value: '[REDACTED]' }]);
+    expect(out.request.headers).to.deep.equal([{ name: 'Cookie', value: '[REDACTED]' }, { name: 'Accept', value: 'text/html' }]);
+    expect(out.response.headers[0].value).to.equal('[REDACTED]');
+    expect(out.note).to.equal('[REDACTED]');
+    expect(into.redact('document.cookie = "auth_token=sess1234567890; ct0=abcdef"')).not.to.contain('sess1234567890').and.not.to.contain('abcdef');
+  });
+
   it('when the sweep runs, then folders past retention go, then the oldest until the total fits, and empty job folders go too', async () => {
     const now = Date.now();
     const folder = async (job: string, attempt: number, bytes: number, ageMs: number) => {

@@ -61,6 +61,8 @@ export class Recording {
         this.logger.debug(`failure artifact skipped: ${what}`, { error: errorMessage(err) });
       }
     };
+    // The profile's cookies are its X session: no artifact may carry them.
+    into.addSecrets(await bounded(this.context.cookies(), timeoutMs, 'reading cookies').then((cs) => cs.map((c) => c.value), () => []));
     // A navigation still pending (X slow to answer) holds every look at the page until it commits.
     await bounded(stopLoading(page), timeoutMs, 'stopping the page').catch((err: unknown) => this.logger.debug('could not stop the page loading', { error: errorMessage(err) }));
     await Promise.all([

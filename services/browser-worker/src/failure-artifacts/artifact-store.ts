@@ -16,6 +16,33 @@ export interface StoredArtifact { path: string; size: number; contentType: strin
 interface AttemptFolder { path: string; bytes: number; modified: number }
 
 const RAW_TRACE = 'trace.raw';
+/** Headers whose values are credentials, as a trace's network log records them. */
+const SECRET_HEADERS = /^(cookie|set-cookie|authorization|proxy-authorization|x-csrf-token)$/i;
+/** X's and Cloudflare's session cookies wherever they appear as name=value. */
+const COOKIE_PAIRS = /\b(auth_token|ct0|twid|kdt|_twitter_sess|cf_clearance|__cf_bm)=[^;&\s"']+/g;
+
+/**
+ * A trace's entries are JSON lines: every cookie value, and the value of every credential header,
+ * is replaced, whatever its name. Lines that are not JSON pass as they are.
+ */
+function redactTraceJson(text: string): string {
+  if (!text.includes('"cookies"') && !/"name":\s*"(cookie|set-cookie|authorization)/i.test(text)) return text;
+  return text.split('\n').map((line) => {
+    try {
+      return JSON.stringify(scrub(JSON.parse(line)));
+    } catch {
+      return line;
+    }
+  }).join('\n');
+}
+
+function scrub(value: unknown, inCookies = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => scrub(v, inCookies));
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  const secretPair = inCookies || (typeof o.name === 'string' && SECRET_HEADERS.test(o.name));
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, secretPair && k === 'value' ? REDACTED : scrub(v, k === 'cookies')]));
+}
 
 /**
  * Failure artifacts on disk: `<root>/<jobId>/<attempt>/<file>`, named `<jobId>/<attempt>/<file>`.
@@ -35,7 +62,7 @@ export class ArtifactStore {
     const parsed = ArtifactParams.safeParse({ jobId: jobId.toLowerCase(), attempt: String(attempt), file: 'page.html' });
     if (!parsed.success) return undefined;
     const { jobId: id, attempt: n } = parsed.data;
-    return new AttemptArtifacts(join(this.opts.root, id, n), `${id}/${n}`, secrets.filter((s) => s.length >= 8), this.writing);
+    return new AttemptArtifacts(join(this.opts.root, id, n), `${id}/${n}`, secrets, this.writing);
   }
 
   async open(params: ArtifactParams): Promise<StoredArtifact | undefined> {
@@ -100,17 +127,26 @@ async function listDirs(path: string): Promise<string[]> {
 
 /** One attempt's folder, created on the first write. Every text is redacted before it reaches the disk. */
 export class AttemptArtifacts {
+  private readonly secrets: string[] = [];
+
   constructor(
     private readonly folder: string,
     private readonly prefix: string,
-    private readonly secrets: readonly string[],
+    secrets: readonly string[],
     private readonly writing: Map<string, number>,
-  ) {}
+  ) {
+    this.addSecrets(secrets);
+  }
+
+  /** More values no artifact may contain (the browser's cookies: its X session). Short ones would mask noise. */
+  addSecrets(values: readonly string[]): void {
+    for (const v of values) if (v.length >= 8 && !this.secrets.includes(v)) this.secrets.push(v);
+  }
 
   redact(text: string): string {
-    let out = text;
+    let out = redactTraceJson(text);
     for (const s of this.secrets) out = out.split(s).join(REDACTED);
-    return redactText(out);
+    return redactText(out).replace(COOKIE_PAIRS, `$1=${REDACTED}`);
   }
 
   /** Writes a binary file as it is (a screenshot: pixels carry no URL). */
