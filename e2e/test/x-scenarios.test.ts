@@ -147,7 +147,7 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     const letter = await stack.probe.waitForDeadLetter((r) => (r.body as { jobId?: string }).jobId === job.jobId, 30_000);
     expect(letter.routingKey).to.equal('authorization.job.requested');
     expect(letter.properties.headers).to.include({ 'x-error-code': 'BLOCKED', 'x-attempt': 2, 'x-service': 'browser-worker' });
-    expect(job).to.include({ status: 'failed', errorCode: 'BLOCKED', attempt: 2 });
+    expect(job).to.include({ status: 'dead_lettered', errorCode: 'BLOCKED', attempt: 2 });
     await expectArtifacts(job, 2, 'Sorry, you have been blocked');
   });
 

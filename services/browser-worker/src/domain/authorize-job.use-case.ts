@@ -82,5 +82,6 @@ async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, er
   const message = errorMessage(err).slice(0, 2000);
   deps.logger.warn('authorization attempt failed', { jobId: job.jobId, errorCode: code, error: message, attempt: envelope.attempt, final });
   const artifacts = artifactsOf(err);
-  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(artifacts ? { artifacts } : {}) }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+  const deadLettered = final && (!(err instanceof AppError) || err.retryable);
+  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(deadLettered ? { deadLettered } : {}), ...(artifacts ? { artifacts } : {}) }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
 }
