@@ -41,8 +41,8 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
   try {
     browser = await inSpan('browser connect', {}, () => chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) }));
     const context = browser.contexts()[0] ?? (await browser.newContext());
-    const recording = await Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger);
-    const page = await context.newPage();
+    // Tracing covers every page of the context, so the page need not wait for it (it is most of its cost).
+    const [recording, page] = await Promise.all([Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger), context.newPage()]);
     const crashed = new Promise<never>((_, reject) => {
       page.once('crash', () => reject(pageFailures.crashed('page crashed')));
       browser!.once('disconnected', () => reject(pageFailures.crashed('CDP connection closed')));
