@@ -62,7 +62,7 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
       if (kept.length) logger.info('failure artifacts kept', { errorCode: failure instanceof AppError ? failure.code : undefined, artifacts: kept });
       throw failure;
     } finally {
-      await redirect.dispose();
+      await bounded(redirect.dispose(), closeMs, 'detaching the redirect catcher').catch(() => undefined);
       await bounded(page.close({ runBeforeUnload: false }), closeMs, 'closing the page')
         .catch((e: unknown) => logger.warn('the page did not close; moving on (the profile is stopped anyway)', { error: errorMessage(e) }));
     }
