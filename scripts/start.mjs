@@ -36,7 +36,7 @@ const services = [
   { name: 'dead-letters', main: 'services/dead-letters/dist/src/main.js', env: { HTTP_PORT: DEAD_LETTERS_PORT }, ready: `http://127.0.0.1:${DEAD_LETTERS_PORT}/ready` },
   {
     name: 'gateway', main: 'services/gateway/dist/src/main.js',
-    env: { HTTP_PORT: GATEWAY_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}`, DEAD_LETTERS_URL: `http://127.0.0.1:${DEAD_LETTERS_PORT}` },
+    env: { HTTP_PORT: GATEWAY_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}`, DEAD_LETTERS_URL: `http://127.0.0.1:${DEAD_LETTERS_PORT}`, BROWSER_WORKER_URL: `http://127.0.0.1:${WORKER_PORT}` },
     ready: `http://127.0.0.1:${GATEWAY_PORT}/ready`,
   },
 ];

@@ -55,6 +55,9 @@ export const AuthorizationAttemptFailed = z.strictObject({
   errorCode: ErrorCode,
   message: Text,
   retryable: z.boolean(),
+  /** With `retryable: false`: a transient error ran out of attempts and the job was dead-lettered, rather than needing a person. */
+  deadLettered: z.boolean().optional(),
+  /** Names of what the attempt kept for the operator (`<jobId>/<attempt>/<file>`). */
   artifacts: z.array(z.string().max(500)).max(20).optional(),
 });
 

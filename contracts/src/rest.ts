@@ -31,6 +31,49 @@ export const CreateLoginRequest = z.strictObject({
 });
 export const CreateLoginResponse = z.object({ requestId: z.uuid(), status: z.literal('accepted') });
 
+/** Files a failed browser attempt keeps for the operator, and what each is served as. */
+export const ARTIFACT_FILES = {
+  'screenshot.png': 'image/png',
+  'page.html': 'text/html; charset=utf-8',
+  'trace.zip': 'application/zip',
+} as const;
+export type ArtifactFile = keyof typeof ARTIFACT_FILES;
+
+/**
+ * An artifact's name, `<jobId>/<attempt>/<file>`: a lowercase UUID, a positive attempt and one of
+ * {@link ARTIFACT_FILES}. Nothing else is a name, so a name can never climb out of its folder.
+ */
+export const ARTIFACT_NAME_PATTERN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([1-9][0-9]{0,2})\/(screenshot\.png|page\.html|trace\.zip)$/;
+export const ArtifactName = z.string().max(200).regex(ARTIFACT_NAME_PATTERN, 'must be <jobId>/<attempt>/<screenshot.png|page.html|trace.zip>');
+/** The path parameters of an artifact download. */
+export const ArtifactParams = z.strictObject({
+  jobId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID'),
+  attempt: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be an attempt number (1-999)'),
+  file: z.enum(Object.keys(ARTIFACT_FILES) as [ArtifactFile, ...ArtifactFile[]]),
+});
+export type ArtifactParams = z.infer<typeof ArtifactParams>;
+
+/** Splits a valid artifact name into its parts; undefined for anything else. */
+export function parseArtifactName(name: string): { jobId: string; attempt: number; file: ArtifactFile } | undefined {
+  const m = ARTIFACT_NAME_PATTERN.exec(name);
+  return m ? { jobId: m[1]!, attempt: Number(m[2]), file: m[3] as ArtifactFile } : undefined;
+}
+
+/** Where the gateway serves an artifact: `GET /v1/jobs/{jobId}/artifacts/{attempt}/{file}` (scope `jobs:read`). */
+export function artifactHref(name: string): string | undefined {
+  const parts = parseArtifactName(name);
+  return parts && `/v1/jobs/${parts.jobId}/artifacts/${parts.attempt}/${parts.file}`;
+}
+
+/** One artifact of a job, as `GET /v1/jobs/{jobId}` lists it. */
+export const ArtifactLink = z.object({
+  name: ArtifactName,
+  /** Download path on the gateway, relative to its base URL. */
+  href: z.string(),
+  contentType: z.string(),
+});
+export type ArtifactLink = z.infer<typeof ArtifactLink>;
+
 export const JobStatus = z.enum(['queued', 'dispatched', 'running', 'consent_captured', 'succeeded', 'failed', 'dead_lettered', 'expired']);
 export const JobView = z.object({
   jobId: z.uuid(),
@@ -41,6 +84,8 @@ export const JobView = z.object({
   attempt: z.number().int(),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
+  /** What the last failed browser attempt kept for the operator (screenshot, HTML, Playwright trace), while retention keeps it. */
+  artifacts: z.array(ArtifactLink),
   deadline: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),

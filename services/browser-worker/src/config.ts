@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+import { artifactsConfig } from './failure-artifacts/artifacts.config.js';
+import { browserFlowConfig } from './browser/flow.config.js';
 
 export const browserWorkerConfigShape = {
   ...commonConfig,
@@ -26,6 +28,8 @@ export const browserWorkerConfigShape = {
   JOB_TIMEOUT_MS: env.int(180_000, 'budget of one browser attempt, far below RabbitMQ consumer_timeout'),
   STEP_TIMEOUT_MS: env.int(30_000, 'budget of one page step (navigation, waiting for a page to show something known)'),
   INTERSTITIAL_TIMEOUT_MS: env.int(20_000, 'how long a Cloudflare-style interstitial may take to clear itself'),
+  ...browserFlowConfig,
+  ...artifactsConfig,
 };
 
 export type BrowserWorkerConfig = ReturnType<typeof loadBrowserWorkerConfig>;
@@ -35,5 +39,6 @@ export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env)
   if (c.NODE_ENV === 'production' && !source.GOLOGIN_API_TOKEN) {
     throw new ConfigError(["GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim's"]);
   }
+  if (c.NODE_ENV === 'production' && c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) throw new ConfigError(['INTERNAL_API_TOKEN: the development token cannot be used in production']);
   return { ...c, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}` };
 }

@@ -2,3 +2,4 @@ export { loadBrowserWorkerConfig, browserWorkerConfigShape, type BrowserWorkerCo
 export { startBrowserWorker, type RunningBrowserWorker } from './start.js';
 export { runAuthorizeFlow } from './browser/authorize-flow.js';
 export { profileLockKey } from './pool/profile-lock-key.js';
+export { readZip } from './failure-artifacts/zip-redactor.js';

@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, finishHttpApp, listen, type Logger, type RunningServer, type Subscription } from '@xauth/shared';
+import { ArtifactStore, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
 import type { BrowserWorkerConfig } from './config.js';
 import type { AuthorizeJobDeps } from './domain/authorize-job.use-case.js';
+import { artifactsRoutes } from './entry-points/http/artifacts.routes.js';
 import { jobRequested } from './entry-points/messaging/job-requested.handler.js';
 import { BrowserPool } from './pool/browser-pool.js';
 import { poolMetrics } from './pool/pool-metrics.js';
@@ -35,23 +37,27 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS,
   });
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
+  const artifacts = new ArtifactStore({ root: config.ARTIFACTS_DIR, retentionMs: config.ARTIFACTS_RETENTION_MS, maxBytes: config.ARTIFACTS_MAX_BYTES, logger });
   const deps: AuthorizeJobDeps = {
     bus, logger, workerId: config.WORKER_ID, jobTimeoutMs: config.JOB_TIMEOUT_MS, runningJobs: new Map(), pool,
-    runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS }, logger, {
+    runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS, closeMs: config.PAGE_CLOSE_TIMEOUT_MS, captureMs: config.ARTIFACT_CAPTURE_TIMEOUT_MS }, logger, {
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
-    }),
+    }, { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifacts.forAttempt(req.jobId, req.attempt, secrets) }),
     onOutcome: (outcome, seconds) => jobSeconds.observe({ outcome }, seconds),
   };
   let sub: Subscription | undefined;
 
   const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected(), db: () => db.query('SELECT 1').then(() => true, () => false) } });
+  app.use(artifactsRoutes({ store: artifacts, internalToken: config.INTERNAL_API_TOKEN, logger }));
   finishHttpApp(app, logger);
+  let sweeper: { stop(): void } | undefined;
   let server: RunningServer | undefined;
   const runner = new ServiceRunner(service, logger, config.SHUTDOWN_TIMEOUT_MS);
   await runner.start([
     { name: 'bus', start: async () => undefined, stop: () => bus.close(config.SHUTDOWN_TIMEOUT_MS) },
     { name: 'database', start: async () => { await db.query('SELECT 1'); }, stop: () => db.end() },
     { name: 'browser-pool', start: async () => { await pool.sweepStrays(); }, stop: () => pool.closeAll() },
+    { name: 'artifact retention', start: async () => { sweeper = startArtifactSweeper(artifacts, config.ARTIFACTS_SWEEP_INTERVAL_MS, logger); }, stop: async () => sweeper?.stop() },
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     {
       name: 'consumer:browser-worker.authorization-jobs',

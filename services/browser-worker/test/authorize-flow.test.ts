@@ -45,7 +45,7 @@ describe('authorize flow in a real Chromium against x-sim', function () {
     try {
       const url = new URL(`${sim.url}/i/oauth2/authorize`);
       for (const [k, v] of Object.entries({ response_type: 'code', client_id: opts.clientId ?? 'cid', redirect_uri: redirectUri, scope: 'users.read offline.access', state: `st-${username}`, code_challenge: 'challenge-123', code_challenge_method: 'plain' })) url.searchParams.set(k, v);
-      return await runAuthorizeFlow({ wsUrl: open.wsUrl, authorizeUrl: url.toString(), redirectUri, deadline: Date.now() + 30_000 }, { stepMs: 8_000, interstitialMs: opts.interstitialMs ?? 3_000 }, logger);
+      return await runAuthorizeFlow({ jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url.toString(), redirectUri, deadline: Date.now() + 30_000 }, { stepMs: 8_000, interstitialMs: opts.interstitialMs ?? 3_000 }, logger);
     } finally {
       await provider.stop(profile.id);
     }
@@ -69,7 +69,7 @@ describe('authorize flow in a real Chromium against x-sim', function () {
     let consent: CapturedConsent;
     try {
       const url = `${sim.url}/i/oauth2/authorize?response_type=code&client_id=cid&redirect_uri=${encodeURIComponent(redirectUri)}&scope=users.read&state=s-1&code_challenge=challenge-123&code_challenge_method=plain`;
-      consent = await runAuthorizeFlow({ wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 }, { stepMs: 8_000, interstitialMs: 3_000 }, logger, { interstitial: (c) => interstitials.push(c) });
+      consent = await runAuthorizeFlow({ jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 }, { stepMs: 8_000, interstitialMs: 3_000 }, logger, { interstitial: (c) => interstitials.push(c) });
     } finally {
       await provider.stop(profile.id);
     }

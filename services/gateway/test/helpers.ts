@@ -128,7 +128,7 @@ export function bearer(token: string): Record<string, string> {
 
 export const sampleJob = (jobId: string): JobView => ({
   jobId, accountId: 'alice_x', app: 'xauth-dev', profileId: 'profile-1', status: 'running', attempt: 1,
-  errorCode: null, errorMessage: null, deadline: new Date(Date.now() + 180_000).toISOString(),
+  errorCode: null, errorMessage: null, artifacts: [], deadline: new Date(Date.now() + 180_000).toISOString(),
   createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
 });
 

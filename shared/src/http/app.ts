@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ErrorCodes } from '@xauth/contracts';
+import { constantTimeEqual } from '../crypto.js';
 import { AppError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -57,6 +58,18 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
   });
   return app;
+}
+
+/** 401 unless the caller presents `Authorization: Bearer <token>`: guards a service's internal API (the gateway holds the token). */
+export function requireInternalToken(token: string): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!presented || !constantTimeEqual(presented, token)) {
+      return next(new AppError({ code: ErrorCodes.UNAUTHENTICATED, message: 'internal API token required', retryable: false, httpStatus: 401 }));
+    }
+    next();
+  };
 }
 
 /** Adds the 404 and the one error handler: every error body is `{code, message, requestId, details?}`. */

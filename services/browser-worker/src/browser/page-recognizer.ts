@@ -16,14 +16,29 @@ export const SELECTORS = {
 
 export type PageKind = 'consent' | 'interstitial' | 'blocked' | 'login' | 'locked' | 'app-error' | 'unknown';
 
+/** The same markers as plain DOM checks, so one round trip (one trace action) tells the page apart. */
+const MARKERS = {
+  blocked: { css: 'h1', text: 'Sorry, you have been blocked' },
+  interstitial: { css: SELECTORS.interstitial },
+  appError: { css: 'h1', text: 'Something went wrong' },
+  locked: { css: SELECTORS.locked },
+  login: { css: SELECTORS.login },
+  consent: { css: SELECTORS.consentButton },
+};
+
 /** Which known page is showing, most specific first. */
 export async function classifyPage(page: Page): Promise<PageKind> {
-  const has = async (sel: string) => (await page.$(sel)) !== null;
-  if (await has(SELECTORS.blocked)) return 'blocked';
-  if (await has(SELECTORS.interstitial)) return 'interstitial';
-  if (await has(SELECTORS.appError)) return 'app-error';
-  if (await has(SELECTORS.locked)) return 'locked';
-  if (await has(SELECTORS.login)) return 'login';
-  if (await has(SELECTORS.consentButton)) return 'consent';
-  return 'unknown';
+  const found = await page.evaluate((markers) => {
+    const shows = (m: { css: string; text?: string }) => Array.from(document.querySelectorAll(m.css)).some((el) => m.text === undefined || (el.textContent ?? '').includes(m.text));
+    return Object.entries(markers).find(([, m]) => shows(m))?.[0];
+  }, MARKERS);
+  switch (found) {
+    case 'blocked': return 'blocked';
+    case 'interstitial': return 'interstitial';
+    case 'appError': return 'app-error';
+    case 'locked': return 'locked';
+    case 'login': return 'login';
+    case 'consent': return 'consent';
+    default: return 'unknown';
+  }
 }

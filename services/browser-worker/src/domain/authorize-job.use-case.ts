@@ -1,5 +1,6 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
 import { AppError, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import { artifactsOf } from '../failure-artifacts/error-artifacts.js';
 import type { AuthorizeRequest, CapturedConsent, ProfilePool } from './ports.js';
 
 export interface AuthorizeJobDeps {
@@ -51,7 +52,7 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     try {
       await deps.bus.publish('authorization.job.started', { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
       const consent = await deps.runFlow({
-        wsUrl: profile.wsUrl, authorizeUrl: job.authorizeUrl, redirectUri: job.redirectUri,
+        jobId: job.jobId, attempt: envelope.attempt, wsUrl: profile.wsUrl, authorizeUrl: job.authorizeUrl, redirectUri: job.redirectUri,
         deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
       });
       await deps.bus.publish('authorization.consent.captured', { jobId: job.jobId, code: consent.code, state: consent.state }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
@@ -78,5 +79,7 @@ async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, er
   const code = err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
   const message = errorMessage(err).slice(0, 2000);
   deps.logger.warn('authorization attempt failed', { jobId: job.jobId, errorCode: code, error: message, attempt: envelope.attempt, final });
-  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+  const artifacts = artifactsOf(err);
+  const deadLettered = final && (!(err instanceof AppError) || err.retryable);
+  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(deadLettered ? { deadLettered } : {}), ...(artifacts ? { artifacts } : {}) }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
 }

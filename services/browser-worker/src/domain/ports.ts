@@ -50,6 +50,9 @@ export interface ProfilePool {
 export interface CapturedConsent { code: string; state: string }
 
 export interface AuthorizeRequest {
+  /** Name the attempt's failure artifacts (`<jobId>/<attempt>/...`). */
+  jobId: string;
+  attempt: number;
   wsUrl: string;
   authorizeUrl: string;
   redirectUri: string;

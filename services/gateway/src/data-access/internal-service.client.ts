@@ -37,6 +37,30 @@ export class InternalServiceClient {
     return this.call('POST', path, ctx, body);
   }
 
+  /**
+   * A file the service serves (not JSON): its bytes stream through as they come. Error answers
+   * become errors exactly as `get`'s do.
+   */
+  async download(path: string, ctx: CallContext): Promise<{ headers: Headers; body: ReadableStream<Uint8Array> }> {
+    const service = this.opts.service;
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        headers: { ...ctx.headers, authorization: `Bearer ${this.opts.internalToken}`, 'x-request-id': ctx.requestId, 'x-correlation-id': ctx.correlationId },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        redirect: 'manual',
+      });
+    } catch (err) {
+      this.opts.logger.warn(`${service} call failed`, { error: errorMessage(err) });
+      throw unavailable(`the ${service} is unavailable`);
+    }
+    if (res.status === 200 && res.body) return { headers: res.headers, body: res.body };
+    const text = await res.text().catch(() => '');
+    let body: unknown;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    throw this.failure(res.status, body);
+  }
+
   private async call(method: string, path: string, ctx: CallContext, body?: unknown): Promise<unknown> {
     const service = this.opts.service;
     let res: Awaited<ReturnType<typeof callHttp>>;
@@ -60,16 +84,22 @@ export class InternalServiceClient {
       throw timedOut ? unavailable(`the ${service} did not answer within ${this.opts.timeoutMs} ms`, 504) : unavailable(`the ${service} is unavailable`);
     }
     if (res.status >= 200 && res.status < 300 && isObject(res.body)) return res.body;
-    if (res.status === 401 || res.status === 403) {
+    throw this.failure(res.status, res.body);
+  }
+
+  /** What a non-success answer means for the caller. */
+  private failure(status: number, body: unknown): AppError {
+    const service = this.opts.service;
+    if (status === 401 || status === 403) {
       // Our internal token is wrong: the caller's own credentials are fine, so not a 401/403 for them.
-      this.opts.logger.error(`the ${service} refused the internal API token; check INTERNAL_API_TOKEN`, { status: res.status });
-      throw unavailable(`the ${service} refused the gateway`, 502);
+      this.opts.logger.error(`the ${service} refused the internal API token; check INTERNAL_API_TOKEN`, { status });
+      return unavailable(`the ${service} refused the gateway`, 502);
     }
-    if (res.status >= 400 && res.status < 500 && isObject(res.body) && ErrorCode.safeParse(res.body.code).success && typeof res.body.message === 'string') {
-      throw new AppError({ code: res.body.code as string, message: res.body.message.slice(0, 2000), httpStatus: res.status, retryable: false });
+    if (status >= 400 && status < 500 && isObject(body) && ErrorCode.safeParse(body.code).success && typeof body.message === 'string') {
+      return new AppError({ code: body.code as string, message: body.message.slice(0, 2000), httpStatus: status, retryable: false });
     }
-    this.opts.logger.warn(`unexpected answer from the ${service}`, { status: res.status });
-    throw unavailable(`the ${service} gave an unexpected answer`, 502);
+    this.opts.logger.warn(`unexpected answer from the ${service}`, { status });
+    return unavailable(`the ${service} gave an unexpected answer`, status >= 500 ? 503 : 502);
   }
 
   /** For `/ready`: the service answers its own `/ready` with 200. */

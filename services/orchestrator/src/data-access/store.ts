@@ -11,7 +11,7 @@ const toJob = (r: JobRow): Job => ({
   jobId: r.jobId, accountId: r.accountId, app: r.app, profileId: r.profileId, scopes: r.scopes, status: r.status,
   attempt: r.attempt, redirectUri: r.redirectUri, stateEnc: r.stateEnc, verifierEnc: r.verifierEnc,
   pendingTokensEnc: r.pendingTokensEnc, deadline: r.deadline, errorCode: r.errorCode, errorMessage: r.errorMessage,
-  createdAt: r.createdAt, updatedAt: r.updatedAt,
+  artifacts: r.artifacts ?? [], createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 const toRequest = (r: LoginRequestRow): LoginRequest => ({
   requestId: r.requestId, accountId: r.accountId, app: r.app, jobId: r.jobId, replyTo: r.replyTo, correlationId: r.correlationId,
@@ -62,7 +62,7 @@ export class Tx {
       .setLock('pessimistic_read').getOne();
     return r ? toJob(r) : undefined;
   }
-  async insertJob(job: Omit<Job, 'createdAt' | 'updatedAt'>): Promise<void> {
+  async insertJob(job: Omit<Job, 'createdAt' | 'updatedAt' | 'artifacts'>): Promise<void> {
     try {
       await this.m.insert(JobRow, { ...job, accountKey: accountKey(job.accountId) });
     } catch (err) {

@@ -16,6 +16,8 @@ export interface Job {
   deadline: Date;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Names of what the last failed browser attempt kept (see `ArtifactName`). */
+  artifacts: string[];
   createdAt: Date;
   updatedAt: Date;
 }

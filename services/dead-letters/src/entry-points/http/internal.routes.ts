@@ -1,9 +1,9 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
-  DeadLetterActionRequest, DeadLetterFilter, DeadLetterListQuery, DiscardDeadLettersRequest, ErrorCodes, ReplayDeadLettersRequest,
+  DeadLetterActionRequest, DeadLetterFilter, DeadLetterListQuery, DiscardDeadLettersRequest, ReplayDeadLettersRequest,
 } from '@xauth/contracts';
-import { AppError, ValidationError, constantTimeEqual, parseInput } from '@xauth/shared';
+import { ValidationError, parseInput, requireInternalToken } from '@xauth/shared';
 import { actOnSelection } from '../../domain/act-on-selection.use-case.js';
 import { discardOne } from '../../domain/discard.use-case.js';
 import type { Requester } from '../../domain/model.js';
@@ -26,14 +26,7 @@ const IdParams = z.object({ id: z.uuid() });
 export function internalRoutes(deps: InternalRoutesDeps): Router {
   const router = Router();
   const base = '/internal/v1/dead-letters';
-  router.use(base, (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!token || !constantTimeEqual(token, deps.internalToken)) {
-      return next(new AppError({ code: ErrorCodes.UNAUTHENTICATED, message: 'internal API token required', retryable: false, httpStatus: 401 }));
-    }
-    next();
-  });
+  router.use(base, requireInternalToken(deps.internalToken));
   const requester = (req: Request, reason: string): Requester => {
     const actor = Actor.safeParse(req.get(ACTOR_HEADER));
     if (!actor.success) throw new ValidationError({ message: `header ${ACTOR_HEADER} must name who acts (the caller's client id)` });

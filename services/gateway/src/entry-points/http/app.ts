@@ -4,6 +4,7 @@ import type { InternalServiceClient } from '../../data-access/internal-service.c
 import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
 import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
+import { artifactsRoutes } from './artifacts.routes.js';
 import { authenticate } from './auth.middleware.js';
 import { deadLettersRoutes } from './dead-letters.routes.js';
 import { jwksRoutes } from './jwks.routes.js';
@@ -20,6 +21,7 @@ export interface GatewayAppDeps {
   authenticator: ClientAuthenticator;
   orchestrator: InternalServiceClient;
   deadLetters: InternalServiceClient;
+  browserWorker: InternalServiceClient;
   publishLogin: PublishLogin;
   defaultApp: string;
   rateLimitPerMinute: number;
@@ -34,6 +36,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use('/v1', authenticate(deps), limit.middleware);
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));
   app.use(queriesRoutes(deps));
+  app.use(artifactsRoutes(deps));
   app.use(deadLettersRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };

@@ -1,4 +1,4 @@
-import { ErrorCodes, type AccountTokenView, type JobView } from '@xauth/contracts';
+import { ARTIFACT_FILES, ErrorCodes, artifactHref, parseArtifactName, type AccountTokenView, type ArtifactLink, type JobView } from '@xauth/contracts';
 import { AppError, NotFoundError } from '@xauth/shared';
 import type { OrchestratorDeps } from '../deps.js';
 import { tokenAad } from '../model.js';
@@ -8,8 +8,16 @@ export async function getJobView(deps: OrchestratorDeps, jobId: string): Promise
   if (!j) throw new NotFoundError({ code: ErrorCodes.UNKNOWN_JOB, message: `no job ${jobId}` });
   return {
     jobId: j.jobId, accountId: j.accountId, app: j.app, profileId: j.profileId, status: j.status, attempt: j.attempt,
-    errorCode: j.errorCode, errorMessage: j.errorMessage, deadline: j.deadline.toISOString(), createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(),
+    errorCode: j.errorCode, errorMessage: j.errorMessage, artifacts: artifactLinks(j.artifacts), deadline: j.deadline.toISOString(), createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(),
   };
+}
+
+/** Download links for the stored artifact names; a name that is not one (an old or foreign value) is left out. */
+function artifactLinks(names: string[]): ArtifactLink[] {
+  return names.flatMap((name) => {
+    const parts = parseArtifactName(name);
+    return parts ? [{ name, href: artifactHref(name)!, contentType: ARTIFACT_FILES[parts.file] }] : [];
+  });
 }
 
 /** The decrypted access token of an account for an app, if it is still valid. */

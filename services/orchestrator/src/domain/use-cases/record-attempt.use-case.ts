@@ -14,7 +14,8 @@ export async function recordJobStarted(deps: OrchestratorDeps, msg: Authorizatio
 
 /**
  * `authorization.attempt.failed`: `retryable: true` means the worker retries the job, so only the
- * last error is recorded; otherwise the job has failed and every waiting request is answered.
+ * last error is recorded; otherwise the job has failed (or, out of attempts, was dead-lettered)
+ * and every waiting request is answered.
  */
 export async function recordAttemptFailed(deps: OrchestratorDeps, msg: AuthorizationAttemptFailed): Promise<void> {
   await deps.store.transaction(async (tx) => {
@@ -24,7 +25,7 @@ export async function recordAttemptFailed(deps: OrchestratorDeps, msg: Authoriza
       await tx.updateJob(job.jobId, { errorCode: msg.errorCode, errorMessage: msg.message, ...(msg.artifacts ? { artifacts: msg.artifacts } : {}) });
       return;
     }
-    await failJob(tx, job, msg.errorCode, msg.message, { artifacts: msg.artifacts });
+    await failJob(tx, job, msg.errorCode, msg.message, { artifacts: msg.artifacts, status: msg.deadLettered ? 'dead_lettered' : 'failed' });
   });
   deps.logger.warn('authorization attempt failed', { jobId: msg.jobId, errorCode: msg.errorCode, retryable: msg.retryable });
 }

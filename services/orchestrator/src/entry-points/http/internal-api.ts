@@ -1,21 +1,13 @@
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountId, AppName, ErrorCodes } from '@xauth/contracts';
-import { AppError, constantTimeEqual, parseInput } from '@xauth/shared';
+import { AccountId, AppName } from '@xauth/contracts';
+import { parseInput, requireInternalToken } from '@xauth/shared';
 import type { OrchestratorDeps } from '../../domain/deps.js';
 import { getAccountToken, getJobView } from '../../domain/use-cases/queries.js';
 
 /** The internal query API the gateway routes to; only callers holding INTERNAL_API_TOKEN get in. */
 export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalToken: string): void {
-  const requireInternal = (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!token || !constantTimeEqual(token, internalToken)) {
-      next(new AppError({ code: ErrorCodes.UNAUTHENTICATED, message: 'internal API token required', retryable: false, httpStatus: 401 }));
-      return;
-    }
-    next();
-  };
+  const requireInternal = requireInternalToken(internalToken);
   app.get('/internal/v1/jobs/:jobId', requireInternal, async (req, res) => {
     const { jobId } = parseInput(z.object({ jobId: z.uuid() }), req.params, 'path');
     res.json(await getJobView(deps, jobId));
