@@ -2,8 +2,11 @@
 // Benchmark: persistent 512-byte messages through xauth's bus (envelope, schema validation on
 // publish and consume, publisher confirms, manual ack after the handler, quorum queue) and, in the
 // same run against the same broker, through raw amqplib doing the same (confirm channel, quorum
-// queue, manual ack). Prints msgs/s and p50/p99 publish→handled latency for both, and the ratio.
-// Not a test: no assertions. `npm run bench:bus -- --messages 20000 --window 1000 --prefetch 500 --rounds 3`
+// queue, manual ack). Prints msgs/s, p50/p99 publish→handled latency and the CPU the client and the
+// broker spent per message for both, and the ratio. Each side first runs a warm-up that is not
+// counted (a fresh namespace's quorum queues are still settling in the broker), and bodies are made
+// before the window. Not a test: no assertions.
+// `npm run bench:bus -- --messages 20000 --warmup 2000 --window 1000 --prefetch 500 --rounds 3`
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +15,12 @@ import amqplib from 'amqplib';
 import { workQueueArguments } from '@xauth/contracts';
 import { Bus, Metrics, createLogger, deleteTopology } from '@xauth/shared';
 import { alternate, median, quantile } from './lib/figures.mjs';
+import { pidsNamed, procStat } from './lib/proc-sampler.mjs';
 
 const { values: args } = parseArgs({
   options: {
     messages: { type: 'string', default: '20000' },
+    warmup: { type: 'string', default: '2000' },
     window: { type: 'string', default: '1000' },
     prefetch: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
@@ -24,6 +29,7 @@ const { values: args } = parseArgs({
   },
 });
 const N = Number(args.messages);
+const WARMUP = Number(args.warmup);
 const WINDOW = Number(args.window);
 const PREFETCH = Number(args.prefetch);
 const ROUNDS = Number(args.rounds);
@@ -36,10 +42,6 @@ function payload() {
   return { ...base, message: randomBytes(pad).toString('base64').slice(0, pad) };
 }
 
-function summarize(name, started, ended, latencies) {
-  return { name, msgsPerSec: N / ((ended - started) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
-}
-
 /** Keeps at most `window` publishes awaiting confirms, as a pipelined producer does. */
 async function pipelined(count, window, publishOne) {
   let next = 0;
@@ -49,83 +51,111 @@ async function pipelined(count, window, publishOne) {
   await Promise.all(lanes);
 }
 
-async function raw() {
+/** Raw amqplib on the same kind of route: a durable topic exchange bound to a quorum queue, confirms, manual ack. */
+async function rawSide(onBody) {
   const conn = await amqplib.connect(args.url);
   const pub = await conn.createConfirmChannel();
   const sub = await conn.createChannel();
   const queue = `bench-raw-${randomBytes(4).toString('hex')}`;
-  // The same route as xauth's: a durable topic exchange bound to a quorum queue.
   await pub.assertExchange(queue, 'topic', { durable: true });
   await pub.assertQueue(queue, { durable: true, arguments: workQueueArguments('bench-raw', 5) });
   await pub.bindQueue(queue, queue, 'authorization.attempt.failed');
-  const sentAt = new Map();
-  const latencies = [];
-  let handled = 0;
-  let done;
-  const allHandled = new Promise((r) => { done = r; });
   await sub.prefetch(PREFETCH);
   await sub.consume(queue, (msg) => {
     if (!msg) return; // the consumer was cancelled (queue deleted at the end)
-    const body = JSON.parse(msg.content.toString('utf8'));
-    latencies.push(performance.now() - sentAt.get(body.jobId));
+    onBody(JSON.parse(msg.content.toString('utf8')));
     sub.ack(msg);
-    if (++handled === N) done();
   }, { noAck: false });
-  const started = performance.now();
-  await pipelined(N, WINDOW, (i) => new Promise((resolve, reject) => {
-    const body = payload();
-    sentAt.set(body.jobId, performance.now());
-    pub.publish(queue, 'authorization.attempt.failed', Buffer.from(JSON.stringify(body)), {
-      persistent: true, messageId: randomUUID(), type: 'authorization.attempt.failed', contentType: 'application/json', timestamp: Math.floor(Date.now() / 1000),
-    }, (err) => (err ? reject(err) : resolve(i)));
-  }));
-  await allHandled;
-  const ended = performance.now();
-  await pub.deleteQueue(queue);
-  await pub.deleteExchange(queue);
-  await conn.close();
-  return summarize('raw amqplib', started, ended, latencies);
+  return {
+    name: 'raw amqplib',
+    publish: (body) => new Promise((resolve, reject) => {
+      pub.publish(queue, 'authorization.attempt.failed', Buffer.from(JSON.stringify(body)), {
+        persistent: true, messageId: randomUUID(), type: 'authorization.attempt.failed', contentType: 'application/json', timestamp: Math.floor(Date.now() / 1000),
+      }, (err) => (err ? reject(err) : resolve()));
+    }),
+    close: async () => {
+      await pub.deleteQueue(queue);
+      await pub.deleteExchange(queue);
+      await conn.close();
+    },
+  };
 }
 
-async function xauth() {
+/** xauth's bus in a namespace of its own: the whole topology, one work queue consumed. */
+async function xauthSide(onBody) {
   const namespace = `bench-${randomBytes(4).toString('hex')}`;
   const logger = createLogger({ service: 'bench', silent: true });
   const bus = await Bus.connect({ url: args.url, namespace, service: 'bench', logger, metrics: new Metrics('bench') });
-  const sentAt = new Map();
-  const latencies = [];
-  let handled = 0;
-  let done;
-  const allHandled = new Promise((r) => { done = r; });
   await bus.subscribe('orchestrator.authorization-results', {
-    'authorization.attempt.failed': async (body) => {
-      latencies.push(performance.now() - sentAt.get(body.jobId));
-      if (++handled === N) done();
-    },
+    'authorization.attempt.failed': async (body) => onBody(body),
   }, { prefetch: PREFETCH });
-  const started = performance.now();
-  await pipelined(N, WINDOW, async () => {
-    const body = payload();
-    sentAt.set(body.jobId, performance.now());
-    await bus.publish('authorization.attempt.failed', body);
-  });
-  await allHandled;
-  const ended = performance.now();
-  await bus.close();
-  const conn = await amqplib.connect(args.url);
-  const ch = await conn.createChannel();
-  await deleteTopology(ch, namespace, bus.retryTiersMs);
-  await conn.close();
-  return summarize("xauth's bus", started, ended, latencies);
+  return {
+    name: "xauth's bus",
+    publish: (body) => bus.publish('authorization.attempt.failed', body),
+    close: async () => {
+      await bus.close();
+      const conn = await amqplib.connect(args.url);
+      await deleteTopology(await conn.createChannel(), namespace, bus.retryTiersMs);
+      await conn.close();
+    },
+  };
 }
 
-const fmt = (r) => `${r.name.padEnd(12)} ${r.msgsPerSec.toFixed(0).padStart(8)} msgs/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   client CPU ${r.cpuUsPerMsg.toFixed(0).padStart(4)} µs/msg`;
+/** The broker's CPU time (ms) when it runs on this machine and /proc shows it; otherwise undefined. */
+function brokerCpuMs() {
+  const pids = pidsNamed('beam.smp');
+  return pids.length ? pids.reduce((sum, pid) => sum + (procStat(pid)?.cpuMs ?? 0), 0) : undefined;
+}
+
+/**
+ * Sets a side up, runs a warm-up (a new namespace's quorum queues are still settling in the broker),
+ * then measures N messages: throughput, publish→handled latency, and the CPU this process and the
+ * broker spent in that window only (set-up and tear-down excluded). Bodies are made beforehand.
+ */
+async function measure(makeSide) {
+  let sentAt = new Map();
+  let latencies = [];
+  let expected = 0;
+  let handled = 0;
+  let done = () => {};
+  const side = await makeSide((body) => {
+    latencies.push(performance.now() - sentAt.get(body.jobId));
+    if (++handled === expected) done();
+  });
+  const run = async (bodies) => {
+    sentAt = new Map();
+    latencies = [];
+    handled = 0;
+    expected = bodies.length;
+    const all = new Promise((r) => { done = r; });
+    await pipelined(bodies.length, WINDOW, async (i) => {
+      sentAt.set(bodies[i].jobId, performance.now());
+      await side.publish(bodies[i]);
+    });
+    await all;
+  };
+  await run(Array.from({ length: WARMUP }, payload));
+  const bodies = Array.from({ length: N }, payload);
+  const cpu0 = process.cpuUsage();
+  const broker0 = brokerCpuMs();
+  const started = performance.now();
+  await run(bodies);
+  const ended = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  const broker1 = brokerCpuMs();
+  await side.close();
+  return {
+    name: side.name, msgsPerSec: N / ((ended - started) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99),
+    cpuUsPerMsg: (cpu.user + cpu.system) / N, brokerUsPerMsg: broker0 === undefined || broker1 === undefined ? undefined : ((broker1 - broker0) * 1000) / N,
+  };
+}
+
+const us = (v) => (v === undefined ? '  n/a' : v.toFixed(0).padStart(5));
+const fmt = (r) => `${r.name.padEnd(12)} ${r.msgsPerSec.toFixed(0).padStart(8)} msgs/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   CPU µs/msg: client ${us(r.cpuUsPerMsg)}  broker ${us(r.brokerUsPerMsg)}`;
 
 if (args.child) {
   // One run in a fresh process: neither side inherits the other's JIT state, heap or async hooks.
-  const cpu0 = process.cpuUsage();
-  const r = await (args.child === 'raw' ? raw() : xauth());
-  const cpu = process.cpuUsage(cpu0);
-  r.cpuUsPerMsg = (cpu.user + cpu.system) / N;
+  const r = await measure(args.child === 'raw' ? rawSide : xauthSide);
   process.stdout.write(JSON.stringify(r));
   process.exit(0);
 }
@@ -133,11 +163,11 @@ if (args.child) {
 /** Runs one side in its own Node process and returns its figures. */
 function runChild(side) {
   const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', side,
-    '--messages', String(N), '--window', String(WINDOW), '--prefetch', String(PREFETCH), '--url', args.url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    '--messages', String(N), '--warmup', String(WARMUP), '--window', String(WINDOW), '--prefetch', String(PREFETCH), '--url', args.url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out);
 }
 
-console.log(`bus benchmark: ${N} persistent ${BODY_BYTES}-byte messages per run, ${WINDOW} publishes in flight, prefetch ${PREFETCH}, quorum queue behind a topic exchange, ${ROUNDS} rounds, each run in its own process`);
+console.log(`bus benchmark: ${N} persistent ${BODY_BYTES}-byte messages per run after ${WARMUP} of warm-up, ${WINDOW} publishes in flight, prefetch ${PREFETCH}, quorum queue behind a topic exchange, ${ROUNDS} rounds, each run in its own process`);
 const results = { raw: [], xauth: [] };
 for (let round = 1; round <= ROUNDS; round++) {
   for (const side of alternate(round, ['raw', 'xauth'])) {
@@ -146,7 +176,10 @@ for (let round = 1; round <= ROUNDS; round++) {
     console.log(`round ${round}  ${fmt(r)}`);
   }
 }
-const med = (rs) => ({ name: rs[0].name, msgsPerSec: median(rs.map((r) => r.msgsPerSec)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpuUsPerMsg: median(rs.map((r) => r.cpuUsPerMsg)) });
+const med = (rs) => ({
+  name: rs[0].name, msgsPerSec: median(rs.map((r) => r.msgsPerSec)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
+  cpuUsPerMsg: median(rs.map((r) => r.cpuUsPerMsg)), brokerUsPerMsg: rs[0].brokerUsPerMsg === undefined ? undefined : median(rs.map((r) => r.brokerUsPerMsg)),
+});
 const r = med(results.raw);
 const x = med(results.xauth);
 console.log('\nmedian of the rounds:');

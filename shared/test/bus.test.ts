@@ -78,6 +78,23 @@ describe('bus on a real RabbitMQ', function () {
     expect(seen).to.deep.equal(['first', 'second', 'third', 'fourth']);
   });
 
+  it('when messages are published and consumed, then the registry reports them by routing key and outcome', async () => {
+    const metrics = new Metrics('bus-test');
+    bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics, retryTiersMs: TIERS });
+    let handled = 0;
+    const allHandled = new Promise<void>((resolve) => {
+      void bus.subscribe('orchestrator.login-requests', { 'user.login.requested': async () => { if (++handled === 3) resolve(); } }, { prefetch: 5 });
+    });
+    for (let i = 0; i < 3; i++) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
+    await allHandled;
+    const text = await metrics.registry.metrics();
+    expect(text).to.match(/xauth_bus_published_total\{routing_key="user\.login\.requested",outcome="confirmed",service="bus-test"\} 3/);
+    expect(text).to.match(/xauth_bus_consumed_total\{routing_key="user\.login\.requested",outcome="acked",service="bus-test"\} 3/);
+    expect(text).to.match(/xauth_bus_handler_duration_seconds_count\{service="bus-test",routing_key="user\.login\.requested"\} 3/);
+    // Counted once: a second scrape adds nothing.
+    expect(await metrics.registry.metrics()).to.contain('outcome="confirmed",service="bus-test"} 3');
+  });
+
   it('when a payload breaks its contract, then publish refuses it', async () => {
     bus = await connect();
     try {

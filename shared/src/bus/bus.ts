@@ -1,4 +1,5 @@
 import { EventEmitter, once } from 'node:events';
+import type { Socket } from 'node:net';
 import amqplib, { type ChannelModel, type ConfirmChannel, type Options, type RecoveringChannelModel } from 'amqplib';
 import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, routingKeyFor, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
 import { AppError, TransientError, ValidationError, errorMessage } from '../errors.js';
@@ -113,6 +114,7 @@ export class Bus extends EventEmitter {
   }
 
   private async onConnect(model: ChannelModel): Promise<void> {
+    coalesceWrites(model);
     const pub = await this.openPublishChannel(model);
     try {
       await assertTopology(pub, this.namespace, this.retryTiersMs);
@@ -253,4 +255,26 @@ export class Bus extends EventEmitter {
     }
     this.pub = undefined;
   }
+}
+
+/**
+ * Sends what one tick of the event loop writes to the broker as one `writev`: amqplib writes every
+ * frame (each publish, each ack) with a syscall of its own, which the client and the broker then
+ * each pay per message. The socket is corked at the first write of a tick and uncorked on
+ * `process.nextTick`, so nothing waits longer than the tick that wrote it.
+ */
+function coalesceWrites(model: ChannelModel): void {
+  const socket = (model as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+  if (!socket || typeof socket.cork !== 'function') return;
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = () => { corked = false; socket.uncork(); };
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  }) as Socket['write'];
 }
