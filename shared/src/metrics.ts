@@ -37,29 +37,32 @@ export class Metrics {
    * Per-message bus counts, added in memory and handed to prom-client when it collects: a
    * prom-client child's `inc` hashes its labels on every call, about 2 µs a message on the bus.
    */
-  private readonly pending = new Map<string, PendingCount>();
+  private readonly pending = new Map<Counter<'routing_key' | 'outcome'>, Map<string, Map<string, PendingCount>>>();
   private readonly handlerChildren = new Map<string, { observe(v: number): void }>();
 
   published(routingKey: string, outcome: string): { inc(): void } {
-    return this.pendingCount(this.busPublished, 'p', routingKey, outcome);
+    return this.pendingCount(this.busPublished, routingKey, outcome);
   }
   consumed(routingKey: string, outcome: string): { inc(): void } {
-    return this.pendingCount(this.busConsumed, 'c', routingKey, outcome);
+    return this.pendingCount(this.busConsumed, routingKey, outcome);
   }
   handlerSeconds(routingKey: string): { observe(v: number): void } {
     let c = this.handlerChildren.get(routingKey);
     if (!c) this.handlerChildren.set(routingKey, (c = this.busHandlerSeconds.labels(routingKey)));
     return c;
   }
-  private pendingCount(counter: Counter<'routing_key' | 'outcome'>, kind: string, routingKey: string, outcome: string): { inc(): void } {
-    const key = `${kind}\0${routingKey}\0${outcome}`;
-    let entry = this.pending.get(key);
-    if (!entry) this.pending.set(key, (entry = new PendingCount(counter, { routing_key: routingKey, outcome })));
-    return entry;
+  private pendingCount(counter: Counter<'routing_key' | 'outcome'>, routingKey: string, outcome: string): PendingCount {
+    let byKey = this.pending.get(counter);
+    if (!byKey) this.pending.set(counter, (byKey = new Map()));
+    let byOutcome = byKey.get(routingKey);
+    if (!byOutcome) byKey.set(routingKey, (byOutcome = new Map()));
+    let count = byOutcome.get(outcome);
+    if (!count) byOutcome.set(outcome, (count = new PendingCount(counter, { routing_key: routingKey, outcome })));
+    return count;
   }
   /** Hands the counts added since the last collect to prom-client (its `collect` hook calls this). */
   private flushCounts(): void {
-    for (const e of this.pending.values()) e.flush();
+    for (const byKey of this.pending.values()) for (const byOutcome of byKey.values()) for (const count of byOutcome.values()) count.flush();
   }
 
   gauge(name: string, help: string, labelNames: string[] = []): Gauge<string> {

@@ -23,8 +23,8 @@ export function extractTraceContext(headers: Record<string, unknown> | undefined
   });
 }
 
-/** True once an SDK is registered (`startTelemetry`, or a test's provider). */
-function tracingActive(): boolean {
+/** True once an SDK is registered (`startTelemetry`, or a test's provider): hot paths build span names and attributes only then. */
+export function tracingActive(): boolean {
   const provider = trace.getTracerProvider();
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer('xauth') !== undefined;
 }

@@ -5,7 +5,8 @@ import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, routingKeyFor, work
 import { AppError, TransientError, ValidationError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { SpanKind, inSpan } from '../tracing.js';
+import { SpanKind, inSpan, tracingActive } from '../tracing.js';
+import { ConfirmDeadlines } from './confirm-deadlines.js';
 import { publishOptions, type OutgoingEnvelope } from './envelope.js';
 import { RawConsumer, type Attachable, type RawConsumerOptions, type RawHandler } from './raw-consumer.js';
 import { Subscription, type HandlerMap, type SubscriptionOptions } from './subscription.js';
@@ -54,6 +55,8 @@ export class Bus extends EventEmitter {
   private readonly confirmTimeoutMs: number;
   private readonly maxWaitingPublishes: number;
   private waitingPublishes = 0;
+  /** Publishes waiting for their confirm, failed when their deadline passes. */
+  private readonly confirms = new ConfirmDeadlines();
 
   private constructor(private readonly opts: BusOptions) {
     super();
@@ -162,42 +165,52 @@ export class Bus extends EventEmitter {
    */
   publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
     const metricKey = typeof props.type === 'string' ? props.type : routingKey;
+    if (!tracingActive()) return this.sendConfirmed(exchange, routingKey, content, props, metricKey);
     return inSpan(`${routingKey} publish`, {
       'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
       'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
-    }, async () => {
-      const deadline = Date.now() + this.confirmTimeoutMs;
-      for (let sent = 0; ; sent++) {
-        try {
-          await this.publishOnce(this.pub ?? await this.publishChannel(deadline), exchange, routingKey, content, props, deadline);
-          this.metrics.published(metricKey, sent ? 'confirmed_after_resend' : 'confirmed').inc();
-          return;
-        } catch (err) {
-          if (LINK_LOST.test(errorMessage(err)) && Date.now() < deadline && !this.closing) {
-            this.logger.debug('link lost before the confirm; publishing again', { routingKey });
-            continue;
-          }
-          this.metrics.published(metricKey, 'failed').inc();
-          if (err instanceof AppError) throw err;
-          throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not take ${routingKey}: ${errorMessage(err)}` });
-        }
+    }, () => this.sendConfirmed(exchange, routingKey, content, props, metricKey), { kind: SpanKind.PRODUCER });
+  }
+
+  /** One publish until the broker confirms it: the common case without an async frame, a lost link through `resend`. */
+  private sendConfirmed(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string): Promise<void> {
+    const deadline = Date.now() + this.confirmTimeoutMs;
+    const sent = this.pub ? this.publishOnce(this.pub, exchange, routingKey, content, props, deadline)
+      : this.publishChannel(deadline).then((ch) => this.publishOnce(ch, exchange, routingKey, content, props, deadline));
+    return sent.then(() => { this.metrics.published(metricKey, 'confirmed').inc(); },
+      (err: unknown) => this.resend(err, exchange, routingKey, content, props, metricKey, deadline));
+  }
+
+  private async resend(firstErr: unknown, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, deadline: number): Promise<void> {
+    let err = firstErr;
+    while (LINK_LOST.test(errorMessage(err)) && Date.now() < deadline && !this.closing) {
+      this.logger.debug('link lost before the confirm; publishing again', { routingKey });
+      try {
+        await this.publishOnce(this.pub ?? await this.publishChannel(deadline), exchange, routingKey, content, props, deadline);
+        this.metrics.published(metricKey, 'confirmed_after_resend').inc();
+        return;
+      } catch (next) {
+        err = next;
       }
-    }, { kind: SpanKind.PRODUCER });
+    }
+    this.metrics.published(metricKey, 'failed').inc();
+    if (err instanceof AppError) throw err;
+    throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not take ${routingKey}: ${errorMessage(err)}` });
   }
 
   private publishOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })), Math.max(1, deadline - Date.now()));
+      const waiting = this.confirms.wait(deadline, () => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })));
       try {
         const ok = ch.publish(exchange, routingKey, content, props, (err) => {
-          clearTimeout(timer);
+          if (!waiting.settle()) return;
           if (err) reject(err);
           else resolve();
         });
         if (!ok) this.logger.debug('publish buffer full; waiting for the broker');
       } catch (err) {
         // The channel closed under us (amqplib throws on a closed channel).
-        clearTimeout(timer);
+        waiting.settle();
         if (this.pub === ch) this.pub = undefined;
         reject(err);
       }

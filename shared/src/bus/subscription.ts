@@ -3,7 +3,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { ErrorCodes, messages, queueName, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
 import { AppError, ValidationError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
-import { SpanKind, extractTraceContext, inSpan } from '../tracing.js';
+import { SpanKind, extractTraceContext, inSpan, tracingActive } from '../tracing.js';
 import type { Bus } from './bus.js';
 import { AckBatcher } from './ack-batcher.js';
 import { readEnvelope, type Envelope } from './envelope.js';
@@ -87,35 +87,38 @@ export class Subscription {
     const { envelope, filled } = readEnvelope(msg);
     const baseType = this.resolveType(envelope.type, msg.fields.routingKey);
     const metricKey = baseType ?? 'unknown';
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     try {
-      await withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () =>
-        inSpan(`${metricKey} process`, {
+      await withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () => {
+        if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
+        const handle = () => this.handle(acks, msg, envelope, baseType, metricKey);
+        if (!tracingActive()) return handle();
+        return inSpan(`${metricKey} process`, {
           'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
           'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
-        }, async () => {
-          if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
-          let failure: { err: unknown } | undefined;
-          try {
-            await this.dispatch(baseType, msg, envelope);
-          } catch (err) {
-            failure = { err };
-          }
-          if (failure) {
-            await this.onFailure(acks, msg, envelope, metricKey, failure.err);
-            return;
-          }
-          acks.ack(msg);
-          this.bus.metrics.consumed(metricKey, 'acked').inc();
-        }, { kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers) }));
+        }, handle, { kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers) });
+      });
     } finally {
-      this.bus.metrics.handlerSeconds(metricKey).observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.bus.metrics.handlerSeconds(metricKey).observe((performance.now() - started) / 1000);
       this.inFlight--;
       if (this.inFlight === 0) this.bus.emit(`idle:${this.queue}`);
     }
   }
 
+  /** Runs the handler; its resolving acks, its error goes to the failure policy. */
+  private async handle(acks: AckBatcher, msg: ConsumeMessage, envelope: Envelope, baseType: RoutingKey | undefined, metricKey: string): Promise<void> {
+    try {
+      await this.dispatch(baseType, msg, envelope);
+    } catch (err) {
+      await this.onFailure(acks, msg, envelope, metricKey, err);
+      return;
+    }
+    acks.ack(msg);
+    this.bus.metrics.consumed(metricKey, 'acked').inc();
+  }
+
   private resolveType(type: string, routingKey: string): RoutingKey | undefined {
+    if (Object.hasOwn(this.handlers, type)) return type as RoutingKey;
     for (const candidate of [type, routingKey]) {
       const key = Object.keys(this.handlers).find((k) => candidate === k || candidate.startsWith(`${k}.`));
       if (key) return key as RoutingKey;
