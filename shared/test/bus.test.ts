@@ -87,7 +87,12 @@ describe('bus on a real RabbitMQ', function () {
     });
     for (let i = 0; i < 3; i++) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
     await allHandled;
-    const text = await metrics.registry.metrics();
+    // The wrapper counts a delivery once its handler has resolved: wait for the third.
+    let text = '';
+    for (const end = Date.now() + 5_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+      text = await metrics.registry.metrics();
+      if (text.includes('outcome="acked",service="bus-test"} 3')) break;
+    }
     expect(text).to.match(/xauth_bus_published_total\{routing_key="user\.login\.requested",outcome="confirmed",service="bus-test"\} 3/);
     expect(text).to.match(/xauth_bus_consumed_total\{routing_key="user\.login\.requested",outcome="acked",service="bus-test"\} 3/);
     expect(text).to.match(/xauth_bus_handler_duration_seconds_count\{service="bus-test",routing_key="user\.login\.requested"\} 3/);
