@@ -12,6 +12,12 @@ export interface AppErrorOptions {
   details?: unknown;
   /** For transient errors: the earliest time a retry makes sense (e.g. a rate-limit reset). */
   retryAfterMs?: number;
+  /**
+   * For transient errors: the work was not tried at all (something it needs is held elsewhere, e.g. a
+   * profile another job has open), so the retry spends no attempt (`x-attempt`), only a deferral
+   * (`x-deferrals`, at most `MAX_DEFERRALS`). @defaultValue false
+   */
+  deferred?: boolean;
   cause?: unknown;
 }
 
@@ -22,6 +28,7 @@ export class AppError extends Error {
   readonly httpStatus: number;
   readonly details?: unknown;
   readonly retryAfterMs?: number;
+  readonly deferred: boolean;
 
   constructor(opts: AppErrorOptions) {
     super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -31,6 +38,7 @@ export class AppError extends Error {
     this.httpStatus = opts.httpStatus ?? 500;
     this.details = opts.details;
     this.retryAfterMs = opts.retryAfterMs;
+    this.deferred = opts.deferred ?? false;
   }
 }
 

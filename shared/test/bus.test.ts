@@ -131,6 +131,25 @@ describe('bus on a real RabbitMQ', function () {
     expect(Date.parse(String(dl.properties.headers?.['x-first-failure-at']))).to.be.below(Date.parse(String(dl.properties.headers?.['x-last-failure-at'])));
   });
 
+  it('when a handler cannot start its work (deferred), then it is retried without spending an attempt and then succeeds', async () => {
+    bus = await connect();
+    const seen: Array<{ attempt: number; deferrals: number }> = [];
+    const done = new Promise<void>((resolve) => {
+      void bus.subscribe('orchestrator.login-requests', {
+        'user.login.requested': async (_p, ctx) => {
+          seen.push({ attempt: ctx.envelope.attempt, deferrals: ctx.envelope.deferrals });
+          if (seen.length <= 3) throw new TransientError({ code: 'PROFILE_BUSY', message: 'held elsewhere', deferred: true });
+          resolve();
+        },
+      }, { prefetch: 1, maxAttempts: 2 });
+    });
+    await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
+    await done;
+    // Three deferrals with a budget of two attempts: none spent one, nothing was dead-lettered.
+    expect(seen).to.deep.equal([0, 1, 2, 3].map((deferrals) => ({ attempt: 1, deferrals })));
+    expect((await ch.checkQueue(queueName(namespace, 'dead-letters'))).messageCount).to.equal(0);
+  });
+
   it('when a message carrying a code is dead-lettered, then the code and state are redacted at the source', async () => {
     bus = await connect();
     ch.publish(exchangeName(namespace, 'events'), 'authorization.consent.captured', Buffer.from(JSON.stringify({ jobId: 'not-a-uuid', code: 'SECRET-CODE', state: 'SECRET-STATE' })), { messageId: randomUUID(), type: 'authorization.consent.captured' });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decideFailure, pickTier } from '../src/bus/failure-policy.js';
+import { MAX_DEFERRALS, decideFailure, pickTier } from '../src/bus/failure-policy.js';
 import { NeedsOperatorError, TransientError, ValidationError } from '../src/errors.js';
 
 describe('failure policy (the consumer wrapper decision)', () => {
@@ -27,5 +27,15 @@ describe('failure policy (the consumer wrapper decision)', () => {
     expect(d.action === 'retry' && d.delayMs).to.equal(45_000);
     expect(pickTier(45_000, tiers)).to.equal(120_000);
     expect(pickTier(10_000_000, tiers)).to.equal(600_000);
+  });
+
+  it('when the work could not start (deferred), then it waits without spending an attempt, until the deferrals run out', () => {
+    const busy = new TransientError({ code: 'PROFILE_BUSY', message: 'held elsewhere', deferred: true });
+    const first = decideFailure(busy, 5, 5, tiers, 0);
+    expect(first, 'even on the last attempt').to.include({ action: 'retry', deferred: true });
+    const later = decideFailure(busy, 5, 5, tiers, 10);
+    expect(later.action === 'retry' && later.delayMs).to.be.within(24_000, 36_000);
+    expect(decideFailure(busy, 1, 5, tiers, MAX_DEFERRALS), 'past the deferral cap it counts as an attempt').to.include({ action: 'retry' }).and.not.have.property('deferred');
+    expect(decideFailure(busy, 5, 5, tiers, MAX_DEFERRALS)).to.include({ action: 'dead-letter' });
   });
 });

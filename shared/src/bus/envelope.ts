@@ -13,6 +13,8 @@ export interface Envelope {
   causationId?: string;
   /** Our own delivery attempt, 1-based; the broker's `x-death` is not ours to count. */
   attempt: number;
+  /** Retries that spent no attempt because the work could not start (`x-deferrals`). */
+  deferrals: number;
   timestamp: Date;
   headers: Record<string, unknown>;
 }
@@ -29,6 +31,7 @@ export interface OutgoingEnvelope {
 
 export const HEADER = {
   attempt: 'x-attempt',
+  deferrals: 'x-deferrals',
   causationId: 'x-causation-id',
   errorCode: 'x-error-code',
   errorMessage: 'x-error-message',
@@ -89,6 +92,8 @@ export function readEnvelope(msg: ConsumeMessage): { envelope: Envelope; filled:
   if (!p.correlationId) filled.push('correlationId');
   const rawAttempt = Number(headers[HEADER.attempt]);
   const attempt = Number.isInteger(rawAttempt) && rawAttempt >= 1 ? rawAttempt : 1;
+  const rawDeferrals = Number(headers[HEADER.deferrals] ?? 0);
+  const deferrals = Number.isInteger(rawDeferrals) && rawDeferrals >= 0 ? rawDeferrals : 0;
   return {
     envelope: {
       messageId,
@@ -97,6 +102,7 @@ export function readEnvelope(msg: ConsumeMessage): { envelope: Envelope; filled:
       correlationId,
       causationId: typeof headers[HEADER.causationId] === 'string' ? (headers[HEADER.causationId] as string) : undefined,
       attempt,
+      deferrals,
       timestamp: typeof p.timestamp === 'number' ? new Date(p.timestamp * 1000) : new Date(),
       headers,
     },

@@ -6,20 +6,30 @@ import type { Bus } from './bus.js';
 import { HEADER, type Envelope } from './envelope.js';
 
 export type FailureDecision =
-  | { action: 'retry'; code: string; message: string; delayMs: number }
+  | { action: 'retry'; code: string; message: string; delayMs: number; deferred?: boolean }
   | { action: 'dead-letter'; code: string; message: string };
+
+/** How often one message may be deferred (retried without spending an attempt) before deferrals count as attempts. */
+export const MAX_DEFERRALS = 30;
+/** The longest wait between deferrals. */
+const MAX_DEFERRAL_DELAY_MS = 30_000;
 
 /**
  * The one place that turns a handler's error into an outcome: retryable errors go back through the
  * retry exchange with exponential backoff and jitter until `maxAttempts`; everything else, and
  * the last attempt, is dead-lettered with its reason. Errors we did not type count as transient.
  */
-export function decideFailure(err: unknown, attempt: number, maxAttempts: number, tiersMs: readonly number[]): FailureDecision {
+export function decideFailure(err: unknown, attempt: number, maxAttempts: number, tiersMs: readonly number[], deferrals = 0): FailureDecision {
   const app = err instanceof AppError ? err : undefined;
   const code = app?.code ?? ErrorCodes.INTERNAL;
   const message = redactText(errorMessage(err)).slice(0, 1000);
   const retryable = app ? app.retryable : true;
   if (!retryable) return { action: 'dead-letter', code, message };
+  if (app?.deferred && deferrals < MAX_DEFERRALS) {
+    // Nothing was tried: wait (growing, capped) without spending the attempt budget.
+    const wait = Math.min(MAX_DEFERRAL_DELAY_MS, (tiersMs[0] ?? 1000) * 2 ** deferrals) * (0.8 + Math.random() * 0.4);
+    return { action: 'retry', code, message, delayMs: Math.max(wait, app.retryAfterMs ?? 0), deferred: true };
+  }
   if (attempt >= maxAttempts) return { action: 'dead-letter', code, message: `gave up after ${attempt} attempts: ${message}` };
   const backoff = (tiersMs[0] ?? 1000) * 2 ** (attempt - 1);
   const jittered = backoff * (0.8 + Math.random() * 0.4);
@@ -67,7 +77,9 @@ export function retryOptions(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage
     ...carriedProperties(msg, envelope),
     // Per-message TTL below the tier's TTL spreads retries (jitter) without head-of-line blocking across tiers.
     expiration: String(Math.max(1, Math.min(tier, Math.round(d.delayMs)))),
-    headers: { ...failureHeaders(bus, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt + 1 },
+    headers: d.deferred
+      ? { ...failureHeaders(bus, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt, [HEADER.deferrals]: envelope.deferrals + 1 }
+      : { ...failureHeaders(bus, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt + 1 },
   };
   return { exchange: exchangeName(bus.namespace, 'retry'), routingKey: rq, options };
 }

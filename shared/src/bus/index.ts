@@ -3,4 +3,4 @@ export * from './envelope.js';
 export * from './subscription.js';
 export * from './raw-consumer.js';
 export * from './topology.js';
-export { decideFailure, pickTier, type FailureDecision } from './failure-policy.js';
+export { MAX_DEFERRALS, decideFailure, pickTier, type FailureDecision } from './failure-policy.js';

@@ -147,13 +147,14 @@ export class Subscription {
   }
 
   private async onFailure(acks: AckBatcher, msg: ConsumeMessage, envelope: Envelope, metricKey: string, err: unknown): Promise<void> {
-    const decision = decideFailure(err, envelope.attempt, this.maxAttempts, this.bus.retryTiersMs);
+    const decision = decideFailure(err, envelope.attempt, this.maxAttempts, this.bus.retryTiersMs, envelope.deferrals);
     const log = { routingKey: msg.fields.routingKey, attempt: envelope.attempt, errorCode: decision.code, error: decision.message };
     try {
       if (decision.action === 'retry') {
         const { exchange, routingKey, options } = retryOptions(this.bus, this.queue, msg, envelope, decision);
         await this.bus.publishRaw(exchange, routingKey, msg.content, options);
-        this.bus.logger.warn('handler failed; retrying later', { ...log, delayMs: decision.delayMs });
+        if (decision.deferred) this.bus.logger.info('work could not start; deferred without spending an attempt', { ...log, deferrals: envelope.deferrals + 1, delayMs: decision.delayMs });
+        else this.bus.logger.warn('handler failed; retrying later', { ...log, delayMs: decision.delayMs });
       } else {
         const type = (envelope.type in messages ? envelope.type : undefined) as RoutingKey | undefined;
         const { exchange, routingKey, content, options } = deadLetterOptions(this.bus, this.queue, msg, envelope, decision, type);

@@ -42,7 +42,7 @@ export class GoLoginProvider implements ProfileProvider {
   async start(profileId: string): Promise<OpenProfile> {
     const path = `/browser/${encodeURIComponent(profileId)}`;
     const res = await this.call('POST', `${path}/start`);
-    if (res.status === 409) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running` });
+    if (res.status === 409) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running`, deferred: true });
     const body = res.body as StartBody;
     if (res.status === 200 && typeof body?.wsUrl === 'string') return { profileId, wsUrl: body.wsUrl, openedAt: Date.now() };
     if ((res.status === 200 || res.status === 202) && body?.status === 'pending') return this.waitUntilRunning(profileId, path);

@@ -28,7 +28,7 @@ export class LocalChromiumProvider implements ProfileProvider {
   constructor(private readonly o: LocalChromiumOptions) {}
 
   async start(profileId: string): Promise<OpenProfile> {
-    if (this.running.has(profileId)) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} already runs in this worker` });
+    if (this.running.has(profileId)) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} already runs in this worker`, deferred: true });
     const dir = await localProfileDir(this.o.profilesDir, profileId);
     // The pool holds the profile's lock: a browser still on the directory was left by a dead worker.
     const stale = await this.reapStale(profileId);

@@ -1,5 +1,5 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
-import { AppError, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import { AppError, MAX_DEFERRALS, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
 import { artifactsOf } from '../failure-artifacts/error-artifacts.js';
 import type { AuthorizeRequest, CapturedConsent, ProfilePool } from './ports.js';
 
@@ -66,6 +66,11 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       await profile.release(outcome);
     }
   } catch (err) {
+    if (err instanceof AppError && err.deferred && envelope.deferrals < MAX_DEFERRALS) {
+      // Nothing was tried (the profile is held elsewhere): no attempt to report, the wrapper defers it.
+      deps.logger.info('profile busy; job deferred', { jobId: job.jobId, profileId: job.profileId, deferrals: envelope.deferrals });
+      throw err;
+    }
     const final = !(err instanceof AppError) ? envelope.attempt >= maxAttempts : !err.retryable || envelope.attempt >= maxAttempts;
     await report(deps, job, err, final, envelope);
     deps.onOutcome?.(err instanceof AppError ? err.code : ErrorCodes.INTERNAL, (Date.now() - started) / 1000);

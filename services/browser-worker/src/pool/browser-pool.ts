@@ -47,7 +47,7 @@ export class BrowserPool implements ProfilePool {
   }
 
   async acquire(profileId: string): Promise<ProfileLease> {
-    if (this.closing) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: 'this worker is shutting down' });
+    if (this.closing) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: 'this worker is shutting down', deferred: true });
     const warm = this.entries.get(profileId);
     if (warm?.busy) throw busy(profileId, 'in this worker');
     if (warm) return this.lease(this.take(warm), true);
@@ -180,5 +180,6 @@ export class BrowserPool implements ProfilePool {
 const STALE_START_TRIES = 4;
 const STALE_START_BACKOFF_MS = 250;
 
+/** Nothing was tried: the job waits for the profile without spending one of its attempts. */
 const busy = (profileId: string, where: string): TransientError =>
-  new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} is busy ${where}` });
+  new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} is busy ${where}`, deferred: true });

@@ -8,7 +8,7 @@ export type Delivery = Pick<ConsumeMessage, 'content' | 'fields' | 'properties'>
 
 /** Headers that describe a failure; a replay starts without them (a fresh attempt count). */
 const FAILURE_HEADERS = new Set<string>([
-  HEADER.attempt, HEADER.errorCode, HEADER.errorMessage, HEADER.originalExchange, HEADER.originalRoutingKey,
+  HEADER.attempt, HEADER.deferrals, HEADER.errorCode, HEADER.errorMessage, HEADER.originalExchange, HEADER.originalRoutingKey,
   HEADER.originalQueue, HEADER.service, HEADER.firstFailureAt, HEADER.lastFailureAt, HEADER.replayOf, 'x-delivery-count',
 ]);
 const isBrokerFailureHeader = (name: string) => /^x-(death|first-death-|last-death-)/.test(name);
