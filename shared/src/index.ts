@@ -11,3 +11,4 @@ export * from './bus/index.js';
 export * from './http/index.js';
 export * from './db/index.js';
 export * from './outbox/index.js';
+export * from './time-bound.js';

@@ -1,4 +1,5 @@
 import { errorMessage } from './errors.js';
+import { bounded } from './time-bound.js';
 import { createLogger, type Logger } from './logger.js';
 import { startTelemetry } from './telemetry.js';
 
@@ -28,13 +29,10 @@ export class ServiceRunner {
     while (this.started.length) {
       const ep = this.started.pop()!;
       const left = Math.max(100, deadline - Date.now());
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([ep.stop(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`did not stop within ${left} ms`)), left); })]);
+        await bounded(ep.stop(), left, `stopping ${ep.name}`);
       } catch (err) {
         this.logger.error('entry point failed to stop cleanly', { entryPoint: ep.name, error: errorMessage(err) });
-      } finally {
-        clearTimeout(timer);
       }
     }
     this.logger.info(`${this.name} stopped`);

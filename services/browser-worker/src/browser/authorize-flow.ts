@@ -1,11 +1,11 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, errorMessage, inSpan, type Logger } from '@xauth/shared';
+import { AppError, BoundExceeded, TransientError, bounded, errorMessage, inSpan, type Logger } from '@xauth/shared';
 import type { AttemptArtifacts } from '../failure-artifacts/artifact-store.js';
 import { attachArtifacts } from '../failure-artifacts/error-artifacts.js';
 import { pageFailures, readRedirect } from '../domain/page-outcomes.js';
 import type { AuthorizeRequest, CapturedConsent } from '../domain/ports.js';
-import { Recording, bounded, type TraceMode } from './failure-capture.js';
+import { Recording, type TraceMode } from './failure-capture.js';
 import { SELECTORS, classifyPage, type PageKind } from './page-recognizer.js';
 import { catchRedirect } from './redirect-catcher.js';
 
@@ -122,7 +122,7 @@ async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: (
         return await inSpan('browser consent', {}, async () => {
           await page.click(SELECTORS.consentButton, { timeout: Math.min(t.stepMs, left()), noWaitAfter: true });
           return bounded(captured, Math.min(t.stepMs, left()), 'waiting for the redirect after consent')
-            .catch((err: unknown) => { throw err instanceof Error && err.name === 'BoundExceeded' ? pageFailures.timeout('waiting for the redirect after consent') : err; });
+            .catch((err: unknown) => { throw err instanceof BoundExceeded ? pageFailures.timeout('waiting for the redirect after consent') : err; });
         });
       case 'blocked': throw pageFailures.blocked();
       case 'login': throw pageFailures.loginWall();

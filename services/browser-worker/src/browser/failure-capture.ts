@@ -1,23 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { errorMessage, type Logger } from '@xauth/shared';
+import { bounded, errorMessage, type Logger } from '@xauth/shared';
 import type { AttemptArtifacts } from '../failure-artifacts/artifact-store.js';
 
 export type TraceMode = 'full' | 'snapshots' | 'actions' | 'off';
-
-/** Rejects once `ms` have passed; the bounded work goes on unattended (its result is dropped). */
-export function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new BoundExceeded(what, ms)), ms); });
-  work.catch(() => undefined);
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
-export class BoundExceeded extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what} took longer than ${ms} ms`);
-    this.name = 'BoundExceeded';
-  }
-}
 
 /**
  * A Playwright trace of the profile's context for one flow: discarded on success, kept (redacted)

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ErrorCodes } from '@xauth/contracts';
-import { TransientError, errorMessage, type Logger } from '@xauth/shared';
+import { TransientError, errorMessage, succeedsWithin, type Logger } from '@xauth/shared';
 import { isAlive, killChromium, launchChromium, signalGroup, type LaunchedChromium } from '@xauth/shared/chromium';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
 import { browsersUsing, clearStaleBrowsers, localProfileDir } from './local-profile-dir.js';
@@ -64,10 +64,7 @@ export class LocalChromiumProvider implements ProfileProvider {
   async kill(open: OpenProfile, graceMs: number): Promise<number> {
     const chromium = this.running.get(open.profileId);
     if (!chromium || !isAlive(chromium.pid)) return 0;
-    let timer: NodeJS.Timeout | undefined;
-    const closedInTime = await Promise.race([chromium.closed.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(r, graceMs, false); })]);
-    clearTimeout(timer);
-    if (closedInTime) return 0;
+    if (await succeedsWithin(chromium.closed, graceMs)) return 0;
     signalGroup(chromium.pid, 'SIGKILL');
     await chromium.closed;
     return 1;

@@ -1,6 +1,6 @@
 import { chromium } from 'playwright-core';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, type Logger } from '@xauth/shared';
+import { AppError, succeedsWithin, type Logger } from '@xauth/shared';
 import { killChromium, launchChromium } from '@xauth/shared/chromium';
 import type { BrowserCookie } from '../domain/cookie-export.rule.js';
 import { browsersUsing, localProfileDir } from './local-profile-dir.js';
@@ -29,7 +29,7 @@ export async function importProfileCookies(profileId: string, cookies: BrowserCo
     // A polite Browser.close makes Chromium flush its cookie store to disk.
     const cdp = await browser.newBrowserCDPSession();
     await cdp.send('Browser.close').catch(() => undefined);
-    await Promise.race([launched.closed, new Promise((r) => setTimeout(r, o.timeoutMs).unref())]);
+    await succeedsWithin(launched.closed, o.timeoutMs);
   } finally {
     await killChromium(launched, 1_000);
   }

@@ -1,4 +1,4 @@
-import { errorMessage, type Logger } from '@xauth/shared';
+import { errorMessage, succeedsWithin, type Logger } from '@xauth/shared';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
 import type { PoolMetrics } from './pool-metrics.js';
 
@@ -34,16 +34,10 @@ export class BrowserCloser {
 
   /** True when the provider answered the stop within the bound. */
   async stopPolitely(profileId: string): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, this.timeoutMs, false); });
-    const stopped = this.provider.stop(profileId).then(() => true, (err: unknown) => {
+    const stopped = this.provider.stop(profileId).catch((err: unknown) => {
       this.logger.warn('profile stop failed', { profileId, error: errorMessage(err) });
-      return false;
+      throw err;
     });
-    try {
-      return await Promise.race([stopped, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return succeedsWithin(stopped, this.timeoutMs);
   }
 }
