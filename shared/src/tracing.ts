@@ -23,8 +23,8 @@ export function extractTraceContext(headers: Record<string, unknown> | undefined
   });
 }
 
-/** True once an SDK is registered (`startTelemetry`, or a test's provider): hot paths build span names and attributes only then. */
-export function tracingActive(): boolean {
+/** True once an SDK is registered (`startTelemetry`, or a test's provider). */
+function tracingActive(): boolean {
   const provider = trace.getTracerProvider();
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer('xauth') !== undefined;
 }
@@ -52,6 +52,19 @@ export function inSpan<T>(
       span.end();
     }
   });
+}
+
+/**
+ * `inSpan` for per-message paths: the span's name, attributes and parent are built only when an
+ * SDK traces, not for every message of a service that exports nothing.
+ */
+export function inLazySpan<T>(
+  describe: () => { name: string; attributes: Record<string, string | number | boolean>; kind?: SpanKind; parent?: Context },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  if (!tracingActive()) return fn(NOT_RECORDING);
+  const d = describe();
+  return inSpan(d.name, d.attributes, fn, { kind: d.kind, parent: d.parent });
 }
 
 /**

@@ -5,7 +5,7 @@ import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, routingKeyFor, work
 import { AppError, TransientError, ValidationError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { SpanKind, inSpan, tracingActive } from '../tracing.js';
+import { SpanKind, inLazySpan } from '../tracing.js';
 import { ConfirmDeadlines } from './confirm-deadlines.js';
 import { publishOptions, type OutgoingEnvelope } from './envelope.js';
 import { RawConsumer, type Attachable, type RawConsumerOptions, type RawHandler } from './raw-consumer.js';
@@ -165,11 +165,13 @@ export class Bus extends EventEmitter {
    */
   publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
     const metricKey = typeof props.type === 'string' ? props.type : routingKey;
-    if (!tracingActive()) return this.sendConfirmed(exchange, routingKey, content, props, metricKey);
-    return inSpan(`${routingKey} publish`, {
-      'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
-      'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
-    }, () => this.sendConfirmed(exchange, routingKey, content, props, metricKey), { kind: SpanKind.PRODUCER });
+    return inLazySpan(() => ({
+      name: `${routingKey} publish`, kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
+        'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
+      },
+    }), () => this.sendConfirmed(exchange, routingKey, content, props, metricKey));
   }
 
   /** One publish until the broker confirms it: the common case without an async frame, a lost link through `resend`. */

@@ -3,7 +3,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { ErrorCodes, messages, queueName, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
 import { AppError, ValidationError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
-import { SpanKind, extractTraceContext, inSpan, tracingActive } from '../tracing.js';
+import { SpanKind, extractTraceContext, inLazySpan } from '../tracing.js';
 import type { Bus } from './bus.js';
 import { AckBatcher } from './ack-batcher.js';
 import { readEnvelope, type Envelope } from './envelope.js';
@@ -91,12 +91,13 @@ export class Subscription {
     try {
       await withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () => {
         if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
-        const handle = () => this.handle(acks, msg, envelope, baseType, metricKey);
-        if (!tracingActive()) return handle();
-        return inSpan(`${metricKey} process`, {
-          'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
-          'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
-        }, handle, { kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers) });
+        return inLazySpan(() => ({
+          name: `${metricKey} process`, kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers),
+          attributes: {
+            'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
+            'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
+          },
+        }), () => this.handle(acks, msg, envelope, baseType, metricKey));
       });
     } finally {
       this.bus.metrics.handlerSeconds(metricKey).observe((performance.now() - started) / 1000);
