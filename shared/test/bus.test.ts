@@ -7,6 +7,7 @@ import { deleteTopology } from '../src/bus/topology.js';
 import { TransientError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics.js';
+import { waitUntil } from './support/wait.js';
 
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const TIERS = [150, 300];
@@ -31,15 +32,7 @@ describe('bus on a real RabbitMQ', function () {
   });
 
   const connect = () => Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics: new Metrics('bus-test'), retryTiersMs: TIERS });
-  async function deadLetter(): Promise<GetMessage> {
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const m = await ch.get(queueName(namespace, 'dead-letters'), { noAck: true });
-      if (m) return m;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('no dead letter');
-  }
+  const deadLetter = (): Promise<GetMessage> => waitUntil(() => ch.get(queueName(namespace, 'dead-letters'), { noAck: true }), 'a dead letter');
 
   it('when a message is published, then the consumer gets the payload and the CloudEvents envelope', async () => {
     bus = await connect();
@@ -88,11 +81,10 @@ describe('bus on a real RabbitMQ', function () {
     for (let i = 0; i < 3; i++) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
     await allHandled;
     // The wrapper counts a delivery once its handler has resolved: wait for the third.
-    let text = '';
-    for (const end = Date.now() + 5_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-      text = await metrics.registry.metrics();
-      if (text.includes('outcome="acked",service="bus-test"} 3')) break;
-    }
+    const text = await waitUntil(async () => {
+      const t = await metrics.registry.metrics();
+      return t.includes('outcome="acked",service="bus-test"} 3') && t;
+    }, 'the third acked delivery in the registry');
     expect(text).to.match(/xauth_bus_published_total\{routing_key="user\.login\.requested",outcome="confirmed",service="bus-test"\} 3/);
     expect(text).to.match(/xauth_bus_consumed_total\{routing_key="user\.login\.requested",outcome="acked",service="bus-test"\} 3/);
     expect(text).to.match(/xauth_bus_handler_duration_seconds_count\{service="bus-test",routing_key="user\.login\.requested"\} 3/);

@@ -1,13 +1,6 @@
 import { expect } from 'chai';
 import { ConfirmDeadlines } from '../src/bus/confirm-deadlines.js';
-
-const until = async (cond: () => boolean, ms: number): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+import { waitUntil } from './support/wait.js';
 
 describe('confirm deadlines (one timer for every publish waiting for its confirm)', () => {
   it('when a deadline passes unsettled, then it expires once; a settled wait never does', async () => {
@@ -16,7 +9,7 @@ describe('confirm deadlines (one timer for every publish waiting for its confirm
     const late = deadlines.wait(Date.now() + 20, () => expired.push('late'));
     const confirmed = deadlines.wait(Date.now() + 20, () => expired.push('confirmed'));
     expect(confirmed.settle()).to.equal(true);
-    await until(() => expired.length > 0, 2_000);
+    await waitUntil(() => expired.length > 0, 'the late wait to expire', 2_000);
     expect(expired).to.deep.equal(['late']);
     expect(late.settle(), 'a confirm after expiry is ignored').to.equal(false);
     expect(deadlines.size).to.equal(0);

@@ -7,6 +7,7 @@ import { runAuthorizeFlow } from '../src/browser/authorize-flow.js';
 import { GoLoginProvider } from '../src/data-access/gologin.provider.js';
 import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
 import type { CapturedConsent } from '../src/domain/ports.js';
+import { failure } from './support/expectations.js';
 
 const logger = createLogger({ service: 'browser-worker-test', silent: true });
 
@@ -51,14 +52,6 @@ describe('authorize flow in a real Chromium against x-sim', function () {
     }
   }
 
-  async function failure(p: Promise<unknown>): Promise<{ code: string; retryable: boolean }> {
-    try {
-      await p;
-    } catch (err) {
-      return err as { code: string; retryable: boolean };
-    }
-    throw new Error('expected the flow to fail');
-  }
 
   it('when the profile is signed in, then the interstitial is waited out and the code is captured without the redirect leaving the browser', async () => {
     const interstitials: boolean[] = [];

@@ -6,26 +6,10 @@ import { ChromiumCensus, launchChromium, killChromium } from '@xauth/shared/chro
 import { startXSim, type XSim } from '@xauth/x-sim';
 import { LocalChromiumProvider } from '../src/data-access/local-chromium.provider.js';
 import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
+import { failure, waitFor } from './support/expectations.js';
 import { PoolFixture, silentLogger } from './support/pool.fixture.js';
 
 const census = new ChromiumCensus();
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; retryable: boolean }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; retryable: boolean };
-  }
-  throw new Error('expected a failure');
-}
 
 describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', function () {
   this.timeout(60_000);
