@@ -144,18 +144,17 @@ export class Bus extends EventEmitter {
     return this.pub !== undefined;
   }
 
-  /** Validates `payload` against its contract and publishes it; resolves when the broker confirms. */
-  async publish<K extends RoutingKey>(type: K, payload: Payload<K>, opts: PublishOptions = {}): Promise<string> {
+  /** Validates `payload` against its contract and publishes it; resolves with its messageId when the broker confirms. */
+  publish<K extends RoutingKey>(type: K, payload: Payload<K>, opts: PublishOptions = {}): Promise<string> {
     const contract = messages[type];
     const parsed = contract.schema.safeParse(payload);
     if (!parsed.success) {
-      throw new ValidationError({ message: `refusing to publish an invalid ${type}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+      return Promise.reject(new ValidationError({ message: `refusing to publish an invalid ${type}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` }));
     }
     const exchange = exchangeName(this.namespace, contract.kind === 'command' ? 'commands' : 'events');
     const routingKey = routingKeyFor(type, opts.routingKeySuffix);
     const props = publishOptions({ ...opts, type, source: this.service });
-    await this.publishRaw(exchange, routingKey, Buffer.from(JSON.stringify(parsed.data)), props);
-    return props.messageId!;
+    return this.publishTraced(exchange, routingKey, Buffer.from(JSON.stringify(parsed.data)), props, props.messageId);
   }
 
   /**
@@ -164,6 +163,10 @@ export class Bus extends EventEmitter {
    * back (at-least-once: consumers dedupe on messageId), all within `confirmTimeoutMs`; a nack is not.
    */
   publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
+    return this.publishTraced(exchange, routingKey, content, props, undefined);
+  }
+
+  private publishTraced<T>(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, result: T): Promise<T> {
     const metricKey = typeof props.type === 'string' ? props.type : routingKey;
     return inLazySpan(() => ({
       name: `${routingKey} publish`, kind: SpanKind.PRODUCER,
@@ -171,16 +174,33 @@ export class Bus extends EventEmitter {
         'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
         'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
       },
-    }), () => this.sendConfirmed(exchange, routingKey, content, props, metricKey));
+    }), () => this.sendConfirmed(exchange, routingKey, content, props, metricKey, result));
   }
 
-  /** One publish until the broker confirms it: the common case without an async frame, a lost link through `resend`. */
-  private sendConfirmed(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string): Promise<void> {
+  /**
+   * One publish until the broker confirms it. The common case is a single promise (each promise on
+   * this path also pays the async-context hooks); a lost link goes through `resend`.
+   */
+  private sendConfirmed<T>(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, result: T): Promise<T> {
     const deadline = Date.now() + this.confirmTimeoutMs;
-    const sent = this.pub ? this.publishOnce(this.pub, exchange, routingKey, content, props, deadline)
-      : this.publishChannel(deadline).then((ch) => this.publishOnce(ch, exchange, routingKey, content, props, deadline));
-    return sent.then(() => { this.metrics.published(metricKey, 'confirmed').inc(); },
-      (err: unknown) => this.resend(err, exchange, routingKey, content, props, metricKey, deadline));
+    if (this.pub) return this.confirmOn(this.pub, exchange, routingKey, content, props, metricKey, deadline, result);
+    return this.publishChannel(deadline).then(
+      (ch) => this.confirmOn(ch, exchange, routingKey, content, props, metricKey, deadline, result),
+      (err: unknown) => this.resend(err, exchange, routingKey, content, props, metricKey, deadline).then(() => result),
+    );
+  }
+
+  private confirmOn<T>(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, deadline: number, result: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      this.sendOnce(ch, exchange, routingKey, content, props, deadline, (err) => {
+        if (err === undefined) {
+          this.metrics.published(metricKey, 'confirmed').inc();
+          resolve(result);
+        } else {
+          resolve(this.resend(err, exchange, routingKey, content, props, metricKey, deadline).then(() => result));
+        }
+      });
+    });
   }
 
   private async resend(firstErr: unknown, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, deadline: number): Promise<void> {
@@ -202,21 +222,31 @@ export class Bus extends EventEmitter {
 
   private publishOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiting = this.confirms.wait(deadline, () => reject(new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` })));
-      try {
-        const ok = ch.publish(exchange, routingKey, content, props, (err) => {
-          if (!waiting.settle()) return;
-          if (err) reject(err);
-          else resolve();
-        });
-        if (!ok) this.logger.debug('publish buffer full; waiting for the broker');
-      } catch (err) {
-        // The channel closed under us (amqplib throws on a closed channel).
-        waiting.settle();
-        if (this.pub === ch) this.pub = undefined;
-        reject(err);
-      }
+      this.sendOnce(ch, exchange, routingKey, content, props, deadline, (err) => (err === undefined ? resolve() : reject(err)));
     });
+  }
+
+  /**
+   * Writes one publish on `ch`; `done` is called once: without an error on the broker's confirm,
+   * with one on a nack, on the confirm deadline, or when the channel is already closed.
+   */
+  private sendOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number, done: (err?: unknown) => void): void {
+    const waiting = this.confirms.wait(deadline, () => done(this.confirmTimeout(routingKey)));
+    try {
+      const ok = publishFrame(ch, exchange, routingKey, content, props, (err) => {
+        if (waiting.settle()) done(err ?? undefined);
+      });
+      if (!ok) this.logger.debug('publish buffer full; waiting for the broker');
+    } catch (err) {
+      // The channel closed under us (amqplib throws on a closed channel).
+      waiting.settle();
+      if (this.pub === ch) this.pub = undefined;
+      done(err);
+    }
+  }
+
+  private confirmTimeout(routingKey: string): TransientError {
+    return new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` });
   }
 
   /** Waits (bounded in time and in how many wait) for the link to come back. */
@@ -292,4 +322,48 @@ function coalesceWrites(model: ChannelModel): void {
     }
     return write(...args);
   }) as Socket['write'];
+}
+
+/**
+ * `ConfirmChannel.publish` without its per-message cost: amqplib's `Args.publish` makes the
+ * message's `headers` object the prototype of a fresh one (`Object.create(options.headers)`), so
+ * V8 builds new hidden classes for every message and encodes the table by walking a prototype
+ * chain: about 4 µs a message, a tenth of the bus's client CPU (scripts/bench/bus.mjs). This builds
+ * the same method fields and properties with the headers as they are and hands them to the same
+ * internals `publish` calls (`sendMessage`, then `pushConfirmCallback`). amqplib is pinned; the
+ * bus tests fail if those internals move, and without them this falls back to `publish`.
+ */
+export function publishFrame(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, o: Options.Publish, onConfirm: (err: unknown) => void): boolean {
+  const internals = ch as unknown as FrameSender;
+  if (typeof internals.sendMessage !== 'function' || typeof internals.pushConfirmCallback !== 'function') {
+    return ch.publish(exchange, routingKey, content, o, onConfirm);
+  }
+  if (o.CC !== undefined || o.BCC !== undefined || (o.headers && Object.getPrototypeOf(o.headers) !== Object.prototype)) {
+    // What this shortcut does not reproduce (CC/BCC headers, inherited headers) goes the long way.
+    return ch.publish(exchange, routingKey, content, o, onConfirm);
+  }
+  const fields: PublishFields = {
+    exchange, routingKey, mandatory: !!o.mandatory, immediate: false, ticket: undefined,
+    contentType: o.contentType, contentEncoding: o.contentEncoding, headers: o.headers,
+    deliveryMode: o.persistent !== undefined ? (o.persistent ? 2 : 1) : typeof o.deliveryMode === 'number' ? o.deliveryMode : o.deliveryMode ? 2 : undefined,
+    priority: o.priority, correlationId: o.correlationId, replyTo: o.replyTo,
+    expiration: o.expiration === undefined ? undefined : String(o.expiration),
+    messageId: o.messageId, timestamp: o.timestamp, type: o.type, userId: o.userId, appId: o.appId, clusterId: undefined,
+  };
+  const ok = internals.sendMessage(fields, fields, content);
+  internals.pushConfirmCallback(onConfirm);
+  return ok;
+}
+
+/** The method fields and properties amqplib encodes for one `basic.publish` (what `Args.publish` returns). */
+interface PublishFields {
+  exchange: string; routingKey: string; mandatory: boolean; immediate: false; ticket: undefined;
+  contentType?: string; contentEncoding?: string; headers?: Record<string, unknown>; deliveryMode?: number; priority?: number;
+  correlationId?: string; replyTo?: string; expiration?: string; messageId?: string; timestamp?: number; type?: string;
+  userId?: string; appId?: string; clusterId: undefined;
+}
+
+interface FrameSender {
+  sendMessage(fields: PublishFields, properties: PublishFields, content: Buffer): boolean;
+  pushConfirmCallback(cb: (err: unknown) => void): void;
 }
