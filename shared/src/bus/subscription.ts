@@ -67,7 +67,7 @@ export class Subscription {
     const { consumerTag } = await ch.consume(this.fullQueue, (msg) => {
       if (!msg) return;
       acks.hold(msg);
-      void this.onDelivery(acks, msg);
+      this.onDelivery(acks, msg);
     }, { noAck: false });
     this.ch = ch;
     this.acks = acks;
@@ -82,40 +82,52 @@ export class Subscription {
 
   get busy(): number { return this.inFlight; }
 
-  private async onDelivery(acks: AckBatcher, msg: ConsumeMessage): Promise<void> {
+  /**
+   * One delivery through the wrapper, with as few promises as the work needs (the handler's, the
+   * reaction that settles it, a guard): each one here also pays the async-context hooks that carry
+   * the log context.
+   */
+  private onDelivery(acks: AckBatcher, msg: ConsumeMessage): void {
     this.inFlight++;
     const { envelope, filled } = readEnvelope(msg);
     const baseType = this.resolveType(envelope.type, msg.fields.routingKey);
     const metricKey = baseType ?? 'unknown';
     const started = performance.now();
-    try {
-      await withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () => {
-        if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
-        return inLazySpan(() => ({
-          name: `${metricKey} process`, kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers),
-          attributes: {
-            'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
-            'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
-          },
-        }), () => this.handle(acks, msg, envelope, baseType, metricKey));
-      });
-    } finally {
-      this.bus.metrics.handlerSeconds(metricKey).observe((performance.now() - started) / 1000);
-      this.inFlight--;
-      if (this.inFlight === 0) this.bus.emit(`idle:${this.queue}`);
-    }
+    withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () => {
+      if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
+      return inLazySpan(() => ({
+        name: `${metricKey} process`, kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers),
+        attributes: {
+          'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
+          'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
+        },
+      }), () => this.handle(acks, msg, envelope, baseType, metricKey, started));
+    }).then(undefined, (err: unknown) => {
+      // `handle` settles every delivery itself: reaching this is a bug in the wrapper, logged, never an unhandled rejection.
+      this.bus.logger.error('consumer wrapper failed', { queue: this.fullQueue, error: errorMessage(err) });
+    });
   }
 
-  /** Runs the handler; its resolving acks, its error goes to the failure policy. */
-  private async handle(acks: AckBatcher, msg: ConsumeMessage, envelope: Envelope, baseType: RoutingKey | undefined, metricKey: string): Promise<void> {
+  private finished(metricKey: string, started: number): void {
+    this.bus.metrics.handlerSeconds(metricKey).observe((performance.now() - started) / 1000);
+    this.inFlight--;
+    if (this.inFlight === 0) this.bus.emit(`idle:${this.queue}`);
+  }
+
+  /** Runs the handler; its resolving acks, its error (thrown or rejected) goes to the failure policy. */
+  private handle(acks: AckBatcher, msg: ConsumeMessage, envelope: Envelope, baseType: RoutingKey | undefined, metricKey: string, started: number): Promise<void> {
+    const failed = (err: unknown) => this.onFailure(acks, msg, envelope, metricKey, err).then(() => this.finished(metricKey, started));
+    let handled: Promise<void>;
     try {
-      await this.dispatch(baseType, msg, envelope);
+      handled = Promise.resolve(this.dispatch(baseType, msg, envelope));
     } catch (err) {
-      await this.onFailure(acks, msg, envelope, metricKey, err);
-      return;
+      return failed(err);
     }
-    acks.ack(msg);
-    this.bus.metrics.consumed(metricKey, 'acked').inc();
+    return handled.then(() => {
+      acks.ack(msg);
+      this.bus.metrics.consumed(metricKey, 'acked').inc();
+      this.finished(metricKey, started);
+    }, failed);
   }
 
   private resolveType(type: string, routingKey: string): RoutingKey | undefined {
