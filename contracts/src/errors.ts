@@ -27,6 +27,8 @@ export const ErrorCodes = {
   DEAD_LETTER_DISCARDED: 'DEAD_LETTER_DISCARDED',
   DEAD_LETTER_NOT_FOUND: 'DEAD_LETTER_NOT_FOUND',
   REPLAY_TARGET_UNKNOWN: 'REPLAY_TARGET_UNKNOWN',
+  /** The letter cannot do its work again (its secrets were redacted, or its owner already ended the work). */
+  REPLAY_NOT_POSSIBLE: 'REPLAY_NOT_POSSIBLE',
   // transient: retried
   TIMEOUT: 'TIMEOUT',
   BROWSER_CRASHED: 'BROWSER_CRASHED',

@@ -154,6 +154,8 @@ export const DeadLetterView = z.object({
   body: z.unknown(),
   properties: z.record(z.string(), z.unknown()),
   headers: z.record(z.string(), z.unknown()),
+  /** Why a replay cannot do this letter's work (its owner already ended it, or its secrets were redacted); null when it can. */
+  notReplayable: z.string().nullable(),
 });
 export const DeadLetterPage = z.object({
   items: z.array(DeadLetterView),

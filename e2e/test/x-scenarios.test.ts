@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readZip } from '@xauth/browser-worker';
 import { DEV_ENCRYPTION_KEYS, Keyring } from '@xauth/shared';
 import type { ScenarioName } from '@xauth/x-sim';
-import { getJson, getServiceToken, schemaOf, startStack, waitUntil, type EventCollector, type Received, type Stack, type StackOptions } from '../src/index.js';
+import { getJson, getServiceToken, postJson, schemaOf, startStack, waitUntil, type EventCollector, type Received, type Stack, type StackOptions } from '../src/index.js';
 
 /** Small retry budget so a transient failure that never clears ends quickly; the first retry comes ~1 s later. */
 const BASE_ENV = { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2', INTERSTITIAL_TIMEOUT_MS: '3000', PROFILE_SYNC_MIN_GAP_MS: '0' };
@@ -146,9 +146,21 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(events.all.filter(ofJob(job.jobId, 'authorization.attempt.failed')).map((f) => (f.body as { retryable: boolean }).retryable)).to.deep.equal([true, false]);
     const letter = await stack.probe.waitForDeadLetter((r) => (r.body as { jobId?: string }).jobId === job.jobId, 30_000);
     expect(letter.routingKey).to.equal('authorization.job.requested');
-    expect(letter.properties.headers).to.include({ 'x-error-code': 'BLOCKED', 'x-attempt': 2, 'x-service': 'browser-worker' });
+    expect(letter.properties.headers).to.include({ 'x-error-code': 'BLOCKED', 'x-attempt': 2, 'x-service': 'browser-worker', 'x-outcome-reported': true });
     expect(job).to.include({ status: 'dead_lettered', errorCode: 'BLOCKED', attempt: 2 });
     await expectArtifacts(job, 2, 'Sorry, you have been blocked');
+
+    // The orchestrator has ended the job: replaying its letter would open a browser for nobody, so the office refuses and says why.
+    const listed = await getJson(`${stack.gateway.url}/v1/dead-letters?errorCode=BLOCKED`, auth);
+    const stored = listed.body.items.find((d: { body: { jobId?: string } }) => d.body.jobId === job.jobId);
+    expect(stored.notReplayable).to.match(/^browser-worker had already reported this failure/);
+    const replay = await postJson(`${stack.gateway.url}/v1/dead-letters/${stored.id}/replay`, { reason: 'try the blocked job again' }, auth);
+    expect(replay.status).to.equal(409);
+    expect(replay.body.code).to.equal('REPLAY_NOT_POSSIBLE');
+    expect(replay.body.message).to.contain('user.login.requested');
+    const after = await getJson(`${stack.gateway.url}/v1/dead-letters/${stored.id}`, auth);
+    expect(after.body).to.include({ status: 'new', replayCount: 0 });
+    expect(after.body.actions).to.deep.equal([]);
   });
 
   const needsPerson: Array<[string, string, ScenarioName, string, string]> = [

@@ -18,6 +18,12 @@ export interface AppErrorOptions {
    * (`x-deferrals`, at most `MAX_DEFERRALS`). @defaultValue false
    */
   deferred?: boolean;
+  /**
+   * The handler has already told the work's owner that the work ended (the browser worker's final
+   * `authorization.attempt.failed`): if this error dead-letters the message, the letter is a record
+   * (`x-outcome-reported`) and the dead-letter office refuses to replay it. @defaultValue false
+   */
+  outcomeReported?: boolean;
   cause?: unknown;
 }
 
@@ -29,6 +35,7 @@ export class AppError extends Error {
   readonly details?: unknown;
   readonly retryAfterMs?: number;
   readonly deferred: boolean;
+  readonly outcomeReported: boolean;
 
   constructor(opts: AppErrorOptions) {
     super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -39,6 +46,7 @@ export class AppError extends Error {
     this.details = opts.details;
     this.retryAfterMs = opts.retryAfterMs;
     this.deferred = opts.deferred ?? false;
+    this.outcomeReported = opts.outcomeReported ?? false;
   }
 }
 

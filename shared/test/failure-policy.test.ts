@@ -29,6 +29,13 @@ describe('failure policy (the consumer wrapper decision)', () => {
     expect(pickTier(10_000_000, tiers)).to.equal(600_000);
   });
 
+  it('when the handler already reported the outcome, then only its dead letter carries the mark', () => {
+    const reported = new TransientError({ code: 'BLOCKED', message: 'cdn', outcomeReported: true });
+    expect(decideFailure(reported, 2, 2, tiers)).to.include({ action: 'dead-letter', code: 'BLOCKED', outcomeReported: true });
+    expect(decideFailure(reported, 1, 2, tiers)).to.include({ action: 'retry' }).and.not.have.property('outcomeReported');
+    expect(decideFailure(new TransientError({ code: 'BLOCKED', message: 'cdn' }), 2, 2, tiers)).not.to.have.property('outcomeReported');
+  });
+
   it('when the work could not start (deferred), then it waits without spending an attempt, until the deferrals run out', () => {
     const busy = new TransientError({ code: 'PROFILE_BUSY', message: 'held elsewhere', deferred: true });
     const first = decideFailure(busy, 5, 5, tiers, 0);

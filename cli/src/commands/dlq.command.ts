@@ -53,6 +53,7 @@ function showText(d: DeadLetterView & { actions?: DeadLetterActionView[] }): str
     ['id', d.id], ['messageId', d.messageId], ['status', d.status], ['errorCode', d.errorCode], ['errorMessage', d.errorMessage],
     ['queue', d.queue], ['exchange', d.originalExchange], ['routingKey', d.routingKey], ['service', d.service], ['attempts', d.attempts],
     ['firstFailureAt', d.firstFailureAt], ['lastFailureAt', d.lastFailureAt], ['replays', d.replayCount], ['receivedAt', d.receivedAt],
+    ['notReplayable', d.notReplayable],
   ]);
   const actions = d.actions?.length
     ? `\n\nactions:\n${table(['AT', 'ACTION', 'BY', 'REASON', 'REPLAY MESSAGE ID'], d.actions.map((a) => [a.at, a.action, a.actor, a.reason, a.replayMessageId]))}`

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readDeadLetter, replayHeaders, replayTarget, type Delivery } from '../src/domain/dead-letter.rule.js';
+import { readDeadLetter, replayHeaders, replayTarget, whyNotReplayable, type Delivery } from '../src/domain/dead-letter.rule.js';
 
 const delivery = (headers: Record<string, unknown>, routingKey = 'user.login.requested'): Delivery =>
   ({ content: Buffer.from('{}'), fields: { exchange: 'ns.dlx', routingKey }, properties: { headers, messageId: 'm-1', type: 'user.login.requested', appId: undefined } } as unknown as Delivery);
@@ -40,6 +40,25 @@ describe('dead-letter rules', () => {
     expect(JSON.parse(r.body.toString())).to.deep.equal({ jobId: 'j-1', code: '[REDACTED]', state: '[REDACTED]' });
     const plain = readDeadLetter(delivery({}), 'm-1', 'ns');
     expect(plain.body.toString()).to.equal('{}');
+  });
+
+  it('when a letter\'s work already ended or its secrets were redacted, then it is not replayable, with the reason; otherwise it is', () => {
+    const reported = readDeadLetter(delivery({ 'x-error-code': 'BLOCKED', 'x-service': 'browser-worker', 'x-outcome-reported': true }, 'authorization.job.requested'), 'm-1', 'ns');
+    expect(whyNotReplayable(reported)).to.match(/^browser-worker had already reported this failure .* a new user\.login\.requested\)$/);
+    // The replayed copy of a replayable letter never carries the mark.
+    expect(replayHeaders({ messageId: 'm-1', headers: { 'x-outcome-reported': true } })).to.deep.equal({ 'x-attempt': 1, 'x-replay-of': 'm-1' });
+
+    const consent = delivery({ 'x-error-code': 'DEPENDENCY_UNAVAILABLE' }, 'authorization.consent.captured');
+    consent.content = Buffer.from(JSON.stringify({ jobId: 'j-1', code: '[REDACTED]', state: '[REDACTED]' }));
+    (consent.properties as { type: string }).type = 'authorization.consent.captured';
+    expect(whyNotReplayable(readDeadLetter(consent, 'm-2', 'ns'))).to.match(/^its code and state were redacted when it was dead-lettered/);
+
+    const login = delivery({ 'x-error-code': 'UNKNOWN_ACCOUNT' }, 'user.login.requested');
+    login.content = Buffer.from(JSON.stringify({ requestId: 'r-1', accountId: 'someone' }));
+    expect(whyNotReplayable(readDeadLetter(login, 'm-3', 'ns'))).to.equal(undefined);
+    // A job the broker dead-lettered (its worker crashed each time) was never reported: the job may still be live.
+    const crashed = readDeadLetter(delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.browser-worker.authorization-jobs' }] }, 'authorization.job.requested'), 'm-4', 'ns');
+    expect(whyNotReplayable(crashed)).to.equal(undefined);
   });
 
   it('when no exchange is on record, then a replay goes straight to the original queue', () => {

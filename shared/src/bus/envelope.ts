@@ -42,6 +42,8 @@ export const HEADER = {
   firstFailureAt: 'x-first-failure-at',
   lastFailureAt: 'x-last-failure-at',
   replayOf: 'x-replay-of',
+  /** On a dead letter: its consumer had already reported the work ended, so replaying it cannot resume anything. */
+  outcomeReported: 'x-outcome-reported',
 } as const;
 
 /**

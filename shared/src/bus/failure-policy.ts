@@ -7,7 +7,7 @@ import { HEADER, type Envelope } from './envelope.js';
 
 export type FailureDecision =
   | { action: 'retry'; code: string; message: string; delayMs: number; deferred?: boolean }
-  | { action: 'dead-letter'; code: string; message: string };
+  | { action: 'dead-letter'; code: string; message: string; outcomeReported?: boolean };
 
 /** How often one message may be deferred (retried without spending an attempt) before deferrals count as attempts. */
 export const MAX_DEFERRALS = 30;
@@ -24,13 +24,14 @@ export function decideFailure(err: unknown, attempt: number, maxAttempts: number
   const code = app?.code ?? ErrorCodes.INTERNAL;
   const message = redactText(errorMessage(err)).slice(0, 1000);
   const retryable = app ? app.retryable : true;
-  if (!retryable) return { action: 'dead-letter', code, message };
+  const reported = app?.outcomeReported ? { outcomeReported: true } : {};
+  if (!retryable) return { action: 'dead-letter', code, message, ...reported };
   if (app?.deferred && deferrals < MAX_DEFERRALS) {
     // Nothing was tried: wait (growing, capped) without spending the attempt budget.
     const wait = Math.min(MAX_DEFERRAL_DELAY_MS, (tiersMs[0] ?? 1000) * 2 ** deferrals) * (0.8 + Math.random() * 0.4);
     return { action: 'retry', code, message, delayMs: Math.max(wait, app.retryAfterMs ?? 0), deferred: true };
   }
-  if (attempt >= maxAttempts) return { action: 'dead-letter', code, message: `gave up after ${attempt} attempts: ${message}` };
+  if (attempt >= maxAttempts) return { action: 'dead-letter', code, message: `gave up after ${attempt} attempts: ${message}`, ...reported };
   const backoff = (tiersMs[0] ?? 1000) * 2 ** (attempt - 1);
   const jittered = backoff * (0.8 + Math.random() * 0.4);
   return { action: 'retry', code, message, delayMs: Math.max(jittered, app?.retryAfterMs ?? 0) };
@@ -98,6 +99,9 @@ export function deadLetterOptions(bus: Bus, queue: WorkQueueName, msg: ConsumeMe
     exchange: exchangeName(bus.namespace, 'dlx'),
     routingKey: String(headers[HEADER.originalRoutingKey]),
     content,
-    options: { ...carriedProperties(msg, envelope), headers: { ...headers, [HEADER.attempt]: envelope.attempt } } as Options.Publish,
+    options: {
+      ...carriedProperties(msg, envelope),
+      headers: { ...headers, [HEADER.attempt]: envelope.attempt, ...(d.action === 'dead-letter' && d.outcomeReported ? { [HEADER.outcomeReported]: true } : {}) },
+    } as Options.Publish,
   };
 }

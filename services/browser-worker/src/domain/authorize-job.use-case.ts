@@ -76,7 +76,7 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     deps.onOutcome?.(err instanceof AppError ? err.code : ErrorCodes.INTERNAL, (Date.now() - started) / 1000);
     // Needs a person: answered, nothing to retry or dead-letter. Transient: the wrapper decides.
     if (err instanceof AppError && !err.retryable) return;
-    throw err;
+    throw final ? reportedFinal(err) : err;
   }
 }
 
@@ -87,4 +87,13 @@ async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, er
   const artifacts = artifactsOf(err);
   const deadLettered = final && (!(err instanceof AppError) || err.retryable);
   await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(deadLettered ? { deadLettered } : {}), ...(artifacts ? { artifacts } : {}) }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+}
+
+/**
+ * The error of a last attempt the worker has reported (`deadLettered`): the orchestrator has ended
+ * the job, so the wrapper marks the dead letter `x-outcome-reported` and the office will not replay a
+ * job nobody waits for (it would open a browser and run a consent for nothing).
+ */
+function reportedFinal(err: unknown): AppError {
+  return new AppError({ code: err instanceof AppError ? err.code : ErrorCodes.INTERNAL, message: errorMessage(err), retryable: true, outcomeReported: true, cause: err });
 }

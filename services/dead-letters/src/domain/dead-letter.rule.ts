@@ -9,7 +9,7 @@ export type Delivery = Pick<ConsumeMessage, 'content' | 'fields' | 'properties'>
 /** Headers that describe a failure; a replay starts without them (a fresh attempt count). */
 const FAILURE_HEADERS = new Set<string>([
   HEADER.attempt, HEADER.deferrals, HEADER.errorCode, HEADER.errorMessage, HEADER.originalExchange, HEADER.originalRoutingKey,
-  HEADER.originalQueue, HEADER.service, HEADER.firstFailureAt, HEADER.lastFailureAt, HEADER.replayOf, 'x-delivery-count',
+  HEADER.originalQueue, HEADER.service, HEADER.firstFailureAt, HEADER.lastFailureAt, HEADER.replayOf, HEADER.outcomeReported, 'x-delivery-count',
 ]);
 const isBrokerFailureHeader = (name: string) => /^x-(death|first-death-|last-death-)/.test(name);
 
@@ -103,4 +103,27 @@ export function replayHeaders(letter: Pick<DeadLetterRecord, 'headers' | 'messag
 export function replayTarget(letter: Pick<DeadLetterRecord, 'originalExchange' | 'routingKey' | 'queue'>): { exchange: string; routingKey: string } {
   if (letter.originalExchange) return { exchange: letter.originalExchange, routingKey: letter.routingKey };
   return letter.queue ? { exchange: '', routingKey: letter.queue } : { exchange: '', routingKey: letter.routingKey };
+}
+
+/** What a replay of a letter needs to tell the operator: start the work again instead. */
+const START_AGAIN = 'start the work again instead (for a login, a new user.login.requested)';
+
+/**
+ * Why replaying this letter cannot do its work, if it cannot: its consumer had already reported the
+ * work ended (`x-outcome-reported`), or the secrets it carried were redacted before it was stored.
+ */
+export function whyNotReplayable(letter: Pick<DeadLetterRecord, 'body' | 'headers' | 'properties' | 'routingKey' | 'service'>): string | undefined {
+  if (letter.headers[HEADER.outcomeReported] === true) {
+    return `${letter.service ?? 'its consumer'} had already reported this failure to the work's owner, which ended the work, so a replay cannot resume it; ${START_AGAIN}`;
+  }
+  const type = str(letter.properties.type) ?? letter.routingKey;
+  const secretFields = isRoutingKey(type) ? messages[type].secretFields : undefined;
+  if (!secretFields?.length) return undefined;
+  let body: unknown;
+  try { body = JSON.parse(letter.body.toString('utf8')); } catch { return undefined; }
+  if (body === null || typeof body !== 'object') return undefined;
+  const redacted = secretFields.filter((k) => (body as Record<string, unknown>)[k] === REDACTED);
+  return redacted.length
+    ? `its ${redacted.join(' and ')} ${redacted.length > 1 ? 'were' : 'was'} redacted when it was dead-lettered (secrets are never stored), so a replay cannot carry ${redacted.length > 1 ? 'them' : 'it'}; ${START_AGAIN}`
+    : undefined;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError } from '@xauth/shared';
-import { replayHeaders, replayTarget } from './dead-letter.rule.js';
+import { replayHeaders, replayTarget, whyNotReplayable } from './dead-letter.rule.js';
 import type { Requester, StoredDeadLetter } from './model.js';
 import type { DeadLetterStore } from './ports.js';
 
@@ -16,6 +16,10 @@ export function notFound(id: string): AppError {
 export function replayRefusal(letter: StoredDeadLetter, maxReplays: number): AppError | undefined {
   if (letter.status === 'discarded') {
     return new AppError({ code: ErrorCodes.DEAD_LETTER_DISCARDED, message: `dead letter ${letter.id} was discarded; it is kept for the record, not for replay`, httpStatus: 409, retryable: false });
+  }
+  const impossible = whyNotReplayable(letter);
+  if (impossible) {
+    return new AppError({ code: ErrorCodes.REPLAY_NOT_POSSIBLE, message: `dead letter ${letter.id} cannot be replayed: ${impossible}`, httpStatus: 409, retryable: false });
   }
   if (letter.replayCount >= maxReplays) {
     return new AppError({

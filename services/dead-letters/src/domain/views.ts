@@ -1,4 +1,5 @@
 import type { DeadLetterActionView, DeadLetterView } from '@xauth/contracts';
+import { whyNotReplayable } from './dead-letter.rule.js';
 import type { DeadLetterAction, StoredDeadLetter } from './model.js';
 
 function bodyOf(buf: Buffer): unknown {
@@ -13,6 +14,7 @@ export function toView(l: StoredDeadLetter): DeadLetterView {
     service: l.service, errorCode: l.errorCode, errorMessage: l.errorMessage, attempts: l.attempts,
     firstFailureAt: l.firstFailureAt?.toISOString() ?? null, lastFailureAt: l.lastFailureAt.toISOString(), replayCount: l.replayCount,
     receivedAt: l.receivedAt.toISOString(), updatedAt: l.updatedAt.toISOString(), body: bodyOf(l.body), properties: l.properties, headers: l.headers,
+    notReplayable: whyNotReplayable(l) ?? null,
   };
 }
 
