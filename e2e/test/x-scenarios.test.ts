@@ -10,6 +10,8 @@ import { getJson, getServiceToken, postJson, schemaOf, startStack, waitUntil, ty
 /** Small retry budget so a transient failure that never clears ends quickly; the first retry comes ~1 s later. */
 const BASE_ENV = { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2', INTERSTITIAL_TIMEOUT_MS: '3000', PROFILE_SYNC_MIN_GAP_MS: '0' };
 const READER = { clientId: 'login-only', clientSecret: 'login-only-secret-123', scopes: ['logins:write'] };
+/** Sees jobs, not what the browser saw: screenshots and pages of a signed-in account need `artifacts:read`. */
+const JOB_READER = { clientId: 'job-reader', clientSecret: 'job-reader-secret-123', scopes: ['jobs:read'] };
 const isFor = (requestId: string) => (r: Received) => (r.body as { requestId?: string }).requestId === requestId;
 const ofJob = (jobId: string, type: string) => (r: Received) => r.routingKey === type && (r.body as { jobId?: string }).jobId === jobId;
 
@@ -26,7 +28,7 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     stack = await startStack({
       ...opts,
       xsim: { interstitialMs: 50, ...opts.xsim },
-      env: { ...BASE_ENV, BOOTSTRAP_CLIENTS: JSON.stringify([READER]), ...opts.env },
+      env: { ...BASE_ENV, BOOTSTRAP_CLIENTS: JSON.stringify([READER, JOB_READER]), ...opts.env },
     });
     events = await stack.probe.listen('#');
     auth = { authorization: `Bearer ${await getServiceToken(stack.gateway.url, 'dev-admin', 'dev-admin-secret')}` };
@@ -225,7 +227,7 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     await expectRecovers('xsim_user_012', 'BROWSER_CRASHED');
   });
 
-  it('when an artifact is asked for without a JWT, without jobs:read, by an unknown name or by a path that climbs out, then 401, 403, 404 and 400 with JSON error bodies', async () => {
+  it('when an artifact is asked for without a JWT, with jobs:read but not artifacts:read, by an unknown name or by a path that climbs out, then 401, 403, 404 and 400 with JSON error bodies', async () => {
     await start();
     // A file beside the artifacts: no name may reach it.
     await mkdir(stack.artifactsDir, { recursive: true });
@@ -237,10 +239,13 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(anonymous.status).to.equal(401);
     expect(anonymous.body).to.include({ code: 'UNAUTHENTICATED' });
 
-    const loginOnly = await getServiceToken(stack.gateway.url, READER.clientId, READER.clientSecret);
-    const forbidden = await getJson(url('1/screenshot.png'), { authorization: `Bearer ${loginOnly}` });
+    // Seeing a job is not seeing the signed-in account's pages.
+    const jobsOnly = await getServiceToken(stack.gateway.url, JOB_READER.clientId, JOB_READER.clientSecret);
+    const forbidden = await getJson(url('1/screenshot.png'), { authorization: `Bearer ${jobsOnly}` });
     expect(forbidden.status).to.equal(403);
     expect(forbidden.body).to.include({ code: 'FORBIDDEN' });
+    expect(forbidden.body.message).to.contain('artifacts:read');
+    expect((await getJson(`${stack.gateway.url}/v1/jobs/${jobId}`, { authorization: `Bearer ${jobsOnly}` })).status, 'jobs:read still sees jobs').to.equal(404);
 
     const missing = await getJson(url('1/trace.zip'), auth);
     expect(missing.status).to.equal(404);

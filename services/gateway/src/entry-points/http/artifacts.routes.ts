@@ -12,7 +12,7 @@ const PASSED_HEADERS = ['content-type', 'content-length', 'content-disposition',
 /** A failed attempt's screenshot, HTML or trace (scope `jobs:read`), streamed from the browser-worker that keeps them. */
 export function artifactsRoutes(deps: { browserWorker: InternalServiceClient }): Router {
   const router = Router();
-  router.get('/v1/jobs/:jobId/artifacts/:attempt/:file', requireScope('jobs:read'), async (req, res) => {
+  router.get('/v1/jobs/:jobId/artifacts/:attempt/:file', requireScope('artifacts:read'), async (req, res) => {
     const { jobId, attempt, file } = parseInput(ArtifactParams, req.params, 'path');
     const found = await deps.browserWorker.download(`/internal/v1/artifacts/${jobId}/${attempt}/${file}`, {
       requestId: req.requestId, correlationId: logContext().correlationId ?? req.requestId,
