@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { expect } from 'chai';
 import { exchangeName, queueBindings, queueName, routingKeyFor, workQueueArguments, workQueues } from '@xauth/contracts';
@@ -12,6 +14,11 @@ import { waitUntil } from './support/wait.js';
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const TIERS = [150, 300];
 const logger = createLogger({ service: 'bus-test', silent: true });
+
+/** The broker's own CLI (the broker runs on this machine in tests and CI). */
+const rabbitmqctl = (...args: string[]) => new Promise<string>((resolve, reject) => {
+  execFile('rabbitmqctl', args, { timeout: 30_000 }, (err, out, errOut) => (err ? reject(new Error(`rabbitmqctl ${args.join(' ')}: ${err.message}\n${errOut}`)) : resolve(out)));
+});
 
 describe('bus on a real RabbitMQ', function () {
   this.timeout(30_000);
@@ -68,6 +75,40 @@ describe('bus on a real RabbitMQ', function () {
     expect(fast.properties.deliveryMode).to.equal(2);
     expect(fast.properties.expiration).to.equal('60000');
     await confirm.close();
+  });
+
+  it('when more publishes are held than the limit, then the next ones fail fast with PUBLISH_BUFFER_FULL and publishing goes on once they are confirmed', async () => {
+    bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics: new Metrics('bus-test'), retryTiersMs: TIERS, maxWaitingPublishes: 3 });
+    // One synchronous burst: no confirm can arrive before the fourth publish asks for room.
+    const burst = await Promise.allSettled(Array.from({ length: 5 }, () => bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' })));
+    expect(burst.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    const refused = (burst[3] as PromiseRejectedResult).reason as TransientError;
+    expect(refused).to.be.instanceOf(TransientError);
+    expect(refused.code).to.equal('PUBLISH_BUFFER_FULL');
+    expect(refused.message).to.equal('3 publishes already wait for the broker (limit 3)');
+    await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
+    const { messageCount } = await ch.checkQueue(queueName(namespace, 'orchestrator.login-requests'));
+    expect(messageCount).to.equal(4);
+  });
+
+  it('when the broker blocks publishing (a memory alarm), then the reason is logged and named by the publish that times out; once it lifts, publishing goes on', async () => {
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (c: Buffer) => lines.push(c.toString()));
+    bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger: createLogger({ service: 'bus-test', silent: true, stream }), metrics: new Metrics('bus-test'), retryTiersMs: TIERS, confirmTimeoutMs: 1_500 });
+    const watermark = (await rabbitmqctl('eval', 'vm_memory_monitor:get_vm_memory_high_watermark().')).trim();
+    expect(watermark, 'a relative watermark this test can put back').to.match(/^0?\.\d+$|^1(\.0)?$/);
+    try {
+      await rabbitmqctl('set_vm_memory_high_watermark', 'absolute', '1');
+      const err = await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' }).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as TransientError).message).to.match(/did not confirm user\.login\.requested within 1500 ms \(the broker blocks publishing: .+\)/);
+      expect(lines.join('')).to.contain('broker blocks publishing');
+    } finally {
+      await rabbitmqctl('set_vm_memory_high_watermark', watermark);
+    }
+    await waitUntil(() => lines.join('').includes('broker takes publishes again'), 'the unblocked event');
+    await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
   });
 
   it('when handlers finish out of order, then each delivery is acked once and a slow one holds no other prefetch slot', async () => {

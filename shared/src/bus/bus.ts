@@ -26,7 +26,11 @@ export interface BusOptions {
   retryTiersMs?: readonly number[];
   /** Retry budget (`x-attempt`) per work queue. @defaultValue each queue's `maxAttempts` in the contracts */
   maxAttempts?: Partial<Record<WorkQueueName, number>>;
-  /** Publishes that may wait for a reconnect at once; more fail fast with `PUBLISH_BUFFER_FULL`. @defaultValue 10000 */
+  /**
+   * Publishes held in memory at once: written and waiting for the broker's confirm, or waiting for
+   * a reconnect. More fail fast with `PUBLISH_BUFFER_FULL`, so a broker that stops confirming (a
+   * resource alarm, a dead link) cannot grow the process's memory without bound. @defaultValue 10000
+   */
   maxWaitingPublishes?: number;
 }
 
@@ -57,6 +61,8 @@ export class Bus extends EventEmitter {
   private waitingPublishes = 0;
   /** Publishes waiting for their confirm, failed when their deadline passes. */
   private readonly confirms = new ConfirmDeadlines();
+  /** Why the broker blocks publishing (`connection.blocked`: a memory or disk alarm), while it does. */
+  private blockedBy?: string;
 
   private constructor(private readonly opts: BusOptions) {
     super();
@@ -95,6 +101,14 @@ export class Bus extends EventEmitter {
       if (!bus.closing) opts.logger.warn('broker connection lost; recovering', { error: errorMessage(err) });
     });
     bus.model.on('error', (err: Error) => opts.logger.warn('broker connection error', { error: errorMessage(err) }));
+    bus.model.on('blocked', (reason: string) => {
+      bus.blockedBy = String(reason || 'no reason given');
+      opts.logger.warn('broker blocks publishing; publishes wait for it, bounded by the confirm timeout', { reason: bus.blockedBy });
+    });
+    bus.model.on('unblocked', () => {
+      bus.blockedBy = undefined;
+      opts.logger.info('broker takes publishes again');
+    });
     bus.model.on('reconnect-failed', (err: Error) => opts.logger.error('broker recovery gave up', { error: errorMessage(err) }));
     if (!bus.pub) await once(bus, 'connected');
     return bus;
@@ -182,6 +196,14 @@ export class Bus extends EventEmitter {
    * this path also pays the async-context hooks); a lost link goes through `resend`.
    */
   private sendConfirmed<T>(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, result: T): Promise<T> {
+    const held = this.confirms.size + this.waitingPublishes;
+    if (held >= this.maxWaitingPublishes) {
+      this.metrics.published(metricKey, 'failed').inc();
+      return Promise.reject(new TransientError({
+        code: ErrorCodes.PUBLISH_BUFFER_FULL,
+        message: `${held} publishes already wait for the broker (limit ${this.maxWaitingPublishes})${this.blockedBy ? `; the broker blocks publishing: ${this.blockedBy}` : ''}`,
+      }));
+    }
     const deadline = Date.now() + this.confirmTimeoutMs;
     if (this.pub) return this.confirmOn(this.pub, exchange, routingKey, content, props, metricKey, deadline, result);
     return this.publishChannel(deadline).then(
@@ -246,16 +268,14 @@ export class Bus extends EventEmitter {
   }
 
   private confirmTimeout(routingKey: string): TransientError {
-    return new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms` });
+    const blocked = this.blockedBy ? ` (the broker blocks publishing: ${this.blockedBy})` : '';
+    return new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms${blocked}` });
   }
 
   /** Waits (bounded in time and in how many wait) for the link to come back. */
   private async publishChannel(deadline: number): Promise<ConfirmChannel> {
     if (this.pub) return this.pub;
     if (this.closing) throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: 'bus is closing' });
-    if (this.waitingPublishes >= this.maxWaitingPublishes) {
-      throw new TransientError({ code: ErrorCodes.PUBLISH_BUFFER_FULL, message: `${this.waitingPublishes} publishes already wait for the broker (limit ${this.maxWaitingPublishes})` });
-    }
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), Math.max(1, deadline - Date.now()));
     this.waitingPublishes++;
