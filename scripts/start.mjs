@@ -94,7 +94,7 @@ async function stopAll(code) {
 
 await ensureEnvironment({ purpose: migrateOnly ? 'migrations' : 'start' });
 log('running migrations');
-for (const svc of ['orchestrator', 'dead-letters', 'gateway']) await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: common });
+for (const svc of ['orchestrator', 'dead-letters', 'gateway', 'browser-worker']) await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: common });
 if (migrateOnly) process.exit(0);
 
 process.on('SIGINT', () => void stopAll(0));

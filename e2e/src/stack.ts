@@ -120,7 +120,7 @@ export async function removeNamespace(namespace: string): Promise<void> {
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   try {
-    for (const service of ['orchestrator', 'gateway', 'dead_letters']) await db.query(`DROP SCHEMA IF EXISTS "${schemaName(namespace, service)}" CASCADE`);
+    for (const service of ['orchestrator', 'gateway', 'dead_letters', 'browser_worker']) await db.query(`DROP SCHEMA IF EXISTS "${schemaName(namespace, service)}" CASCADE`);
   } finally {
     await db.end();
   }

@@ -78,6 +78,11 @@ export const databaseConfig = {
   DATABASE_POOL_SIZE: env.int(10, 'PostgreSQL pool size'),
 };
 
+/** `DATABASE_SCHEMA`, a service's own schema; `schemaName(namespace, service)` when unset. */
+export const schemaConfig = (service: string) => ({
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe(`PostgreSQL schema; default <namespace>_${service}`),
+});
+
 export const httpConfig = (defPort: number) => ({
   HTTP_HOST: env.str('127.0.0.1', 'interface the HTTP server listens on'),
   HTTP_PORT: env.port(defPort, 'HTTP port (0 = any free port)'),

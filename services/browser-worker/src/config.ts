@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 import { artifactsConfig } from './failure-artifacts/artifacts.config.js';
 import { browserFlowConfig } from './browser/flow.config.js';
 
@@ -9,13 +9,14 @@ export const browserWorkerConfigShape = {
   ...amqpConfig,
   ...consumerConfig,
   ...databaseConfig,
+  ...schemaConfig('browser_worker'),
   ...httpConfig(8082),
   WORKER_ID: env.optionalStr('names this worker in authorization.job.started; default <hostname>-<pid>'),
   GOLOGIN_API_URL: env.url('https://api.gologin.com', 'GoLogin API base URL'),
   GOLOGIN_API_TOKEN: env.str('xsim-gologin-token', 'GoLogin API bearer token'),
   GOLOGIN_TIMEOUT_MS: env.int(30_000, 'timeout of one GoLogin API call (a profile start can be slow)'),
   PROFILE_PROVIDER: z.enum(['gologin', 'local']).default('gologin').describe('where profiles\' browsers come from: gologin (the GoLogin API) or local (a Chromium persistent profile directory per profile under LOCAL_PROFILES_DIR, launched by this worker)'),
-  GOLOGIN_RATE_LIMIT_PER_MINUTE: env.int(240, 'GoLogin API calls (start, status, stop) this worker makes per minute at most; GoLogin invalidates the API token past its own limit (300), so with several replicas give each its share'),
+  GOLOGIN_RATE_LIMIT_PER_MINUTE: env.int(240, 'GoLogin API calls (start, status, stop) all workers of this namespace make per minute together (booked in PostgreSQL); GoLogin invalidates the API token past its own limit (300). Namespaces sharing one GoLogin token split it'),
   GOLOGIN_RATE_LIMIT_WAIT_MS: env.int(15_000, 'how long a GoLogin call may wait for the per-minute budget; past it the job is retried later (GOLOGIN_RATE_LIMITED)'),
   GOLOGIN_START_TIMEOUT_MS: env.int(60_000, 'how long a profile start that GoLogin answers as pending may take to run'),
   GOLOGIN_POLL_MS: env.int(1_000, 'how often a pending start asks GoLogin for the profile\'s status'),
@@ -40,5 +41,5 @@ export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env)
     throw new ConfigError(["GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim's"]);
   }
   if (c.NODE_ENV === 'production' && c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) throw new ConfigError(['INTERNAL_API_TOKEN: the development token cannot be used in production']);
-  return { ...c, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}` };
+  return { ...c, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}`, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'browser_worker') };
 }

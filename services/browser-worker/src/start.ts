@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, finishHttpApp, listen, type Logger, type RunningServer, type Subscription } from '@xauth/shared';
 import { ArtifactStore, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
+import { migrateWorkerSchema } from './data-access/database.js';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
 import type { BrowserWorkerConfig } from './config.js';
 import type { AuthorizeJobDeps } from './domain/authorize-job.use-case.js';
@@ -29,10 +30,12 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   const interstitials = metrics.counter('xauth_interstitials_total', 'Interstitials seen, by whether they cleared', ['cleared']);
 
   // Each held profile lock keeps a connection for its job (and a warm browser); one more answers /ready.
+  // The schema holds the GoLogin call budget every replica shares.
+  await migrateWorkerSchema({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, logger, applicationName: `${config.XAUTH_NAMESPACE}:${service}:migrate` });
   const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.max(config.DATABASE_POOL_SIZE, config.MAX_CONCURRENT_PROFILES + 1), connectionTimeoutMillis: 5_000 });
   db.on('error', (err) => logger.warn('idle PostgreSQL connection broke', { error: err.message }));
   const pool = new BrowserPool({
-    provider: createProfileProvider(config, logger, poolStats), locks: new ProfileLocks(db, config.XAUTH_NAMESPACE, logger), metrics: poolStats, logger,
+    provider: createProfileProvider(config, logger, poolStats, db), locks: new ProfileLocks(db, config.XAUTH_NAMESPACE, logger), metrics: poolStats, logger,
     maxOpen: config.MAX_CONCURRENT_PROFILES, closeTimeoutMs: config.BROWSER_CLOSE_TIMEOUT_MS,
     keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS,
   });

@@ -5,7 +5,6 @@ import { expect } from 'chai';
 import { ChromiumCensus, launchChromium, killChromium } from '@xauth/shared/chromium';
 import { startXSim, type XSim } from '@xauth/x-sim';
 import { LocalChromiumProvider } from '../src/data-access/local-chromium.provider.js';
-import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
 import { failure, waitFor } from './support/expectations.js';
 import { PoolFixture, silentLogger } from './support/pool.fixture.js';
 
@@ -29,12 +28,17 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     expect(await census.leftSince(before), 'Chromium processes the test left').to.deep.equal([]);
   });
 
-  it('when the GoLogin call budget is spent, then the provider refuses (GOLOGIN_RATE_LIMITED, retryable) instead of provoking the 429 that revokes the token', async () => {
+  it('when two workers spend the GoLogin call budget they share (PostgreSQL), then the next call is refused (GOLOGIN_RATE_LIMITED, retryable) instead of provoking the 429 that revokes the token', async () => {
     await sim.stop();
     sim = await startXSim({ interstitialMs: 0, gologinRateLimitPerMinute: 10 });
-    const provider = fx.gologin(sim.url, { budget: new SlidingWindowBudget(8, 60_000), budgetWaitMs: 200 });
-    for (let i = 0; i < 8; i++) await provider.stop(profileOf('xsim_user_008'));
-    expect(await failure(provider.stop(profileOf('xsim_user_008')))).to.include({ code: 'GOLOGIN_RATE_LIMITED', retryable: true });
+    // Each replica alone would stay under x-sim's 10 a minute; together, only the shared budget keeps them there.
+    const [a, b] = [fx.gologin(sim.url, { budget: await fx.sharedBudget(8, 60_000), budgetWaitMs: 200 }), fx.gologin(sim.url, { budget: await fx.sharedBudget(8, 60_000), budgetWaitMs: 200 })];
+    const calls = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).stop(profileOf('xsim_user_008'))));
+    expect(calls.filter((c) => c.status === 'fulfilled')).to.have.length(8);
+    const refused = calls.flatMap((c) => (c.status === 'rejected' ? [c.reason as { code: string; retryable: boolean; retryAfterMs?: number }] : []));
+    expect(refused.map((e) => [e.code, e.retryable])).to.deep.equal(Array.from({ length: 4 }, () => ['GOLOGIN_RATE_LIMITED', true]));
+    expect(refused[0]!.retryAfterMs).to.be.within(50_000, 60_000);
+    expect(await failure(a.stop(profileOf('xsim_user_008')))).to.include({ code: 'GOLOGIN_RATE_LIMITED', retryable: true });
     expect(sim.state.gologinTokenRevoked).to.equal(false);
     expect((await fetch(`${sim.url}/browser/v2`, { headers: { authorization: 'Bearer xsim-gologin-token' } })).status, 'the token still works').to.equal(200);
   });

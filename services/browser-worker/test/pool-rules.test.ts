@@ -35,6 +35,13 @@ describe('pool rules (unit)', () => {
       const at = Array.from({ length: 40 }, (_, i) => i * 7).map((now) => now + budget.book(now, 10_000)!);
       for (const t of at) expect(at.filter((u) => u > t - 1_000 && u <= t).length).to.be.at.most(5);
     });
+
+    it('when it starts from stored bookings (another replica\'s), then they count, and a refused turn says when to come back', () => {
+      const budget = new SlidingWindowBudget(2, 1_000, [0, 500]);
+      expect(budget.turnAt(600, 0)).to.deep.equal({ granted: false, retryAfterMs: 400 });
+      expect(budget.turnAt(600, 400)).to.deep.equal({ granted: true, waitMs: 400 });
+      expect(budget.turnAt(1_000, 0)).to.deep.equal({ granted: false, retryAfterMs: 500 });
+    });
   });
 
   describe('profile lock key', () => {

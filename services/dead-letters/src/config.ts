@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaName } from '@xauth/shared';
+import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 
 /** The dead-letter office's one config schema; keys are the environment variable names. */
 export const deadLettersConfigShape = {
@@ -7,7 +7,7 @@ export const deadLettersConfigShape = {
   ...amqpConfig,
   ...databaseConfig,
   ...httpConfig(8083),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe('PostgreSQL schema; default <namespace>_dead_letters'),
+  ...schemaConfig('dead_letters'),
   INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),
   DEAD_LETTER_PREFETCH: env.int(50, 'dead letters taken from the queue at once'),
   MAX_REPLAYS: z.coerce.number().int().min(1).default(3).describe('how often one dead letter may be replayed; beyond it replay answers 409 REPLAY_LIMIT_REACHED'),

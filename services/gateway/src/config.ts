@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppName, SERVICE_SCOPES } from '@xauth/contracts';
-import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, Keyring, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, Keyring, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig, schemaConfig } from '@xauth/shared';
 import { CLIENT_ID_PATTERN } from './domain/credentials.rule.js';
 import { parseSigningKeyPem } from './domain/signing-key.rule.js';
 
@@ -65,7 +65,7 @@ export const gatewayConfigShape = {
   ...amqpConfig,
   ...databaseConfig,
   ...httpConfig(8080),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe('PostgreSQL schema; default <namespace>_gateway'),
+  ...schemaConfig('gateway'),
   ORCHESTRATOR_URL: env.url('http://127.0.0.1:8081', "base URL of the orchestrator's internal API"),
   ORCHESTRATOR_TIMEOUT_MS: env.int(5_000, 'how long a call to the orchestrator may take'),
   DEAD_LETTERS_URL: env.url('http://127.0.0.1:8083', "base URL of the dead-letter office's internal API"),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 
 const XApp = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
@@ -17,7 +17,7 @@ export const orchestratorConfigShape = {
   ...consumerConfig,
   ...databaseConfig,
   ...httpConfig(8081),
-  DATABASE_SCHEMA: env.optionalStr('own schema; default <namespace>_orchestrator'),
+  ...schemaConfig('orchestrator'),
   INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),
   ENCRYPTION_KEYS: env.str(DEV_ENCRYPTION_KEYS, 'kid:base64key[,kid:base64key] for tokens, verifiers, states at rest; the first encrypts'),
   X_APPS: z.string().default(DEV_APPS)
@@ -62,5 +62,5 @@ export function loadOrchestratorConfig(source: NodeJS.ProcessEnv = process.env) 
     if (problems.length) throw new ConfigError(problems);
   }
   if (!c.X_APPS.some((a) => a.name === c.DEFAULT_APP)) throw new ConfigError([`DEFAULT_APP: "${c.DEFAULT_APP}" is not one of X_APPS`]);
-  return { ...c, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? `${c.XAUTH_NAMESPACE}_orchestrator`.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase() };
+  return { ...c, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'orchestrator') };
 }

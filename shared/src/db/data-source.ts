@@ -9,6 +9,7 @@ export interface DatabaseOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: Array<Function | EntitySchema>;
   migrations: Array<new () => MigrationInterface>;
+  /** At least 2: migrations run on one connection while another holds the migration lock. @defaultValue 10 */
   poolSize?: number;
   applicationName: string;
   logger: Logger;
@@ -40,7 +41,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
     synchronize: false,
     logging: false,
     applicationName: opts.applicationName,
-    poolSize: opts.poolSize ?? 10,
+    poolSize: Math.max(2, opts.poolSize ?? 10),
     connectTimeoutMS: 5_000,
     extra: {
       options: `-c search_path=${opts.schema},public -c statement_timeout=30000 -c lock_timeout=10000`,

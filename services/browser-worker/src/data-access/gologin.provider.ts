@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError, TransientError, callHttp, type OutboundResponse } from '@xauth/shared';
-import type { SlidingWindowBudget } from '../domain/call-budget.rule.js';
+import type { CallBudget } from '../domain/call-budget.rule.js';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
 import { reapBrowserAt } from '../pool/browser-reaper.js';
 
@@ -15,8 +15,8 @@ export interface GoLoginOptions {
   /** Bound of a start GoLogin answers as pending. */
   startTimeoutMs: number;
   pollMs: number;
-  /** Shared by every call this worker makes, so it never provokes GoLogin's 429. */
-  budget: SlidingWindowBudget;
+  /** Asked before every call (by every replica, when shared), so the worker never provokes GoLogin's 429. */
+  budget: CallBudget;
   budgetWaitMs: number;
 }
 
@@ -28,11 +28,11 @@ export class GoLoginProvider implements ProfileProvider {
   constructor(private readonly o: GoLoginOptions) {}
 
   private async call(method: 'GET' | 'POST', path: string, timeoutMs = this.o.timeoutMs): Promise<OutboundResponse> {
-    const wait = this.o.budget.book(Date.now(), this.o.budgetWaitMs);
-    if (wait === undefined) {
-      throw new TransientError({ code: ErrorCodes.GOLOGIN_RATE_LIMITED, message: `GoLogin call budget (${this.o.budget.limit}/min) spent; not calling GoLogin`, retryAfterMs: this.o.budget.waitFor(Date.now()) });
+    const turn = await this.o.budget.turn(this.o.budgetWaitMs);
+    if (!turn.granted) {
+      throw new TransientError({ code: ErrorCodes.GOLOGIN_RATE_LIMITED, message: `GoLogin call budget (${this.o.budget.limit}/min) spent; not calling GoLogin`, retryAfterMs: turn.retryAfterMs });
     }
-    if (wait > 0) await sleep(wait);
+    if (turn.waitMs > 0) await sleep(turn.waitMs);
     return callHttp(new URL(path, this.o.baseUrl).toString(), {
       method, headers: { authorization: `Bearer ${this.o.token}` }, timeoutMs,
       dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,

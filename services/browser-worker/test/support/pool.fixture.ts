@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Metrics, createLogger } from '@xauth/shared';
+import { Metrics, createLogger, schemaName } from '@xauth/shared';
+import { migrateWorkerSchema } from '../../src/data-access/database.js';
+import { SharedCallBudget } from '../../src/data-access/shared-call-budget.repository.js';
 import { GoLoginProvider, type GoLoginOptions } from '../../src/data-access/gologin.provider.js';
 import { SlidingWindowBudget } from '../../src/domain/call-budget.rule.js';
 import type { ProfileProvider } from '../../src/domain/ports.js';
@@ -59,6 +61,17 @@ export class PoolFixture {
     };
   }
 
+  /** The GoLogin call budget the worker replicas of this namespace share, on a migrated schema of its own. */
+  async sharedBudget(limit: number, windowMs: number): Promise<SharedCallBudget> {
+    const schema = schemaName(this.namespace, 'browser_worker');
+    if (!this.migrated) {
+      await migrateWorkerSchema({ url: DATABASE_URL, schema, logger: silentLogger });
+      this.migrated = true;
+    }
+    return new SharedCallBudget(this.db, schema, limit, windowMs);
+  }
+  private migrated = false;
+
   async value(name: string, labels: Record<string, string> = {}): Promise<number> {
     const metric = await this.metrics.registry.getSingleMetric(name)?.get();
     const match = metric?.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
@@ -67,6 +80,7 @@ export class PoolFixture {
 
   async close(): Promise<void> {
     for (const p of this.pools.splice(0)) await p.closeAll();
+    if (this.migrated) await this.db.query(`DROP SCHEMA IF EXISTS "${schemaName(this.namespace, 'browser_worker')}" CASCADE`);
     await this.db.end();
   }
 }
