@@ -103,8 +103,10 @@ export class Subscription {
         },
       }), () => this.handle(acks, msg, envelope, baseType, metricKey, started));
     }).then(undefined, (err: unknown) => {
-      // `handle` settles every delivery itself: reaching this is a bug in the wrapper, logged, never an unhandled rejection.
+      // `handle` settles every delivery itself: reaching this is a bug in the wrapper, logged, never an
+      // unhandled rejection, and the delivery no longer counts as in flight (a drain does not wait for it).
       this.bus.logger.error('consumer wrapper failed', { queue: this.fullQueue, error: errorMessage(err) });
+      this.finished(metricKey, started);
     });
   }
 
