@@ -4,3 +4,4 @@ export * from './topology.js';
 export * from './definitions.js';
 export * from './errors.js';
 export * from './rest.js';
+export * from './openapi.js';

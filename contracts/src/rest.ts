@@ -59,7 +59,7 @@ export function parseArtifactName(name: string): { jobId: string; attempt: numbe
   return m ? { jobId: m[1]!, attempt: Number(m[2]), file: m[3] as ArtifactFile } : undefined;
 }
 
-/** Where the gateway serves an artifact: `GET /v1/jobs/{jobId}/artifacts/{attempt}/{file}` (scope `jobs:read`). */
+/** Where the gateway serves an artifact: `GET /v1/jobs/{jobId}/artifacts/{attempt}/{file}` (scope `artifacts:read`). */
 export function artifactHref(name: string): string | undefined {
   const parts = parseArtifactName(name);
   return parts && `/v1/jobs/${parts.jobId}/artifacts/${parts.attempt}/${parts.file}`;
@@ -73,6 +73,12 @@ export const ArtifactLink = z.object({
   contentType: z.string(),
 });
 export type ArtifactLink = z.infer<typeof ArtifactLink>;
+
+/** Path and query parameters of the gateway's routes. */
+export const JobParams = z.object({ jobId: z.uuid() });
+export const TokenParams = z.object({ accountId: AccountId });
+export const TokenQuery = z.object({ app: AppName.optional() });
+export const DeadLetterIdParams = z.object({ id: z.uuid() });
 
 export const JobStatus = z.enum(['queued', 'dispatched', 'running', 'consent_captured', 'succeeded', 'failed', 'dead_lettered', 'expired']);
 export const JobView = z.object({

@@ -7,6 +7,7 @@ import type { ServiceTokens } from '../../domain/service-token.js';
 import { artifactsRoutes } from './artifacts.routes.js';
 import { authenticate } from './auth.middleware.js';
 import { deadLettersRoutes } from './dead-letters.routes.js';
+import { docsRoutes } from './docs.routes.js';
 import { jwksRoutes } from './jwks.routes.js';
 import { loginsRoutes } from './logins.routes.js';
 import { queriesRoutes } from './queries.routes.js';
@@ -32,6 +33,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   const app = createHttpApp({ service: 'gateway', logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
   const limit = clientRateLimit(deps.rateLimitPerMinute, deps.metrics);
   app.use(jwksRoutes(deps));
+  app.use(docsRoutes());
   app.use(tokenRoutes(deps));
   app.use('/v1', authenticate(deps), limit.middleware);
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));

@@ -1,11 +1,9 @@
 import { Router, type Request } from 'express';
-import { z } from 'zod';
-import { DeadLetterActionRequest, DeadLetterFilter, DeadLetterListQuery, DiscardDeadLettersRequest, ReplayDeadLettersRequest } from '@xauth/contracts';
+import { DeadLetterActionRequest, DeadLetterFilter, DeadLetterIdParams, DeadLetterListQuery, DiscardDeadLettersRequest, ReplayDeadLettersRequest } from '@xauth/contracts';
 import { logContext, parseInput } from '@xauth/shared';
 import type { InternalServiceClient } from '../../data-access/internal-service.client.js';
 import { requireScope } from './auth.middleware.js';
 
-const IdParams = z.object({ id: z.uuid() });
 const BASE = '/internal/v1/dead-letters';
 
 /** The dead-letter office's API (scope `dlq:admin`): validated here, answered there; every action names its client. */
@@ -30,7 +28,7 @@ export function deadLettersRoutes(deps: { deadLetters: InternalServiceClient }):
     res.json(await office.get(`${BASE}/counts${query(parseInput(DeadLetterFilter, req.query, 'query'))}`, ctx(req)));
   });
   router.get('/v1/dead-letters/:id', async (req, res) => {
-    const { id } = parseInput(IdParams, req.params, 'path');
+    const { id } = parseInput(DeadLetterIdParams, req.params, 'path');
     res.json(await office.get(`${BASE}/${id}`, ctx(req)));
   });
   router.post('/v1/dead-letters/replay', async (req, res) => {
@@ -41,7 +39,7 @@ export function deadLettersRoutes(deps: { deadLetters: InternalServiceClient }):
   });
   for (const action of ['replay', 'discard'] as const) {
     router.post(`/v1/dead-letters/:id/${action}`, async (req, res) => {
-      const { id } = parseInput(IdParams, req.params, 'path');
+      const { id } = parseInput(DeadLetterIdParams, req.params, 'path');
       res.json(await office.post(`${BASE}/${id}/${action}`, parseInput(DeadLetterActionRequest, req.body, 'body'), ctx(req)));
     });
   }

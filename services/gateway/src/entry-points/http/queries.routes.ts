@@ -1,13 +1,8 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { AccountId, AppName } from '@xauth/contracts';
+import { JobParams, TokenParams, TokenQuery } from '@xauth/contracts';
 import { logContext, parseInput } from '@xauth/shared';
 import type { InternalServiceClient } from '../../data-access/internal-service.client.js';
 import { requireScope } from './auth.middleware.js';
-
-const JobParams = z.object({ jobId: z.uuid() });
-const TokenParams = z.object({ accountId: AccountId });
-const TokenQuery = z.object({ app: AppName.optional() });
 
 /** Queries the orchestrator owns: validated here, answered there. */
 export function queriesRoutes(deps: { orchestrator: InternalServiceClient; defaultApp: string }): Router {

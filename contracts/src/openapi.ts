@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import {
+  AccountTokenView, ArtifactParams, ClientCredentialsRequest, ClientCredentialsResponse, CreateLoginRequest, CreateLoginResponse, DeadLetterActionRequest,
+  DeadLetterActionResult, DeadLetterActionView, DeadLetterCounts, DeadLetterFilter, DeadLetterIdParams, DeadLetterListQuery, DeadLetterPage, DeadLetterView,
+  DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReplayDeadLettersRequest, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
+} from './rest.js';
+
+/** One public route of the gateway, as the OpenAPI document describes it. */
+export interface RestRoute {
+  method: 'get' | 'post';
+  /** OpenAPI path template, e.g. `/v1/jobs/{jobId}`. */
+  path: string;
+  summary: string;
+  /** The scope the route requires; none: no authentication (the token and key routes). */
+  scope?: ServiceScope;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Form bodies are taken too (the OAuth token endpoint). */
+  formBody?: boolean;
+  /** The success status. @defaultValue 200 */
+  status?: number;
+  /** The success body: a schema (JSON), or the content types of a file. */
+  response: z.ZodType | { files: readonly string[] };
+}
+
+const DeadLetterDetail = DeadLetterView.extend({ actions: z.array(DeadLetterActionView) });
+const JwksDocument = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+
+/** Every public route of the gateway; a gateway test checks this list against the routes it serves. */
+export const restRoutes: readonly RestRoute[] = [
+  { method: 'post', path: '/v1/oauth/token', summary: 'A service JWT for a client (client-credentials; the client in the body or HTTP Basic)', body: ClientCredentialsRequest, formBody: true, response: ClientCredentialsResponse },
+  { method: 'get', path: '/.well-known/jwks.json', summary: 'The public keys service JWTs are signed with', response: JwksDocument },
+  { method: 'post', path: '/v1/logins', summary: 'Ask for an authorization (publishes user.login.requested); the outcome arrives on the bus', scope: 'logins:write', body: CreateLoginRequest, status: 202, response: CreateLoginResponse },
+  { method: 'get', path: '/v1/jobs/{jobId}', summary: 'An authorization job: status, last error, failure artifacts', scope: 'jobs:read', params: JobParams, response: JobView },
+  { method: 'get', path: '/v1/jobs/{jobId}/artifacts/{attempt}/{file}', summary: 'A failed attempt\'s screenshot, page HTML or Playwright trace (redacted)', scope: 'artifacts:read', params: ArtifactParams, response: { files: ['image/png', 'text/html', 'application/zip'] } },
+  { method: 'get', path: '/v1/accounts/{accountId}/token', summary: 'The account\'s current access token for an app (never cached)', scope: 'tokens:read', params: TokenParams, query: TokenQuery, response: AccountTokenView },
+  { method: 'get', path: '/v1/dead-letters', summary: 'Dead letters, newest first, filtered', scope: 'dlq:admin', query: DeadLetterListQuery, response: DeadLetterPage },
+  { method: 'get', path: '/v1/dead-letters/counts', summary: 'How many dead letters match, by error code and by queue', scope: 'dlq:admin', query: DeadLetterFilter, response: DeadLetterCounts },
+  { method: 'get', path: '/v1/dead-letters/{id}', summary: 'One dead letter with its body, headers, reason and every action on it', scope: 'dlq:admin', params: DeadLetterIdParams, response: DeadLetterDetail },
+  { method: 'post', path: '/v1/dead-letters/replay', summary: 'Replay a selection (ids or a filter), with a dry run and a rate', scope: 'dlq:admin', body: ReplayDeadLettersRequest, response: DeadLetterActionResult },
+  { method: 'post', path: '/v1/dead-letters/discard', summary: 'Discard a selection (kept, marked discarded)', scope: 'dlq:admin', body: DiscardDeadLettersRequest, response: DeadLetterActionResult },
+  { method: 'post', path: '/v1/dead-letters/{id}/replay', summary: 'Replay one dead letter (new messageId, x-replay-of, fresh attempt count)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView.extend({ replayMessageId: z.string() }) },
+  { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
+];
+
+/** The express form of an OpenAPI path template: `/v1/jobs/{jobId}` → `/v1/jobs/:jobId`. */
+export function expressPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ':$1');
+}
+
+const SCOPE_TEXT: Record<ServiceScope, string> = {
+  'logins:write': 'ask for authorizations',
+  'tokens:read': 'read accounts\' access tokens',
+  'jobs:read': 'read authorization jobs',
+  'artifacts:read': 'download failed attempts\' screenshots, pages and traces',
+  'dlq:admin': 'list, replay and discard dead letters',
+  'accounts:admin': 'manage accounts',
+};
+
+type Json = Record<string, unknown>;
+
+/** A schema as OpenAPI 3.1 embeds it (JSON Schema 2020-12, the document's default dialect, so no `$schema`). */
+function jsonSchema(s: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
+  return schema;
+}
+const inputSchema = (s: z.ZodType): Json => jsonSchema(s, 'input');
+const outputSchema = (s: z.ZodType): Json => jsonSchema(s, 'output');
+
+function parameters(obj: z.ZodObject | undefined, where: 'path' | 'query'): Json[] {
+  if (!obj) return [];
+  const schema = inputSchema(obj) as { properties?: Record<string, Json>; required?: string[] };
+  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: where, required: where === 'path' || (schema.required ?? []).includes(name), schema: s }));
+}
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } });
+
+/** The OpenAPI 3.1 document of the gateway's public REST API, built from the same zod schemas the routes validate with. */
+export function openApiDocument(opts: { version?: string } = {}): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const r of restRoutes) {
+    const ok = 'files' in r.response
+      ? { description: 'the file', content: Object.fromEntries(r.response.files.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) }
+      : { description: 'success', content: { 'application/json': { schema: outputSchema(r.response) } } };
+    const body = r.body && {
+      required: true,
+      content: {
+        'application/json': { schema: inputSchema(r.body) },
+        ...(r.formBody ? { 'application/x-www-form-urlencoded': { schema: inputSchema(r.body) } } : {}),
+      },
+    };
+    (paths[r.path] ??= {})[r.method] = {
+      summary: r.summary,
+      ...(r.scope ? { security: [{ serviceToken: [r.scope] }, { apiKey: [] }] } : { security: [] }),
+      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
+      ...(body ? { requestBody: body } : {}),
+      responses: {
+        [String(r.status ?? 200)]: ok,
+        400: errorResponse('invalid input (VALIDATION_FAILED, with details)'),
+        ...(r.scope ? { 401: errorResponse('no or bad credentials (UNAUTHENTICATED)'), 403: errorResponse(`the client lacks ${r.scope} (FORBIDDEN)`), 429: errorResponse('the client\'s rate limit (RATE_LIMITED)') } : {}),
+        default: errorResponse('any other error: a stable code, a message and the request id'),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'xauth gateway',
+      version: opts.version ?? '1',
+      description: 'Gets and keeps OAuth 2.0 tokens for X accounts. Logins are asked for here or on RabbitMQ (user.login.requested); outcomes are announced on the bus. Every error body is {code, message, requestId}.',
+    },
+    paths,
+    components: {
+      schemas: { ErrorBody: outputSchema(ErrorBody) },
+      securitySchemes: {
+        serviceToken: {
+          type: 'oauth2', description: 'A service JWT from POST /v1/oauth/token, sent as Authorization: Bearer',
+          flows: { clientCredentials: { tokenUrl: '/v1/oauth/token', scopes: Object.fromEntries(SERVICE_SCOPES.map((s) => [s, SCOPE_TEXT[s]])) } },
+        },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: '<clientId>.<clientSecret>; the client\'s scopes apply' },
+      },
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { expect } from 'chai';
+import { SERVICE_SCOPES, expressPath, restRoutes, type RestRoute } from '@xauth/contracts';
+import { Metrics, createLogger } from '@xauth/shared';
+import { buildGatewayApp, type GatewayAppDeps } from '../src/entry-points/http/app.js';
+import { startGateway, type RunningGateway } from '../src/start.js';
+import { bearer, cleanupNamespace, gatewayConfig, serviceToken, testNamespace } from './helpers.js';
+
+/** What express serves, as `METHOD /path` (routers mounted on the app, walked). */
+function servedRoutes(app: Express): string[] {
+  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+  const walk = (stack: Layer[]): string[] => stack.flatMap((l) => (l.route
+    ? Object.keys(l.route.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`)
+    : l.handle?.stack ? walk(l.handle.stack) : []));
+  return walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+}
+
+/** Example path parameters that pass the routes' validation, so a 403 can only be the scope. */
+const EXAMPLE_PARAMS: Record<string, string> = { jobId: randomUUID(), id: randomUUID(), accountId: 'someone', attempt: '1', file: 'screenshot.png' };
+const concrete = (r: RestRoute) => r.path.replace(/\{([^}]+)\}/g, (_, name: string) => EXAMPLE_PARAMS[name]!);
+
+describe('gateway: the OpenAPI document and the routes agree', () => {
+  it('when the app is built, then every route it serves is documented and every documented route is served', () => {
+    const deps = { logger: createLogger({ service: 'gateway', silent: true }), metrics: new Metrics('gateway'), readiness: {}, rateLimitPerMinute: 60 } as unknown as GatewayAppDeps;
+    const { app, stop } = buildGatewayApp(deps);
+    try {
+      const operational = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'GET /docs', 'GET /docs/openapi.json', 'GET /docs/init.js']);
+      const served = servedRoutes(app).filter((r) => !operational.has(r));
+      expect(served).to.have.members(restRoutes.map((r) => `${r.method.toUpperCase()} ${expressPath(r.path)}`));
+      expect(served).to.have.length(restRoutes.length);
+    } finally {
+      stop();
+    }
+  });
+
+  describe('served', () => {
+    const namespace = testNamespace();
+    // A client whose one scope no route asks for: every scoped route must refuse it, naming its documented scope.
+    const OUTSIDER = { clientId: 'outsider', clientSecret: 'outsider-secret-0123456789', scopes: ['accounts:admin'] };
+    let gateway: RunningGateway;
+    before(async () => {
+      gateway = await startGateway(gatewayConfig(namespace, { BOOTSTRAP_CLIENTS: JSON.stringify([OUTSIDER]) }), { logger: createLogger({ service: 'gateway', silent: true }) });
+    });
+    after(async () => {
+      await gateway?.stop();
+      await cleanupNamespace(namespace);
+    });
+
+    it('when /docs/openapi.json is fetched without credentials, then it is OpenAPI 3.1 with every route, its scope and the scopes a token can hold', async () => {
+      const res = await fetch(`${gateway.url}/docs/openapi.json`);
+      expect(res.status).to.equal(200);
+      const doc = await res.json() as { openapi: string; paths: Record<string, Record<string, { security: unknown[] }>>; components: { securitySchemes: { serviceToken: { flows: { clientCredentials: { scopes: Record<string, string> } } } } } };
+      expect(doc.openapi).to.equal('3.1.0');
+      const validator = new Validator();
+      const verdict = await validator.validate(doc as unknown as Parameters<Validator["validate"]>[0]);
+      expect(verdict, JSON.stringify(verdict.errors)).to.deep.equal({ valid: true });
+      for (const r of restRoutes) {
+        expect(doc.paths[r.path]?.[r.method], `${r.method} ${r.path}`).to.be.an('object');
+        expect(doc.paths[r.path]![r.method]!.security).to.deep.equal(r.scope ? [{ serviceToken: [r.scope] }, { apiKey: [] }] : []);
+      }
+      expect(Object.keys(doc.components.securitySchemes.serviceToken.flows.clientCredentials.scopes)).to.deep.equal([...SERVICE_SCOPES]);
+      const page = await fetch(`${gateway.url}/docs`);
+      expect(page.status).to.equal(200);
+      expect(await page.text()).to.contain('/docs/assets/swagger-ui-bundle.js');
+      const bundle = await fetch(`${gateway.url}/docs/assets/swagger-ui-bundle.js`);
+      expect(bundle.status, 'Swagger UI is served from the package, not fetched from elsewhere').to.equal(200);
+      expect((await bundle.arrayBuffer()).byteLength).to.be.greaterThan(100_000);
+    });
+
+    it('when a client without the scope calls each documented scoped route, then it gets 403 naming exactly the documented scope', async () => {
+      const headers = { ...bearer(await serviceToken(gateway.url, OUTSIDER.clientId, OUTSIDER.clientSecret)), 'content-type': 'application/json' };
+      for (const r of restRoutes.filter((x) => x.scope)) {
+        const res = await fetch(`${gateway.url}${concrete(r)}`, { method: r.method.toUpperCase(), headers, ...(r.method === 'post' ? { body: '{}' } : {}) });
+        const body = await res.json() as { code: string; message: string };
+        expect([res.status, body.code, body.message], `${r.method} ${r.path}`).to.deep.equal([403, 'FORBIDDEN', `requires scope ${r.scope}`]);
+      }
+    });
+  });
+});
