@@ -5,3 +5,4 @@ export * from './definitions.js';
 export * from './errors.js';
 export * from './rest.js';
 export * from './openapi.js';
+export * from './asyncapi.js';

@@ -85,6 +85,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
         logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator, deadLetters, browserWorker,
         publishLogin: (payload, correlationId) => bus!.publish('user.login.requested', payload, { correlationId }),
         defaultApp: config.DEFAULT_APP,
+        namespace: config.XAUTH_NAMESPACE,
         rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
         readiness: { database: () => databaseReady(ds), broker: () => bus!.isConnected(), orchestrator: () => orchestrator.ready() },
       });

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
-import { SERVICE_SCOPES, expressPath, restRoutes, type RestRoute } from '@xauth/contracts';
+import specs from '@asyncapi/specs';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { SERVICE_SCOPES, expressPath, messages, restRoutes, type RestRoute } from '@xauth/contracts';
 import { Metrics, createLogger } from '@xauth/shared';
 import { buildGatewayApp, type GatewayAppDeps } from '../src/entry-points/http/app.js';
 import { startGateway, type RunningGateway } from '../src/start.js';
@@ -23,10 +26,10 @@ const concrete = (r: RestRoute) => r.path.replace(/\{([^}]+)\}/g, (_, name: stri
 
 describe('gateway: the OpenAPI document and the routes agree', () => {
   it('when the app is built, then every route it serves is documented and every documented route is served', () => {
-    const deps = { logger: createLogger({ service: 'gateway', silent: true }), metrics: new Metrics('gateway'), readiness: {}, rateLimitPerMinute: 60 } as unknown as GatewayAppDeps;
+    const deps = { logger: createLogger({ service: 'gateway', silent: true }), metrics: new Metrics('gateway'), readiness: {}, rateLimitPerMinute: 60, namespace: 'xauth' } as unknown as GatewayAppDeps;
     const { app, stop } = buildGatewayApp(deps);
     try {
-      const operational = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'GET /docs', 'GET /docs/openapi.json', 'GET /docs/init.js']);
+      const operational = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'GET /docs', 'GET /docs/openapi.json', 'GET /docs/asyncapi.json', 'GET /docs/init.js']);
       const served = servedRoutes(app).filter((r) => !operational.has(r));
       expect(served).to.have.members(restRoutes.map((r) => `${r.method.toUpperCase()} ${expressPath(r.path)}`));
       expect(served).to.have.length(restRoutes.length);
@@ -67,6 +70,32 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
       const bundle = await fetch(`${gateway.url}/docs/assets/swagger-ui-bundle.js`);
       expect(bundle.status, 'Swagger UI is served from the package, not fetched from elsewhere').to.equal(200);
       expect((await bundle.arrayBuffer()).byteLength).to.be.greaterThan(100_000);
+    });
+
+    it('when /docs/asyncapi.json is fetched, then it is valid AsyncAPI 3.0 naming this namespace\'s exchanges, with every message and a payload schema that tells good from bad', async () => {
+      const res = await fetch(`${gateway.url}/docs/asyncapi.json`);
+      expect(res.status).to.equal(200);
+      type Doc = {
+        channels: Record<string, { address: string; bindings: { amqp: { exchange: { name: string } } } }>;
+        operations: Record<string, { action: string }>;
+        components: { messages: Record<string, { payload: object }> };
+      };
+      const doc = await res.json() as Doc;
+      // The spec's schema carries its own copy of the draft-07 meta-schema: an instance without ajv's.
+      const specAjv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false });
+      addFormats.default(specAjv);
+      const valid = specAjv.compile(specs.schemas['3.0.0']);
+      expect(valid(doc), JSON.stringify(valid.errors?.slice(0, 5))).to.equal(true);
+      expect(Object.keys(doc.components.messages)).to.have.members(Object.keys(messages));
+      expect(doc.channels['user.login.requested']!.bindings.amqp.exchange.name).to.equal(`${namespace}.commands`);
+      expect(doc.channels['user.authenticated']!.bindings.amqp.exchange.name).to.equal(`${namespace}.events`);
+      expect(doc.channels['user.authenticated']!.address, 'targeted replies included').to.equal('user.authenticated.#');
+      expect([doc.operations['receive-user.login.requested']!.action, doc.operations['send-user.authenticated']!.action]).to.deep.equal(['receive', 'send']);
+      const ajv = new Ajv({ strict: false, allErrors: true });
+      addFormats.default(ajv);
+      const payload = ajv.compile(doc.components.messages['user.login.requested']!.payload);
+      expect(payload({ requestId: randomUUID(), accountId: 'xsim_user_007' }), JSON.stringify(payload.errors)).to.equal(true);
+      expect(payload({ accountId: 'xsim_user_007' }), 'requestId is required').to.equal(false);
     });
 
     it('when a client without the scope calls each documented scoped route, then it gets 403 naming exactly the documented scope', async () => {

@@ -25,6 +25,8 @@ export interface GatewayAppDeps {
   browserWorker: InternalServiceClient;
   publishLogin: PublishLogin;
   defaultApp: string;
+  /** XAUTH_NAMESPACE: the exchange names the AsyncAPI document gives. */
+  namespace: string;
   rateLimitPerMinute: number;
 }
 
@@ -33,7 +35,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   const app = createHttpApp({ service: 'gateway', logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
   const limit = clientRateLimit(deps.rateLimitPerMinute, deps.metrics);
   app.use(jwksRoutes(deps));
-  app.use(docsRoutes());
+  app.use(docsRoutes({ namespace: deps.namespace }));
   app.use(tokenRoutes(deps));
   app.use('/v1', authenticate(deps), limit.middleware);
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import express, { Router } from 'express';
-import { openApiDocument } from '@xauth/contracts';
+import { asyncApiDocument, openApiDocument } from '@xauth/contracts';
 
 const require = createRequire(import.meta.url);
 /** Swagger UI's prebuilt files (the swagger-ui-dist package), served as they are: nothing is fetched from elsewhere. */
@@ -17,13 +17,18 @@ const INIT = "window.ui = SwaggerUIBundle({ url: '/docs/openapi.json', dom_id: '
 
 /**
  * The API's own description, open like the JWKS: `GET /docs/openapi.json` (OpenAPI 3.1, built from
- * the zod schemas the routes validate with) and `GET /docs`, Swagger UI on it, where a client can
- * get a token and try the routes its scopes allow.
+ * the zod schemas the routes validate with), `GET /docs`, Swagger UI on it, where a client can get a
+ * token and try the routes its scopes allow, and `GET /docs/asyncapi.json` (AsyncAPI 3.0: the
+ * messages on this namespace's exchanges, from the same contracts).
  */
-export function docsRoutes(opts: { version?: string } = {}): Router {
+export function docsRoutes(opts: { namespace: string; version?: string }): Router {
   const router = Router();
-  const document = JSON.stringify(openApiDocument(opts));
-  router.get('/docs/openapi.json', (_req, res) => { res.type('application/json').set('Cache-Control', 'public, max-age=300').send(document); });
+  const json = (body: unknown) => {
+    const text = JSON.stringify(body);
+    return (_req: express.Request, res: express.Response) => { res.type('application/json').set('Cache-Control', 'public, max-age=300').send(text); };
+  };
+  router.get('/docs/openapi.json', json(openApiDocument(opts)));
+  router.get('/docs/asyncapi.json', json(asyncApiDocument(opts)));
   router.get('/docs', (_req, res) => { res.type('html').send(PAGE); });
   router.get('/docs/init.js', (_req, res) => { res.type('application/javascript').send(INIT); });
   router.use('/docs/assets', express.static(SWAGGER_UI_DIR, { index: false, maxAge: '1h' }));

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { dataSchemaId, messages, type RoutingKey } from './catalog.js';
+import { exchangeName, workQueues } from './topology.js';
+
+type Json = Record<string, unknown>;
+
+/** Internal messages travel between xauth's own services; the rest are for upstream publishers and subscribers. */
+export const isInternalMessage = (type: RoutingKey): boolean => type.startsWith('authorization.');
+
+/** The envelope's headers (CloudEvents binary mode); the AMQP properties carry the rest (see `envelopeText`). */
+const ENVELOPE_HEADERS: Json = {
+  type: 'object',
+  properties: {
+    'ce-specversion': { const: '1.0' },
+    'ce-source': { type: 'string', description: 'the publishing service (also the appId property)' },
+    'ce-dataschema': { type: 'string', description: 'the payload schema with its version, e.g. xauth/user.authenticated/v1' },
+    'x-attempt': { type: 'integer', minimum: 1, description: 'our own delivery attempt, 1-based' },
+    'x-causation-id': { type: 'string', description: 'messageId of the message that caused this one' },
+    traceparent: { type: 'string', description: 'W3C trace context, when tracing is on' },
+  },
+};
+
+const ENVELOPE_TEXT = 'AMQP properties: messageId (the CloudEvents id, a UUID; consumers dedupe on it), type (= the routing key), '
+  + 'timestamp, contentType application/json, appId (the publishing service), correlationId (the request that started it all), '
+  + 'persistent delivery. A publisher that sends only a JSON body still works: the consumer fills in what is missing.';
+
+/** The payload in AsyncAPI 3.0's default schema format (a superset of JSON Schema draft-07). */
+function payloadSchema(type: RoutingKey): Json {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(messages[type].schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as Json;
+  return schema;
+}
+
+/** Who consumes a command (its work queue's owner), for the message's description. */
+function consumerOf(type: RoutingKey): string | undefined {
+  return Object.values(workQueues).find((q) => (q.consumes as readonly string[]).includes(type))?.service;
+}
+
+/**
+ * The AsyncAPI 3.0 document of xauth on RabbitMQ, from xauth's side: the commands it receives on
+ * `<namespace>.commands`, the events it sends on `<namespace>.events` (targeted replies of a
+ * repliable event as `<type>.<replyTo>`), with each payload's JSON Schema built from the zod contract.
+ */
+export function asyncApiDocument(opts: { namespace?: string; host?: string; version?: string } = {}): Json {
+  const ns = opts.namespace ?? 'xauth';
+  const channels: Json = {};
+  const operations: Json = {};
+  const componentMessages: Json = {};
+  for (const type of Object.keys(messages) as RoutingKey[]) {
+    const c = messages[type];
+    const exchange = exchangeName(ns, c.kind === 'command' ? 'commands' : 'events');
+    const internal = isInternalMessage(type);
+    const consumer = c.kind === 'command' ? consumerOf(type) : undefined;
+    componentMessages[type] = {
+      name: type,
+      title: type,
+      summary: `${c.kind} v${c.version}${internal ? ', internal (between xauth services; do not rely on it)' : ''}${consumer ? `, consumed by the ${consumer}` : ''}`,
+      description: [
+        ENVELOPE_TEXT,
+        c.secretFields?.length ? `Secret fields (${c.secretFields.join(', ')}) are redacted wherever the message is logged or stored.` : '',
+        c.repliable ? `Also published as \`${type}.<replyTo>\` when the request named a replyTo.` : '',
+      ].filter(Boolean).join(' '),
+      contentType: 'application/json',
+      headers: ENVELOPE_HEADERS,
+      payload: payloadSchema(type),
+      correlationId: { location: '$message.header#/correlation_id', description: 'the AMQP correlationId property' },
+      tags: [{ name: c.kind }, { name: internal ? 'internal' : 'public' }],
+      bindings: { amqp: { messageType: type, bindingVersion: '0.3.0' } },
+      'x-dataschema': dataSchemaId(type),
+    };
+    channels[type] = {
+      address: c.repliable ? `${type}.#` : type,
+      description: `Routing key ${type} on the ${exchange} topic exchange${c.repliable ? ` (and ${type}.<replyTo> for targeted replies: bind ${type}.# to hear all)` : ''}.`,
+      messages: { [type]: { $ref: `#/components/messages/${type}` } },
+      bindings: { amqp: { is: 'routingKey', exchange: { name: exchange, type: 'topic', durable: true, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } },
+    };
+    operations[`${c.kind === 'command' ? 'receive' : 'send'}-${type}`] = {
+      action: c.kind === 'command' ? 'receive' : 'send',
+      channel: { $ref: `#/channels/${type}` },
+      summary: c.kind === 'command' ? `xauth consumes ${type}: publish it to ${exchange}` : `xauth announces ${type} on ${exchange}: bind a queue to hear it`,
+      messages: [{ $ref: `#/channels/${type}/messages/${type}` }],
+      // Persistent, timestamped; consumed with manual acks after the work is committed.
+      bindings: { amqp: { deliveryMode: 2, timestamp: true, ack: true, bindingVersion: '0.3.0' } },
+    };
+  }
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'xauth on RabbitMQ',
+      version: opts.version ?? '1',
+      description: `Commands go to the ${exchangeName(ns, 'commands')} topic exchange, events come from ${exchangeName(ns, 'events')}; `
+        + `the exchange names start with the namespace (XAUTH_NAMESPACE, here "${ns}"). Tokens never travel on the bus: read them over REST.`,
+    },
+    defaultContentType: 'application/json',
+    servers: { rabbitmq: { host: opts.host ?? '127.0.0.1:5672', protocol: 'amqp', protocolVersion: '0.9.1', description: 'the broker of the deployment (quorum queues, publisher confirms)' } },
+    channels,
+    operations,
+    components: { messages: componentMessages },
+  };
+}
