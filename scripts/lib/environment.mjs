@@ -84,6 +84,12 @@ async function ensureChromium() {
   if (!existsSync(CHROMIUM_PATH)) throw new Missing(`Chromium is still not at ${CHROMIUM_PATH}; set XSIM_CHROMIUM_PATH.`);
 }
 
+/** promtool (Debian's prometheus package), with which the tests check the alert rules and the dashboard's queries. */
+async function ensurePromtool() {
+  if (await commandExists('promtool')) return;
+  await aptInstall(['prometheus'], 'promtool (to check infra/prometheus)');
+}
+
 /** Everything `npm start` and `npm test` need, in order; exits 1 with a plain message when something cannot be had. */
 export async function ensureEnvironment({ purpose }) {
   try {
@@ -92,6 +98,7 @@ export async function ensureEnvironment({ purpose }) {
     await ensureRabbitMQ();
     await ensurePostgres();
     await ensureChromium();
+    if (purpose === 'test') await ensurePromtool();
     log(`environment ready for ${purpose}`);
   } catch (err) {
     log(err instanceof Missing ? err.message : `set-up failed: ${err instanceof Error ? err.message : String(err)}`);
