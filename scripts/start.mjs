@@ -121,6 +121,9 @@ xauth is running. Gateway: http://127.0.0.1:${GATEWAY_PORT}  (x-sim as X and GoL
   See what was dead-lettered, and replay or discard it (the CLI uses the dev-admin client):
     npx xauth dlq list
     npx xauth dlq replay --filter errorCode=UNKNOWN_ACCOUNT --dry-run --reason "profiles synced"
+  or in a browser (sign in as dev-admin / dev-admin-secret): http://127.0.0.1:${GATEWAY_PORT}/console
+
+  The API: http://127.0.0.1:${GATEWAY_PORT}/docs (OpenAPI at /docs/openapi.json, the bus at /docs/asyncapi.json)
 
 Ctrl-C stops everything.
 `);

@@ -29,7 +29,7 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
     const deps = { logger: createLogger({ service: 'gateway', silent: true }), metrics: new Metrics('gateway'), readiness: {}, rateLimitPerMinute: 60, namespace: 'xauth' } as unknown as GatewayAppDeps;
     const { app, stop } = buildGatewayApp(deps);
     try {
-      const operational = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'GET /docs', 'GET /docs/openapi.json', 'GET /docs/asyncapi.json', 'GET /docs/init.js']);
+      const operational = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'GET /docs', 'GET /docs/openapi.json', 'GET /docs/asyncapi.json', 'GET /docs/init.js', 'GET /console']);
       const served = servedRoutes(app).filter((r) => !operational.has(r));
       expect(served).to.have.members(restRoutes.map((r) => `${r.method.toUpperCase()} ${expressPath(r.path)}`));
       expect(served).to.have.length(restRoutes.length);

@@ -6,6 +6,7 @@ import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
 import { artifactsRoutes } from './artifacts.routes.js';
 import { authenticate } from './auth.middleware.js';
+import { consoleRoutes } from './console.routes.js';
 import { deadLettersRoutes } from './dead-letters.routes.js';
 import { docsRoutes } from './docs.routes.js';
 import { jwksRoutes } from './jwks.routes.js';
@@ -36,6 +37,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   const limit = clientRateLimit(deps.rateLimitPerMinute, deps.metrics);
   app.use(jwksRoutes(deps));
   app.use(docsRoutes({ namespace: deps.namespace }));
+  app.use(consoleRoutes());
   app.use(tokenRoutes(deps));
   app.use('/v1', authenticate(deps), limit.middleware);
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ChromiumCensus, killChromium, launchChromium, type LaunchedChromium } from '@xauth/shared/chromium';
+import { schemaOf, startStack, type Stack } from '../src/index.js';
+
+const ACCOUNT = 'xsim_user_031';
+const census = new ChromiumCensus();
+const quiet = { debug: () => undefined, error: () => undefined };
+
+describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', function () {
+  this.timeout(180_000);
+  let stack: Stack;
+  let launched: LaunchedChromium | undefined;
+  let browser: Browser | undefined;
+  let before: number[];
+
+  beforeEach(async () => {
+    before = census.pids();
+    stack = await startStack({ env: { PROFILE_SYNC_MIN_GAP_MS: '0', MAX_REPLAYS: '1' } });
+  });
+  afterEach(async () => {
+    await browser?.close().catch(() => undefined);
+    if (launched) await killChromium(launched, 2_000);
+    await stack?.stop();
+    expect(await census.leftSince(before), 'Chromium processes the test left').to.deep.equal([]);
+  });
+
+  async function openConsole(): Promise<Page> {
+    launched = await launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 30_000, logger: quiet });
+    browser = await chromium.connectOverCDP(launched.wsUrl);
+    const page = await browser.contexts()[0]!.newPage();
+    const res = await page.goto(`${stack.gateway.url}/console`);
+    expect(res?.headers()['content-security-policy']).to.contain("frame-ancestors 'none'");
+    return page;
+  }
+
+  it('when an operator signs in, finds a dead letter and replays it after the cause is fixed, then the page shows it replayed and the login completes', async () => {
+    // A login for an account the orchestrator cannot map while GoLogin fails: dead-lettered as UNKNOWN_ACCOUNT.
+    const requestId = randomUUID();
+    await stack.db.query(`DELETE FROM "${schemaOf(stack)}".profiles WHERE account_key = $1`, [ACCOUNT]);
+    stack.xsim.state.addFault({ endpoint: 'gologin', status5xx: true });
+    stack.probe.publishCommand('user.login.requested', { requestId, accountId: ACCOUNT });
+    await stack.probe.waitForDeadLetter((r) => (r.body as { requestId?: string }).requestId === requestId, 30_000);
+    const authenticated = await stack.probe.listen('user.authenticated');
+
+    const page = await openConsole();
+    await page.fill('#client-id', 'dev-admin');
+    await page.fill('#client-secret', 'wrong-secret');
+    await page.click('#sign-in-button');
+    await page.locator('#sign-in-error').filter({ hasText: 'INVALID_CLIENT' }).waitFor();
+
+    await page.fill('#client-secret', 'dev-admin-secret');
+    await page.click('#sign-in-button');
+    await page.locator('#counts-by-code tbody tr', { hasText: 'UNKNOWN_ACCOUNT' }).waitFor();
+    const row = page.locator('#letters tbody tr', { hasText: 'UNKNOWN_ACCOUNT' });
+    await row.locator('button').click();
+    await page.locator('#letter-body', { hasText: requestId }).waitFor();
+    expect(await page.locator('dd[data-field="status"]').textContent()).to.equal('new');
+    expect(await page.locator('#letter-not-replayable').textContent()).to.equal('');
+
+    stack.xsim.state.reset(); // the cause is fixed: GoLogin lists the profile again
+    await page.fill('#act-reason', 'GoLogin is back');
+    await page.click('#replay-button');
+    await page.locator('#act-result', { hasText: /^replayed as [0-9a-f-]{36}$/ }).waitFor();
+    await page.locator('dd[data-field="status"]', { hasText: 'replayed' }).waitFor();
+    await page.locator('#letter-actions tbody tr', { hasText: 'GoLogin is back' }).waitFor();
+    expect(await page.locator('#letter-actions tbody tr').first().textContent()).to.contain('dev-admin');
+    await authenticated.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId, 120_000, 'user.authenticated after the replay');
+
+    // Past MAX_REPLAYS the office refuses, and the page shows its code and message.
+    await page.click('#replay-button');
+    await page.locator('#act-result.error', { hasText: /^REPLAY_LIMIT_REACHED: dead letter .* was replayed 1 times, the limit/ }).waitFor();
+  });
+});

@@ -1,0 +1,135 @@
+// The operator console: the dead-letter office through the gateway's REST API (scope dlq:admin).
+// Plain DOM, no framework, and text only through textContent: a dead letter's body is data, never markup.
+'use strict';
+(function () {
+  const $ = (id) => document.getElementById(id);
+  let token;
+  let current;
+
+  async function api(method, path, body) {
+    const res = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`${data.code || res.status}: ${data.message || res.statusText}`);
+    return data;
+  }
+
+  function cell(row, text) {
+    const td = document.createElement('td');
+    td.textContent = text === null || text === undefined || text === '' ? '-' : String(text);
+    row.appendChild(td);
+    return td;
+  }
+
+  function fill(table, rows) {
+    const body = table.querySelector('tbody');
+    body.replaceChildren();
+    for (const values of rows) {
+      const tr = document.createElement('tr');
+      for (const v of values) cell(tr, v);
+      body.appendChild(tr);
+    }
+    return body;
+  }
+
+  function filter() {
+    const q = new URLSearchParams();
+    const status = $('filter-status').value;
+    if (status) q.set('status', status);
+    if ($('filter-error-code').value.trim()) q.set('errorCode', $('filter-error-code').value.trim());
+    if ($('filter-queue').value.trim()) q.set('queue', $('filter-queue').value.trim());
+    return q;
+  }
+
+  async function refresh() {
+    const q = filter();
+    const counts = await api('GET', `/v1/dead-letters/counts?${q}`);
+    fill($('counts-by-code'), counts.byErrorCode.map((c) => [c.errorCode, c.count]));
+    fill($('counts-by-queue'), counts.byQueue.map((c) => [c.queue, c.count]));
+    q.set('limit', '50');
+    const page = await api('GET', `/v1/dead-letters?${q}`);
+    $('list-summary').textContent = `${page.total} match; showing the newest ${page.items.length}`;
+    const body = $('letters').querySelector('tbody');
+    body.replaceChildren();
+    for (const d of page.items) {
+      const tr = document.createElement('tr');
+      tr.dataset.id = d.id;
+      for (const v of [d.lastFailureAt, d.errorCode, d.queue, d.routingKey, d.attempts, d.status, d.replayCount]) cell(tr, v);
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Show';
+      button.addEventListener('click', () => show(d.id).catch(report));
+      cell(tr, '').replaceChildren(button);
+      body.appendChild(tr);
+    }
+  }
+
+  async function show(id) {
+    const d = await api('GET', `/v1/dead-letters/${encodeURIComponent(id)}`);
+    current = d;
+    $('letter').hidden = false;
+    $('letter-id').textContent = d.id;
+    const dl = $('letter-fields');
+    dl.replaceChildren();
+    for (const [k, v] of [['status', d.status], ['error code', d.errorCode], ['error message', d.errorMessage], ['queue', d.queue], ['exchange', d.originalExchange],
+      ['routing key', d.routingKey], ['service', d.service], ['attempts', d.attempts], ['first failure', d.firstFailureAt], ['last failure', d.lastFailureAt],
+      ['replays', d.replayCount], ['message id', d.messageId]]) {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v === null || v === undefined ? '-' : String(v);
+      dd.dataset.field = k;
+      dl.append(dt, dd);
+    }
+    $('letter-not-replayable').textContent = d.notReplayable ? `Not replayable: ${d.notReplayable}` : '';
+    $('letter-body').textContent = typeof d.body === 'string' ? d.body : JSON.stringify(d.body, null, 2);
+    $('letter-headers').textContent = JSON.stringify(d.headers, null, 2);
+    fill($('letter-actions'), (d.actions || []).map((a) => [a.at, a.action, a.actor, a.reason, a.replayMessageId]));
+  }
+
+  function report(err) {
+    $('act-result').textContent = err.message;
+    $('act-result').className = 'error';
+  }
+
+  $('sign-in').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('sign-in-error').textContent = '';
+    try {
+      const res = await fetch('/v1/oauth/token', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value, scope: 'dlq:admin' }),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(`${data.code || res.status}: ${data.message || res.statusText}`);
+      token = data.access_token;
+      $('client-secret').value = '';
+      $('who').textContent = `signed in as ${$('client-id').value}`;
+      $('sign-in').hidden = true;
+      $('office').hidden = false;
+      await refresh();
+    } catch (err) {
+      $('sign-in-error').textContent = err.message;
+    }
+  });
+
+  $('filters').addEventListener('submit', (e) => { e.preventDefault(); refresh().catch(report); });
+
+  $('act').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const action = e.submitter && e.submitter.dataset.action;
+    if (!current || !action) return;
+    $('act-result').className = '';
+    try {
+      const r = await api('POST', `/v1/dead-letters/${encodeURIComponent(current.id)}/${action}`, { reason: $('act-reason').value });
+      $('act-result').textContent = action === 'replay' ? `replayed as ${r.replayMessageId}` : 'discarded';
+      await show(current.id);
+      await refresh();
+    } catch (err) {
+      report(err);
+    }
+  });
+})();
