@@ -53,6 +53,8 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     await page.fill('#client-secret', 'dev-admin-secret');
     await page.click('#sign-in-button');
     await page.locator('#counts-by-code tbody tr', { hasText: 'UNKNOWN_ACCOUNT' }).waitFor();
+    expect(await page.locator('#sign-in').isVisible(), 'the sign-in form is gone once signed in').to.equal(false);
+    expect(await page.locator('#who').textContent()).to.equal('signed in as dev-admin');
     const row = page.locator('#letters tbody tr', { hasText: 'UNKNOWN_ACCOUNT' });
     await row.locator('button').click();
     await page.locator('#letter-body', { hasText: requestId }).waitFor();
