@@ -1,5 +1,5 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
-import { AppError, MAX_DEFERRALS, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import { AppError, decideFailure, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
 import { artifactsOf } from '../failure-artifacts/error-artifacts.js';
 import type { AuthorizeRequest, CapturedConsent, ProfilePool } from './ports.js';
 
@@ -66,12 +66,14 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       await profile.release(outcome);
     }
   } catch (err) {
-    if (err instanceof AppError && err.deferred && envelope.deferrals < MAX_DEFERRALS) {
+    // The consumer wrapper's own policy says what happens next: the worker reports accordingly.
+    const decision = decideFailure(err, envelope.attempt, maxAttempts, deps.bus.retryTiersMs, envelope.deferrals);
+    if (decision.action === 'retry' && decision.deferred) {
       // Nothing was tried (the profile is held elsewhere): no attempt to report, the wrapper defers it.
       deps.logger.info('profile busy; job deferred', { jobId: job.jobId, profileId: job.profileId, deferrals: envelope.deferrals });
       throw err;
     }
-    const final = !(err instanceof AppError) ? envelope.attempt >= maxAttempts : !err.retryable || envelope.attempt >= maxAttempts;
+    const final = decision.action === 'dead-letter';
     await report(deps, job, err, final, envelope);
     deps.onOutcome?.(err instanceof AppError ? err.code : ErrorCodes.INTERNAL, (Date.now() - started) / 1000);
     // Needs a person: answered, nothing to retry or dead-letter. Transient: the wrapper decides.
