@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { workQueues, type WorkQueueName } from '@xauth/contracts';
+import { SCHEMA_NAME_PATTERN } from './db/schema-name.js';
 
 /** Thrown when the environment does not satisfy a service's config schema; names each variable. */
 export class ConfigError extends Error {
@@ -80,7 +81,7 @@ export const databaseConfig = {
 
 /** `DATABASE_SCHEMA`, a service's own schema; `schemaName(namespace, service)` when unset. */
 export const schemaConfig = (service: string) => ({
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe(`PostgreSQL schema; default <namespace>_${service}`),
+  DATABASE_SCHEMA: z.string().regex(SCHEMA_NAME_PATTERN).optional().describe(`PostgreSQL schema; default <namespace>_${service}`),
 });
 
 export const httpConfig = (defPort: number) => ({

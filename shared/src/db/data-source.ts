@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource, type MigrationInterface, type EntitySchema } from 'typeorm';
 import type { Logger } from '../logger.js';
+import { quoteSchema } from './schema-name.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -15,15 +16,6 @@ export interface DatabaseOptions {
   logger: Logger;
 }
 
-/** `<namespace>_<service>` as a PostgreSQL identifier (namespaces may contain `-`). */
-export function schemaName(namespace: string, service: string): string {
-  return `${namespace}_${service}`.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
-}
-
-function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe schema name "${name}"`);
-  return `"${name}"`;
-}
 
 /**
  * Opens a TypeORM data source bound to one schema (via `search_path`, so migrations are plain SQL),
@@ -53,7 +45,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
   try {
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', [opts.schema]);
-    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(opts.schema)}`);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteSchema(opts.schema)}`);
     const ran = await ds.runMigrations({ transaction: 'each' });
     if (ran.length) opts.logger.info('database migrated', { schema: opts.schema, migrations: ran.map((m) => m.name) });
   } finally {
@@ -76,5 +68,5 @@ export async function databaseReady(ds: DataSource | undefined): Promise<boolean
 
 /** Drops a schema and everything in it (tests clean up after themselves). */
 export async function dropSchema(ds: DataSource, schema: string): Promise<void> {
-  await ds.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  await ds.query(`DROP SCHEMA IF EXISTS ${quoteSchema(schema)} CASCADE`);
 }

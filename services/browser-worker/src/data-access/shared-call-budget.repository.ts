@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ErrorCodes } from '@xauth/contracts';
-import { TransientError, errorMessage } from '@xauth/shared';
+import { TransientError, errorMessage, quoteSchema } from '@xauth/shared';
 import { SlidingWindowBudget, type CallBudget, type CallTurn } from '../domain/call-budget.rule.js';
 
 /**
@@ -14,8 +14,7 @@ export class SharedCallBudget implements CallBudget {
   private readonly table: string;
 
   constructor(private readonly db: pg.Pool, schema: string, readonly limit: number, readonly windowMs: number) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`unsafe schema name "${schema}"`);
-    this.table = `"${schema}".gologin_calls`;
+    this.table = `${quoteSchema(schema)}.gologin_calls`;
   }
 
   async turn(maxWaitMs: number): Promise<CallTurn> {

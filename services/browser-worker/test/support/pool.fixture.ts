@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Metrics, createLogger, schemaName } from '@xauth/shared';
+import { Metrics, createLogger, quoteSchema, schemaName } from '@xauth/shared';
 import { migrateWorkerSchema } from '../../src/data-access/database.js';
 import { SharedCallBudget } from '../../src/data-access/shared-call-budget.repository.js';
 import { GoLoginProvider, type GoLoginOptions } from '../../src/data-access/gologin.provider.js';
@@ -80,7 +80,7 @@ export class PoolFixture {
 
   async close(): Promise<void> {
     for (const p of this.pools.splice(0)) await p.closeAll();
-    if (this.migrated) await this.db.query(`DROP SCHEMA IF EXISTS "${schemaName(this.namespace, 'browser_worker')}" CASCADE`);
+    if (this.migrated) await this.db.query(`DROP SCHEMA IF EXISTS ${quoteSchema(schemaName(this.namespace, 'browser_worker'))} CASCADE`);
     await this.db.end();
   }
 }
