@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { dataSchemaId, messages, type RoutingKey } from './catalog.js';
+import { embeddedJsonSchema } from './openapi.js';
 import { exchangeName, workQueues } from './topology.js';
 
 type Json = Record<string, unknown>;
@@ -24,11 +24,6 @@ const ENVELOPE_TEXT = 'AMQP properties: messageId (the CloudEvents id, a UUID; c
   + 'timestamp, contentType application/json, appId (the publishing service), correlationId (the request that started it all), '
   + 'persistent delivery. A publisher that sends only a JSON body still works: the consumer fills in what is missing.';
 
-/** The payload in AsyncAPI 3.0's default schema format (a superset of JSON Schema draft-07). */
-function payloadSchema(type: RoutingKey): Json {
-  const { $schema: _dialect, ...schema } = z.toJSONSchema(messages[type].schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as Json;
-  return schema;
-}
 
 /** Who consumes a command (its work queue's owner), for the message's description. */
 function consumerOf(type: RoutingKey): string | undefined {
@@ -61,7 +56,8 @@ export function asyncApiDocument(opts: { namespace?: string; host?: string; vers
       ].filter(Boolean).join(' '),
       contentType: 'application/json',
       headers: ENVELOPE_HEADERS,
-      payload: payloadSchema(type),
+      // AsyncAPI 3.0's default schema format is a superset of JSON Schema draft-07.
+      payload: embeddedJsonSchema(messages[type].schema, 'output', 'draft-7'),
       correlationId: { location: '$message.header#/correlation_id', description: 'the AMQP correlationId property' },
       tags: [{ name: c.kind }, { name: internal ? 'internal' : 'public' }],
       bindings: { amqp: { messageType: type, bindingVersion: '0.3.0' } },

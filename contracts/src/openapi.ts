@@ -60,13 +60,16 @@ const SCOPE_TEXT: Record<ServiceScope, string> = {
 
 type Json = Record<string, unknown>;
 
-/** A schema as OpenAPI 3.1 embeds it (JSON Schema 2020-12, the document's default dialect, so no `$schema`). */
-function jsonSchema(s: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _dialect, ...schema } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
+/**
+ * A zod schema as a document embeds it: JSON Schema in the document's own dialect, so without `$schema`
+ * (OpenAPI 3.1: 2020-12; AsyncAPI 3.0's default format: draft-07). What JSON Schema cannot say is open.
+ */
+export function embeddedJsonSchema(s: z.ZodType, io: 'input' | 'output', target: 'draft-2020-12' | 'draft-7' = 'draft-2020-12'): Json {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(s, { io, target, unrepresentable: 'any' }) as Json;
   return schema;
 }
-const inputSchema = (s: z.ZodType): Json => jsonSchema(s, 'input');
-const outputSchema = (s: z.ZodType): Json => jsonSchema(s, 'output');
+const inputSchema = (s: z.ZodType): Json => embeddedJsonSchema(s, 'input');
+const outputSchema = (s: z.ZodType): Json => embeddedJsonSchema(s, 'output');
 
 function parameters(obj: z.ZodObject | undefined, where: 'path' | 'query'): Json[] {
   if (!obj) return [];

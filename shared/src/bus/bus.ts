@@ -201,7 +201,7 @@ export class Bus extends EventEmitter {
       this.metrics.published(metricKey, 'failed').inc();
       return Promise.reject(new TransientError({
         code: ErrorCodes.PUBLISH_BUFFER_FULL,
-        message: `${held} publishes already wait for the broker (limit ${this.maxWaitingPublishes})${this.blockedBy ? `; the broker blocks publishing: ${this.blockedBy}` : ''}`,
+        message: `${held} publishes already wait for the broker (limit ${this.maxWaitingPublishes})${this.blockedNote()}`,
       }));
     }
     const deadline = Date.now() + this.confirmTimeoutMs;
@@ -268,8 +268,12 @@ export class Bus extends EventEmitter {
   }
 
   private confirmTimeout(routingKey: string): TransientError {
-    const blocked = this.blockedBy ? ` (the broker blocks publishing: ${this.blockedBy})` : '';
-    return new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms${blocked}` });
+    return new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.confirmTimeoutMs} ms${this.blockedNote()}` });
+  }
+
+  /** What an error about a publish adds while the broker blocks publishers. */
+  private blockedNote(): string {
+    return this.blockedBy ? ` (the broker blocks publishing: ${this.blockedBy})` : '';
   }
 
   /** Waits (bounded in time and in how many wait) for the link to come back. */
@@ -355,11 +359,9 @@ function coalesceWrites(model: ChannelModel): void {
  */
 export function publishFrame(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, o: Options.Publish, onConfirm: (err: unknown) => void): boolean {
   const internals = ch as unknown as FrameSender;
-  if (typeof internals.sendMessage !== 'function' || typeof internals.pushConfirmCallback !== 'function') {
-    return ch.publish(exchange, routingKey, content, o, onConfirm);
-  }
-  if (o.CC !== undefined || o.BCC !== undefined || (o.headers && Object.getPrototypeOf(o.headers) !== Object.prototype)) {
-    // What this shortcut does not reproduce (CC/BCC headers, inherited headers) goes the long way.
+  const reproducible = o.CC === undefined && o.BCC === undefined && (!o.headers || Object.getPrototypeOf(o.headers) === Object.prototype);
+  if (typeof internals.sendMessage !== 'function' || typeof internals.pushConfirmCallback !== 'function' || !reproducible) {
+    // Without the internals, or with what this shortcut does not reproduce (CC/BCC headers, inherited headers): the long way.
     return ch.publish(exchange, routingKey, content, o, onConfirm);
   }
   const fields: PublishFields = {

@@ -31,18 +31,23 @@ function serviceOfQueue(namespace: string, queue: string | undefined): string | 
  * dead-letters; what the broker dead-lettered by itself (delivery limit) never passed it.
  */
 export function redactBody(body: Buffer, type: string): Buffer {
-  const secretFields = isRoutingKey(type) ? messages[type].secretFields : undefined;
-  if (!secretFields?.length) return body;
+  const secretFields = secretFieldsOf(type);
+  const fields = secretFields.length ? jsonObject(body) : undefined;
+  if (!fields) return body; // no secrets in the contract, or not a JSON object: nothing structured to redact
+  const found = secretFields.filter((k) => k in fields && fields[k] !== REDACTED);
+  if (!found.length) return body;
+  for (const k of found) fields[k] = REDACTED;
+  return Buffer.from(JSON.stringify(fields));
+}
+
+const secretFieldsOf = (type: string): readonly string[] => (isRoutingKey(type) ? messages[type].secretFields ?? [] : []);
+
+function jsonObject(body: Buffer): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
-    const fields = parsed as Record<string, unknown>;
-    const found = secretFields.filter((k) => k in fields && fields[k] !== REDACTED);
-    if (!found.length) return body;
-    for (const k of found) fields[k] = REDACTED;
-    return Buffer.from(JSON.stringify(fields));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
-    return body; // not JSON: nothing structured to redact
+    return undefined;
   }
 }
 
@@ -116,13 +121,9 @@ export function whyNotReplayable(letter: Pick<DeadLetterRecord, 'body' | 'header
   if (letter.headers[HEADER.outcomeReported] === true) {
     return `${letter.service ?? 'its consumer'} had already reported this failure to the work's owner, which ended the work, so a replay cannot resume it; ${START_AGAIN}`;
   }
-  const type = str(letter.properties.type) ?? letter.routingKey;
-  const secretFields = isRoutingKey(type) ? messages[type].secretFields : undefined;
-  if (!secretFields?.length) return undefined;
-  let body: unknown;
-  try { body = JSON.parse(letter.body.toString('utf8')); } catch { return undefined; }
-  if (body === null || typeof body !== 'object') return undefined;
-  const redacted = secretFields.filter((k) => (body as Record<string, unknown>)[k] === REDACTED);
+  const secretFields = secretFieldsOf(str(letter.properties.type) ?? letter.routingKey);
+  const fields = secretFields.length ? jsonObject(letter.body) : undefined;
+  const redacted = fields ? secretFields.filter((k) => fields[k] === REDACTED) : [];
   return redacted.length
     ? `its ${redacted.join(' and ')} ${redacted.length > 1 ? 'were' : 'was'} redacted when it was dead-lettered (secrets are never stored), so a replay cannot carry ${redacted.length > 1 ? 'them' : 'it'}; ${START_AGAIN}`
     : undefined;
