@@ -20,8 +20,8 @@ export const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
 
 export interface StackOptions {
   xsim?: XSimOptions;
-  /** Extra environment for every service (e.g. BOOTSTRAP_CLIENTS for the gateway). */
-  env?: Record<string, string>;
+  /** Extra environment for every service (e.g. BOOTSTRAP_CLIENTS for the gateway); `undefined` removes a test default (the service's own default applies). */
+  env?: Record<string, string | undefined>;
   /** Print service logs (they are always captured in `logs`). */
   printLogs?: boolean;
   /** Start a browser worker in this process. @defaultValue true (false: the test runs its own, e.g. as a child process) */
@@ -61,14 +61,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs });
 
   const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
-  const env: Record<string, string> = {
+  const env = withoutUnset({
     NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: 'debug',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
     OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4', ARTIFACTS_DIR: artifactsDir,
     ...opts.env,
-  };
+  });
   const stops: Array<() => Promise<void>> = [() => rm(artifactsDir, { recursive: true, force: true }), () => xsim.stop()];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
   try {
@@ -97,6 +97,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await removeNamespace(namespace);
     throw err;
   }
+}
+
+function withoutUnset(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** The orchestrator's schema in a stack's namespace (tests look at what it stored). */
