@@ -42,20 +42,20 @@ export async function callHttp(url: string, req: OutboundRequest): Promise<Outbo
   return { status: res.status, headers: res.headers, body };
 }
 
-/** Socket errors that happen before a request is written: the server never saw it. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+/** Socket errors after the connection was up: the request may have been written and acted on. */
+const AFTER_SEND_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 /**
  * For an error thrown by `callHttp`: true when the server may have received (and acted on) the
- * request although no answer came back: a timeout or a connection dropped after connecting. False
- * for answered calls and for calls that never left (refused connection, unknown host).
+ * request although no answer came back: our timeout, or a connection that broke once up. False
+ * for answered calls and for calls that never left (refused connection, unknown host, bad port).
  */
 export function requestMayHaveArrived(err: unknown): boolean {
   const fetchError = err instanceof Error ? (err as { cause?: unknown }).cause : undefined;
   if (!(fetchError instanceof Error)) return false;
   if (fetchError.name === 'TimeoutError' || fetchError.name === 'AbortError') return true;
   const code = (fetchError as { cause?: { code?: unknown } }).cause?.code;
-  return !(typeof code === 'string' && NOT_SENT_CODES.has(code));
+  return typeof code === 'string' && AFTER_SEND_CODES.has(code);
 }
 
 /** X sends `x-rate-limit-reset` (epoch seconds); others send `retry-after` (seconds). */
