@@ -42,6 +42,8 @@ export const ErrorCodes = {
   CONCURRENT_UPDATE: 'CONCURRENT_UPDATE',
   DEPENDENCY_UNAVAILABLE: 'DEPENDENCY_UNAVAILABLE',
   PUBLISH_BUFFER_FULL: 'PUBLISH_BUFFER_FULL',
+  /** X refused a call for a reason that says nothing about the token (403, 404, a redirect, an unexpected 4xx). */
+  X_REFUSED: 'X_REFUSED',
   // needs a person: no retry
   CAPTCHA_REQUIRED: 'CAPTCHA_REQUIRED',
   LOGIN_REQUIRED: 'LOGIN_REQUIRED',
@@ -51,6 +53,10 @@ export const ErrorCodes = {
   APP_CONFIG_INVALID: 'APP_CONFIG_INVALID',
   TOKEN_EXCHANGE_FAILED: 'TOKEN_EXCHANGE_FAILED',
   REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
+  /** A refresh was sent but its answer never came (timeout, dropped connection, crash): X may have rotated the token. */
+  REFRESH_OUTCOME_UNKNOWN: 'REFRESH_OUTCOME_UNKNOWN',
+  /** A stored secret cannot be decrypted (its key is missing from ENCRYPTION_KEYS, or it was tampered with). */
+  DECRYPTION_FAILED: 'DECRYPTION_FAILED',
   UNRECOGNIZED_PAGE: 'UNRECOGNIZED_PAGE',
   JOB_EXPIRED: 'JOB_EXPIRED',
   // poison: the broker's delivery limit dead-lettered it (derived from x-death)

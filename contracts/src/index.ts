@@ -4,5 +4,6 @@ export * from './topology.js';
 export * from './definitions.js';
 export * from './errors.js';
 export * from './rest.js';
+export * from './token-admin.js';
 export * from './openapi.js';
 export * from './asyncapi.js';

@@ -4,6 +4,7 @@ import {
   DeadLetterActionResult, DeadLetterActionView, DeadLetterCounts, DeadLetterFilter, DeadLetterIdParams, DeadLetterListQuery, DeadLetterPage, DeadLetterView,
   DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReplayDeadLettersRequest, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
 } from './rest.js';
+import { AppParams, RecheckTokensRequest, RecheckTokensResult } from './token-admin.js';
 
 /** One public route of the gateway, as the OpenAPI document describes it. */
 export interface RestRoute {
@@ -41,6 +42,7 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'post', path: '/v1/dead-letters/replay', summary: 'Replay a selection (ids or a filter), with a dry run and a rate', scope: 'dlq:admin', body: ReplayDeadLettersRequest, response: DeadLetterActionResult },
   { method: 'post', path: '/v1/dead-letters/discard', summary: 'Discard a selection (kept, marked discarded)', scope: 'dlq:admin', body: DiscardDeadLettersRequest, response: DeadLetterActionResult },
   { method: 'post', path: '/v1/dead-letters/{id}/replay', summary: 'Replay one dead letter (new messageId, x-replay-of, fresh attempt count)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView.extend({ replayMessageId: z.string() }) },
+  { method: 'post', path: '/v1/apps/{app}/tokens/recheck', summary: 'Try the refresh token of each dead token of an app once (a page): rotated tokens are active again, refused ones stay dead', scope: 'dlq:admin', params: AppParams, body: RecheckTokensRequest, response: RecheckTokensResult },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
 ];
 
@@ -54,7 +56,7 @@ const SCOPE_TEXT: Record<ServiceScope, string> = {
   'tokens:read': 'read accounts\' access tokens',
   'jobs:read': 'read authorization jobs',
   'artifacts:read': 'download failed attempts\' screenshots, pages and traces',
-  'dlq:admin': 'list, replay and discard dead letters',
+  'dlq:admin': 'list, replay and discard dead letters; recheck dead tokens',
   'accounts:admin': 'manage accounts',
 };
 

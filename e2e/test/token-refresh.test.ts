@@ -91,11 +91,11 @@ describe('keeping tokens alive (refresh with rotation)', function () {
   it('when two replicas refresh the same token at once, then one spends the refresh token and the other stands aside', async () => {
     stack = await startStack({ env: { REFRESH_INTERVAL_MS: '3600000' } });
     await login(stack, 'xsim_user_024');
-    // A slow X keeps the first refresh (and its row lock) in flight while the second arrives.
+    // A slow X keeps the first refresh (and its committed in-flight claim) in flight while the second arrives.
     stack.xsim.state.addFault({ user: 'xsim_user_024', endpoint: 'token', latencyMs: 700, times: 1 });
     const deps = stack.orchestrator.deps;
     const first = refreshToken(deps, 'xsim_user_024', 'xauth-dev', { onlyIfDue: false });
-    await waitUntil(async () => (await stack!.db.query("SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'tokens' AND l.mode = 'RowShareLock'")).rowCount, 5_000, 'the first refresh to hold the row');
+    await waitUntil(async () => (await stack!.db.query(`SELECT 1 FROM "${schemaOf(stack!)}".tokens WHERE account_key = 'xsim_user_024' AND refresh_started_at IS NOT NULL`)).rowCount, 5_000, 'the first refresh to claim the token');
     const second = await refreshToken(deps, 'xsim_user_024', 'xauth-dev', { onlyIfDue: false });
     expect([await first, second]).to.deep.equal(['refreshed', 'busy']);
     expect((await readToken(stack, 'xsim_user_024')).status).to.equal(200);

@@ -21,7 +21,7 @@ function servedRoutes(app: Express): string[] {
 }
 
 /** Example path parameters that pass the routes' validation, so a 403 can only be the scope. */
-const EXAMPLE_PARAMS: Record<string, string> = { jobId: randomUUID(), id: randomUUID(), accountId: 'someone', attempt: '1', file: 'screenshot.png' };
+const EXAMPLE_PARAMS: Record<string, string> = { app: 'xauth-dev', jobId: randomUUID(), id: randomUUID(), accountId: 'someone', attempt: '1', file: 'screenshot.png' };
 const concrete = (r: RestRoute) => r.path.replace(/\{([^}]+)\}/g, (_, name: string) => EXAMPLE_PARAMS[name]!);
 
 describe('gateway: the OpenAPI document and the routes agree', () => {

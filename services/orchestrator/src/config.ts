@@ -43,7 +43,11 @@ export const orchestratorConfigShape = {
   REFRESH_AHEAD_MS: env.int(900_000, 'tokens expiring within this are refreshed'),
   REFRESH_BATCH: env.int(200, 'tokens one refresher round takes at most'),
   REFRESH_CONCURRENCY: env.int(4, 'refreshes in flight at once per replica'),
-  AUTO_REAUTHORIZE: env.bool(false, 'when a refresh token is dead, request a new login (force) by itself'),
+  AUTO_REAUTHORIZE: env.bool(false, 'when a refresh token is dead (or its refresh outcome was lost), request a new login (force) by itself'),
+  REFRESH_LEASE_MS: env.int(120_000, 'a refresh in flight longer than this was lost with its replica: its outcome is unknown and the token needs reauthorization (at least twice X_HTTP_TIMEOUT_MS)'),
+  REFRESH_BACKOFF_BASE_MS: env.int(30_000, 'a token whose refresh failed waits about this long before the next try, doubling per failure in a row (with jitter)'),
+  REFRESH_BACKOFF_MAX_MS: env.int(1_800_000, 'the longest a failing token waits between refresh tries'),
+  RECHECK_LIMIT: env.int(500, 'dead tokens one operator recheck tries at most (the answer says where to go on)'),
   MESSAGE_LOG_RETENTION_MS: env.int(7 * 86_400_000, 'sent outbox rows and inbox entries older than this are deleted (the dedupe window)'),
   OUTBOX_POLL_MS: env.int(500, 'outbox relay poll period'),
   LOGIN_PREFETCH: env.int(20, 'login requests held at once'),
@@ -61,6 +65,8 @@ export function loadOrchestratorConfig(source: NodeJS.ProcessEnv = process.env) 
     if (!source.GOLOGIN_API_TOKEN) problems.push('GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim\'s');
     if (problems.length) throw new ConfigError(problems);
   }
+  if (c.REFRESH_LEASE_MS < 2 * c.X_HTTP_TIMEOUT_MS) throw new ConfigError([`REFRESH_LEASE_MS: must be at least twice X_HTTP_TIMEOUT_MS (${2 * c.X_HTTP_TIMEOUT_MS}), or refreshes still in flight would count as lost`]);
+  if (c.REFRESH_BACKOFF_MAX_MS < c.REFRESH_BACKOFF_BASE_MS) throw new ConfigError(['REFRESH_BACKOFF_MAX_MS: must not be below REFRESH_BACKOFF_BASE_MS']);
   if (!c.X_APPS.some((a) => a.name === c.DEFAULT_APP)) throw new ConfigError([`DEFAULT_APP: "${c.DEFAULT_APP}" is not one of X_APPS`]);
   return { ...c, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'orchestrator') };
 }

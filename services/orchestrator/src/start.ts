@@ -11,7 +11,8 @@ import { Store } from './data-access/store.js';
 import { XApiClient } from './data-access/x-api.client.js';
 import type { OrchestratorDeps } from './domain/deps.js';
 import { expireOverdueJobs } from './domain/use-cases/expire-jobs.use-case.js';
-import { refreshDueTokens } from './domain/use-cases/refresh-token.use-case.js';
+import { AppPauses } from './domain/refresh-failure.rule.js';
+import { refreshDueTokens } from './domain/use-cases/refresh-due-tokens.use-case.js';
 import { onDemandProfileSync, syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
 import { mountInternalApi } from './entry-points/http/internal-api.js';
 import { IntervalJob } from './entry-points/jobs/interval-job.js';
@@ -30,8 +31,8 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
-  const refreshes = metrics.counter('xauth_token_refresh_total', 'Refresher outcomes (refreshed, not_due, busy, failed, or an error code)', ['outcome']);
-  const tokensGauge = metrics.gauge('xauth_tokens', 'Stored tokens by status', ['status']);
+  const refreshes = metrics.counter('xauth_token_refresh_total', 'Refresher outcomes (refreshed, not_due, busy, failed, outcome_unknown, or an error code such as REFRESH_OUTCOME_UNKNOWN)', ['outcome']);
+  const tokensGauge = metrics.gauge('xauth_tokens', 'Stored tokens by status (active, dead, outcome_unknown; backing_off: active tokens waiting out a failed refresh)', ['status']);
   const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
   const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
@@ -42,12 +43,14 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     profiles: new GoLoginDirectory(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.X_HTTP_TIMEOUT_MS),
     logger,
     apps: config.X_APPS,
+    appPauses: new AppPauses(),
     syncProfilesOnDemand: onDemandProfileSync(() => deps, config.PROFILE_SYNC_MIN_GAP_MS),
     settings: {
       defaultApp: config.DEFAULT_APP, defaultScopes: config.DEFAULT_SCOPES, authorizeUrl: config.X_AUTHORIZE_URL,
       jobTtlMs: config.JOB_TTL_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
       refreshAheadMs: config.REFRESH_AHEAD_MS, refreshBatch: config.REFRESH_BATCH, refreshConcurrency: config.REFRESH_CONCURRENCY,
-      autoReauthorize: config.AUTO_REAUTHORIZE,
+      autoReauthorize: config.AUTO_REAUTHORIZE, refreshLeaseMs: config.REFRESH_LEASE_MS,
+      refreshBackoff: { baseMs: config.REFRESH_BACKOFF_BASE_MS, maxMs: config.REFRESH_BACKOFF_MAX_MS }, recheckLimit: config.RECHECK_LIMIT,
     },
   };
 
@@ -80,7 +83,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
       const outcomes = await refreshDueTokens(deps);
       for (const [outcome, n] of Object.entries(outcomes)) refreshes.inc({ outcome }, n);
       const byStatus = await deps.store.countTokensByStatus();
-      for (const status of ['active', 'dead']) tokensGauge.set({ status }, byStatus[status] ?? 0);
+      for (const status of ['active', 'dead', 'outcome_unknown', 'backing_off']) tokensGauge.set({ status }, byStatus[status] ?? 0);
     }, logger),
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     ...consumers,

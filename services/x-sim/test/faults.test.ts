@@ -2,6 +2,14 @@ import { expect } from 'chai';
 import { startXSim, type XSim } from '../src/index.js';
 import { codeFor, exchangeCode, pkce, postJson, usersMe } from './support/sim-http.helper.js';
 
+async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('x-sim fault injection', () => {
   let sim: XSim;
   let access: { a: string; b: string };
@@ -56,6 +64,27 @@ describe('x-sim fault injection', () => {
     expect((await usersMe(sim, access.a)).status).to.equal(502);
     await postJson(new URL('/_sim/reset', sim.url).toString(), {});
     expect((await usersMe(sim, access.a)).status).to.equal(200);
+  });
+
+  it('when a fault targets one OAuth client, then only that client\'s token calls fail', async () => {
+    await postJson(new URL('/_sim/faults', sim.url).toString(), { clientId: 'someone-else', endpoint: 'token', status5xx: 502 });
+    const p = pkce();
+    expect((await exchangeCode(sim, await codeFor(sim, 'xsim_user_003', p), p.verifier)).status).to.equal(200);
+    sim.state.addFault({ clientId: 'xsim-client-id', endpoint: 'token', status5xx: 502 });
+    const q = pkce();
+    expect((await exchangeCode(sim, await codeFor(sim, 'xsim_user_003', q), q.verifier)).status).to.equal(502);
+  });
+
+  it('when latencyAfterMs is injected on the token endpoint, then the work is done before the late answer', async () => {
+    sim.state.addFault({ endpoint: 'token', latencyAfterMs: 400, times: 1 });
+    const p = pkce();
+    const code = await codeFor(sim, 'xsim_user_003', p);
+    const issuedBefore = sim.state.stats().tokensIssued;
+    const answer = exchangeCode(sim, code, p.verifier);
+    await waitFor(() => sim.state.stats().tokensIssued > issuedBefore);
+    // The code is already spent while the answer is still on its way.
+    expect((await exchangeCode(sim, code, p.verifier)).status).to.equal(400);
+    expect((await answer).status).to.equal(200);
   });
 
   it('when the control API gets a bad body, then 400', async () => {

@@ -11,7 +11,7 @@ describe('x-sim token endpoint with a public client and short codes', () => {
   });
   after(() => sim.stop());
 
-  it('when the code outlived codeLifetimeSec, then invalid_grant', async () => {
+  it('when the code outlived codeLifetimeSec, then invalid_request (as X answers)', async () => {
     const p = pkce();
     const url = new URL('/i/oauth2/authorize', sim.url);
     const query = {
@@ -27,7 +27,7 @@ describe('x-sim token endpoint with a public client and short codes', () => {
       grant_type: 'authorization_code', code, redirect_uri: PUBLIC_APP.redirectUris[0], code_verifier: p.verifier, client_id: PUBLIC_APP.clientId,
     });
     expect(res.status).to.equal(400);
-    expect(await res.json()).to.include({ error: 'invalid_grant' });
+    expect(await res.json()).to.include({ error: 'invalid_request' });
   });
 
   it('when a public client names an unknown client_id, then 401 unauthorized_client', async () => {
@@ -38,6 +38,6 @@ describe('x-sim token endpoint with a public client and short codes', () => {
   it('when a public client sends client_id in the body, then it is authenticated', async () => {
     const res = await postForm(new URL('/2/oauth2/token', sim.url).toString(), { grant_type: 'refresh_token', refresh_token: 'x', client_id: PUBLIC_APP.clientId });
     expect(res.status).to.equal(400);
-    expect(await res.json()).to.include({ error: 'invalid_grant' });
+    expect(await res.json()).to.include({ error: 'invalid_request' });
   });
 });

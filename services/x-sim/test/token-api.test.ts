@@ -51,7 +51,7 @@ describe('x-sim token endpoint', () => {
     const bad = await exchangeCode(sim, await codeFor(sim, USER, p), p.verifier + 'x');
     const good = await exchangeCode(sim, await codeFor(sim, USER, p), p.verifier);
     expect(bad.status).to.equal(400);
-    expect(await bad.json()).to.include({ error: 'invalid_grant' });
+    expect(await bad.json()).to.include({ error: 'invalid_request' });
     expect(good.status).to.equal(200);
   });
 
@@ -63,27 +63,27 @@ describe('x-sim token endpoint', () => {
     expect(body).to.not.have.property('refresh_token');
   });
 
-  it('when the S256 verifier does not match, then invalid_grant', async () => {
+  it('when the S256 verifier does not match, then invalid_request (as X answers)', async () => {
     const p = pkce();
     const res = await exchangeCode(sim, await codeFor(sim, USER, p), pkce().verifier);
     expect(res.status).to.equal(400);
-    expect(await res.json()).to.include({ error: 'invalid_grant' });
+    expect(await res.json()).to.include({ error: 'invalid_request' });
   });
 
-  it('when a code is used twice, then the second exchange is invalid_grant', async () => {
+  it('when a code is used twice, then the second exchange is invalid_request (as X answers)', async () => {
     const p = pkce();
     const code = await codeFor(sim, USER, p);
     expect((await exchangeCode(sim, code, p.verifier)).status).to.equal(200);
     const again = await exchangeCode(sim, code, p.verifier);
     expect(again.status).to.equal(400);
-    expect(await again.json()).to.include({ error: 'invalid_grant' });
+    expect(await again.json()).to.include({ error: 'invalid_request' });
   });
 
-  it('when redirect_uri differs from the authorize one (trailing slash), then invalid_grant', async () => {
+  it('when redirect_uri differs from the authorize one (trailing slash), then invalid_request (as X answers)', async () => {
     const p = pkce();
     const res = await exchangeCode(sim, await codeFor(sim, USER, p), p.verifier, { redirect_uri: REDIRECT_URI + '/' });
     expect(res.status).to.equal(400);
-    expect(await res.json()).to.include({ error: 'invalid_grant' });
+    expect(await res.json()).to.include({ error: 'invalid_request' });
   });
 
   it('when a parameter is missing, then invalid_request', async () => {
@@ -92,7 +92,7 @@ describe('x-sim token endpoint', () => {
     expect(await res.json()).to.include({ error: 'invalid_request' });
   });
 
-  it('when refreshing, then both tokens rotate and the old refresh token is invalid_grant', async () => {
+  it('when refreshing, then both tokens rotate and the old refresh token is invalid_request (as X answers)', async () => {
     const p = pkce();
     const first = await (await exchangeCode(sim, await codeFor(sim, USER, p), p.verifier)).json();
     const refresh = (token: string) => postForm(tokenUrl, { grant_type: 'refresh_token', refresh_token: token }, basicAuth());
@@ -103,7 +103,7 @@ describe('x-sim token endpoint', () => {
     expect(second.refresh_token).to.be.a('string').and.not.equal(first.refresh_token);
     const reuse = await refresh(first.refresh_token);
     expect(reuse.status).to.equal(400);
-    expect(await reuse.json()).to.include({ error: 'invalid_grant' });
+    expect(await reuse.json()).to.deep.equal({ error: 'invalid_request', error_description: 'Value passed for the token was invalid.' });
     expect((await refresh(second.refresh_token)).status).to.equal(200);
   });
 

@@ -45,7 +45,7 @@ describe('x-sim users/me', () => {
     const { refresh_token } = await tokensFor('xsim_user_002');
     await postForm(new URL('/2/oauth2/revoke', sim.url).toString(), { token: refresh_token }, basicAuth());
     const res = await postForm(new URL('/2/oauth2/token', sim.url).toString(), { grant_type: 'refresh_token', refresh_token }, basicAuth());
-    expect(await res.json()).to.include({ error: 'invalid_grant' });
+    expect(await res.json()).to.include({ error: 'invalid_request' });
   });
 
   it('when the token lifetime is cut to 0 through the control API, then the token is expired', async () => {

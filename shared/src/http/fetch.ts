@@ -29,7 +29,8 @@ export async function callHttp(url: string, req: OutboundRequest): Promise<Outbo
     res = await fetch(url, { method: req.method ?? 'GET', headers: req.headers, body: req.body, signal: AbortSignal.timeout(req.timeoutMs), redirect: 'manual' });
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    throw new TransientError({ code: req.unavailableCode, message: `${req.dependency} ${timedOut ? `did not answer within ${req.timeoutMs} ms` : `unreachable: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`}` });
+    // The cause says whether the request may have reached the server (see `requestMayHaveArrived`).
+    throw new TransientError({ code: req.unavailableCode, message: `${req.dependency} ${timedOut ? `did not answer within ${req.timeoutMs} ms` : `unreachable: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`}`, cause: err });
   }
   const text = await res.text().catch(() => '');
   let body: unknown = text;
@@ -39,6 +40,22 @@ export async function callHttp(url: string, req: OutboundRequest): Promise<Outbo
   }
   if (res.status >= 500) throw new TransientError({ code: req.unavailableCode, message: `${req.dependency} answered ${res.status}` });
   return { status: res.status, headers: res.headers, body };
+}
+
+/** Socket errors after the connection was up: the request may have been written and acted on. */
+const AFTER_SEND_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * For an error thrown by `callHttp`: true when the server may have received (and acted on) the
+ * request although no answer came back: our timeout, or a connection that broke once up. False
+ * for answered calls and for calls that never left (refused connection, unknown host, bad port).
+ */
+export function requestMayHaveArrived(err: unknown): boolean {
+  const fetchError = err instanceof Error ? (err as { cause?: unknown }).cause : undefined;
+  if (!(fetchError instanceof Error)) return false;
+  if (fetchError.name === 'TimeoutError' || fetchError.name === 'AbortError') return true;
+  const code = (fetchError as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && AFTER_SEND_CODES.has(code);
 }
 
 /** X sends `x-rate-limit-reset` (epoch seconds); others send `retry-after` (seconds). */

@@ -19,7 +19,11 @@ const toRequest = (r: LoginRequestRow): LoginRequest => ({
 const toToken = (r: TokenRow): StoredToken => ({
   accountId: r.accountId, app: r.app, xUserId: r.xUserId, accessTokenEnc: r.accessTokenEnc, refreshTokenEnc: r.refreshTokenEnc,
   scopes: r.scopes, expiresAt: r.expiresAt, status: r.status as StoredToken['status'], version: r.version,
+  nextAttemptAt: r.nextAttemptAt, failures: r.failures, lastErrorCode: r.lastErrorCode, refreshStartedAt: r.refreshStartedAt,
 });
+
+/** How the refresher last left a token (see `Tx.setRefreshState`). */
+export type RefreshStatePatch = Partial<Pick<StoredToken, 'status' | 'nextAttemptAt' | 'failures' | 'lastErrorCode' | 'refreshStartedAt'>>;
 
 /** The operations one transaction of the orchestrator can do; plain objects in and out. */
 export class Tx {
@@ -93,14 +97,15 @@ export class Tx {
     const r = await this.m.findOneBy(TokenRow, { accountKey: accountKey(accountId), app });
     return r ? toToken(r) : undefined;
   }
-  /** Inserts or replaces the account's tokens for the app; `version` counts rotations. */
-  async saveToken(t: Omit<StoredToken, 'version' | 'status'>): Promise<void> {
+  /** Inserts or replaces the account's tokens for the app, active and with a clean refresh record; `version` counts rotations. */
+  async saveToken(t: Pick<StoredToken, 'accountId' | 'app' | 'xUserId' | 'accessTokenEnc' | 'refreshTokenEnc' | 'scopes' | 'expiresAt'>): Promise<void> {
     await this.m.query(
       `INSERT INTO tokens (account_key, app, account_id, x_user_id, access_token_enc, refresh_token_enc, scopes, expires_at, status, version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 1)
        ON CONFLICT (account_key, app) DO UPDATE SET account_id = EXCLUDED.account_id, x_user_id = EXCLUDED.x_user_id,
          access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc, scopes = EXCLUDED.scopes,
-         expires_at = EXCLUDED.expires_at, status = 'active', version = tokens.version + 1, updated_at = now()`,
+         expires_at = EXCLUDED.expires_at, status = 'active', version = tokens.version + 1, updated_at = now(),
+         next_attempt_at = NULL, failures = 0, last_error_code = NULL, refresh_started_at = NULL`,
       [accountKey(t.accountId), t.app, t.accountId, t.xUserId, t.accessTokenEnc, t.refreshTokenEnc, t.scopes, t.expiresAt],
     );
   }
@@ -112,8 +117,12 @@ export class Tx {
       .setLock('pessimistic_write').setOnLocked('skip_locked').getOne();
     return r ? toToken(r) : undefined;
   }
-  async markTokenDead(accountId: string, app: string): Promise<void> {
-    await this.m.update(TokenRow, { accountKey: accountKey(accountId), app }, { status: 'dead' });
+  async markTokenDead(accountId: string, app: string, errorCode: string): Promise<void> {
+    await this.setRefreshState(accountId, app, { status: 'dead', lastErrorCode: errorCode, refreshStartedAt: null, nextAttemptAt: null });
+  }
+  /** Records the refresher's bookkeeping (in-flight marker, backoff, outcome) without touching the tokens. */
+  async setRefreshState(accountId: string, app: string, patch: RefreshStatePatch): Promise<void> {
+    await this.m.update(TokenRow, { accountKey: accountKey(accountId), app }, patch);
   }
 
   /** Replaces the provider's profile map with `links` (deduped by profile id; profiles gone from the provider are removed). */
@@ -151,15 +160,40 @@ export class Store {
   async getToken(accountId: string, app: string): Promise<StoredToken | undefined> {
     return new Tx(this.ds.manager).findToken(accountId, app);
   }
-  /** Active, refreshable tokens expiring before `before`, soonest first. */
-  async dueTokens(before: Date, limit: number): Promise<Array<{ accountId: string; app: string }>> {
-    const rows = await this.ds.manager.getRepository(TokenRow).createQueryBuilder('t').select(['t.accountId', 't.app'])
-      .where("t.status = 'active' AND t.refresh_token_enc IS NOT NULL AND t.expires_at < :before", { before })
-      .orderBy('t.expires_at').limit(limit).getMany();
-    return rows.map((r) => ({ accountId: r.accountId, app: r.app }));
+  /**
+   * What the refresher should look at, at most `limit`: first tokens whose refresh outcome is unknown
+   * (announced without spending them) or whose in-flight marker outlived `leaseMs` (a crashed
+   * refresh); then active tokens expiring before `before`, soonest first, skipping tokens backing off
+   * (`next_attempt_at` in the future), tokens in flight and tokens of `pausedApps`.
+   */
+  async dueTokens(before: Date, limit: number, opts: { leaseMs: number; pausedApps?: string[] }): Promise<Array<{ accountId: string; app: string }>> {
+    const rows: Array<{ account_id: string; app: string }> = await this.ds.query(
+      `SELECT account_id, app FROM (
+         (SELECT account_id, app, 0 AS rank, expires_at FROM tokens
+           WHERE status = 'outcome_unknown' OR (status = 'active' AND refresh_started_at < now() - make_interval(secs => $3::float8 / 1000))
+           LIMIT $2)
+         UNION ALL
+         (SELECT account_id, app, 1 AS rank, expires_at FROM tokens
+           WHERE status = 'active' AND refresh_token_enc IS NOT NULL AND expires_at < $1 AND refresh_started_at IS NULL
+             AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND NOT (app = ANY($4::text[]))
+           ORDER BY expires_at LIMIT $2)
+       ) due ORDER BY rank, expires_at LIMIT $2`,
+      [before, limit, opts.leaseMs, opts.pausedApps ?? []],
+    );
+    return rows.map((r) => ({ accountId: r.account_id, app: r.app }));
   }
+  /** Dead tokens of an app after `afterKey` (account key order), at most `limit`: pages for a recheck. */
+  async deadTokens(app: string, afterKey: string, limit: number): Promise<Array<{ accountId: string; key: string }>> {
+    const rows: Array<{ account_id: string; account_key: string }> = await this.ds.query(
+      `SELECT account_id, account_key FROM tokens WHERE status = 'dead' AND app = $1 AND account_key > $2 AND refresh_token_enc IS NOT NULL
+       ORDER BY account_key LIMIT $3`, [app, afterKey, limit]);
+    return rows.map((r) => ({ accountId: r.account_id, key: r.account_key }));
+  }
+  /** Tokens by status, plus `backing_off`: active tokens waiting out a failure. */
   async countTokensByStatus(): Promise<Record<string, number>> {
-    const rows: Array<{ status: string; n: number }> = await this.ds.query('SELECT status, count(*)::int AS n FROM tokens GROUP BY status');
+    const rows: Array<{ status: string; n: number }> = await this.ds.query(
+      `SELECT status, count(*)::int AS n FROM tokens GROUP BY status
+       UNION ALL SELECT 'backing_off', count(*)::int FROM tokens WHERE status = 'active' AND next_attempt_at > now()`);
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
   async hasProfileFor(accountId: string): Promise<boolean> {

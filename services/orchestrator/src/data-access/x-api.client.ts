@@ -1,5 +1,5 @@
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, NeedsOperatorError, SpanKind, TransientError, callHttp, inSpan } from '@xauth/shared';
+import { AppError, NeedsOperatorError, SpanKind, TransientError, callHttp, inSpan, requestMayHaveArrived, type OutboundResponse } from '@xauth/shared';
 import type { XApp } from '../config.js';
 import type { XIdentity } from '../domain/identity.js';
 import type { TokenSet } from '../domain/model.js';
@@ -23,6 +23,42 @@ function oauthError(body: unknown): string {
   return typeof b?.error === 'string' ? `${b.error}${typeof b.error_description === 'string' ? `: ${b.error_description}` : ''}` : 'unexpected response';
 }
 
+const oauthErrorCode = (res: OutboundResponse): unknown => (res.body as { error?: unknown } | undefined)?.error;
+
+/** 401, `invalid_client`, `unauthorized_client`: the app's credentials, not the token, are wrong. */
+function rejectAppCredentials(res: OutboundResponse): void {
+  const error = oauthErrorCode(res);
+  if (res.status === 401 || error === 'unauthorized_client' || error === 'invalid_client') {
+    throw new NeedsOperatorError({ code: ErrorCodes.APP_CONFIG_INVALID, message: `X rejected the app's credentials (${oauthError(res.body)})` });
+  }
+}
+
+/**
+ * X's word that the refresh token is invalid: 400 `invalid_request` ("Value passed for the token
+ * was invalid.") or RFC 6749's `invalid_grant`. A request X calls malformed (a missing parameter, a
+ * wrong content type) is our bug, not the token's.
+ */
+function refreshTokenRefused(res: OutboundResponse): boolean {
+  const error = oauthErrorCode(res);
+  if (res.status !== 400) return false;
+  if (error === 'invalid_grant') return true;
+  const description = (res.body as { error_description?: unknown }).error_description;
+  return error === 'invalid_request' && !(typeof description === 'string' && /missing required parameter|content-type/i.test(description));
+}
+
+function tokenSet(res: OutboundResponse): TokenSet {
+  const b = res.body as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; scope?: unknown };
+  if (typeof b?.access_token !== 'string' || typeof b.expires_in !== 'number') {
+    throw new TransientError({ code: ErrorCodes.X_UNAVAILABLE, message: 'X token response lacked access_token or expires_in' });
+  }
+  return {
+    accessToken: b.access_token,
+    refreshToken: typeof b.refresh_token === 'string' ? b.refresh_token : undefined,
+    expiresIn: b.expires_in,
+    scope: typeof b.scope === 'string' ? b.scope : '',
+  };
+}
+
 /** X's token, revoke and /2/users/me endpoints over HTTP. */
 export class XApiClient implements XOAuthPort {
   constructor(private readonly urls: XApiUrls) {}
@@ -32,28 +68,34 @@ export class XApiClient implements XOAuthPort {
     return this.tokenRequest(app, form, ErrorCodes.TOKEN_EXCHANGE_FAILED, 'the code exchange');
   }
 
-  refresh(app: XApp, refreshToken: string): Promise<TokenSet> {
+  /**
+   * Only X's word that the refresh token is invalid throws `REFRESH_TOKEN_INVALID`; the app's
+   * credentials refused throw `APP_CONFIG_INVALID`; a call that may have reached X without an
+   * answer throws `REFRESH_OUTCOME_UNKNOWN` (X may have rotated the token); anything else is
+   * transient (`X_UNAVAILABLE`, `X_RATE_LIMITED`, `X_REFUSED`).
+   */
+  async refresh(app: XApp, refreshToken: string): Promise<TokenSet> {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
-    return this.tokenRequest(app, form, ErrorCodes.REFRESH_TOKEN_INVALID, 'the refresh');
+    const headers = clientAuth(app, form);
+    let res: OutboundResponse;
+    try {
+      res = await call(this.urls.tokenUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
+    } catch (err) {
+      if (!requestMayHaveArrived(err)) throw err;
+      throw new TransientError({ code: ErrorCodes.REFRESH_OUTCOME_UNKNOWN, message: `the refresh was sent but X's answer never came (${(err as Error).message})` });
+    }
+    rejectAppCredentials(res);
+    if (refreshTokenRefused(res)) throw new NeedsOperatorError({ code: ErrorCodes.REFRESH_TOKEN_INVALID, message: `X refused the refresh token: ${oauthError(res.body)}` });
+    if (res.status !== 200) throw new TransientError({ code: ErrorCodes.X_REFUSED, message: `X refused the refresh: ${res.status} ${oauthError(res.body)}` });
+    return tokenSet(res);
   }
 
   private async tokenRequest(app: XApp, form: URLSearchParams, refusedCode: string, what: string): Promise<TokenSet> {
     const headers = clientAuth(app, form);
     const res = await call(this.urls.tokenUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
-    if (res.status === 401 || (res.body as { error?: string })?.error === 'unauthorized_client' || (res.body as { error?: string })?.error === 'invalid_client') {
-      throw new NeedsOperatorError({ code: ErrorCodes.APP_CONFIG_INVALID, message: `X rejected the app's credentials (${oauthError(res.body)})` });
-    }
+    rejectAppCredentials(res);
     if (res.status !== 200) throw new NeedsOperatorError({ code: refusedCode, message: `X refused ${what}: ${res.status} ${oauthError(res.body)}` });
-    const b = res.body as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; scope?: unknown };
-    if (typeof b?.access_token !== 'string' || typeof b.expires_in !== 'number') {
-      throw new TransientError({ code: ErrorCodes.X_UNAVAILABLE, message: 'X token response lacked access_token or expires_in' });
-    }
-    return {
-      accessToken: b.access_token,
-      refreshToken: typeof b.refresh_token === 'string' ? b.refresh_token : undefined,
-      expiresIn: b.expires_in,
-      scope: typeof b.scope === 'string' ? b.scope : '',
-    };
+    return tokenSet(res);
   }
 
   async me(accessToken: string): Promise<XIdentity> {

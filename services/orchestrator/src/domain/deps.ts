@@ -2,6 +2,7 @@ import type { Keyring, Logger } from '@xauth/shared';
 import type { XApp } from '../config.js';
 import type { Store } from '../data-access/store.js';
 import type { ProfileDirectoryPort, XOAuthPort } from './ports.js';
+import type { AppPauses, BackoffPolicy } from './refresh-failure.rule.js';
 
 /** What the use cases need, handed in once at start. */
 export interface OrchestratorDeps {
@@ -11,6 +12,8 @@ export interface OrchestratorDeps {
   profiles: ProfileDirectoryPort;
   logger: Logger;
   apps: readonly XApp[];
+  /** Apps whose refreshes wait (a 429's reset, refused credentials), in this replica's memory. */
+  appPauses: AppPauses;
   /** Re-reads the profile directory now, if it was not read very recently. */
   syncProfilesOnDemand(): Promise<void>;
   settings: {
@@ -23,5 +26,10 @@ export interface OrchestratorDeps {
     refreshBatch: number;
     refreshConcurrency: number;
     autoReauthorize: boolean;
+    /** An in-flight marker older than this is a refresh whose replica died: its outcome is unknown. */
+    refreshLeaseMs: number;
+    refreshBackoff: BackoffPolicy;
+    /** Dead tokens one recheck call tries at most. */
+    recheckLimit: number;
   };
 }

@@ -39,8 +39,16 @@ export interface StoredToken {
   refreshTokenEnc: string | null;
   scopes: string;
   expiresAt: Date;
-  status: 'active' | 'dead';
+  /** `outcome_unknown`: a refresh was sent and its answer lost; the refresh token is never spent blindly again. */
+  status: 'active' | 'dead' | 'outcome_unknown';
   version: number;
+  /** A failing token is not tried again by the refresher before this. */
+  nextAttemptAt: Date | null;
+  /** Failed refreshes in a row. */
+  failures: number;
+  lastErrorCode: string | null;
+  /** Set (and committed) before X is called, cleared when the outcome is recorded. */
+  refreshStartedAt: Date | null;
 }
 
 export interface TokenSet {

@@ -4,8 +4,13 @@ export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 export interface FaultSpec {
   /** Only requests resolved to this username; every request when absent. */
   user?: string;
+  /** Only requests from this OAuth client (token endpoint: Basic auth or `client_id`); any client when absent. */
+  clientId?: string;
   endpoint?: FaultEndpoint;
+  /** Delay before the request is handled. */
   latencyMs?: number;
+  /** Delay of the answer after the request was handled (X did the work, e.g. rotated a token, then answered late). */
+  latencyAfterMs?: number;
   status429?: boolean;
   /** true answers 503; a number picks the 5xx status. */
   status5xx?: boolean | number;
@@ -18,6 +23,7 @@ export type FaultAction = { kind: 'none' } | { kind: 'drop' } | { kind: '429' } 
 
 export interface FaultOutcome {
   latencyMs: number;
+  latencyAfterMs: number;
   action: FaultAction;
 }
 
@@ -29,14 +35,16 @@ export class Faults {
     this.faults.push({ ...spec, left: spec.times ?? Number.POSITIVE_INFINITY });
   }
 
-  take(endpoint: FaultEndpoint, user: string | undefined): FaultOutcome {
+  take(endpoint: FaultEndpoint, user: string | undefined, clientId?: string): FaultOutcome {
     const matched = this.faults.filter(
-      (f) => (f.endpoint === undefined || f.endpoint === endpoint) && (f.user === undefined || f.user === user),
+      (f) => (f.endpoint === undefined || f.endpoint === endpoint) && (f.user === undefined || f.user === user)
+        && (f.clientId === undefined || f.clientId === clientId),
     );
     for (const f of matched) f.left -= 1;
     this.faults = this.faults.filter((f) => f.left > 0);
     const latencyMs = Math.max(0, ...matched.map((f) => f.latencyMs ?? 0));
-    return { latencyMs, action: harshest(matched) };
+    const latencyAfterMs = Math.max(0, ...matched.map((f) => f.latencyAfterMs ?? 0));
+    return { latencyMs, latencyAfterMs, action: harshest(matched) };
   }
 
   reset(): void {

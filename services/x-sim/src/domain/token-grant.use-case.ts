@@ -29,7 +29,11 @@ const UNAVAILABLE: GrantResult = {
   ok: false, status: 503, body: { title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503 },
 };
 
-/** POST /2/oauth2/token for an already authenticated client. */
+/**
+ * POST /2/oauth2/token for an already authenticated client. A bad code, verifier, redirect URI or
+ * refresh token (used, revoked, unknown, expired) is answered as X does: 400 `invalid_request`
+ * with X's own description, not RFC 6749's `invalid_grant`.
+ */
 export function grantTokens(deps: TokenGrantDeps, clientId: string, p: GrantParams): GrantResult {
   if (p.grant_type === 'authorization_code') return exchangeCode(deps, clientId, p);
   if (p.grant_type === 'refresh_token') return refresh(deps, clientId, p);
@@ -45,12 +49,12 @@ function exchangeCode(deps: TokenGrantDeps, clientId: string, p: GrantParams): G
   // The flaky answer comes before the code is used up, so a retry can still succeed.
   if (peeked && isFlaky(deps, peeked.username)) return UNAVAILABLE;
   const code = deps.tokens.takeCode(p.code!);
-  if (!code || code.clientId !== clientId) return oauthError('invalid_grant', 'Value passed for the authorization code was invalid.');
+  if (!code || code.clientId !== clientId) return oauthError('invalid_request', 'Value passed for the authorization code was invalid.');
   if (code.redirectUri !== p.redirect_uri) {
-    return oauthError('invalid_grant', 'Value passed for the redirect uri did not match the uri of the authorization code.');
+    return oauthError('invalid_request', 'Value passed for the redirect uri did not match the uri of the authorization code.');
   }
   if (!pkceMatches(p.code_verifier!, code.codeChallenge, code.codeChallengeMethod)) {
-    return oauthError('invalid_grant', 'Value passed for the code verifier did not match the code challenge.');
+    return oauthError('invalid_request', 'Value passed for the code verifier did not match the code challenge.');
   }
   return issued(deps, code.username, code.scopes, clientId);
 }
@@ -60,7 +64,7 @@ function refresh(deps: TokenGrantDeps, clientId: string, p: GrantParams): GrantR
   const peeked = deps.tokens.peekRefresh(p.refresh_token);
   if (peeked && isFlaky(deps, peeked.username)) return UNAVAILABLE;
   const grant = peeked?.clientId === clientId ? deps.tokens.takeRefresh(p.refresh_token) : undefined;
-  if (!grant) return oauthError('invalid_grant', 'Value passed for the token was invalid.');
+  if (!grant) return oauthError('invalid_request', 'Value passed for the token was invalid.');
   return issued(deps, grant.username, grant.scopes, clientId);
 }
 

@@ -13,6 +13,7 @@ import { jwksRoutes } from './jwks.routes.js';
 import { loginsRoutes } from './logins.routes.js';
 import { queriesRoutes } from './queries.routes.js';
 import { clientRateLimit } from './rate-limit.middleware.js';
+import { tokenAdminRoutes } from './token-admin.routes.js';
 import { tokenRoutes } from './token.routes.js';
 
 export interface GatewayAppDeps {
@@ -22,6 +23,8 @@ export interface GatewayAppDeps {
   tokens: ServiceTokens;
   authenticator: ClientAuthenticator;
   orchestrator: InternalServiceClient;
+  /** The orchestrator for operator actions (a longer timeout). */
+  orchestratorAdmin: InternalServiceClient;
   deadLetters: InternalServiceClient;
   browserWorker: InternalServiceClient;
   publishLogin: PublishLogin;
@@ -44,6 +47,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(queriesRoutes(deps));
   app.use(artifactsRoutes(deps));
   app.use(deadLettersRoutes(deps));
+  app.use(tokenAdminRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };
 }

@@ -11,8 +11,12 @@ export class TokenRow {
   @Column({ name: 'refresh_token_enc', type: 'text', nullable: true }) refreshTokenEnc!: string | null;
   @Column({ type: 'text' }) scopes!: string;
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt!: Date;
-  /** active | dead */
+  /** active | dead | outcome_unknown */
   @Column({ type: 'text' }) status!: string;
   @Column({ type: 'int' }) version!: number;
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true }) nextAttemptAt!: Date | null;
+  @Column({ type: 'int' }) failures!: number;
+  @Column({ name: 'last_error_code', type: 'text', nullable: true }) lastErrorCode!: string | null;
+  @Column({ name: 'refresh_started_at', type: 'timestamptz', nullable: true }) refreshStartedAt!: Date | null;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

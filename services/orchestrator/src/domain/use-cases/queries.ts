@@ -24,7 +24,8 @@ function artifactLinks(names: string[]): ArtifactLink[] {
 export async function getAccountToken(deps: OrchestratorDeps, accountId: string, app = deps.settings.defaultApp): Promise<AccountTokenView> {
   const t = await deps.store.getToken(accountId, app);
   if (!t) throw new NotFoundError({ code: ErrorCodes.TOKEN_NOT_FOUND, message: `no token for @${accountId} and app "${app}"` });
-  if (t.status !== 'active') {
+  // A lost refresh answer leaves the access token usable until it expires; the refresher announces the rest.
+  if (t.status === 'dead') {
     throw new AppError({ code: ErrorCodes.REAUTHORIZATION_REQUIRED, message: `the token of @${accountId} was revoked or its refresh failed; a new login is needed`, retryable: false, httpStatus: 409 });
   }
   if (t.expiresAt.getTime() <= Date.now()) {

@@ -1,90 +1,161 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, errorMessage } from '@xauth/shared';
+import { AppError, NeedsOperatorError, TransientError, errorMessage } from '@xauth/shared';
+import type { XApp } from '../../config.js';
 import type { Tx } from '../../data-access/store.js';
 import type { OrchestratorDeps } from '../deps.js';
-import { tokenAad, type StoredToken } from '../model.js';
+import { tokenAad, type StoredToken, type TokenSet } from '../model.js';
+import { refreshBackoffMs, refreshFailureAction } from '../refresh-failure.rule.js';
 
-export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed';
+export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'outcome_unknown';
+
+export interface RefreshOptions {
+  /** The refresher's call: leave tokens that are not due, backing off, or of a paused app. */
+  onlyIfDue: boolean;
+  correlationId?: string;
+  /** An operator's recheck: spend the refresh token of a dead token once; a rotation revives it. */
+  recheckDead?: boolean;
+}
 
 /**
- * Refreshes one account's token for one app. The row is locked with SKIP LOCKED for the whole
- * call, so exactly one replica spends the single-use refresh token; `onlyIfDue` re-checks the
- * expiry after the lock, so a token another replica just rotated is left alone. A refused refresh
- * token kills the token: `token.refresh.failed`, `user.reauthorization.required`, and a new
- * forced login when AUTO_REAUTHORIZE is on. Transient failures change nothing and are thrown.
+ * Refreshes one account's token for one app in three steps, so an answer X gave is never lost:
+ * claim (row lock SKIP LOCKED, in-flight marker committed: replicas never spend the same refresh
+ * token), call X outside any transaction, then store the rotated pair at once in its own
+ * transaction (the announcement follows separately). Only X's word that the refresh token is
+ * invalid kills the token; the app's credentials refused touch no token; a refresh sent without an
+ * answer marks the outcome unknown, and the next look announces reauthorization instead of spending
+ * the refresh token again; anything else backs the token off on its own. Failures are thrown after
+ * they were recorded (transient ones retry through the bus).
  */
-export async function refreshToken(deps: OrchestratorDeps, accountId: string, app: string, opts: { onlyIfDue: boolean; correlationId?: string }): Promise<RefreshOutcome> {
+export async function refreshToken(deps: OrchestratorDeps, accountId: string, app: string, opts: RefreshOptions): Promise<RefreshOutcome> {
   const correlationId = opts.correlationId ?? randomUUID();
   const xApp = deps.apps.find((a) => a.name === app);
   if (!xApp) throw new AppError({ code: ErrorCodes.UNKNOWN_APP, message: `unknown app "${app}"`, retryable: false });
-  return deps.store.transaction(async (tx): Promise<RefreshOutcome> => {
-    const token = await tx.lockTokenIfFree(accountId, app);
-    if (!token) return (await tx.findToken(accountId, app)) ? 'busy' : 'absent';
-    if (token.status !== 'active' || !token.refreshTokenEnc) return 'dead';
-    if (opts.onlyIfDue && token.expiresAt.getTime() - Date.now() > deps.settings.refreshAheadMs) return 'not_due';
-    const aad = tokenAad(token.accountId, app);
-    try {
-      const fresh = await deps.x.refresh(xApp, deps.keyring.decrypt(token.refreshTokenEnc, aad));
-      const expiresAt = new Date(Date.now() + fresh.expiresIn * 1000);
-      await tx.saveToken({
-        accountId: token.accountId, app, xUserId: token.xUserId, scopes: fresh.scope || token.scopes, expiresAt,
-        accessTokenEnc: deps.keyring.encrypt(fresh.accessToken, aad),
-        // X rotates refresh tokens; keep the old one only if it sent none.
-        refreshTokenEnc: fresh.refreshToken ? deps.keyring.encrypt(fresh.refreshToken, aad) : token.refreshTokenEnc,
-      });
-      await tx.emit('token.refreshed', { accountId: token.accountId, app, expiresAt: expiresAt.toISOString() }, { correlationId });
-      return 'refreshed';
-    } catch (err) {
-      if (!(err instanceof AppError) || err.retryable) throw err;
-      await killToken(deps, tx, token, err, correlationId);
-      return 'failed';
-    }
-  });
+  const claim = await deps.store.transaction((tx) => claimForRefresh(deps, tx, accountId, app, opts, correlationId));
+  if (typeof claim === 'string') return claim;
+  return spend(deps, xApp, claim, correlationId);
 }
 
-async function killToken(deps: OrchestratorDeps, tx: Tx, token: StoredToken, err: AppError, correlationId: string): Promise<void> {
-  await tx.markTokenDead(token.accountId, token.app);
-  await tx.emit('token.refresh.failed', { accountId: token.accountId, app: token.app, errorCode: err.code }, { correlationId });
-  await tx.emit('user.reauthorization.required', { accountId: token.accountId, app: token.app, reason: err.message }, { correlationId });
-  if (deps.settings.autoReauthorize) {
-    await tx.emit('user.login.requested', { requestId: randomUUID(), accountId: token.accountId, app: token.app, scopes: token.scopes, force: true }, { correlationId });
+async function claimForRefresh(deps: OrchestratorDeps, tx: Tx, accountId: string, app: string, opts: RefreshOptions, correlationId: string): Promise<StoredToken | RefreshOutcome> {
+  const token = await tx.lockTokenIfFree(accountId, app);
+  if (!token) return (await tx.findToken(accountId, app)) ? 'busy' : 'absent';
+  const now = Date.now();
+  if (token.refreshStartedAt && now - token.refreshStartedAt.getTime() < deps.settings.refreshLeaseMs) return 'busy';
+  if (token.status === 'outcome_unknown' || token.refreshStartedAt) {
+    // A lost answer, or a refresh whose replica died in flight: X may have rotated the token.
+    await endToken(deps, tx, token, { code: ErrorCodes.REFRESH_OUTCOME_UNKNOWN, reason: 'a refresh was sent and its answer was lost; X may have rotated the refresh token, so it is not spent again' }, correlationId);
+    return 'outcome_unknown';
   }
-  deps.logger.warn('token is dead; reauthorization required', { accountId: token.accountId, app: token.app, errorCode: err.code, autoReauthorize: deps.settings.autoReauthorize });
+  if (!token.refreshTokenEnc || (token.status === 'dead' && !opts.recheckDead)) return 'dead';
+  if (opts.recheckDead && token.status !== 'dead') return 'not_due';
+  if (opts.onlyIfDue) {
+    if (token.expiresAt.getTime() - now > deps.settings.refreshAheadMs) return 'not_due';
+    if (token.nextAttemptAt && token.nextAttemptAt.getTime() > now) return 'backing_off';
+    if (deps.appPauses.isPaused(app, now)) return 'paused';
+  } else if (deps.appPauses.isPaused(app, now)) {
+    throw new TransientError({ code: ErrorCodes.X_RATE_LIMITED, message: `X rate limited app "${app}"; refreshes wait for its reset`, retryAfterMs: deps.appPauses.remainingMs(app, now) });
+  }
+  const refreshStartedAt = new Date(now);
+  await tx.setRefreshState(accountId, app, { refreshStartedAt });
+  return { ...token, refreshStartedAt };
+}
+
+async function spend(deps: OrchestratorDeps, xApp: XApp, token: StoredToken, correlationId: string): Promise<RefreshOutcome> {
+  const aad = tokenAad(token.accountId, token.app);
+  let fresh: TokenSet;
+  try {
+    fresh = await deps.x.refresh(xApp, decryptRefreshToken(deps, token, aad));
+  } catch (err) {
+    return settleFailure(deps, token, err, correlationId);
+  }
+  const expiresAt = new Date(Date.now() + fresh.expiresIn * 1000);
+  const rotated = {
+    accountId: token.accountId, app: token.app, xUserId: token.xUserId, scopes: fresh.scope || token.scopes, expiresAt,
+    accessTokenEnc: deps.keyring.encrypt(fresh.accessToken, aad),
+    // X rotates refresh tokens; keep the old one only if it sent none.
+    refreshTokenEnc: fresh.refreshToken ? deps.keyring.encrypt(fresh.refreshToken, aad) : token.refreshTokenEnc,
+  };
+  // X has spent the old refresh token: nothing may fail between its answer and this write.
+  await persistently(deps, 'store the rotated token', () => deps.store.transaction((tx) => tx.saveToken(rotated)), token);
+  if (token.status === 'dead') deps.logger.info('dead token revived by a recheck', { accountId: token.accountId, app: token.app });
+  await persistently(deps, 'announce token.refreshed', () => deps.store.transaction((tx) => tx.emit('token.refreshed', { accountId: token.accountId, app: token.app, expiresAt: expiresAt.toISOString() }, { correlationId })), token)
+    .catch(() => undefined);
+  return 'refreshed';
+}
+
+function decryptRefreshToken(deps: OrchestratorDeps, token: StoredToken, aad: string): string {
+  try {
+    return deps.keyring.decrypt(token.refreshTokenEnc!, aad);
+  } catch (cause) {
+    throw new NeedsOperatorError({ code: ErrorCodes.DECRYPTION_FAILED, message: `the stored refresh token of @${token.accountId} cannot be decrypted (is its key missing from ENCRYPTION_KEYS?): ${errorMessage(cause)}` });
+  }
+}
+
+/** Records what a failed refresh means for the token, then throws it (kills return instead). */
+async function settleFailure(deps: OrchestratorDeps, token: StoredToken, err: unknown, correlationId: string): Promise<RefreshOutcome> {
+  const action = refreshFailureAction(err);
+  const code = err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
+  const { accountId, app } = token;
+  const now = Date.now();
+  const rechecking = token.status === 'dead';
+  if (action.kind === 'kill') {
+    if (rechecking) {
+      await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { refreshStartedAt: null, lastErrorCode: code }));
+      return 'dead';
+    }
+    return deps.store.transaction(async (tx) => {
+      const current = await tx.findToken(accountId, app);
+      // Another replica rotated it meanwhile (its lease ran out on us): nothing is wrong.
+      if (current && current.version !== token.version) return 'busy';
+      await endToken(deps, tx, token, { code, reason: errorMessage(err) }, correlationId);
+      return 'failed';
+    });
+  }
+  if (action.kind === 'outcome_unknown') {
+    await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { status: rechecking ? 'dead' : 'outcome_unknown', refreshStartedAt: null, lastErrorCode: code }));
+    deps.logger.warn('refresh outcome unknown; the refresh token will not be spent again', { accountId, app, error: errorMessage(err) });
+  } else if (action.kind === 'app_config') {
+    // The app's configuration, not this token: release it untouched and hold the app's refreshes a while.
+    deps.appPauses.pause(app, now + deps.settings.refreshBackoff.baseMs);
+    await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { refreshStartedAt: null }));
+  } else {
+    const failures = token.failures + 1;
+    const waitMs = Math.max(refreshBackoffMs(failures, deps.settings.refreshBackoff), action.waitMs ?? 0);
+    if (action.rateLimited) deps.appPauses.pause(app, now + (action.waitMs ?? waitMs));
+    await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { refreshStartedAt: null, failures, lastErrorCode: code, nextAttemptAt: new Date(now + waitMs) }));
+  }
+  throw err;
 }
 
 /**
- * Refresher rounds: every token due within REFRESH_AHEAD_MS, a few at a time; a full batch that
- * made progress is followed by another at once (bounded), so a backlog drains faster than the
- * interval. Returns the outcomes.
+ * The token is dead: `token.refresh.failed`, `user.reauthorization.required`, and a new forced
+ * login when AUTO_REAUTHORIZE is on.
  */
-export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 20): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (let round = 0; round < maxRounds; round++) {
-    const { due, refreshed } = await refreshRound(deps, counts);
-    if (due < deps.settings.refreshBatch || refreshed === 0) break;
+async function endToken(deps: OrchestratorDeps, tx: Tx, token: StoredToken, why: { code: string; reason: string }, correlationId: string): Promise<void> {
+  const { accountId, app } = token;
+  await tx.markTokenDead(accountId, app, why.code);
+  await tx.emit('token.refresh.failed', { accountId, app, errorCode: why.code }, { correlationId });
+  await tx.emit('user.reauthorization.required', { accountId, app, reason: why.reason }, { correlationId });
+  if (deps.settings.autoReauthorize) {
+    await tx.emit('user.login.requested', { requestId: randomUUID(), accountId, app, scopes: token.scopes, force: true }, { correlationId });
   }
-  return counts;
+  deps.logger.warn('token is dead; reauthorization required', { accountId, app, errorCode: why.code, autoReauthorize: deps.settings.autoReauthorize });
 }
 
-async function refreshRound(deps: OrchestratorDeps, counts: Record<string, number>): Promise<{ due: number; refreshed: number }> {
-  const due = await deps.store.dueTokens(new Date(Date.now() + deps.settings.refreshAheadMs), deps.settings.refreshBatch);
-  const before = counts.refreshed ?? 0;
-  let next = 0;
-  const lane = async () => {
-    while (next < due.length) {
-      const { accountId, app } = due[next++]!;
-      let outcome: string;
-      try {
-        outcome = await refreshToken(deps, accountId, app, { onlyIfDue: true });
-      } catch (err) {
-        outcome = err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
-        deps.logger.warn('token refresh failed; will try again next round', { accountId, app, error: errorMessage(err) });
+const WRITE_ATTEMPTS = 5;
+
+/** A write that must not be lost to a database hiccup: tried a few times, then logged and thrown (the in-flight marker stays, so the lease turns it into an unknown outcome). */
+async function persistently<T>(deps: OrchestratorDeps, what: string, write: () => Promise<T>, token: StoredToken): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= WRITE_ATTEMPTS) {
+        deps.logger.error(`could not ${what} after X answered`, { accountId: token.accountId, app: token.app, attempts: attempt, error: errorMessage(err) });
+        throw err;
       }
-      counts[outcome] = (counts[outcome] ?? 0) + 1;
+      await sleep(250 * 2 ** (attempt - 1));
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, deps.settings.refreshConcurrency) }, lane));
-  if (due.length) deps.logger.info('refresher round', { due: due.length, ...counts });
-  return { due: due.length, refreshed: (counts.refreshed ?? 0) - before };
+  }
 }

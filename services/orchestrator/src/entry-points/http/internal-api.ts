@@ -1,9 +1,10 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountId, AppName } from '@xauth/contracts';
+import { AccountId, AppName, AppParams, RecheckTokensRequest } from '@xauth/contracts';
 import { parseInput, requireInternalToken } from '@xauth/shared';
 import type { OrchestratorDeps } from '../../domain/deps.js';
 import { getAccountToken, getJobView } from '../../domain/use-cases/queries.js';
+import { recheckDeadTokens } from '../../domain/use-cases/recheck-dead-tokens.use-case.js';
 
 /** The internal query API the gateway routes to; only callers holding INTERNAL_API_TOKEN get in. */
 export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalToken: string): void {
@@ -17,5 +18,12 @@ export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalT
     const { app } = parseInput(z.object({ app: AppName.optional() }), req.query, 'query');
     res.setHeader('cache-control', 'no-store');
     res.json(await getAccountToken(deps, accountId, app));
+  });
+  // An operator's action: each dead token of the app (one page) gets its refresh token tried once.
+  app.post('/internal/v1/apps/:app/tokens/recheck', requireInternal, async (req, res) => {
+    const { app: appName } = parseInput(AppParams, req.params, 'path');
+    const { limit, after } = parseInput(RecheckTokensRequest, req.body ?? {}, 'body');
+    deps.logger.info('dead tokens recheck requested', { app: appName, actor: req.get('x-xauth-actor') });
+    res.json(await recheckDeadTokens(deps, appName, { limit, after }));
   });
 }

@@ -10,14 +10,10 @@ const UNAUTHORIZED: ClientAuth = {
 
 /** Confidential apps must send HTTP Basic; public apps name themselves with `client_id` in the body. */
 export function authenticateClient(req: Request, apps: SimApp[]): ClientAuth {
-  const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const basic = basicCredentials(req);
   if (basic) {
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return UNAUTHORIZED;
-    // RFC 6749 2.3.1: both halves are form-encoded before being joined.
-    const id = safeDecode(decoded.slice(0, colon));
-    const secret = safeDecode(decoded.slice(colon + 1));
+    if (basic === 'malformed') return UNAUTHORIZED;
+    const { id, secret } = basic;
     const app = apps.find((a) => a.clientId === id);
     if (!app || (app.clientSecret !== undefined && app.clientSecret !== secret)) return UNAUTHORIZED;
     return { ok: true, app };
@@ -25,6 +21,23 @@ export function authenticateClient(req: Request, apps: SimApp[]): ClientAuth {
   const app = apps.find((a) => a.clientId === stringParam(req.body, 'client_id'));
   if (!app || app.clientSecret !== undefined) return UNAUTHORIZED;
   return { ok: true, app };
+}
+
+/** The client id a token request claims (Basic auth or `client_id`), authenticated or not. */
+export function clientIdOf(req: Request): string | undefined {
+  const basic = basicCredentials(req);
+  if (!basic) return stringParam(req.body, 'client_id');
+  return basic === 'malformed' ? undefined : basic.id;
+}
+
+function basicCredentials(req: Request): { id: string; secret: string } | 'malformed' | undefined {
+  const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return 'malformed';
+  // RFC 6749 2.3.1: both halves are form-encoded before being joined.
+  return { id: safeDecode(decoded.slice(0, colon)), secret: safeDecode(decoded.slice(colon + 1)) };
 }
 
 function safeDecode(s: string): string {

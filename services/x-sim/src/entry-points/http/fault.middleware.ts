@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultEndpoint } from '../../domain/faults.store.js';
 import type { SimState } from '../../sim-state.js';
@@ -6,16 +6,21 @@ import type { SimState } from '../../sim-state.js';
 const RATE_LIMIT_WINDOW_SEC = 60;
 const RATE_LIMIT_LIMIT = '50';
 
-/** Applies injected faults to one endpoint; `userOf` says which simulated user the request concerns. */
+/**
+ * Applies injected faults to one endpoint; `userOf` says which simulated user the request concerns,
+ * `clientOf` which OAuth client sent it.
+ */
 export function faultGate(
   state: SimState,
   endpoint: FaultEndpoint,
   userOf: (req: Request) => string | undefined,
+  clientOf: (req: Request) => string | undefined = () => undefined,
 ): RequestHandler {
   return async (req, res, next) => {
     const user = userOf(req);
-    const { latencyMs, action } = state.faults.take(endpoint, user);
+    const { latencyMs, latencyAfterMs, action } = state.faults.take(endpoint, user, clientOf(req));
     if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyAfterMs > 0) answerLate(res, latencyAfterMs);
     if (action.kind !== 'none') state.options.logger.debug('fault injected', { endpoint, user, action: action.kind });
     switch (action.kind) {
       case 'none':
@@ -34,4 +39,13 @@ export function faultGate(
         return;
     }
   };
+}
+
+/** Holds the finished answer back: the work is done (a token rotated), only the reply is late. */
+function answerLate(res: Response, ms: number): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    setTimeout(() => { if (!res.destroyed) end(...args); }, ms);
+    return res;
+  }) as Response['end'];
 }

@@ -11,8 +11,10 @@ const ms = z.number().int().min(0).max(600_000);
 const scenarioBody = z.object({ scenario: z.enum(SCENARIO_NAMES), latencyMs: ms.optional() }).strict();
 const faultBody = z.object({
   user: z.string().min(1).optional(),
+  clientId: z.string().min(1).optional(),
   endpoint: z.enum(FAULT_ENDPOINTS).optional(),
   latencyMs: ms.optional(),
+  latencyAfterMs: ms.optional(),
   status429: z.boolean().optional(),
   status5xx: z.union([z.boolean(), z.number().int().min(500).max(599)]).optional(),
   drop: z.boolean().optional(),

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { grantTokens, type GrantParams } from '../../domain/token-grant.use-case.js';
 import type { SimState } from '../../sim-state.js';
-import { authenticateClient } from './client-auth.js';
+import { authenticateClient, clientIdOf } from './client-auth.js';
 import { faultGate } from './fault.middleware.js';
 import { stringParam } from './http-helpers.js';
 
@@ -12,7 +12,7 @@ export function tokenApiRoutes(state: SimState): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '16kb' });
 
-  router.post('/2/oauth2/token', form, faultGate(state, 'token', (req) => tokenUser(state, req)), (req, res) => {
+  router.post('/2/oauth2/token', form, faultGate(state, 'token', (req) => tokenUser(state, req), clientIdOf), (req, res) => {
     if (!requireForm(req, res)) return;
     const client = authenticateClient(req, state.options.apps);
     if (!client.ok) return void res.status(client.status).json(client.body);
@@ -33,7 +33,7 @@ export function tokenApiRoutes(state: SimState): Router {
     res.set('Cache-Control', 'no-store').status(result.ok ? 200 : result.status).json(result.body);
   });
 
-  router.post('/2/oauth2/revoke', form, faultGate(state, 'token', (req) => tokenUser(state, req)), (req, res) => {
+  router.post('/2/oauth2/revoke', form, faultGate(state, 'token', (req) => tokenUser(state, req), clientIdOf), (req, res) => {
     if (!requireForm(req, res)) return;
     const client = authenticateClient(req, state.options.apps);
     if (!client.ok) return void res.status(client.status).json(client.body);

@@ -1,0 +1,49 @@
+import { ErrorCodes } from '@xauth/contracts';
+import { AppError, errorMessage } from '@xauth/shared';
+import type { OrchestratorDeps } from '../deps.js';
+import { refreshToken } from './refresh-token.use-case.js';
+
+/** Outcomes that leave a token where it was: the next selection would pick it again. */
+const UNSETTLED = new Set(['busy', 'not_due', 'backing_off', 'paused']);
+
+/**
+ * Refresher rounds: every token due within REFRESH_AHEAD_MS, a few at a time; a full batch that
+ * settled tokens (refreshed, or failed and backing off) is followed by another at once (bounded),
+ * so a backlog drains faster than the interval. Tokens backing off and apps paused are not even
+ * selected, so failing tokens never fill a batch. Returns the outcomes (an outcome or an error
+ * code, with counts).
+ */
+export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 20): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let round = 0; round < maxRounds; round++) {
+    const { due, settled } = await refreshRound(deps, counts);
+    if (due < deps.settings.refreshBatch || settled === 0) break;
+  }
+  return counts;
+}
+
+async function refreshRound(deps: OrchestratorDeps, counts: Record<string, number>): Promise<{ due: number; settled: number }> {
+  const due = await deps.store.dueTokens(new Date(Date.now() + deps.settings.refreshAheadMs), deps.settings.refreshBatch, {
+    leaseMs: deps.settings.refreshLeaseMs, pausedApps: deps.appPauses.paused(),
+  });
+  let settled = 0;
+  await eachConcurrently(due, deps.settings.refreshConcurrency, async ({ accountId, app }) => {
+    const outcome = await refreshToken(deps, accountId, app, { onlyIfDue: true }).catch((err: unknown) => {
+      deps.logger.warn('token refresh failed; the token backs off', { accountId, app, error: errorMessage(err) });
+      return err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
+    });
+    counts[outcome] = (counts[outcome] ?? 0) + 1;
+    if (!UNSETTLED.has(outcome)) settled += 1;
+  });
+  if (due.length) deps.logger.info('refresher round', { due: due.length, ...counts });
+  return { due: due.length, settled };
+}
+
+/** Runs `work` over `items`, at most `lanes` at once. */
+export async function eachConcurrently<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
+}
