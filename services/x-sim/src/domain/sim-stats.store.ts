@@ -6,6 +6,8 @@ export interface SimStats {
   tokensIssued: number;
   authorizePageViews: number;
   consentsGranted: number;
+  /** GoLogin API requests received (answered or faulted). */
+  gologinRequests: number;
 }
 
 /** Counters tests and operators read to check what the system under test did to X and GoLogin. */
@@ -17,6 +19,7 @@ export class SimStatsStore {
   private tokensIssued = 0;
   private authorizePageViews = 0;
   private consentsGranted = 0;
+  private gologinRequests = 0;
 
   profileOpened(profileId: string): void {
     this.openProfiles += 1;
@@ -40,6 +43,10 @@ export class SimStatsStore {
     this.authorizePageViews += 1;
   }
 
+  gologinRequested(): void {
+    this.gologinRequests += 1;
+  }
+
   consentGranted(): void {
     this.consentsGranted += 1;
   }
@@ -53,6 +60,7 @@ export class SimStatsStore {
       tokensIssued: this.tokensIssued,
       authorizePageViews: this.authorizePageViews,
       consentsGranted: this.consentsGranted,
+      gologinRequests: this.gologinRequests,
     };
   }
 
@@ -64,5 +72,6 @@ export class SimStatsStore {
     this.tokensIssued = 0;
     this.authorizePageViews = 0;
     this.consentsGranted = 0;
+    this.gologinRequests = 0;
   }
 }

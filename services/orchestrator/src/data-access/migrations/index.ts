@@ -1,4 +1,4 @@
-import { OutboxInbox1763800000000 } from '@xauth/shared';
+import { CircuitBreakers1766000000000, OutboxInbox1763800000000 } from '@xauth/shared';
 import { Initial1763800000100 } from './1763800000100-initial.js';
 
-export const migrations = [OutboxInbox1763800000000, Initial1763800000100];
+export const migrations = [OutboxInbox1763800000000, Initial1763800000100, CircuitBreakers1766000000000];

@@ -5,7 +5,7 @@ import type { Tx } from '../../data-access/store.js';
 import type { OrchestratorDeps } from '../deps.js';
 import { tokenAad, type StoredToken } from '../model.js';
 
-export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed';
+export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'breaker_open';
 
 /**
  * Refreshes one account's token for one app. The row is locked with SKIP LOCKED for the whole
@@ -75,6 +75,10 @@ async function refreshRound(deps: OrchestratorDeps, counts: Record<string, numbe
     while (next < due.length) {
       const { accountId, app } = due[next++]!;
       let outcome: string;
+      if (await skipForOpenBreaker(deps, app)) {
+        counts.breaker_open = (counts.breaker_open ?? 0) + 1;
+        continue;
+      }
       try {
         outcome = await refreshToken(deps, accountId, app, { onlyIfDue: true });
       } catch (err) {
@@ -87,4 +91,9 @@ async function refreshRound(deps: OrchestratorDeps, counts: Record<string, numbe
   await Promise.all(Array.from({ length: Math.max(1, deps.settings.refreshConcurrency) }, lane));
   if (due.length) deps.logger.info('refresher round', { due: due.length, ...counts });
   return { due: due.length, refreshed: (counts.refreshed ?? 0) - before };
+}
+
+/** The app's token endpoint is known down or refusing the app: its tokens are not touched this round (not locked, not spent). */
+function skipForOpenBreaker(deps: OrchestratorDeps, app: string): Promise<boolean> {
+  return deps.breakers?.tokenEndpointBlocked(app) ?? Promise.resolve(false);
 }
