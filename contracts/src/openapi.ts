@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  AccountTokenView, ArtifactParams, ClientCredentialsRequest, ClientCredentialsResponse, CreateLoginRequest, CreateLoginResponse, DeadLetterActionRequest,
+  AccountTokenView, ArtifactParams, BreakersView, ClientCredentialsRequest, ClientCredentialsResponse, CreateLoginRequest, CreateLoginResponse, DeadLetterActionRequest,
   DeadLetterActionResult, DeadLetterActionView, DeadLetterCounts, DeadLetterFilter, DeadLetterIdParams, DeadLetterListQuery, DeadLetterPage, DeadLetterView,
   DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReplayDeadLettersRequest, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
 } from './rest.js';
@@ -41,6 +41,7 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'post', path: '/v1/dead-letters/replay', summary: 'Replay a selection (ids or a filter), with a dry run and a rate', scope: 'dlq:admin', body: ReplayDeadLettersRequest, response: DeadLetterActionResult },
   { method: 'post', path: '/v1/dead-letters/discard', summary: 'Discard a selection (kept, marked discarded)', scope: 'dlq:admin', body: DiscardDeadLettersRequest, response: DeadLetterActionResult },
   { method: 'post', path: '/v1/dead-letters/{id}/replay', summary: 'Replay one dead letter (new messageId, x-replay-of, fresh attempt count)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView.extend({ replayMessageId: z.string() }) },
+  { method: 'get', path: '/v1/breakers', summary: 'The circuit breakers of every dependency (GoLogin, X\'s pages, X\'s token endpoint per app) as the replicas share them', scope: 'dlq:admin', response: BreakersView },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
 ];
 
