@@ -39,6 +39,8 @@ export const ErrorCodes = {
   /** Our own per-minute GoLogin budget is spent (GoLogin itself was never asked). */
   GOLOGIN_RATE_LIMITED: 'GOLOGIN_RATE_LIMITED',
   PROFILE_BUSY: 'PROFILE_BUSY',
+  /** A dependency's circuit breaker is open (shared by the replicas): the work is deferred, no attempt spent. */
+  CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   CONCURRENT_UPDATE: 'CONCURRENT_UPDATE',
   DEPENDENCY_UNAVAILABLE: 'DEPENDENCY_UNAVAILABLE',
   PUBLISH_BUFFER_FULL: 'PUBLISH_BUFFER_FULL',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  AccountTokenView, ArtifactParams, ClientCredentialsRequest, ClientCredentialsResponse, CreateLoginRequest, CreateLoginResponse, DeadLetterActionRequest,
+  AccountTokenView, ArtifactParams, BreakersView, ClientCredentialsRequest, ClientCredentialsResponse, CreateLoginRequest, CreateLoginResponse, DeadLetterActionRequest,
   DeadLetterActionResult, DeadLetterActionView, DeadLetterCounts, DeadLetterFilter, DeadLetterIdParams, DeadLetterListQuery, DeadLetterPage, DeadLetterView,
   DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReplayDeadLettersRequest, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
 } from './rest.js';
@@ -43,6 +43,7 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'post', path: '/v1/dead-letters/discard', summary: 'Discard a selection (kept, marked discarded)', scope: 'dlq:admin', body: DiscardDeadLettersRequest, response: DeadLetterActionResult },
   { method: 'post', path: '/v1/dead-letters/{id}/replay', summary: 'Replay one dead letter (new messageId, x-replay-of, fresh attempt count)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView.extend({ replayMessageId: z.string() }) },
   { method: 'post', path: '/v1/apps/{app}/tokens/recheck', summary: 'Try the refresh token of each dead token of an app once (a page): rotated tokens are active again, refused ones stay dead', scope: 'dlq:admin', params: AppParams, body: RecheckTokensRequest, response: RecheckTokensResult },
+  { method: 'get', path: '/v1/breakers', summary: 'The circuit breakers of every dependency (GoLogin, X\'s pages, X\'s token endpoint per app) as the replicas share them', scope: 'dlq:admin', response: BreakersView },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
 ];
 

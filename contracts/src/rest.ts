@@ -229,3 +229,24 @@ export type DeadLetterActionView = z.infer<typeof DeadLetterActionView>;
 export type ReplayDeadLettersRequest = z.infer<typeof ReplayDeadLettersRequest>;
 export type DiscardDeadLettersRequest = z.infer<typeof DiscardDeadLettersRequest>;
 export type DeadLetterActionResult = z.infer<typeof DeadLetterActionResult>;
+
+/** One dependency's circuit breaker, as the service that keeps it reports it (shared by that service's replicas). */
+export const BreakerView = z.object({
+  /** `gologin:<token id>`, `x-web`, `x-token:<app>` */
+  name: z.string(),
+  state: z.enum(['closed', 'open', 'half_open']),
+  failures: z.number().int(),
+  /** While open: how long until one caller probes the dependency (ms). */
+  openForMs: z.number().int().optional(),
+  /** The current open window (ms); it doubles after each failed probe. */
+  openMs: z.number().int(),
+  lastError: z.string().optional(),
+  updatedAt: z.string(),
+});
+/** `GET /v1/breakers`: every service's breakers; a service that did not answer is named in `unavailable`. */
+export const BreakersView = z.object({
+  breakers: z.array(BreakerView.extend({ service: z.enum(['orchestrator', 'browser-worker']) })),
+  unavailable: z.array(z.string()),
+});
+export type BreakerView = z.infer<typeof BreakerView>;
+export type BreakersView = z.infer<typeof BreakersView>;

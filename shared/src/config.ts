@@ -84,6 +84,15 @@ export const schemaConfig = (service: string) => ({
   DATABASE_SCHEMA: z.string().regex(SCHEMA_NAME_PATTERN).optional().describe(`PostgreSQL schema; default <namespace>_${service}`),
 });
 
+/** Keys of services that keep circuit breakers over their dependencies (shared by the replicas in PostgreSQL). */
+export const breakerConfig = {
+  BREAKER_FAILURE_THRESHOLD: env.int(5, 'consecutive failures of a dependency (GoLogin, X\'s pages, X\'s token endpoint per app) that open its circuit breaker'),
+  BREAKER_OPEN_MS: env.int(30_000, 'how long an open breaker waits before one caller (across replicas) probes the dependency; doubles after each failed probe'),
+  BREAKER_MAX_OPEN_MS: env.int(300_000, 'the longest open window after failed probes'),
+  BREAKER_PROBE_LEASE_MS: env.int(60_000, 'how long a half-open probe may take before another caller may probe (a crashed prober does not wedge the breaker)'),
+  BREAKER_CACHE_MS: env.int(1_000, 'how long a replica trusts the closed state it read, so a healthy call costs no database round trip'),
+};
+
 export const httpConfig = (defPort: number) => ({
   HTTP_HOST: env.str('127.0.0.1', 'interface the HTTP server listens on'),
   HTTP_PORT: env.port(defPort, 'HTTP port (0 = any free port)'),

@@ -12,3 +12,4 @@ export * from './http/index.js';
 export * from './db/index.js';
 export * from './outbox/index.js';
 export * from './time-bound.js';
+export * from './breaker/index.js';

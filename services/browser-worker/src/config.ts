@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
+import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 import { artifactsConfig } from './failure-artifacts/artifacts.config.js';
 import { browserFlowConfig } from './browser/flow.config.js';
 
@@ -29,6 +29,7 @@ export const browserWorkerConfigShape = {
   JOB_TIMEOUT_MS: env.int(180_000, 'budget of one browser attempt, far below RabbitMQ consumer_timeout'),
   STEP_TIMEOUT_MS: env.int(30_000, 'budget of one page step (navigation, waiting for a page to show something known)'),
   INTERSTITIAL_TIMEOUT_MS: env.int(20_000, 'how long a Cloudflare-style interstitial may take to clear itself'),
+  ...breakerConfig,
   ...browserFlowConfig,
   ...artifactsConfig,
 };

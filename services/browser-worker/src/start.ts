@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, finishHttpApp, listen, type Logger, type RunningServer, type Subscription } from '@xauth/shared';
+import {
+  Bus, CircuitBreakers, Metrics, PgBreakerStore, ServiceRunner, breakerPolicy, breakersRoutes, createHttpApp, createLogger, finishHttpApp, listen, pgPoolSql,
+  type Logger, type RunningServer, type Subscription,
+} from '@xauth/shared';
 import { ArtifactStore, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
 import { migrateWorkerSchema } from './data-access/database.js';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
@@ -8,6 +12,7 @@ import type { AuthorizeJobDeps } from './domain/authorize-job.use-case.js';
 import { artifactsRoutes } from './entry-points/http/artifacts.routes.js';
 import { jobRequested } from './entry-points/messaging/job-requested.handler.js';
 import { BrowserPool } from './pool/browser-pool.js';
+import { BreakerGate } from './pool/dependency-gate.js';
 import { poolMetrics } from './pool/pool-metrics.js';
 import { createProfileProvider } from './pool/profile-provider.factory.js';
 import { ProfileLocks } from './pool/profile-locks.js';
@@ -34,8 +39,11 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   await migrateWorkerSchema({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, logger, applicationName: `${config.XAUTH_NAMESPACE}:${service}:migrate` });
   const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.max(config.DATABASE_POOL_SIZE, config.MAX_CONCURRENT_PROFILES + 1), connectionTimeoutMillis: 5_000 });
   db.on('error', (err) => logger.warn('idle PostgreSQL connection broke', { error: err.message }));
+  // Breakers live in the worker's schema, so every replica sees one state (DESIGN.md: load is contained, not passed on).
+  const breakers = new CircuitBreakers({ store: new PgBreakerStore(pgPoolSql(db), config.DATABASE_SCHEMA), policy: breakerPolicy(config), cacheMs: config.BREAKER_CACHE_MS, logger, metrics });
+  const gologinBreaker = config.PROFILE_PROVIDER === 'gologin' ? breakers.get(gologinBreakerName(config.GOLOGIN_API_TOKEN), 'GoLogin') : undefined;
   const pool = new BrowserPool({
-    provider: createProfileProvider(config, logger, poolStats, db), locks: new ProfileLocks(db, config.XAUTH_NAMESPACE, logger), metrics: poolStats, logger,
+    provider: createProfileProvider(config, logger, poolStats, db, gologinBreaker), locks: new ProfileLocks(db, config.XAUTH_NAMESPACE, logger), metrics: poolStats, logger,
     maxOpen: config.MAX_CONCURRENT_PROFILES, closeTimeoutMs: config.BROWSER_CLOSE_TIMEOUT_MS,
     keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS,
   });
@@ -47,10 +55,12 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
     }, { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifacts.forAttempt(req.jobId, req.attempt, secrets) }),
     onOutcome: (outcome, seconds) => jobSeconds.observe({ outcome }, seconds),
+    gate: new BreakerGate(breakers.get('x-web', "X's pages"), gologinBreaker),
   };
   let sub: Subscription | undefined;
 
-  const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected(), db: () => db.query('SELECT 1').then(() => true, () => false) } });
+  const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected(), db: () => db.query('SELECT 1').then(() => true, () => false) }, readinessDetails: () => breakers.details() });
+  app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
   app.use(artifactsRoutes({ store: artifacts, internalToken: config.INTERNAL_API_TOKEN, logger }));
   finishHttpApp(app, logger);
   let sweeper: { stop(): void } | undefined;
@@ -69,4 +79,9 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     },
   ]);
   return { url: server!.url, stop: () => runner.stop() };
+}
+
+/** One breaker per GoLogin API token (replicas sharing a token share its fate), named without the token itself. */
+export function gologinBreakerName(token: string): string {
+  return `gologin:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
 }

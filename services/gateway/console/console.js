@@ -67,6 +67,14 @@
     }
   }
 
+  async function refreshBreakers() {
+    const view = await api('GET', '/v1/breakers');
+    const body = fill($('breakers'), view.breakers.map((b) => [b.service, b.name, b.state.replace('_', '-'), b.failures,
+      b.openForMs === undefined ? '' : Math.ceil(b.openForMs / 1000), b.lastError, b.updatedAt]));
+    for (const [i, b] of view.breakers.entries()) body.children[i].dataset.state = b.state;
+    $('breakers-unavailable').textContent = view.unavailable.length ? `Not answering: ${view.unavailable.join(', ')}` : '';
+  }
+
   async function show(id) {
     const d = await api('GET', `/v1/dead-letters/${encodeURIComponent(id)}`);
     current = d;
@@ -110,12 +118,13 @@
       $('who').textContent = `signed in as ${$('client-id').value}`;
       $('sign-in').hidden = true;
       $('office').hidden = false;
-      await refresh();
+      await Promise.all([refresh(), refreshBreakers()]);
     } catch (err) {
       $('sign-in-error').textContent = err.message;
     }
   });
 
+  $('breakers-refresh').addEventListener('click', () => { refreshBreakers().catch(report); });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); refresh().catch(report); });
 
   $('act').addEventListener('submit', async (e) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 
 const XApp = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
@@ -16,6 +16,7 @@ export const orchestratorConfigShape = {
   ...amqpConfig,
   ...consumerConfig,
   ...databaseConfig,
+  ...breakerConfig,
   ...httpConfig(8081),
   ...schemaConfig('orchestrator'),
   INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),

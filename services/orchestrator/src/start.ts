@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, Keyring, Metrics, OutboxRelay, ServiceRunner, pruneOutboxAndInbox, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase,
+  Bus, CircuitBreakers, Keyring, Metrics, OutboxRelay, PgBreakerStore, ServiceRunner, breakerPolicy, breakersRoutes, dataSourceSql, pruneOutboxAndInbox, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase,
   type EntryPoint, type Logger, type RunningServer,
 } from '@xauth/shared';
 import type { OrchestratorConfig } from './config.js';
@@ -9,6 +9,7 @@ import { GoLoginDirectory } from './data-access/gologin.client.js';
 import { migrations } from './data-access/migrations/index.js';
 import { Store } from './data-access/store.js';
 import { XApiClient } from './data-access/x-api.client.js';
+import { BreakerGuardedX } from './data-access/breaker-guarded-x.js';
 import type { OrchestratorDeps } from './domain/deps.js';
 import { expireOverdueJobs } from './domain/use-cases/expire-jobs.use-case.js';
 import { AppPauses } from './domain/refresh-failure.rule.js';
@@ -36,10 +37,17 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
   const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
+  // One breaker per app over X's token endpoint, in this service's schema so every replica sees one state.
+  const breakers = new CircuitBreakers({ store: new PgBreakerStore(dataSourceSql(dataSource), config.DATABASE_SCHEMA), policy: breakerPolicy(config), cacheMs: config.BREAKER_CACHE_MS, logger, metrics });
+  const x = new BreakerGuardedX(
+    new XApiClient({ tokenUrl: config.X_TOKEN_URL, revokeUrl: config.X_REVOKE_URL, meUrl: config.X_ME_URL, timeoutMs: config.X_HTTP_TIMEOUT_MS }),
+    breakers, config.BREAKER_FAILURE_THRESHOLD,
+  );
   const deps: OrchestratorDeps = {
     store: new Store(dataSource, () => relay.nudge()),
     keyring,
-    x: new XApiClient({ tokenUrl: config.X_TOKEN_URL, revokeUrl: config.X_REVOKE_URL, meUrl: config.X_ME_URL, timeoutMs: config.X_HTTP_TIMEOUT_MS }),
+    x,
+    breakers: { tokenEndpointBlocked: (app) => x.breakerOf(app).blocks() },
     profiles: new GoLoginDirectory(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.X_HTTP_TIMEOUT_MS),
     logger,
     apps: config.X_APPS,
@@ -57,8 +65,9 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   // Profiles first: a login request for an account we cannot map would be refused.
   await syncProfiles(deps).catch((err: unknown) => logger.error('initial profile sync failed; requests for unmapped accounts will be refused until it succeeds', { error: String(err) }));
 
-  const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() } });
+  const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() }, readinessDetails: () => breakers.details() });
   mountInternalApi(app, deps, config.INTERNAL_API_TOKEN);
+  app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
   finishHttpApp(app, logger);
   let server: RunningServer | undefined;
 

@@ -17,6 +17,8 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: Metrics;
   readiness?: Record<string, ReadinessCheck>;
+  /** What `/ready` also shows without deciding readiness (e.g. circuit breakers: an open one does not make the service unready). */
+  readinessDetails?: () => Promise<Record<string, unknown>>;
   /** Largest accepted body. @defaultValue '64kb' */
   bodyLimit?: string;
 }
@@ -52,7 +54,8 @@ export function createHttpApp(opts: HttpAppOptions): Express {
       try { checks[name] = await check(); } catch { checks[name] = false; }
     }
     const ready = Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', service: opts.service, checks });
+    const details = opts.readinessDetails ? await opts.readinessDetails().catch((err: unknown) => ({ error: errorMessage(err) })) : undefined;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', service: opts.service, checks, ...(details ? { details } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());

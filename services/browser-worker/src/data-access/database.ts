@@ -1,7 +1,7 @@
-import { openDatabase, type Logger } from '@xauth/shared';
+import { CircuitBreakers1766000000000, openDatabase, type Logger } from '@xauth/shared';
 import { CreateGoLoginCalls1765000000000 } from './migrations/1765000000000-create-gologin-calls.migration.js';
 
-export const migrations = [CreateGoLoginCalls1765000000000];
+export const migrations = [CreateGoLoginCalls1765000000000, CircuitBreakers1766000000000];
 
 /**
  * Creates the worker's schema and applies its migrations (under the shared kit's advisory lock, so

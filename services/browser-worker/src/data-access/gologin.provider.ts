@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, callHttp, type OutboundResponse } from '@xauth/shared';
+import { AppError, TransientError, callHttp, type CircuitBreaker, type OutboundResponse } from '@xauth/shared';
+import { isGoLoginOutage } from '../domain/breaker-outcomes.rule.js';
 import type { CallBudget } from '../domain/call-budget.rule.js';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
 import { reapBrowserAt } from '../pool/browser-reaper.js';
@@ -18,6 +19,8 @@ export interface GoLoginOptions {
   /** Asked before every call (by every replica, when shared), so the worker never provokes GoLogin's 429. */
   budget: CallBudget;
   budgetWaitMs: number;
+  /** The GoLogin API token's circuit breaker (shared by the replicas): told how each call went. */
+  breaker?: Pick<CircuitBreaker, 'success' | 'failure'>;
 }
 
 type StartBody = { status?: unknown; wsUrl?: unknown } | undefined;
@@ -33,10 +36,19 @@ export class GoLoginProvider implements ProfileProvider {
       throw new TransientError({ code: ErrorCodes.GOLOGIN_RATE_LIMITED, message: `GoLogin call budget (${this.o.budget.limit}/min) spent; not calling GoLogin`, retryAfterMs: turn.retryAfterMs });
     }
     if (turn.waitMs > 0) await sleep(turn.waitMs);
-    return callHttp(new URL(path, this.o.baseUrl).toString(), {
-      method, headers: { authorization: `Bearer ${this.o.token}` }, timeoutMs,
-      dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
-    });
+    // Our own budget's refusal (above) never reaches the breaker: only GoLogin's answers do.
+    let res: OutboundResponse;
+    try {
+      res = await callHttp(new URL(path, this.o.baseUrl).toString(), {
+        method, headers: { authorization: `Bearer ${this.o.token}` }, timeoutMs,
+        dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+      });
+    } catch (err) {
+      if (isGoLoginOutage(err)) await this.o.breaker?.failure(err);
+      throw err;
+    }
+    await this.o.breaker?.success();
+    return res;
   }
 
   async start(profileId: string): Promise<OpenProfile> {

@@ -1,7 +1,7 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
 import { AppError, decideFailure, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
 import { artifactsOf } from '../failure-artifacts/error-artifacts.js';
-import type { AuthorizeRequest, CapturedConsent, ProfilePool } from './ports.js';
+import type { AuthorizeRequest, CapturedConsent, DependencyGate, GatePass, ProfilePool } from './ports.js';
 
 export interface AuthorizeJobDeps {
   bus: Bus;
@@ -14,7 +14,11 @@ export interface AuthorizeJobDeps {
   /** Jobs this worker is running, by jobId: a redelivery of one of them waits for it. */
   runningJobs: Map<string, Promise<void>>;
   onOutcome?(outcome: string, seconds: number): void;
+  /** Circuit breakers passed before the profile is taken: while one is open, no browser starts and the job is deferred. */
+  gate?: DependencyGate;
 }
+
+const OPEN_GATE: GatePass = { flowEnded: async () => undefined, leave: async () => undefined };
 
 /**
  * One browser attempt at a job: acquire the profile from the pool, run the consent flow, report
@@ -46,7 +50,9 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     await report(deps, job, new AppError({ code: ErrorCodes.JOB_EXPIRED, message: `job deadline ${job.deadline} passed before a browser was free`, retryable: false }), true, envelope);
     return;
   }
+  let pass = OPEN_GATE;
   try {
+    pass = (await deps.gate?.enter()) ?? OPEN_GATE;
     const profile = await deps.pool.acquire(job.profileId);
     let outcome: { reusable: boolean; crashed?: boolean } = { reusable: false };
     try {
@@ -57,10 +63,12 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       });
       await deps.bus.publish('authorization.consent.captured', { jobId: job.jobId, code: consent.code, state: consent.state }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
       outcome = { reusable: true };
+      await pass.flowEnded();
       deps.onOutcome?.('captured', (Date.now() - started) / 1000);
       deps.logger.info('consent captured', { jobId: job.jobId, profileId: job.profileId, ms: Date.now() - started, reused: profile.reused });
     } catch (err) {
       outcome = { reusable: false, crashed: err instanceof AppError && err.code === ErrorCodes.BROWSER_CRASHED };
+      await pass.flowEnded(err);
       throw err;
     } finally {
       await profile.release(outcome);
@@ -69,8 +77,8 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     // The consumer wrapper's own policy says what happens next: the worker reports accordingly.
     const decision = decideFailure(err, envelope.attempt, maxAttempts, deps.bus.retryTiersMs, envelope.deferrals);
     if (decision.action === 'retry' && decision.deferred) {
-      // Nothing was tried (the profile is held elsewhere): no attempt to report, the wrapper defers it.
-      deps.logger.info('profile busy; job deferred', { jobId: job.jobId, profileId: job.profileId, deferrals: envelope.deferrals });
+      // Nothing was tried (the profile is held elsewhere, a dependency's breaker is open): no attempt to report, the wrapper defers it.
+      deps.logger.info('job deferred', { jobId: job.jobId, profileId: job.profileId, errorCode: decision.code, deferrals: envelope.deferrals, delayMs: Math.round(decision.delayMs) });
       throw err;
     }
     const final = decision.action === 'dead-letter';
@@ -79,6 +87,8 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     // Needs a person: answered, nothing to retry or dead-letter. Transient: the wrapper decides.
     if (err instanceof AppError && !err.retryable) return;
     throw final ? reportedFinal(err) : err;
+  } finally {
+    await pass.leave();
   }
 }
 

@@ -59,3 +59,16 @@ export interface AuthorizeRequest {
   /** Absolute end of this attempt. */
   deadline: number;
 }
+
+/** The circuit breakers (X's pages, GoLogin) a job passes before it takes a profile; shared by the replicas. */
+export interface DependencyGate {
+  /** Throws a transient, deferred `CIRCUIT_OPEN` while a dependency's breaker is open: no browser, no attempt spent. */
+  enter(): Promise<GatePass>;
+}
+
+export interface GatePass {
+  /** How the flow ended (`undefined`: consent captured), for X's pages' breaker. */
+  flowEnded(err?: unknown): Promise<void>;
+  /** Frees a half-open probe this job claimed but never used (it stopped before calling the dependency). */
+  leave(): Promise<void>;
+}

@@ -14,6 +14,11 @@ export interface OrchestratorDeps {
   apps: readonly XApp[];
   /** Apps whose refreshes wait (a 429's reset, refused credentials), in this replica's memory. */
   appPauses: AppPauses;
+  /** The dependencies' circuit breakers, as far as the use cases ask (absent: nothing is ever skipped). */
+  breakers?: {
+    /** Whether the app's token-endpoint breaker refuses calls now (the refresher leaves that app's tokens alone). */
+    tokenEndpointBlocked(app: string): Promise<boolean>;
+  };
   /** Re-reads the profile directory now, if it was not read very recently. */
   syncProfilesOnDemand(): Promise<void>;
   settings: {

@@ -6,6 +6,8 @@ export interface SimStats {
   tokensIssued: number;
   authorizePageViews: number;
   consentsGranted: number;
+  /** GoLogin start, status and stop requests received (answered or faulted; the profile listing is not counted). */
+  gologinProfileCalls: number;
 }
 
 /** Counters tests and operators read to check what the system under test did to X and GoLogin. */
@@ -17,6 +19,7 @@ export class SimStatsStore {
   private tokensIssued = 0;
   private authorizePageViews = 0;
   private consentsGranted = 0;
+  private gologinProfileCalls = 0;
 
   profileOpened(profileId: string): void {
     this.openProfiles += 1;
@@ -40,6 +43,10 @@ export class SimStatsStore {
     this.authorizePageViews += 1;
   }
 
+  gologinProfileCalled(): void {
+    this.gologinProfileCalls += 1;
+  }
+
   consentGranted(): void {
     this.consentsGranted += 1;
   }
@@ -53,6 +60,7 @@ export class SimStatsStore {
       tokensIssued: this.tokensIssued,
       authorizePageViews: this.authorizePageViews,
       consentsGranted: this.consentsGranted,
+      gologinProfileCalls: this.gologinProfileCalls,
     };
   }
 
@@ -64,5 +72,6 @@ export class SimStatsStore {
     this.tokensIssued = 0;
     this.authorizePageViews = 0;
     this.consentsGranted = 0;
+    this.gologinProfileCalls = 0;
   }
 }

@@ -5,6 +5,7 @@ import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
 import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
 import { artifactsRoutes } from './artifacts.routes.js';
+import { breakersRoutes } from './breakers.routes.js';
 import { authenticate } from './auth.middleware.js';
 import { consoleRoutes } from './console.routes.js';
 import { deadLettersRoutes } from './dead-letters.routes.js';
@@ -48,6 +49,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(artifactsRoutes(deps));
   app.use(deadLettersRoutes(deps));
   app.use(tokenAdminRoutes(deps));
+  app.use(breakersRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };
 }

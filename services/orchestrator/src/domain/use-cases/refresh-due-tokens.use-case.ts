@@ -23,8 +23,10 @@ export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 20): 
 }
 
 async function refreshRound(deps: OrchestratorDeps, counts: Record<string, number>): Promise<{ due: number; settled: number }> {
+  const blocked = await appsBehindOpenBreakers(deps);
+  for (const app of blocked) counts.breaker_open = (counts.breaker_open ?? 0) + 1;
   const due = await deps.store.dueTokens(new Date(Date.now() + deps.settings.refreshAheadMs), deps.settings.refreshBatch, {
-    leaseMs: deps.settings.refreshLeaseMs, pausedApps: deps.appPauses.paused(),
+    leaseMs: deps.settings.refreshLeaseMs, pausedApps: [...deps.appPauses.paused(), ...blocked],
   });
   let settled = 0;
   await eachConcurrently(due, deps.settings.refreshConcurrency, async ({ accountId, app }) => {
@@ -37,6 +39,17 @@ async function refreshRound(deps: OrchestratorDeps, counts: Record<string, numbe
   });
   if (due.length) deps.logger.info('refresher round', { due: due.length, ...counts });
   return { due: due.length, settled };
+}
+
+/**
+ * Apps whose token endpoint is known down or refusing the app (its breaker is open): their tokens
+ * are not selected at all this round (not locked, not spent, not filling the batch).
+ */
+async function appsBehindOpenBreakers(deps: OrchestratorDeps): Promise<string[]> {
+  const breakers = deps.breakers;
+  if (!breakers) return [];
+  const blocked = await Promise.all(deps.apps.map(async (a) => ((await breakers.tokenEndpointBlocked(a.name)) ? a.name : undefined)));
+  return blocked.filter((a): a is string => a !== undefined);
 }
 
 /** Runs `work` over `items`, at most `lanes` at once. */

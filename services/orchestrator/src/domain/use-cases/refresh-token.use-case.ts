@@ -8,7 +8,7 @@ import type { OrchestratorDeps } from '../deps.js';
 import { tokenAad, type StoredToken, type TokenSet } from '../model.js';
 import { refreshBackoffMs, refreshFailureAction } from '../refresh-failure.rule.js';
 
-export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'outcome_unknown';
+export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'outcome_unknown' | 'breaker_open';
 
 export interface RefreshOptions {
   /** The refresher's call: leave tokens that are not due, backing off, or of a paused app. */
@@ -159,3 +159,4 @@ async function persistently<T>(deps: OrchestratorDeps, what: string, write: () =
     }
   }
 }
+

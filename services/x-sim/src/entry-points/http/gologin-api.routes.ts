@@ -14,7 +14,7 @@ export function gologinApiRoutes(state: SimState): Router {
     typeof id === 'string' ? state.users.profile(id)?.username : undefined;
   const gate = faultGate(state, 'gologin', (req) => profileOwner(req.params.id));
 
-  router.use('/browser', gologinAuth(state));
+  router.use('/browser', (req, _res, next) => { if (req.path !== '/v2') state.statsStore.gologinProfileCalled(); next(); }, gologinAuth(state));
 
   router.get('/browser/v2', gate, (req, res) => {
     const page = Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1);
