@@ -5,7 +5,13 @@ export interface FaultSpec {
   /** Only requests resolved to this username; every request when absent. */
   user?: string;
   endpoint?: FaultEndpoint;
+  /** Delay before the request is processed. */
   latencyMs?: number;
+  /**
+   * Delay of the answer after the request was processed: a token grant is then already done
+   * (a refresh token rotated) when a caller with a shorter timeout gives up.
+   */
+  latencyAfterMs?: number;
   status429?: boolean;
   /** true answers 503; a number picks the 5xx status. */
   status5xx?: boolean | number;
@@ -18,6 +24,7 @@ export type FaultAction = { kind: 'none' } | { kind: 'drop' } | { kind: '429' } 
 
 export interface FaultOutcome {
   latencyMs: number;
+  latencyAfterMs: number;
   action: FaultAction;
 }
 
@@ -36,7 +43,8 @@ export class Faults {
     for (const f of matched) f.left -= 1;
     this.faults = this.faults.filter((f) => f.left > 0);
     const latencyMs = Math.max(0, ...matched.map((f) => f.latencyMs ?? 0));
-    return { latencyMs, action: harshest(matched) };
+    const latencyAfterMs = Math.max(0, ...matched.map((f) => f.latencyAfterMs ?? 0));
+    return { latencyMs, latencyAfterMs, action: harshest(matched) };
   }
 
   reset(): void {

@@ -1,7 +1,8 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultEndpoint } from '../../domain/faults.store.js';
 import type { SimState } from '../../sim-state.js';
+import { xApiUnavailable } from './http-helpers.js';
 
 const RATE_LIMIT_WINDOW_SEC = 60;
 const RATE_LIMIT_LIMIT = '50';
@@ -14,8 +15,9 @@ export function faultGate(
 ): RequestHandler {
   return async (req, res, next) => {
     const user = userOf(req);
-    const { latencyMs, action } = state.faults.take(endpoint, user);
+    const { latencyMs, latencyAfterMs, action } = state.faults.take(endpoint, user);
     if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyAfterMs > 0) holdAnswer(res, latencyAfterMs);
     if (action.kind !== 'none') state.options.logger.debug('fault injected', { endpoint, user, action: action.kind });
     switch (action.kind) {
       case 'none':
@@ -30,8 +32,19 @@ export function faultGate(
         return;
       }
       case '5xx':
-        res.status(action.status).json({ title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: action.status });
-        return;
+        return xApiUnavailable(res, action.status);
     }
   };
+}
+
+/**
+ * The route runs at once but its answer leaves `ms` later: headers and body are written only by
+ * `end`, so delaying `end` delays the whole response, whatever the route used to send it.
+ */
+function holdAnswer(res: Response, ms: number): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    setTimeout(() => end(...args), ms);
+    return res;
+  }) as Response['end'];
 }
