@@ -4,5 +4,7 @@ export { SimState } from './sim-state.js';
 export { simUsername, simProfileId, type SimUser, type SimProfile } from './domain/sim-users.store.js';
 export { SCENARIO_NAMES, type ScenarioName, type ScenarioOptions } from './domain/scenarios.store.js';
 export { FAULT_ENDPOINTS, type FaultEndpoint, type FaultSpec } from './domain/faults.store.js';
+export { OVERLOAD_MODES, type OverloadMode, type OverloadSpec } from './domain/gologin-overload.rule.js';
+export { OUTAGE_MODES, OUTAGE_TARGETS, type OutageMode, type OutageSpec, type OutageTarget } from './domain/outages.store.js';
 export type { SimStats } from './domain/sim-stats.store.js';
 export type { RunningBrowser } from './browser/profile-browsers.registry.js';

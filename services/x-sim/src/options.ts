@@ -1,3 +1,5 @@
+import type { OverloadSpec } from './domain/gologin-overload.rule.js';
+
 /** Where x-sim writes what it does; the caller decides the format and destination. */
 export interface SimLogger {
   info(msg: string, meta?: object): void;
@@ -28,6 +30,13 @@ export interface XSimOptions {
   port?: number;
   /** @defaultValue '/usr/bin/chromium' */
   chromiumPath?: string;
+  /**
+   * Chromium launches x-sim runs at once; further starts wait their turn (slower, never failed),
+   * so parallel starts on a small machine do not run into x-sim's own launch timeouts. @defaultValue 2
+   */
+  chromiumLaunchConcurrency?: number;
+  /** The GoLogin overload scenario from the start (see `SimState.setOverload`). @defaultValue off */
+  gologinOverload?: OverloadSpec;
   /** @defaultValue 50, seeding xsim_user_001 .. xsim_user_050 */
   userCount?: number;
   /** @defaultValue [DEFAULT_APP] */
@@ -46,7 +55,7 @@ export interface XSimOptions {
   logger?: SimLogger;
 }
 
-export type ResolvedOptions = Required<XSimOptions>;
+export type ResolvedOptions = Required<Omit<XSimOptions, 'gologinOverload'>> & Pick<XSimOptions, 'gologinOverload'>;
 
 const silentLogger: SimLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -55,6 +64,8 @@ export function resolveOptions(opts: XSimOptions = {}): ResolvedOptions {
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     chromiumPath: opts.chromiumPath ?? '/usr/bin/chromium',
+    chromiumLaunchConcurrency: opts.chromiumLaunchConcurrency ?? 2,
+    gologinOverload: opts.gologinOverload,
     userCount: opts.userCount ?? 50,
     apps: opts.apps ?? [DEFAULT_APP],
     gologinToken: opts.gologinToken ?? 'xsim-gologin-token',

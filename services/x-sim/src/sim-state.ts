@@ -1,7 +1,9 @@
 import { ProfileBrowsers, type RunningBrowser } from './browser/profile-browsers.registry.js';
 import { Consents } from './domain/consents.store.js';
 import { Faults, type FaultSpec } from './domain/faults.store.js';
+import type { OverloadSpec } from './domain/gologin-overload.rule.js';
 import { OAuthTokens } from './domain/oauth-tokens.store.js';
+import { Outages, type OutageSpec, type OutageTarget } from './domain/outages.store.js';
 import { Scenarios, type ScenarioName, type ScenarioOptions } from './domain/scenarios.store.js';
 import { SimStatsStore, type SimStats } from './domain/sim-stats.store.js';
 import { SimUsers, type SimProfile, type SimUser } from './domain/sim-users.store.js';
@@ -17,6 +19,7 @@ export class SimState {
   readonly faults = new Faults();
   readonly tokens = new OAuthTokens();
   readonly consents = new Consents();
+  readonly outages = new Outages();
   readonly statsStore = new SimStatsStore();
   readonly gologinLimiter: SlidingWindowRateLimiter;
   readonly browsers: ProfileBrowsers;
@@ -24,6 +27,8 @@ export class SimState {
   readonly cfClearances = new Set<string>();
   /** Set once the rate limit was hit: GoLogin then refuses its API token until reset. */
   gologinTokenRevoked = false;
+  /** The GoLogin overload scenario in force; off when undefined. */
+  overload: OverloadSpec | undefined;
   private defaultLifetimeSec: number;
   private readonly lifetimeByUser = new Map<string, number>();
 
@@ -34,9 +39,11 @@ export class SimState {
   ) {
     this.users = new SimUsers(options.userCount);
     this.defaultLifetimeSec = options.tokenLifetimeSec;
+    this.overload = options.gologinOverload;
     this.gologinLimiter = new SlidingWindowRateLimiter(options.gologinRateLimitPerMinute, MINUTE_MS);
     this.browsers = new ProfileBrowsers({
       chromiumPath: options.chromiumPath, stats: this.statsStore, logger: options.logger, cookieDomain,
+      launchConcurrency: options.chromiumLaunchConcurrency,
     });
   }
 
@@ -51,6 +58,27 @@ export class SimState {
     this.options.logger.info('fault added', { ...fault });
   }
 
+  /**
+   * GoLogin overloaded: past `maxConcurrentStarts` starts in flight, further starts answer 503
+   * ('reject') or start `delayMs` later ('delay'). `undefined` turns it off.
+   */
+  setOverload(spec: OverloadSpec | undefined): void {
+    this.overload = spec;
+    this.options.logger.info(spec ? 'gologin overload set' : 'gologin overload off', { ...spec });
+  }
+
+  /** The target is down for `durationMs` (every request 503, or dropped), then back by itself. */
+  startOutage(spec: OutageSpec): void {
+    this.outages.start(spec);
+    this.options.logger.info('outage started', { ...spec });
+  }
+
+  /** Ends every outage now. */
+  endOutages(): void {
+    this.outages.reset();
+    this.options.logger.info('outages ended');
+  }
+
   /** Access tokens issued from now on live `seconds`; live ones are cut down as if issued so. */
   setTokenLifetime(seconds: number, username?: string): void {
     if (username === undefined) this.defaultLifetimeSec = seconds;
@@ -62,10 +90,15 @@ export class SimState {
     return this.lifetimeByUser.get(username) ?? this.defaultLifetimeSec;
   }
 
-  /** Clears what tests steer (scenarios, faults, lifetimes, GoLogin token, stats), keeps sessions and browsers. */
+  /**
+   * Clears what tests steer (scenarios, faults, outages, overload back to its option, lifetimes,
+   * GoLogin token, stats), keeps sessions and browsers.
+   */
   reset(): void {
     this.scenarios.reset();
     this.faults.reset();
+    this.outages.reset();
+    this.overload = this.options.gologinOverload;
     this.statsStore.reset();
     this.gologinLimiter.reset();
     this.gologinTokenRevoked = false;

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { validateAuthorizeRequest } from '../src/domain/authorize-request.rule.js';
 import { cloudflareVerdict } from '../src/domain/cloudflare-gate.rule.js';
 import { Faults } from '../src/domain/faults.store.js';
+import { overloadVerdict } from '../src/domain/gologin-overload.rule.js';
+import { Outages } from '../src/domain/outages.store.js';
 import { pkceMatches } from '../src/domain/pkce.rule.js';
 import { SlidingWindowRateLimiter } from '../src/domain/sliding-window.rate-limiter.js';
 import { simProfileId, simUsername } from '../src/domain/sim-users.store.js';
@@ -33,6 +35,32 @@ describe('x-sim domain rules', () => {
     expect(faults.take('me', 'other').action).to.deep.equal({ kind: '5xx', status: 503 });
     expect(faults.take('me', 'other').action).to.deep.equal({ kind: 'none' });
     expect(faults.take('token', 'u').action).to.deep.equal({ kind: 'drop' });
+  });
+
+  it('when faults add latency after processing, then the longest one is used', () => {
+    const faults = new Faults();
+    faults.add({ endpoint: 'token', latencyAfterMs: 200, times: 1 });
+    faults.add({ endpoint: 'token', latencyAfterMs: 500, latencyMs: 10, times: 1 });
+    expect(faults.take('token', undefined)).to.deep.equal({ latencyMs: 10, latencyAfterMs: 500, action: { kind: 'none' } });
+    expect(faults.take('token', undefined).latencyAfterMs).to.equal(0);
+  });
+
+  it('when starts in flight reach the overload limit, then further starts are refused or delayed per mode', () => {
+    expect(overloadVerdict(undefined, 100)).to.deep.equal({ kind: 'admit' });
+    expect(overloadVerdict({ maxConcurrentStarts: 2, mode: 'reject' }, 1)).to.deep.equal({ kind: 'admit' });
+    expect(overloadVerdict({ maxConcurrentStarts: 2, mode: 'reject' }, 2)).to.deep.equal({ kind: 'reject' });
+    expect(overloadVerdict({ maxConcurrentStarts: 2, mode: 'delay', delayMs: 700 }, 3)).to.deep.equal({ kind: 'delay', delayMs: 700 });
+  });
+
+  it('when an outage\'s time has passed, then the target is up again without a call', () => {
+    let now = 0;
+    const outages = new Outages(() => now);
+    outages.start({ target: 'x-api', durationMs: 1000, mode: 'drop' });
+    expect([outages.modeOf('x-api'), outages.modeOf('gologin')]).to.deep.equal(['drop', undefined]);
+    now = 999;
+    expect(outages.modeOf('x-api')).to.equal('drop');
+    now = 1000;
+    expect(outages.modeOf('x-api')).to.equal(undefined);
   });
 
   it('when deciding on Cloudflare, then scenarios and clearance are honoured', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startXSim, type XSim } from '../src/index.js';
-import { codeFor, exchangeCode, pkce, postJson, usersMe } from './support/sim-http.helper.js';
+import { basicAuth, codeFor, exchangeCode, pkce, postForm, postJson, usersMe } from './support/sim-http.helper.js';
 
 async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -57,6 +57,22 @@ describe('x-sim fault injection', () => {
     const started = Date.now();
     expect((await usersMe(sim, access.a)).status).to.equal(200);
     expect(Date.now() - started).to.be.at.least(290);
+  });
+
+  it('when the token answer is held after processing and the caller times out, then the refresh token was rotated anyway', async () => {
+    const p = pkce();
+    const { refresh_token } = await (await exchangeCode(sim, await codeFor(sim, 'xsim_user_003', p), p.verifier)).json();
+    await postJson(new URL('/_sim/faults', sim.url).toString(), { endpoint: 'token', latencyAfterMs: 30_000, times: 1 });
+    const refresh = (signal?: AbortSignal) =>
+      postForm(new URL('/2/oauth2/token', sim.url).toString(), { grant_type: 'refresh_token', refresh_token }, basicAuth(), signal);
+    const issuedBefore = sim.state.stats().tokensIssued;
+    let failure: unknown;
+    await refresh(AbortSignal.timeout(500)).catch((err: unknown) => (failure = err));
+    expect(failure, 'the caller gave up').to.be.instanceOf(Error);
+    expect(sim.state.stats().tokensIssued, 'the grant was processed').to.equal(issuedBefore + 1);
+    const reuse = await refresh();
+    expect(reuse.status).to.equal(400);
+    expect(await reuse.json()).to.include({ error: 'invalid_grant' });
   });
 
   it('when the sim is reset, then faults are gone', async () => {

@@ -3,6 +3,7 @@ import type { SimProfile } from '../domain/sim-users.store.js';
 import type { SimStatsStore } from '../domain/sim-stats.store.js';
 import type { SimLogger } from '../options.js';
 import { killChromium, killChromiumSync, launchChromium, signalGroup, type LaunchedChromium } from '@xauth/shared/chromium';
+import { LaunchQueue } from './launch-queue.js';
 import { seedSessionCookie } from './session-cookie.seeder.js';
 
 export class ProfileAlreadyRunningError extends Error {
@@ -24,11 +25,17 @@ export interface ProfileBrowsersDeps {
   logger: SimLogger;
   /** Host the session cookie is set for; known only once the server listens. */
   cookieDomain: () => string;
+  /** Chromium launches run at most this many at a time; further starts wait their turn. */
+  launchConcurrency: number;
 }
 
 type Entry = { status: 'starting'; ready: Promise<unknown> } | { status: 'running'; chromium: LaunchedChromium };
 
-const LAUNCH_TIMEOUT_MS = 15_000;
+/**
+ * Only a broken Chromium takes this long: a slow machine must make starts slower, never make them
+ * fail, since the real GoLogin would not fail them. Time waiting in the launch queue is not counted.
+ */
+const LAUNCH_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 2_000;
 
 /** One real Chromium per started GoLogin profile. */
@@ -36,8 +43,11 @@ export class ProfileBrowsers {
   private readonly entries = new Map<string, Entry>();
   /** Set by stopAll: a start still waiting in a slow request must not launch after the sweep. */
   private closing = false;
+  private readonly launches: LaunchQueue;
 
-  constructor(private readonly deps: ProfileBrowsersDeps) {}
+  constructor(private readonly deps: ProfileBrowsersDeps) {
+    this.launches = new LaunchQueue(deps.launchConcurrency);
+  }
 
   /**
    * Marks the profile as starting synchronously, so a concurrent second start is rejected too.
@@ -77,6 +87,13 @@ export class ProfileBrowsers {
     return this.entries.has(profileId);
   }
 
+  /** Starts not yet running: pending, waiting for a launch slot, or launching. */
+  startsInFlight(): number {
+    let n = 0;
+    for (const entry of this.entries.values()) if (entry.status === 'starting') n += 1;
+    return n;
+  }
+
   /** What GoLogin's status call answers: pending while starting, running with its wsUrl, else stopped. */
   statusOf(profileId: string): { status: 'pending' | 'running' | 'stopped'; wsUrl?: string } {
     const entry = this.entries.get(profileId);
@@ -98,16 +115,23 @@ export class ProfileBrowsers {
     for (const entry of this.entries.values()) if (entry.status === 'running') killChromiumSync(entry.chromium);
   }
 
-  private async launch(profile: SimProfile): Promise<LaunchedChromium> {
-    if (this.closing) throw new Error('x-sim is stopping');
-    const chromium = await launchChromium({ chromiumPath: this.deps.chromiumPath, timeoutMs: LAUNCH_TIMEOUT_MS, logger: this.deps.logger });
-    try {
-      await seedSessionCookie(chromium.wsUrl, this.deps.cookieDomain(), profile.sessionToken);
-      return chromium;
-    } catch (err) {
-      await killChromium(chromium, 0);
-      throw err;
-    }
+  private launch(profile: SimProfile): Promise<LaunchedChromium> {
+    return this.launches.run(async () => {
+      if (this.closing) throw new Error('x-sim is stopping');
+      this.deps.stats.launchBegan();
+      try {
+        const chromium = await launchChromium({ chromiumPath: this.deps.chromiumPath, timeoutMs: LAUNCH_TIMEOUT_MS, logger: this.deps.logger });
+        try {
+          await seedSessionCookie(chromium.wsUrl, this.deps.cookieDomain(), profile.sessionToken, LAUNCH_TIMEOUT_MS);
+          return chromium;
+        } catch (err) {
+          await killChromium(chromium, 0);
+          throw err;
+        }
+      } finally {
+        this.deps.stats.launchEnded();
+      }
+    });
   }
 
   /** Single place a profile becomes stopped, whether it was stopped, crashed or exited on its own. */

@@ -1,10 +1,8 @@
 import { chromium } from 'playwright-core';
 
-const CONNECT_TIMEOUT_MS = 10_000;
-
 /** Signs a freshly started Chromium in to X by putting the profile's session cookie in its default context. */
-export async function seedSessionCookie(wsUrl: string, domain: string, sessionToken: string): Promise<void> {
-  const browser = await chromium.connectOverCDP(wsUrl, { timeout: CONNECT_TIMEOUT_MS });
+export async function seedSessionCookie(wsUrl: string, domain: string, sessionToken: string, timeoutMs: number): Promise<void> {
+  const browser = await chromium.connectOverCDP(wsUrl, { timeout: timeoutMs });
   try {
     await browser.contexts()[0].addCookies([
       { name: 'auth_token', value: sessionToken, domain, path: '/', httpOnly: true, secure: false, sameSite: 'Lax' },

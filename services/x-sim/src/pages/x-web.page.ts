@@ -56,3 +56,11 @@ ${lines}
 </form>
 </main>`);
 }
+
+/** What x.com serves while it is down. */
+export function renderUnavailable(): string {
+  return xPage('X / Unavailable', `<main data-testid="ServiceUnavailable">
+<h1>Something went wrong, but don't fret — it's not your fault.</h1>
+<p>Try reloading.</p>
+</main>`);
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startXSim, type XSim } from '../../src/index.js';
+import { startXSim, type XSim, type XSimOptions } from '../../src/index.js';
 import type { ChromiumTracker } from './processes.helper.js';
 import { GOLOGIN_AUTH } from './sim-http.helper.js';
 
@@ -22,10 +22,10 @@ export async function startProfile(sim: XSim, username: string, tracker: Chromiu
  * One x-sim for a suite (hooks registered in the calling `describe`): reset before each test,
  * stopped after the suite, and no Chromium it started may be left then.
  */
-export function simForSuite(tracker: ChromiumTracker): { readonly sim: XSim } {
+export function simForSuite(tracker: ChromiumTracker, opts: XSimOptions = {}): { readonly sim: XSim } {
   const holder = {} as { sim: XSim };
   before(async () => {
-    holder.sim = await startXSim({ port: 0 });
+    holder.sim = await startXSim({ port: 0, ...opts });
   });
   after(async () => {
     await holder.sim.stop();

@@ -36,9 +36,10 @@ export function authorizeUrl(sim: XSim, overrides: Record<string, string | undef
   return url.toString();
 }
 
-export function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+export function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(url, {
     method: 'POST',
+    signal,
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
     redirect: 'manual',

@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultEndpoint } from '../../domain/faults.store.js';
 import type { SimState } from '../../sim-state.js';
+import { xApiUnavailable } from './http-helpers.js';
 
 const RATE_LIMIT_WINDOW_SEC = 60;
 const RATE_LIMIT_LIMIT = '50';
@@ -35,8 +36,7 @@ export function faultGate(
         return;
       }
       case '5xx':
-        res.status(action.status).json({ title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: action.status });
-        return;
+        return xApiUnavailable(res, action.status);
     }
   };
 }

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProfileAlreadyRunningError } from '../../browser/profile-browsers.registry.js';
+import { overloadVerdict } from '../../domain/gologin-overload.rule.js';
 import type { SimState } from '../../sim-state.js';
 import { faultGate } from './fault.middleware.js';
 import { bearerOf } from './http-helpers.js';
@@ -27,23 +27,27 @@ export function gologinApiRoutes(state: SimState): Router {
   router.post('/browser/:id/start', gate, async (req, res) => {
     const profile = state.users.profile(String(req.params.id));
     if (!profile) return void res.status(404).json({ message: 'Profile not found' });
-    const setting = state.scenarios.of(profile.username);
-    try {
-      if (setting.scenario === 'slow_start') {
-        // GoLogin answers a start that takes a while as pending; the status call says when it runs.
-        if (state.browsers.isRunning(profile.id)) throw new ProfileAlreadyRunningError(profile.id);
-        state.browsers.start(profile, { delayMs: setting.latencyMs })
-          .catch((err: Error) => state.options.logger.warn('pending profile start failed', { profileId: profile.id, err: err.message }));
-        return void res.status(202).json({ id: profile.id, status: 'pending' });
-      }
-      const running = await state.browsers.start(profile);
-      state.options.logger.info('profile started', { profileId: profile.id, pid: running.pid });
-      res.json({ id: profile.id, status: 'running', wsUrl: running.wsUrl });
-    } catch (err) {
-      if (!(err instanceof ProfileAlreadyRunningError)) throw err;
+    if (state.browsers.isRunning(profile.id)) {
       state.statsStore.alreadyRunningRejected();
-      res.status(409).json({ message: 'Profile is already running' });
+      return void res.status(409).json({ message: 'Profile is already running' });
     }
+    const overload = overloadVerdict(state.overload, state.browsers.startsInFlight());
+    if (overload.kind === 'reject') {
+      state.statsStore.overloadRejected();
+      return void res.status(503).json({ message: 'Too many browser starts at once, try again later' });
+    }
+    if (overload.kind === 'delay') state.statsStore.overloadDelayed();
+    const overloadDelayMs = overload.kind === 'delay' ? overload.delayMs : 0;
+    const setting = state.scenarios.of(profile.username);
+    if (setting.scenario === 'slow_start') {
+      // GoLogin answers a start that takes a while as pending; the status call says when it runs.
+      state.browsers.start(profile, { delayMs: setting.latencyMs + overloadDelayMs })
+        .catch((err: Error) => state.options.logger.warn('pending profile start failed', { profileId: profile.id, err: err.message }));
+      return void res.status(202).json({ id: profile.id, status: 'pending' });
+    }
+    const running = await state.browsers.start(profile, { delayMs: overloadDelayMs });
+    state.options.logger.info('profile started', { profileId: profile.id, pid: running.pid });
+    res.json({ id: profile.id, status: 'running', wsUrl: running.wsUrl });
   });
 
   router.get('/browser/:id/status', gate, (req, res) => {

@@ -4,6 +4,7 @@ import type { SimState } from '../../sim-state.js';
 import { authorizePagesRoutes } from './authorize-pages.routes.js';
 import { consentRoutes } from './consent.routes.js';
 import { gologinApiRoutes } from './gologin-api.routes.js';
+import { outageGate } from './outage.middleware.js';
 import { simControlRoutes } from './sim-control.routes.js';
 import { tokenApiRoutes } from './token-api.routes.js';
 import { usersMeRoutes } from './users-me.routes.js';
@@ -18,6 +19,7 @@ export function createHttpApp(state: SimState): Express {
     next();
   });
   app.use(simControlRoutes(state));
+  app.use(outageGate(state));
   app.use(authorizePagesRoutes(state));
   app.use(consentRoutes(state));
   app.use(tokenApiRoutes(state));

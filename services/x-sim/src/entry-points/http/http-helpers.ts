@@ -24,3 +24,8 @@ export function bearerOf(req: Request): string | undefined {
 export function html(res: Response, status: number, body: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
 }
+
+/** X API's answer when it is down or failing: a problem body with the 5xx status. */
+export function xApiUnavailable(res: Response, status = 503): void {
+  res.status(status).json({ title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status });
+}

@@ -1,6 +1,8 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { FAULT_ENDPOINTS } from '../../domain/faults.store.js';
+import { OVERLOAD_MODES } from '../../domain/gologin-overload.rule.js';
+import { OUTAGE_MODES, OUTAGE_TARGETS } from '../../domain/outages.store.js';
 import { SCENARIO_NAMES } from '../../domain/scenarios.store.js';
 import type { SimState } from '../../sim-state.js';
 
@@ -20,6 +22,16 @@ const faultBody = z.object({
   drop: z.boolean().optional(),
   times: z.number().int().min(1).optional(),
 }).strict();
+const overloadBody = z.object({
+  maxConcurrentStarts: z.number().int().min(0),
+  mode: z.enum(OVERLOAD_MODES),
+  delayMs: ms.optional(),
+}).strict();
+const outageBody = z.object({
+  target: z.enum(OUTAGE_TARGETS),
+  durationMs: z.number().int().min(1).max(24 * 3600_000),
+  mode: z.enum(OUTAGE_MODES).optional(),
+}).strict();
 const lifetimeBody = z.object({ seconds: z.number().int().min(0), user: z.string().min(1).optional() }).strict();
 
 /** Unauthenticated controls for tests and operators; never exposed by the real X, obviously. */
@@ -36,6 +48,26 @@ export function simControlRoutes(state: SimState): Router {
 
   router.post('/_sim/faults', (req, res) => {
     state.addFault(faultBody.parse(req.body ?? {}));
+    res.json({ ok: true });
+  });
+
+  router.post('/_sim/overload', (req, res) => {
+    state.setOverload(overloadBody.parse(req.body ?? {}));
+    res.json({ ok: true });
+  });
+
+  router.delete('/_sim/overload', (_req, res) => {
+    state.setOverload(undefined);
+    res.json({ ok: true });
+  });
+
+  router.post('/_sim/outages', (req, res) => {
+    state.startOutage(outageBody.parse(req.body ?? {}));
+    res.json({ ok: true });
+  });
+
+  router.delete('/_sim/outages', (_req, res) => {
+    state.endOutages();
     res.json({ ok: true });
   });
 
