@@ -47,7 +47,8 @@ describe('refresh that configuration and one bad account cannot kill', function 
   const due = { REFRESH_AHEAD_MS: '3000000', REFRESH_BACKOFF_BASE_MS: '300', REFRESH_BACKOFF_MAX_MS: '2000' };
 
   it('when the app\'s secret is wrong for a while, then no token is marked dead, and once it is right again refresh resumes by itself', async () => {
-    stack = await startStack({ inProcessWorker: false, env: { ...due, REFRESH_INTERVAL_MS: '200' } });
+    // The app's breaker opens on the refused secret; a short window lets its probe find the fix soon.
+    stack = await startStack({ inProcessWorker: false, env: { ...due, REFRESH_INTERVAL_MS: '200', BREAKER_OPEN_MS: '1000', BREAKER_MAX_OPEN_MS: '2000' } });
     const simApp = stack.xsim.state.options.apps[0]!;
     // X's side no longer accepts the secret the orchestrator has (rotated in the portal, say).
     simApp.clientSecret = 'rotated-elsewhere';
@@ -75,6 +76,8 @@ describe('refresh that configuration and one bad account cannot kill', function 
       ] },
       env: {
         ...due, REFRESH_INTERVAL_MS: '3600000', REFRESH_BATCH: '50', REFRESH_BACKOFF_BASE_MS: '600000', REFRESH_BACKOFF_MAX_MS: '600000',
+        // The tokens' own backoff is what this shows; the app's breaker would hide it (circuit-breakers.test covers that).
+        BREAKER_FAILURE_THRESHOLD: '100000',
         X_APPS: JSON.stringify([
           { name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI },
           { ...OTHER_APP, redirectUri: REDIRECT_URI },

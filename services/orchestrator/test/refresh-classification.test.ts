@@ -53,7 +53,7 @@ describe('refresh failures: only X\'s word that the refresh token is invalid kil
     ['400 unauthorized_client', json(400, { error: 'unauthorized_client' })],
   ] as const) {
     it(`when X answers ${what}, then it is the app's configuration: APP_CONFIG_INVALID, no token killed`, async () => {
-      expect(await actionFor(a)).to.deep.equal({ action: { kind: 'app_config' }, code: ErrorCodes.APP_CONFIG_INVALID });
+      expect(await actionFor(a)).to.deep.equal({ action: { kind: 'not_the_token' }, code: ErrorCodes.APP_CONFIG_INVALID });
     });
   }
 

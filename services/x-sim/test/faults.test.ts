@@ -72,7 +72,7 @@ describe('x-sim fault injection', () => {
     expect(sim.state.stats().tokensIssued, 'the grant was processed').to.equal(issuedBefore + 1);
     const reuse = await refresh();
     expect(reuse.status).to.equal(400);
-    expect(await reuse.json()).to.include({ error: 'invalid_grant' });
+    expect(await reuse.json()).to.include({ error: 'invalid_request' });
   });
 
   it('when the sim is reset, then faults are gone', async () => {

@@ -5,8 +5,11 @@ import { AppError } from '@xauth/shared';
 export type RefreshFailureAction =
   /** X said the refresh token is invalid: the token is dead. */
   | { kind: 'kill' }
-  /** The app's credentials were refused: no token is touched or blamed. */
-  | { kind: 'app_config' }
+  /**
+   * Not the token's doing: the app's credentials were refused, or the app's token-endpoint breaker
+   * is open. No token is touched or blamed; the app's breaker holds the app's refreshes back.
+   */
+  | { kind: 'not_the_token' }
   /** The refresh was sent and no answer came: X may have rotated the token; never spend it blindly again. */
   | { kind: 'outcome_unknown' }
   /** Anything else: the token backs off on its own, at least `waitMs` when X named a reset (429). */
@@ -17,7 +20,8 @@ export function refreshFailureAction(err: unknown): RefreshFailureAction {
   const code = err instanceof AppError ? err.code : undefined;
   switch (code) {
     case ErrorCodes.REFRESH_TOKEN_INVALID: return { kind: 'kill' };
-    case ErrorCodes.APP_CONFIG_INVALID: return { kind: 'app_config' };
+    case ErrorCodes.APP_CONFIG_INVALID:
+    case ErrorCodes.CIRCUIT_OPEN: return { kind: 'not_the_token' };
     case ErrorCodes.REFRESH_OUTCOME_UNKNOWN: return { kind: 'outcome_unknown' };
     default: return { kind: 'backoff', waitMs: (err as AppError | undefined)?.retryAfterMs, rateLimited: code === ErrorCodes.X_RATE_LIMITED };
   }

@@ -115,9 +115,8 @@ async function settleFailure(deps: OrchestratorDeps, token: StoredToken, err: un
   if (action.kind === 'outcome_unknown') {
     await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { status: rechecking ? 'dead' : 'outcome_unknown', refreshStartedAt: null, lastErrorCode: code }));
     deps.logger.warn('refresh outcome unknown; the refresh token will not be spent again', { accountId, app, error: errorMessage(err) });
-  } else if (action.kind === 'app_config') {
-    // The app's configuration, not this token: release it untouched and hold the app's refreshes a while.
-    deps.appPauses.pause(app, now + deps.settings.refreshBackoff.baseMs);
+  } else if (action.kind === 'not_the_token') {
+    // The app's configuration or its open breaker, not this token: release it untouched (the breaker, shared by the replicas, holds the app back).
     await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { refreshStartedAt: null }));
   } else {
     const failures = token.failures + 1;
