@@ -45,6 +45,8 @@ export const orchestratorConfigShape = {
   REFRESH_CONCURRENCY: env.int(4, 'refreshes in flight at once per replica'),
   AUTO_REAUTHORIZE: env.bool(false, 'when a refresh token is dead, request a new login (force) by itself'),
   MESSAGE_LOG_RETENTION_MS: env.int(7 * 86_400_000, 'sent outbox rows and inbox entries older than this are deleted (the dedupe window)'),
+  RELOGIN_RATE_PER_SECOND: z.coerce.number().positive().default(10).describe('jobs "request failed logins again" reopens per second at most (each starts a browser)'),
+  RELOGIN_BATCH_LIMIT: z.coerce.number().int().min(1).default(1_000).describe('accounts one "request failed logins again" acts on at most; run it again for the rest'),
   OUTBOX_POLL_MS: env.int(500, 'outbox relay poll period'),
   LOGIN_PREFETCH: env.int(20, 'login requests held at once'),
 };

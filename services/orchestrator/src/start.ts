@@ -48,6 +48,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
       jobTtlMs: config.JOB_TTL_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
       refreshAheadMs: config.REFRESH_AHEAD_MS, refreshBatch: config.REFRESH_BATCH, refreshConcurrency: config.REFRESH_CONCURRENCY,
       autoReauthorize: config.AUTO_REAUTHORIZE,
+      relogin: { batchLimit: config.RELOGIN_BATCH_LIMIT, ratePerSecond: config.RELOGIN_RATE_PER_SECOND },
     },
   };
 

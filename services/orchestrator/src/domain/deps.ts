@@ -23,5 +23,7 @@ export interface OrchestratorDeps {
     refreshBatch: number;
     refreshConcurrency: number;
     autoReauthorize: boolean;
+    /** "Request failed logins again": jobs one request acts on at most, and reopens per second. */
+    relogin: { batchLimit: number; ratePerSecond: number };
   };
 }
