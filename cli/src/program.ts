@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { dlqCommand, type Output } from './commands/dlq.command.js';
+import { jobsCommand } from './commands/jobs.command.js';
+import { loginsCommand } from './commands/logins.command.js';
 import { resolveSettings, type CliFlags } from './config.js';
 import { GatewayClient } from './gateway.client.js';
 
@@ -12,6 +14,9 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
     .option('--client-secret <secret>', 'client secret (env XAUTH_CLIENT_SECRET; the development secret outside production)')
     .showHelpAfterError();
   let client: GatewayClient | undefined;
-  program.addCommand(dlqCommand(() => (client ??= new GatewayClient(resolveSettings(program.opts<CliFlags>(), env))), io));
+  const gateway = () => (client ??= new GatewayClient(resolveSettings(program.opts<CliFlags>(), env)));
+  program.addCommand(dlqCommand(gateway, io));
+  program.addCommand(jobsCommand(gateway, io));
+  program.addCommand(loginsCommand(gateway, io));
   return program;
 }
