@@ -127,6 +127,22 @@ export class Tx {
       [a.action, a.actor, a.reason, JSON.stringify(a.params), JSON.stringify(a.result)]);
     return rows[0]!.id;
   }
+  /**
+   * Makes an ended job active again; false when another job of the account and app became active
+   * meanwhile (the one-active-job index refused it), so the caller can refuse instead of crash.
+   */
+  async reactivateJob(jobId: string, patch: Parameters<Tx['updateJob']>[1]): Promise<boolean> {
+    try {
+      await this.m.query('SAVEPOINT reactivate');
+      await this.updateJob(jobId, patch);
+      await this.m.query('RELEASE SAVEPOINT reactivate');
+      return true;
+    } catch (err) {
+      if (!(err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === '23505')) throw err;
+      await this.m.query('ROLLBACK TO SAVEPOINT reactivate');
+      return false;
+    }
+  }
   async updateJob(jobId: string, patch: Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc' | 'deadline' | 'stateEnc' | 'verifierEnc'>> & { workerId?: string | null; artifacts?: string[] }): Promise<void> {
     await this.m.update(JobRow, { jobId }, patch);
   }

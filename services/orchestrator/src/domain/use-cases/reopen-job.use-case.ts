@@ -46,10 +46,13 @@ async function reopenLocked(deps: OrchestratorDeps, tx: Tx, job: Job, opts: Reop
   const pkce = createPkcePair();
   const state = createState();
   const deadline = new Date(Date.now() + deps.settings.jobTtlMs);
-  await tx.updateJob(job.jobId, {
+  const reactivated = await tx.reactivateJob(job.jobId, {
     status: 'dispatched', attempt: 1, deadline, errorCode: null, errorMessage: null, pendingTokensEnc: null, workerId: null,
     stateEnc: deps.keyring.encrypt(state, job.jobId), verifierEnc: deps.keyring.encrypt(pkce.verifier, job.jobId),
   });
+  if (!reactivated) {
+    throw new AppError({ code: ErrorCodes.JOB_NOT_REOPENABLE, message: `job ${job.jobId} cannot be reopened: another job of @${job.accountId} for "${job.app}" became active meanwhile; act on that one`, httpStatus: 409, retryable: false });
+  }
   const requests = await tx.reacceptFailedRequests(job.jobId);
   const messageId = await tx.emit('authorization.job.requested', {
     jobId: job.jobId, accountId: job.accountId, profileId: job.profileId,
