@@ -33,7 +33,7 @@ const services = [
   ...(useSim ? [{ name: 'x-sim', main: 'services/x-sim/dist/src/main.js', env: { XSIM_PORT, XSIM_REDIRECT_URIS: REDIRECT_URI }, ready: `${XSIM}/_sim/stats` }] : []),
   { name: 'orchestrator', main: 'services/orchestrator/dist/src/main.js', env: { HTTP_PORT: ORCHESTRATOR_PORT }, ready: `http://127.0.0.1:${ORCHESTRATOR_PORT}/ready` },
   { name: 'browser-worker', main: 'services/browser-worker/dist/src/main.js', env: { HTTP_PORT: WORKER_PORT }, ready: `http://127.0.0.1:${WORKER_PORT}/ready` },
-  { name: 'dead-letters', main: 'services/dead-letters/dist/src/main.js', env: { HTTP_PORT: DEAD_LETTERS_PORT }, ready: `http://127.0.0.1:${DEAD_LETTERS_PORT}/ready` },
+  { name: 'dead-letters', main: 'services/dead-letters/dist/src/main.js', env: { HTTP_PORT: DEAD_LETTERS_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}` }, ready: `http://127.0.0.1:${DEAD_LETTERS_PORT}/ready` },
   {
     name: 'gateway', main: 'services/gateway/dist/src/main.js',
     env: { HTTP_PORT: GATEWAY_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}`, DEAD_LETTERS_URL: `http://127.0.0.1:${DEAD_LETTERS_PORT}`, BROWSER_WORKER_URL: `http://127.0.0.1:${WORKER_PORT}` },

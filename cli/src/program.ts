@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { dlqCommand, type Output } from './commands/dlq.command.js';
 import { tokensCommand } from './commands/tokens.command.js';
+import { jobsCommand } from './commands/jobs.command.js';
+import { loginsCommand } from './commands/logins.command.js';
 import { resolveSettings, type CliFlags } from './config.js';
 import { GatewayClient } from './gateway.client.js';
 
@@ -16,5 +18,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
   const gateway = () => (client ??= new GatewayClient(resolveSettings(program.opts<CliFlags>(), env)));
   program.addCommand(dlqCommand(gateway, io));
   program.addCommand(tokensCommand(gateway, io));
+  program.addCommand(jobsCommand(gateway, io));
+  program.addCommand(loginsCommand(gateway, io));
   return program;
 }

@@ -53,6 +53,7 @@ export function asyncApiDocument(opts: { namespace?: string; host?: string; vers
         ENVELOPE_TEXT,
         c.secretFields?.length ? `Secret fields (${c.secretFields.join(', ')}) are redacted wherever the message is logged or stored.` : '',
         c.repliable ? `Also published as \`${type}.<replyTo>\` when the request named a replyTo.` : '',
+        c.notes ?? '',
       ].filter(Boolean).join(' '),
       contentType: 'application/json',
       headers: ENVELOPE_HEADERS,

@@ -14,22 +14,36 @@ export interface MessageContract<S extends z.ZodType = z.ZodType> {
   secretFields?: readonly string[];
   /** May travel as a targeted reply, `<type>.<replyTo>` (the request's `replyTo`). @defaultValue false */
   repliable?: boolean;
+  /** What a consumer must know beyond the schema (e.g. when it may arrive more than once). */
+  notes?: string;
 }
 
-function contract<S extends z.ZodType>(type: string, kind: MessageKind, schema: S, extra: { secretFields?: readonly string[]; repliable?: boolean } = {}) {
-  return { type, kind, version: 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false } satisfies MessageContract<S>;
+function contract<S extends z.ZodType>(type: string, kind: MessageKind, schema: S, extra: { secretFields?: readonly string[]; repliable?: boolean; notes?: string } = {}) {
+  return { type, kind, version: 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false, notes: extra.notes } satisfies MessageContract<S>;
 }
+
+/**
+ * A login request's answer is not always its last: an operator may reopen its failed job (replaying
+ * the dead-lettered `authorization.job.requested`, `POST /v1/jobs/{jobId}/reopen`, or
+ * `POST /v1/logins/retry-failed`), and when the reopened job ends every request joined to it is
+ * answered again with the same requestId and jobId.
+ */
+export const REANSWER_NOTE = 'The same requestId may be answered again after an operator reopens its failed job (a replayed dead letter, '
+  + 'POST /v1/jobs/{jobId}/reopen or POST /v1/logins/retry-failed): a user.authenticated after an earlier user.authentication.failed is the expected sequence, '
+  + 'and the latest answer for a requestId stands.';
 
 /** Every v1 message, by routing key. zod is the source of truth; types are inferred from it. */
 export const messages = {
   'user.login.requested': contract('user.login.requested', 'command', m.UserLoginRequested),
   'token.refresh.requested': contract('token.refresh.requested', 'command', m.TokenRefreshRequested),
-  'authorization.job.requested': contract('authorization.job.requested', 'command', m.AuthorizationJobRequested),
+  'authorization.job.requested': contract('authorization.job.requested', 'command', m.AuthorizationJobRequested, {
+    notes: 'A reopened job is requested again with the same jobId, attempt 1, a fresh deadline and a fresh PKCE state and verifier (so the authorizeUrl differs).',
+  }),
   'authorization.job.started': contract('authorization.job.started', 'event', m.AuthorizationJobStarted),
   'authorization.consent.captured': contract('authorization.consent.captured', 'event', m.AuthorizationConsentCaptured, { secretFields: ['code', 'state'] }),
   'authorization.attempt.failed': contract('authorization.attempt.failed', 'event', m.AuthorizationAttemptFailed),
-  'user.authenticated': contract('user.authenticated', 'event', m.UserAuthenticated, { repliable: true }),
-  'user.authentication.failed': contract('user.authentication.failed', 'event', m.UserAuthenticationFailed, { repliable: true }),
+  'user.authenticated': contract('user.authenticated', 'event', m.UserAuthenticated, { repliable: true, notes: REANSWER_NOTE }),
+  'user.authentication.failed': contract('user.authentication.failed', 'event', m.UserAuthenticationFailed, { repliable: true, notes: REANSWER_NOTE }),
   'token.refreshed': contract('token.refreshed', 'event', m.TokenRefreshed),
   'token.refresh.failed': contract('token.refresh.failed', 'event', m.TokenRefreshFailed),
   'user.reauthorization.required': contract('user.reauthorization.required', 'event', m.UserReauthorizationRequired),

@@ -29,6 +29,8 @@ export const ErrorCodes = {
   REPLAY_TARGET_UNKNOWN: 'REPLAY_TARGET_UNKNOWN',
   /** The letter cannot do its work again (its secrets were redacted, or its owner already ended the work). */
   REPLAY_NOT_POSSIBLE: 'REPLAY_NOT_POSSIBLE',
+  /** The job cannot be reopened: it succeeded, is still active, a newer job of the account stands, or a retry cannot fix its failure. */
+  JOB_NOT_REOPENABLE: 'JOB_NOT_REOPENABLE',
   // transient: retried
   TIMEOUT: 'TIMEOUT',
   BROWSER_CRASHED: 'BROWSER_CRASHED',

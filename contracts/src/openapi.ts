@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   AccountTokenView, ArtifactParams, BreakersView, ClientCredentialsRequest, ClientCredentialsResponse, CreateLoginRequest, CreateLoginResponse, DeadLetterActionRequest,
   DeadLetterActionResult, DeadLetterActionView, DeadLetterCounts, DeadLetterFilter, DeadLetterIdParams, DeadLetterListQuery, DeadLetterPage, DeadLetterView,
-  DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReplayDeadLettersRequest, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
+  DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReopenJobRequest, ReopenJobResult, ReplayDeadLettersRequest, RetryFailedLoginsRequest, RetryFailedLoginsResult, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
 } from './rest.js';
 import { AppParams, RecheckTokensRequest, RecheckTokensResult } from './token-admin.js';
 
@@ -34,14 +34,16 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'get', path: '/.well-known/jwks.json', summary: 'The public keys service JWTs are signed with', response: JwksDocument },
   { method: 'post', path: '/v1/logins', summary: 'Ask for an authorization (publishes user.login.requested); the outcome arrives on the bus', scope: 'logins:write', body: CreateLoginRequest, status: 202, response: CreateLoginResponse },
   { method: 'get', path: '/v1/jobs/{jobId}', summary: 'An authorization job: status, last error, failure artifacts', scope: 'jobs:read', params: JobParams, response: JobView },
+  { method: 'post', path: '/v1/logins/retry-failed', summary: 'Request failed logins again by filter (error code, account, time): each account\'s latest failed, dead-lettered or expired job is reopened, paced and audited; with a dry run', scope: 'dlq:admin', body: RetryFailedLoginsRequest, response: RetryFailedLoginsResult },
+  { method: 'post', path: '/v1/jobs/{jobId}/reopen', summary: 'Reopen a failed, dead-lettered or expired job (fresh deadline, attempt 1); its login requests are answered again when it ends', scope: 'dlq:admin', params: JobParams, body: ReopenJobRequest, response: ReopenJobResult },
   { method: 'get', path: '/v1/jobs/{jobId}/artifacts/{attempt}/{file}', summary: 'A failed attempt\'s screenshot, page HTML or Playwright trace (redacted)', scope: 'artifacts:read', params: ArtifactParams, response: { files: ['image/png', 'text/html', 'application/zip'] } },
   { method: 'get', path: '/v1/accounts/{accountId}/token', summary: 'The account\'s current access token for an app (never cached)', scope: 'tokens:read', params: TokenParams, query: TokenQuery, response: AccountTokenView },
   { method: 'get', path: '/v1/dead-letters', summary: 'Dead letters, newest first, filtered', scope: 'dlq:admin', query: DeadLetterListQuery, response: DeadLetterPage },
   { method: 'get', path: '/v1/dead-letters/counts', summary: 'How many dead letters match, by error code and by queue', scope: 'dlq:admin', query: DeadLetterFilter, response: DeadLetterCounts },
   { method: 'get', path: '/v1/dead-letters/{id}', summary: 'One dead letter with its body, headers, reason and every action on it', scope: 'dlq:admin', params: DeadLetterIdParams, response: DeadLetterDetail },
-  { method: 'post', path: '/v1/dead-letters/replay', summary: 'Replay a selection (ids or a filter), with a dry run and a rate', scope: 'dlq:admin', body: ReplayDeadLettersRequest, response: DeadLetterActionResult },
+  { method: 'post', path: '/v1/dead-letters/replay', summary: 'Replay a selection (ids or a filter), with a rate; a dry run runs the same checks and reports per letter. A job letter reopens its job', scope: 'dlq:admin', body: ReplayDeadLettersRequest, response: DeadLetterActionResult },
   { method: 'post', path: '/v1/dead-letters/discard', summary: 'Discard a selection (kept, marked discarded)', scope: 'dlq:admin', body: DiscardDeadLettersRequest, response: DeadLetterActionResult },
-  { method: 'post', path: '/v1/dead-letters/{id}/replay', summary: 'Replay one dead letter (new messageId, x-replay-of, fresh attempt count)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView.extend({ replayMessageId: z.string() }) },
+  { method: 'post', path: '/v1/dead-letters/{id}/replay', summary: 'Replay one dead letter (new messageId, x-replay-of, fresh attempt count; a job letter reopens its job)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView.extend({ replayMessageId: z.string() }) },
   { method: 'post', path: '/v1/apps/{app}/tokens/recheck', summary: 'Try the refresh token of each dead token of an app once (a page): rotated tokens are active again, refused ones stay dead', scope: 'dlq:admin', params: AppParams, body: RecheckTokensRequest, response: RecheckTokensResult },
   { method: 'get', path: '/v1/breakers', summary: 'The circuit breakers of every dependency (GoLogin, X\'s pages, X\'s token endpoint per app) as the replicas share them', scope: 'dlq:admin', response: BreakersView },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
@@ -57,7 +59,7 @@ const SCOPE_TEXT: Record<ServiceScope, string> = {
   'tokens:read': 'read accounts\' access tokens',
   'jobs:read': 'read authorization jobs',
   'artifacts:read': 'download failed attempts\' screenshots, pages and traces',
-  'dlq:admin': 'list, replay and discard dead letters; recheck dead tokens',
+  'dlq:admin': 'list, replay and discard dead letters; reopen jobs and request failed logins again; recheck dead tokens',
   'accounts:admin': 'manage accounts',
 };
 

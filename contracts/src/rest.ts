@@ -160,7 +160,7 @@ export const DeadLetterView = z.object({
   body: z.unknown(),
   properties: z.record(z.string(), z.unknown()),
   headers: z.record(z.string(), z.unknown()),
-  /** Why a replay cannot do this letter's work (its owner already ended it, or its secrets were redacted); null when it can. */
+  /** Why a replay cannot do this letter's work (its secrets were redacted); null when it can. A job letter's replay also asks the orchestrator (see `JOB_NOT_REOPENABLE`). */
   notReplayable: z.string().nullable(),
 });
 export const DeadLetterPage = z.object({
@@ -191,7 +191,7 @@ const Selection = {
   ids: z.array(z.uuid()).min(1).max(1_000).optional(),
   filter: DeadLetterFilter.optional(),
   reason: z.string().trim().min(1).max(500),
-  /** Only count what would be acted on. */
+  /** Run every check of the real action and report per letter what it would do; change nothing. */
   dryRun: z.boolean().default(false),
 };
 const oneSelection = (v: { ids?: unknown; filter?: unknown }) => (v.ids === undefined) !== (v.filter === undefined);
@@ -215,8 +215,65 @@ export const DeadLetterActionResult = z.object({
   matched: z.number().int(),
   /** More matched than one request acts on (`REPLAY_BATCH_LIMIT`): run it again for the rest. */
   more: z.boolean(),
-  done: z.array(z.object({ id: z.uuid(), replayMessageId: z.string().optional() })),
+  /** What was done (empty in a dry run). */
+  done: z.array(z.object({ id: z.uuid(), replayMessageId: z.string().optional(), reopenedJobId: z.uuid().optional() })),
+  /** What was refused, or in a dry run what would be, with the code and reason the real action gives. */
   refused: z.array(z.object({ id: z.uuid(), code: z.string(), message: z.string() })),
+  /** Dry run only: what the real action would do, found by the same checks (empty otherwise). */
+  wouldDo: z.array(z.object({ id: z.uuid(), reopensJobId: z.uuid().optional() })).default([]),
+});
+
+/** `POST /v1/jobs/{jobId}/reopen`: run a failed, dead-lettered or expired job again (fresh deadline, attempt 1). */
+export const ReopenJobRequest = z.strictObject({
+  reason: z.string().trim().min(1).max(500),
+  /** Run the same checks and report, change nothing. */
+  dryRun: z.boolean().default(false),
+});
+/** The orchestrator's internal reopen: the public request plus who acts and, from the dead-letter office, the letter replayed. */
+export const InternalReopenJobRequest = ReopenJobRequest.extend({
+  by: z.string().regex(/^[A-Za-z0-9_.:@-]{1,200}$/),
+  replayOf: z.string().min(1).max(200).optional(),
+});
+export const ReopenJobResult = z.object({
+  jobId: z.uuid(),
+  dryRun: z.boolean(),
+  /** true: reopened (status dispatched, attempt 1); in a dry run: it would be. */
+  reopened: z.boolean(),
+  /** The login requests joined to the job that will be answered again when it ends. */
+  requests: z.number().int(),
+  /** The fresh `authorization.job.requested` messageId (not in a dry run). */
+  messageId: z.string().optional(),
+  deadline: z.string().optional(),
+});
+
+/** Which failed logins to request again: every field narrows (AND); times bound when the job ended. */
+export const FailedLoginFilter = z.strictObject({
+  errorCode: ErrorCode.optional(),
+  accountId: AccountId.optional(),
+  app: AppName.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+/** `POST /v1/logins/retry-failed`: request the matching failed logins again (each account+app's latest job, reopened). */
+export const RetryFailedLoginsRequest = z.strictObject({
+  filter: FailedLoginFilter,
+  reason: z.string().trim().min(1).max(500),
+  dryRun: z.boolean().default(false),
+});
+/** The orchestrator's internal form: the public request plus who acts (the gateway's client id). */
+export const InternalRetryFailedLoginsRequest = RetryFailedLoginsRequest.extend({ by: InternalReopenJobRequest.shape.by });
+const RetriedLogin = z.object({ jobId: z.uuid(), accountId: z.string(), app: z.string(), errorCode: z.string().nullable() });
+export const RetryFailedLoginsResult = z.object({
+  dryRun: z.boolean(),
+  /** How many accounts' latest jobs matched in all. */
+  matched: z.number().int(),
+  /** More matched than one request acts on (`RELOGIN_BATCH_LIMIT`): run it again for the rest. */
+  more: z.boolean(),
+  /** Requested again (in a dry run: would be). */
+  requested: z.array(RetriedLogin),
+  refused: z.array(RetriedLogin.extend({ code: z.string(), message: z.string() })),
+  /** The audit row (`operator_actions.id`); null for a dry run. */
+  actionId: z.string().nullable(),
 });
 
 export type DeadLetterStatus = z.infer<typeof DeadLetterStatus>;
@@ -250,3 +307,10 @@ export const BreakersView = z.object({
 });
 export type BreakerView = z.infer<typeof BreakerView>;
 export type BreakersView = z.infer<typeof BreakersView>;
+export type ReopenJobRequest = z.infer<typeof ReopenJobRequest>;
+export type InternalReopenJobRequest = z.infer<typeof InternalReopenJobRequest>;
+export type ReopenJobResult = z.infer<typeof ReopenJobResult>;
+export type FailedLoginFilter = z.infer<typeof FailedLoginFilter>;
+export type RetryFailedLoginsRequest = z.infer<typeof RetryFailedLoginsRequest>;
+export type RetryFailedLoginsResult = z.infer<typeof RetryFailedLoginsResult>;
+export type InternalRetryFailedLoginsRequest = z.infer<typeof InternalRetryFailedLoginsRequest>;

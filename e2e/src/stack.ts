@@ -76,7 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stops.push(() => orchestrator.stop());
     const worker = opts.inProcessWorker === false ? undefined : await startBrowserWorker(loadBrowserWorkerConfig(env), { logger: loggerFor('browser-worker') });
     if (worker) stops.push(() => worker.stop());
-    const deadLetters = await startDeadLetters(loadDeadLettersConfig(env), { logger: loggerFor('dead-letters') });
+    const deadLetters = await startDeadLetters(loadDeadLettersConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url }), { logger: loggerFor('dead-letters') });
     stops.push(() => deadLetters.stop());
     const gateway = await startGateway(parseGatewayConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url, DEAD_LETTERS_URL: deadLetters.url, ...(worker ? { BROWSER_WORKER_URL: worker.url } : {}) }), { logger: loggerFor('gateway') });
     stops.push(() => gateway.stop());

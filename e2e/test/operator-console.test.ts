@@ -73,5 +73,23 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     // Past MAX_REPLAYS the office refuses, and the page shows its code and message.
     await page.click('#replay-button');
     await page.locator('#act-result.error', { hasText: /^REPLAY_LIMIT_REACHED: dead letter .* was replayed 1 times, the limit/ }).waitFor();
+
+    // A dry run of the filtered letters shows, per letter, what the replay would refuse and why.
+    await page.selectOption('#filter-status', 'replayed');
+    await page.fill('#filter-error-code', 'UNKNOWN_ACCOUNT');
+    await page.fill('#bulk-reason', 'what would happen?');
+    await page.click('#bulk-dry-run');
+    await page.locator('#bulk-summary', { hasText: 'dry run: 0 of 1 would be replayed, 1 would be refused' }).waitFor();
+    expect(await page.locator('#bulk-result tbody tr').textContent()).to.contain('would be refused').and.contain('REPLAY_LIMIT_REACHED');
+
+    // Request failed logins again: the dry run lists the account whose newest job failed with the code.
+    const jobId = randomUUID();
+    await stack.db.query(`INSERT INTO "${schemaOf(stack)}".authorization_jobs (job_id, account_id, account_key, app, profile_id, scopes, status, attempt, redirect_uri, state_enc, verifier_enc, deadline, error_code)
+      VALUES ($1, 'acct_console', 'acct_console', 'xauth-dev', 'p', 's', 'dead_lettered', 2, 'http://127.0.0.1:9/cb', 'x', 'x', now(), 'BLOCKED')`, [jobId]);
+    await page.fill('#relogin-error-code', 'BLOCKED');
+    await page.fill('#relogin-reason', 'CDN fixed');
+    await page.click('#relogin-dry-run');
+    await page.locator('#relogin-summary', { hasText: 'dry run: 1 of 1 would be requested again, 0 would be refused' }).waitFor();
+    expect(await page.locator('#relogin-result tbody tr').textContent()).to.contain('acct_console').and.contain(jobId).and.contain('would be requested');
   });
 });

@@ -152,17 +152,29 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(job).to.include({ status: 'dead_lettered', errorCode: 'BLOCKED', attempt: 2 });
     await expectArtifacts(job, 2, 'Sorry, you have been blocked');
 
-    // The orchestrator has ended the job: replaying its letter would open a browser for nobody, so the office refuses and says why.
+    // Replaying the letter reopens the job (same jobId, attempt 1, fresh deadline); once the cause is gone the same request is answered again, now a success.
     const listed = await getJson(`${stack.gateway.url}/v1/dead-letters?errorCode=BLOCKED`, auth);
     const stored = listed.body.items.find((d: { body: { jobId?: string } }) => d.body.jobId === job.jobId);
-    expect(stored.notReplayable).to.match(/^browser-worker had already reported this failure/);
-    const replay = await postJson(`${stack.gateway.url}/v1/dead-letters/${stored.id}/replay`, { reason: 'try the blocked job again' }, auth);
-    expect(replay.status).to.equal(409);
-    expect(replay.body.code).to.equal('REPLAY_NOT_POSSIBLE');
-    expect(replay.body.message).to.contain('user.login.requested');
-    const after = await getJson(`${stack.gateway.url}/v1/dead-letters/${stored.id}`, auth);
-    expect(after.body).to.include({ status: 'new', replayCount: 0 });
-    expect(after.body.actions).to.deep.equal([]);
+    expect(stored.notReplayable).to.equal(null);
+    const dry = await postJson(`${stack.gateway.url}/v1/dead-letters/replay`, { ids: [stored.id], reason: 'check first', dryRun: true }, auth);
+    expect(dry.body).to.deep.include({ dryRun: true, matched: 1, done: [], refused: [], wouldDo: [{ id: stored.id, reopensJobId: job.jobId }] });
+    scenario('xsim_user_003', 'normal');
+    const replay = await postJson(`${stack.gateway.url}/v1/dead-letters/${stored.id}/replay`, { reason: 'the CDN lets us through again' }, auth);
+    expect(replay.status, JSON.stringify(replay.body)).to.equal(200);
+    expect(replay.body).to.include({ status: 'replayed', replayCount: 1, reopenedJobId: job.jobId });
+    const requestId = (answer.body as { requestId: string }).requestId;
+    const again = await events.waitFor((r) => isFor(requestId)(r) && r.routingKey.startsWith('user.authenticated'), 90_000, 'user.authenticated for the same request');
+    expect(again.body).to.include({ jobId: job.jobId, accountId: 'xsim_user_003', cached: false });
+    expect(events.all.filter(isFor(requestId)).map((r) => r.routingKey)).to.deep.equal(['user.authentication.failed', 'user.authenticated']);
+    const reopened = await getJson(`${stack.gateway.url}/v1/jobs/${job.jobId}`, auth);
+    expect(reopened.body).to.include({ status: 'succeeded', errorCode: null, attempt: 1 });
+    // The fresh job message is the replay's (caused by the letter); a second replay is refused by the orchestrator, and says why.
+    const fresh = await stack.db.query(`SELECT causation_id, payload->>'attempt' AS attempt FROM "${schemaOf(stack)}".outbox WHERE message_id = $1 AND type = 'authorization.job.requested'`, [replay.body.replayMessageId]);
+    expect(fresh.rows).to.deep.equal([{ causation_id: stored.messageId, attempt: '1' }]);
+    const second = await postJson(`${stack.gateway.url}/v1/dead-letters/${stored.id}/replay`, { reason: 'once more' }, auth);
+    expect(second.status).to.equal(409);
+    expect(second.body).to.include({ code: 'JOB_NOT_REOPENABLE' });
+    expect(second.body.message).to.contain('it already succeeded');
   });
 
   const needsPerson: Array<[string, string, ScenarioName, string, string]> = [

@@ -62,11 +62,13 @@ function showText(d: DeadLetterView & { actions?: DeadLetterActionView[] }): str
 }
 
 function resultText(verb: string, r: DeadLetterActionResult): string {
-  if (r.dryRun) return `dry run: ${r.matched} dead letter(s) would be ${verb}`;
-  const lines = [`${verb} ${r.done.length} of ${r.matched} matching dead letter(s)`];
-  for (const d of r.done) lines.push(`  ${d.id}${d.replayMessageId ? `  -> ${d.replayMessageId}` : ''}`);
+  const lines = r.dryRun
+    ? [`dry run: ${r.wouldDo.length} of ${r.matched} matching dead letter(s) would be ${verb}, ${r.refused.length} refused (the same checks as the real run)`]
+    : [`${verb} ${r.done.length} of ${r.matched} matching dead letter(s)`];
+  for (const d of r.wouldDo ?? []) lines.push(`  ${d.id}  would be ${verb}${d.reopensJobId ? ` (reopens job ${d.reopensJobId})` : ''}`);
+  for (const d of r.done) lines.push(`  ${d.id}${d.replayMessageId ? `  -> ${d.replayMessageId}` : ''}${d.reopenedJobId ? `  (reopened job ${d.reopenedJobId})` : ''}`);
   if (r.refused.length) {
-    lines.push(`refused ${r.refused.length}:`);
+    lines.push(`${r.dryRun ? 'would refuse' : 'refused'} ${r.refused.length}:`);
     for (const f of r.refused) lines.push(`  ${f.id}  ${f.code}: ${f.message}`);
   }
   if (r.more) lines.push('more match than one request acts on; run it again for the rest');
@@ -117,7 +119,7 @@ export function dlqCommand(client: () => GatewayClient, io: Output): Command {
   const selection = (cmd: Command) => cmd
     .option('--id <id>', 'a dead letter id (repeatable)', collect)
     .option('--filter <key=value>', `every dead letter matching (repeatable; keys ${FILTER_KEYS.join(', ')}; status defaults to new)`, collect)
-    .option('--dry-run', 'only count what would be acted on')
+    .option('--dry-run', 'run the same checks, change nothing, and say per letter what would be done or refused')
     .requiredOption('--reason <text>', 'why (recorded with who and when)')
     .option('--json', 'JSON output');
   const act = async (verb: 'replay' | 'discard', o: SelectionOpts) => {
@@ -131,9 +133,10 @@ export function dlqCommand(client: () => GatewayClient, io: Output): Command {
     const body = { ...(o.id ? { ids: o.id } : { filter: parseFilter(o.filter!) }), reason: o.reason, dryRun: Boolean(o.dryRun), ...extra };
     const r = await client().post<DeadLetterActionResult>(`/v1/dead-letters/${verb}`, body);
     print(o.json, r, () => resultText(verb === 'replay' ? 'replayed' : 'discarded', r));
-    if (r.refused.length) io.fail();
+    // A dry run is a forecast: what it would refuse is reported, not failed.
+    if (r.refused.length && !r.dryRun) io.fail();
   };
-  selection(dlq.command('replay').description('republish dead letters to their original exchange and routing key (new messageId, x-replay-of)'))
+  selection(dlq.command('replay').description('republish dead letters to their original exchange and routing key (new messageId, x-replay-of); a job letter reopens its job'))
     .option('--rate <n>', 'messages per second', positiveNumber)
     .action((o: SelectionOpts) => act('replay', o));
   selection(dlq.command('discard').description('mark dead letters discarded (they stay stored)'))

@@ -9,6 +9,8 @@ export const deadLettersConfigShape = {
   ...httpConfig(8083),
   ...schemaConfig('dead_letters'),
   INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),
+  ORCHESTRATOR_URL: env.url('http://127.0.0.1:8081', 'the orchestrator\'s internal API: a replayed authorization.job.requested reopens its job there'),
+  ORCHESTRATOR_TIMEOUT_MS: env.int(10_000, 'how long one job reopen at the orchestrator may take'),
   DEAD_LETTER_PREFETCH: env.int(50, 'dead letters taken from the queue at once'),
   MAX_REPLAYS: z.coerce.number().int().min(1).default(3).describe('how often one dead letter may be replayed; beyond it replay answers 409 REPLAY_LIMIT_REACHED'),
   REPLAY_DEFAULT_RATE: z.coerce.number().positive().default(20).describe('messages per second a replay publishes when the request names no rate'),

@@ -4,6 +4,7 @@ import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, databaseReady
 import type { DeadLettersConfig } from './config.js';
 import { entities, migrations } from './data-access/database.js';
 import { DeadLetterRepository } from './data-access/dead-letter.repository.js';
+import { OrchestratorJobs } from './data-access/orchestrator.client.js';
 import { internalRoutes } from './entry-points/http/internal.routes.js';
 import { deadLetterConsumer } from './entry-points/messaging/dead-letter.consumer.js';
 
@@ -34,6 +35,7 @@ export async function startDeadLetters(config: DeadLettersConfig, opts: { logger
     store, internalToken: config.INTERNAL_API_TOKEN, maxReplays: config.MAX_REPLAYS,
     exchanges: new Set(['', ...Object.keys(exchanges).map((role) => exchangeName(config.XAUTH_NAMESPACE, role as ExchangeRole))]),
     defaultRate: config.REPLAY_DEFAULT_RATE, maxRate: config.REPLAY_MAX_RATE, batchLimit: config.REPLAY_BATCH_LIMIT,
+    jobs: new OrchestratorJobs({ baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger }),
     republish: (exchange, routingKey, body, properties) => bus.publishRaw(exchange, routingKey, body, properties),
   }));
   finishHttpApp(app, logger);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readDeadLetter, replayHeaders, replayTarget, whyNotReplayable, type Delivery } from '../src/domain/dead-letter.rule.js';
+import { jobOfLetter, readDeadLetter, replayHeaders, replayTarget, whyNotReplayable, type Delivery } from '../src/domain/dead-letter.rule.js';
 
 const delivery = (headers: Record<string, unknown>, routingKey = 'user.login.requested'): Delivery =>
   ({ content: Buffer.from('{}'), fields: { exchange: 'ns.dlx', routingKey }, properties: { headers, messageId: 'm-1', type: 'user.login.requested', appId: undefined } } as unknown as Delivery);
@@ -42,9 +42,12 @@ describe('dead-letter rules', () => {
     expect(plain.body.toString()).to.equal('{}');
   });
 
-  it('when a letter\'s work already ended or its secrets were redacted, then it is not replayable, with the reason; otherwise it is', () => {
-    const reported = readDeadLetter(delivery({ 'x-error-code': 'BLOCKED', 'x-service': 'browser-worker', 'x-outcome-reported': true }, 'authorization.job.requested'), 'm-1', 'ns');
-    expect(whyNotReplayable(reported)).to.match(/^browser-worker had already reported this failure .* a new user\.login\.requested\)$/);
+  it('when a letter\'s secrets were redacted, then it is not replayable, with the reason; a job letter whose failure was reported is (its replay reopens the job)', () => {
+    const reported = delivery({ 'x-error-code': 'BLOCKED', 'x-service': 'browser-worker', 'x-outcome-reported': true }, 'authorization.job.requested');
+    reported.content = Buffer.from(JSON.stringify({ jobId: '0b6a1f4e-3c1d-4d7e-9a51-2f0c6f7d8e90' }));
+    const reportedLetter = readDeadLetter(reported, 'm-1', 'ns');
+    expect(whyNotReplayable(reportedLetter)).to.equal(undefined);
+    expect(jobOfLetter(reportedLetter)).to.equal('0b6a1f4e-3c1d-4d7e-9a51-2f0c6f7d8e90');
     // The replayed copy of a replayable letter never carries the mark.
     expect(replayHeaders({ messageId: 'm-1', headers: { 'x-outcome-reported': true } })).to.deep.equal({ 'x-attempt': 1, 'x-replay-of': 'm-1' });
 
@@ -56,6 +59,7 @@ describe('dead-letter rules', () => {
     const login = delivery({ 'x-error-code': 'UNKNOWN_ACCOUNT' }, 'user.login.requested');
     login.content = Buffer.from(JSON.stringify({ requestId: 'r-1', accountId: 'someone' }));
     expect(whyNotReplayable(readDeadLetter(login, 'm-3', 'ns'))).to.equal(undefined);
+    expect(jobOfLetter(readDeadLetter(login, 'm-3', 'ns'))).to.equal(undefined);
     // A job the broker dead-lettered (its worker crashed each time) was never reported: the job may still be live.
     const crashed = readDeadLetter(delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.browser-worker.authorization-jobs' }] }, 'authorization.job.requested'), 'm-4', 'ns');
     expect(whyNotReplayable(crashed)).to.equal(undefined);

@@ -134,11 +134,58 @@
     $('act-result').className = '';
     try {
       const r = await api('POST', `/v1/dead-letters/${encodeURIComponent(current.id)}/${action}`, { reason: $('act-reason').value });
-      $('act-result').textContent = action === 'replay' ? `replayed as ${r.replayMessageId}` : 'discarded';
+      $('act-result').textContent = action === 'replay'
+        ? `replayed as ${r.replayMessageId}${r.reopenedJobId ? ` (reopened job ${r.reopenedJobId})` : ''}` : 'discarded';
       await show(current.id);
       await refresh();
     } catch (err) {
       report(err);
+    }
+  });
+
+  const dryRunOf = (e) => Boolean(e.submitter && e.submitter.dataset.dryRun === 'true');
+
+  // The filter's letters, replayed (or a dry run): one row per letter, from the same checks as the real replay.
+  $('bulk').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const dryRun = dryRunOf(e);
+    $('bulk-summary').className = '';
+    try {
+      const f = Object.fromEntries(filter());
+      const r = await api('POST', '/v1/dead-letters/replay', { filter: f, reason: $('bulk-reason').value, dryRun });
+      const done = dryRun ? r.wouldDo || [] : r.done;
+      $('bulk-summary').textContent = `${dryRun ? 'dry run: ' : ''}${done.length} of ${r.matched} ${dryRun ? 'would be replayed' : 'replayed'}, ${r.refused.length} ${dryRun ? 'would be refused' : 'refused'}${r.more ? '; more match, run it again for the rest' : ''}`;
+      fill($('bulk-result'), [
+        ...done.map((d) => [d.id, dryRun ? 'would replay' : 'replayed', '', d.reopensJobId || d.reopenedJobId ? `reopens job ${d.reopensJobId || d.reopenedJobId}` : d.replayMessageId]),
+        ...r.refused.map((d) => [d.id, dryRun ? 'would be refused' : 'refused', d.code, d.message]),
+      ]);
+      $('bulk-result').hidden = false;
+      if (!dryRun) await refresh();
+    } catch (err) {
+      $('bulk-summary').textContent = err.message;
+      $('bulk-summary').className = 'error';
+    }
+  });
+
+  $('relogin').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const dryRun = dryRunOf(e);
+    $('relogin-summary').className = '';
+    const f = {};
+    if ($('relogin-error-code').value.trim()) f.errorCode = $('relogin-error-code').value.trim();
+    if ($('relogin-account').value.trim()) f.accountId = $('relogin-account').value.trim();
+    if ($('relogin-since').value.trim()) f.from = $('relogin-since').value.trim();
+    try {
+      const r = await api('POST', '/v1/logins/retry-failed', { filter: f, reason: $('relogin-reason').value, dryRun });
+      $('relogin-summary').textContent = `${dryRun ? 'dry run: ' : ''}${r.requested.length} of ${r.matched} ${dryRun ? 'would be requested again' : 'requested again'}, ${r.refused.length} ${dryRun ? 'would be refused' : 'refused'}${r.actionId ? ` (audit ${r.actionId})` : ''}${r.more ? '; more match, run it again for the rest' : ''}`;
+      fill($('relogin-result'), [
+        ...r.requested.map((l) => [l.accountId, l.app, l.jobId, dryRun ? 'would be requested' : 'requested', l.errorCode, '']),
+        ...r.refused.map((l) => [l.accountId, l.app, l.jobId, dryRun ? 'would be refused' : 'refused', l.code, l.message]),
+      ]);
+      $('relogin-result').hidden = false;
+    } catch (err) {
+      $('relogin-summary').textContent = err.message;
+      $('relogin-summary').className = 'error';
     }
   });
 })();

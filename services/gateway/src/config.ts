@@ -68,7 +68,7 @@ export const gatewayConfigShape = {
   ...schemaConfig('gateway'),
   ORCHESTRATOR_URL: env.url('http://127.0.0.1:8081', "base URL of the orchestrator's internal API"),
   ORCHESTRATOR_TIMEOUT_MS: env.int(5_000, 'how long a call to the orchestrator may take'),
-  ORCHESTRATOR_ADMIN_TIMEOUT_MS: env.int(120_000, 'how long an operator action on the orchestrator may take (a token recheck calls X once per dead token)'),
+  ORCHESTRATOR_ACTIONS_TIMEOUT_MS: env.int(150_000, 'how long an operator action at the orchestrator may take (a paced "request failed logins again" takes RELOGIN_BATCH_LIMIT / RELOGIN_RATE_PER_SECOND at most)'),
   DEAD_LETTERS_URL: env.url('http://127.0.0.1:8083', "base URL of the dead-letter office's internal API"),
   DEAD_LETTERS_TIMEOUT_MS: env.int(120_000, 'how long a call to the dead-letter office may take (a rate-limited replay takes a while)'),
   BROWSER_WORKER_URL: env.url('http://127.0.0.1:8082', "base URL of the browser-worker's artifact download API (GET /v1/jobs/{jobId}/artifacts/...)"),

@@ -40,7 +40,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
   const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
   const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
-  const orchestratorAdmin = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_ADMIN_TIMEOUT_MS, logger });
+  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
   let tokens: ServiceTokens | undefined;
@@ -83,7 +83,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     name: 'http',
     start: async () => {
       const built = buildGatewayApp({
-        logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator, orchestratorAdmin, deadLetters, browserWorker,
+        logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator, orchestratorActions, deadLetters, browserWorker,
         publishLogin: (payload, correlationId) => bus!.publish('user.login.requested', payload, { correlationId }),
         defaultApp: config.DEFAULT_APP,
         namespace: config.XAUTH_NAMESPACE,

@@ -50,6 +50,8 @@ export const orchestratorConfigShape = {
   REFRESH_BACKOFF_MAX_MS: env.int(1_800_000, 'the longest a failing token waits between refresh tries'),
   RECHECK_LIMIT: env.int(500, 'dead tokens one operator recheck tries at most (the answer says where to go on)'),
   MESSAGE_LOG_RETENTION_MS: env.int(7 * 86_400_000, 'sent outbox rows and inbox entries older than this are deleted (the dedupe window)'),
+  RELOGIN_RATE_PER_SECOND: z.coerce.number().positive().default(10).describe('jobs "request failed logins again" reopens per second at most (each starts a browser)'),
+  RELOGIN_BATCH_LIMIT: z.coerce.number().int().min(1).default(1_000).describe('accounts one "request failed logins again" acts on at most; run it again for the rest'),
   OUTBOX_POLL_MS: env.int(500, 'outbox relay poll period'),
   LOGIN_PREFETCH: env.int(20, 'login requests held at once'),
 };

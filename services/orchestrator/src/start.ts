@@ -59,6 +59,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
       refreshAheadMs: config.REFRESH_AHEAD_MS, refreshBatch: config.REFRESH_BATCH, refreshConcurrency: config.REFRESH_CONCURRENCY,
       autoReauthorize: config.AUTO_REAUTHORIZE, refreshLeaseMs: config.REFRESH_LEASE_MS,
       refreshBackoff: { baseMs: config.REFRESH_BACKOFF_BASE_MS, maxMs: config.REFRESH_BACKOFF_MAX_MS }, recheckLimit: config.RECHECK_LIMIT,
+      relogin: { batchLimit: config.RELOGIN_BATCH_LIMIT, ratePerSecond: config.RELOGIN_RATE_PER_SECOND },
     },
   };
 

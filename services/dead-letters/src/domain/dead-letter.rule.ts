@@ -114,13 +114,11 @@ export function replayTarget(letter: Pick<DeadLetterRecord, 'originalExchange' |
 const START_AGAIN = 'start the work again instead (for a login, a new user.login.requested)';
 
 /**
- * Why replaying this letter cannot do its work, if it cannot: its consumer had already reported the
- * work ended (`x-outcome-reported`), or the secrets it carried were redacted before it was stored.
+ * Why replaying this letter cannot do its work, if it cannot: the secrets it carried were redacted
+ * before it was stored. (A job letter whose failure the worker reported, `x-outcome-reported`, is
+ * replayable: its replay reopens the job at the orchestrator, which has its own checks.)
  */
 export function whyNotReplayable(letter: Pick<DeadLetterRecord, 'body' | 'headers' | 'properties' | 'routingKey' | 'service'>): string | undefined {
-  if (letter.headers[HEADER.outcomeReported] === true) {
-    return `${letter.service ?? 'its consumer'} had already reported this failure to the work's owner, which ended the work, so a replay cannot resume it; ${START_AGAIN}`;
-  }
   const secretFields = secretFieldsOf(str(letter.properties.type) ?? letter.routingKey);
   const fields = secretFields.length ? jsonObject(letter.body) : undefined;
   const redacted = fields ? secretFields.filter((k) => fields[k] === REDACTED) : [];
@@ -128,3 +126,16 @@ export function whyNotReplayable(letter: Pick<DeadLetterRecord, 'body' | 'header
     ? `its ${redacted.join(' and ')} ${redacted.length > 1 ? 'were' : 'was'} redacted when it was dead-lettered (secrets are never stored), so a replay cannot carry ${redacted.length > 1 ? 'them' : 'it'}; ${START_AGAIN}`
     : undefined;
 }
+
+/**
+ * The job a letter asks for, when it is an `authorization.job.requested`: only the orchestrator owns
+ * the job (and its deadline is old), so its replay asks the orchestrator to reopen the job instead
+ * of republishing it. Undefined for any other letter; a job letter without a usable jobId has ''.
+ */
+export function jobOfLetter(letter: Pick<DeadLetterRecord, 'body' | 'properties' | 'routingKey'>): string | undefined {
+  const type = str(letter.properties.type) ?? letter.routingKey;
+  if (type !== JOB_REQUESTED && letter.routingKey !== JOB_REQUESTED) return undefined;
+  const jobId = jsonObject(letter.body)?.jobId;
+  return typeof jobId === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(jobId) ? jobId : '';
+}
+const JOB_REQUESTED = 'authorization.job.requested';

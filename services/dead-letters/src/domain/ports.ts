@@ -19,3 +19,9 @@ export interface DeadLetterStore {
   /** Runs `fn` in a transaction holding the letter's row lock (undefined when there is no such letter). */
   withLocked<T>(id: string, fn: (letter: StoredDeadLetter | undefined, tx: LockedDeadLetters) => Promise<T>): Promise<T>;
 }
+
+/** The orchestrator's job reopen (it owns the jobs): the same checks with `dryRun`, which changes nothing. */
+export interface JobReopener {
+  /** Resolves once the orchestrator committed (or, dry, found nothing against it); its refusal is an AppError with its code. */
+  reopen(jobId: string, opts: { dryRun: boolean; by: string; reason: string; replayOf: string }): Promise<{ messageId?: string; requests: number }>;
+}

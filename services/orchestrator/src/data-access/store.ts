@@ -7,6 +7,9 @@ import { JobRow, LoginRequestRow, ProfileRow, TokenRow } from './entities/index.
 
 const PROFILE_CHUNK = 2_000;
 
+/** Which failed jobs an operator asks about (see `latestFailedJobs`). */
+export interface FailedJobFilter { errorCode?: string; accountId?: string; app?: string; from?: string; to?: string }
+
 const toJob = (r: JobRow): Job => ({
   jobId: r.jobId, accountId: r.accountId, app: r.app, profileId: r.profileId, scopes: r.scopes, status: r.status,
   attempt: r.attempt, redirectUri: r.redirectUri, stateEnc: r.stateEnc, verifierEnc: r.verifierEnc,
@@ -49,6 +52,18 @@ export class Tx {
   async setRequestsOutcome(jobId: string, outcome: 'answered' | 'failed'): Promise<void> {
     await this.m.update(LoginRequestRow, { jobId, outcome: 'accepted' }, { outcome });
   }
+  /** The job's requests answered with a failure, waiting again (a reopen); how many. */
+  async reacceptFailedRequests(jobId: string): Promise<number> {
+    return (await this.m.update(LoginRequestRow, { jobId, outcome: 'failed' }, { outcome: 'accepted' })).affected ?? 0;
+  }
+  /** How many of the job's requests a reopen would answer again (those answered with a failure). */
+  async countFailedRequests(jobId: string): Promise<number> {
+    return this.m.countBy(LoginRequestRow, { jobId, outcome: 'failed' });
+  }
+  /** The correlation id of the job's oldest request, if any. */
+  async firstCorrelationOf(jobId: string): Promise<string | undefined> {
+    return (await this.m.findOne(LoginRequestRow, { where: { jobId }, order: { createdAt: 'ASC' } }))?.correlationId;
+  }
 
   async profileFor(accountId: string, profileId?: string): Promise<ProfileLink | undefined> {
     const r = profileId ? await this.m.findOneBy(ProfileRow, { profileId }) : await this.m.findOne(ProfileRow, { where: { accountKey: accountKey(accountId) }, order: { syncedAt: 'DESC' } });
@@ -82,7 +97,57 @@ export class Tx {
     const r = await this.m.getRepository(JobRow).createQueryBuilder('j').where('j.job_id = :jobId', { jobId }).setLock('pessimistic_write').getOne();
     return r ? toJob(r) : undefined;
   }
-  async updateJob(jobId: string, patch: Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc'>> & { workerId?: string; artifacts?: string[] }): Promise<void> {
+  /** The newest job of the account and app (by creation). */
+  async latestJobFor(accountId: string, app: string): Promise<Job | undefined> {
+    const r = await this.m.findOne(JobRow, { where: { accountKey: accountKey(accountId), app }, order: { createdAt: 'DESC', jobId: 'DESC' } });
+    return r ? toJob(r) : undefined;
+  }
+  /**
+   * Each account+app's newest job, when it ended failed, dead_lettered or expired and matches the
+   * filter (times bound when it ended), oldest end first, at most `limit`; and how many match in all.
+   */
+  async latestFailedJobs(filter: FailedJobFilter, limit: number): Promise<{ jobs: Job[]; total: number }> {
+    const where: string[] = [`latest.status IN ('failed', 'dead_lettered', 'expired')`];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => { params.push(value); where.push(sql.replace('?', `$${params.length}`)); };
+    if (filter.errorCode) add('latest.error_code = ?', filter.errorCode);
+    if (filter.accountId) add('latest.account_key = ?', accountKey(filter.accountId));
+    if (filter.app) add('latest.app = ?', filter.app);
+    if (filter.from) add('latest.updated_at >= ?', new Date(filter.from));
+    if (filter.to) add('latest.updated_at < ?', new Date(filter.to));
+    params.push(limit);
+    const rows: Array<{ job_id: string; total: string }> = await this.m.query(
+      `SELECT latest.job_id, count(*) OVER () AS total FROM (
+         SELECT DISTINCT ON (account_key, app) job_id, account_key, app, status, error_code, updated_at
+         FROM authorization_jobs ORDER BY account_key, app, created_at DESC, job_id DESC) latest
+       WHERE ${where.join(' AND ')} ORDER BY latest.updated_at, latest.job_id LIMIT $${params.length}`, params);
+    const byId = new Map((await this.m.findBy(JobRow, { jobId: In(rows.map((r) => r.job_id)) })).map((r) => [r.jobId, toJob(r)]));
+    return { jobs: rows.flatMap((r) => byId.get(r.job_id) ?? []), total: Number(rows[0]?.total ?? 0) };
+  }
+  /** Audits an operator's action (who, what, with which parameters, what came of it); returns its id. */
+  async recordOperatorAction(a: { action: string; actor: string; reason: string; params: unknown; result: unknown }): Promise<string> {
+    const rows: Array<{ id: string }> = await this.m.query(
+      'INSERT INTO operator_actions (action, actor, reason, params, result) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id',
+      [a.action, a.actor, a.reason, JSON.stringify(a.params), JSON.stringify(a.result)]);
+    return rows[0]!.id;
+  }
+  /**
+   * Makes an ended job active again; false when another job of the account and app became active
+   * meanwhile (the one-active-job index refused it), so the caller can refuse instead of crash.
+   */
+  async reactivateJob(jobId: string, patch: Parameters<Tx['updateJob']>[1]): Promise<boolean> {
+    try {
+      await this.m.query('SAVEPOINT reactivate');
+      await this.updateJob(jobId, patch);
+      await this.m.query('RELEASE SAVEPOINT reactivate');
+      return true;
+    } catch (err) {
+      if (!(err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === '23505')) throw err;
+      await this.m.query('ROLLBACK TO SAVEPOINT reactivate');
+      return false;
+    }
+  }
+  async updateJob(jobId: string, patch: Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc' | 'deadline' | 'stateEnc' | 'verifierEnc'>> & { workerId?: string | null; artifacts?: string[] }): Promise<void> {
     await this.m.update(JobRow, { jobId }, patch);
   }
   /** Active jobs past their deadline, locked; replicas skip each other's. */
@@ -156,6 +221,10 @@ export class Store {
   async getJob(jobId: string): Promise<Job | undefined> {
     const r = await this.ds.manager.findOneBy(JobRow, { jobId });
     return r ? toJob(r) : undefined;
+  }
+  /** See `Tx.latestFailedJobs`. */
+  async failedLatestJobs(filter: FailedJobFilter, limit: number): Promise<{ jobs: Job[]; total: number }> {
+    return new Tx(this.ds.manager).latestFailedJobs(filter, limit);
   }
   async getToken(accountId: string, app: string): Promise<StoredToken | undefined> {
     return new Tx(this.ds.manager).findToken(accountId, app);

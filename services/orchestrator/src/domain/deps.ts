@@ -36,5 +36,7 @@ export interface OrchestratorDeps {
     refreshBackoff: BackoffPolicy;
     /** Dead tokens one recheck call tries at most. */
     recheckLimit: number;
+    /** "Request failed logins again": jobs one request acts on at most, and reopens per second. */
+    relogin: { batchLimit: number; ratePerSecond: number };
   };
 }

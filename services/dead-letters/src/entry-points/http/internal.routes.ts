@@ -56,19 +56,19 @@ export function internalRoutes(deps: InternalRoutesDeps): Router {
     const body = parseInput(ReplayDeadLettersRequest, req.body, 'body');
     const selection = body.ids ? { ids: body.ids } : { filter: body.filter! };
     res.json(await actOnSelection(deps.store, selection, { dryRun: body.dryRun, batchLimit: deps.batchLimit, ratePerSecond: rate(body.rate), by: requester(req, body.reason) },
-      (id, by) => replayOne(deps, id, by)));
+      (id, by, o) => replayOne(deps, id, by, o)));
   });
   router.post(`${base}/discard`, async (req, res) => {
     const body = parseInput(DiscardDeadLettersRequest, req.body, 'body');
     const selection = body.ids ? { ids: body.ids } : { filter: body.filter! };
     res.json(await actOnSelection(deps.store, selection, { dryRun: body.dryRun, batchLimit: deps.batchLimit, by: requester(req, body.reason) },
-      (id, by) => discardOne(deps, id, by)));
+      (id, by, o) => discardOne(deps, id, by, o)));
   });
   router.post(`${base}/:id/replay`, async (req, res) => {
     const { id } = parseInput(IdParams, req.params, 'path');
     const { reason } = parseInput(DeadLetterActionRequest, req.body, 'body');
-    const { replayMessageId } = await replayOne(deps, id, requester(req, reason));
-    res.json({ ...toView((await deps.store.get(id))!), replayMessageId });
+    const { replayMessageId, reopenedJobId } = await replayOne(deps, id, requester(req, reason));
+    res.json({ ...toView((await deps.store.get(id))!), replayMessageId, ...(reopenedJobId ? { reopenedJobId } : {}) });
   });
   router.post(`${base}/:id/discard`, async (req, res) => {
     const { id } = parseInput(IdParams, req.params, 'path');

@@ -12,6 +12,7 @@ import { deadLettersRoutes } from './dead-letters.routes.js';
 import { docsRoutes } from './docs.routes.js';
 import { jwksRoutes } from './jwks.routes.js';
 import { loginsRoutes } from './logins.routes.js';
+import { operatorActionsRoutes } from './operator-actions.routes.js';
 import { queriesRoutes } from './queries.routes.js';
 import { clientRateLimit } from './rate-limit.middleware.js';
 import { tokenAdminRoutes } from './token-admin.routes.js';
@@ -24,8 +25,8 @@ export interface GatewayAppDeps {
   tokens: ServiceTokens;
   authenticator: ClientAuthenticator;
   orchestrator: InternalServiceClient;
-  /** The orchestrator for operator actions (a longer timeout). */
-  orchestratorAdmin: InternalServiceClient;
+  /** The orchestrator again, with the longer timeout of operator actions. */
+  orchestratorActions: InternalServiceClient;
   deadLetters: InternalServiceClient;
   browserWorker: InternalServiceClient;
   publishLogin: PublishLogin;
@@ -45,6 +46,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(tokenRoutes(deps));
   app.use('/v1', authenticate(deps), limit.middleware);
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));
+  app.use(operatorActionsRoutes(deps));
   app.use(queriesRoutes(deps));
   app.use(artifactsRoutes(deps));
   app.use(deadLettersRoutes(deps));

@@ -1,10 +1,12 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountId, AppName, AppParams, RecheckTokensRequest } from '@xauth/contracts';
+import { AccountId, AppName, AppParams, InternalReopenJobRequest, InternalRetryFailedLoginsRequest, RecheckTokensRequest } from '@xauth/contracts';
 import { parseInput, requireInternalToken } from '@xauth/shared';
 import type { OrchestratorDeps } from '../../domain/deps.js';
 import { getAccountToken, getJobView } from '../../domain/use-cases/queries.js';
 import { recheckDeadTokens } from '../../domain/use-cases/recheck-dead-tokens.use-case.js';
+import { reopenJob } from '../../domain/use-cases/reopen-job.use-case.js';
+import { retryFailedLogins } from '../../domain/use-cases/retry-failed-logins.use-case.js';
 
 /** The internal query API the gateway routes to; only callers holding INTERNAL_API_TOKEN get in. */
 export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalToken: string): void {
@@ -12,6 +14,16 @@ export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalT
   app.get('/internal/v1/jobs/:jobId', requireInternal, async (req, res) => {
     const { jobId } = parseInput(z.object({ jobId: z.uuid() }), req.params, 'path');
     res.json(await getJobView(deps, jobId));
+  });
+  // Operator actions: the gateway (dlq:admin) and the dead-letter office (a replayed job letter) call these.
+  app.post('/internal/v1/jobs/:jobId/reopen', requireInternal, async (req, res) => {
+    const { jobId } = parseInput(z.object({ jobId: z.uuid() }), req.params, 'path');
+    const { dryRun, by, reason, replayOf } = parseInput(InternalReopenJobRequest, req.body, 'body');
+    res.json(await reopenJob(deps, jobId, { dryRun, by, reason, replayOf }));
+  });
+  app.post('/internal/v1/logins/retry-failed', requireInternal, async (req, res) => {
+    const { filter, dryRun, by, reason } = parseInput(InternalRetryFailedLoginsRequest, req.body, 'body');
+    res.json(await retryFailedLogins(deps, filter, { dryRun, by, reason }));
   });
   app.get('/internal/v1/accounts/:accountId/token', requireInternal, async (req, res) => {
     const { accountId } = parseInput(z.object({ accountId: AccountId }), req.params, 'path');
