@@ -69,6 +69,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4', ARTIFACTS_DIR: artifactsDir,
     ...opts.env,
   });
+  // A fixed concurrency (MIN = MAX) unless the test sizes the pool itself: a shared test machine's CPU is not the stack's.
+  if (env.MAX_CONCURRENT_PROFILES !== undefined) env.MIN_CONCURRENT_PROFILES ??= env.MAX_CONCURRENT_PROFILES;
   const stops: Array<() => Promise<void>> = [() => rm(artifactsDir, { recursive: true, force: true }), () => xsim.stop()];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
   try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { createLogger } from '@xauth/shared';
 import { ChromiumCensus } from '@xauth/shared/chromium';
-import { loadBrowserWorkerConfig, startBrowserWorker, type RunningBrowserWorker } from '@xauth/browser-worker';
+import { loadBrowserWorkerConfig, startBrowserWorker, type RunningBrowserWorker, type Sampler } from '@xauth/browser-worker';
 import { simUsername } from '@xauth/x-sim';
 import { REDIRECT_URI, ServiceProcess, metricValue, startStack, waitUntil, type Received, type Stack } from '../src/index.js';
 import { lockIsFree } from './support/profile-lock.helper.js';
@@ -10,6 +10,8 @@ import { lockIsFree } from './support/profile-lock.helper.js';
 const census = new ChromiumCensus();
 const requestIdOf = (r: Received) => (r.body as { requestId?: string }).requestId;
 const TERMINAL = new Set(['user.authenticated', 'user.authentication.failed']);
+/** The machine as the pool sizing sees it, pinned: a shared test machine's CPU belongs to whoever else runs there. */
+const calmMachine: Sampler = { sample: async () => ({ cpu: 0.2, freeMemoryBytes: 8 * 2 ** 30, loopLagMs: 1 }), stop: () => undefined };
 
 describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', function () {
   this.timeout(300_000);
@@ -58,6 +60,47 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     expect([...ended.values()].map((e) => e.routingKey)).to.have.lengthOf(60).and.satisfy((keys: string[]) => keys.every((k) => k === 'user.authenticated'));
     await waitUntil(() => stack!.xsim.state.runningBrowsers().length === 0, 30_000, 'every profile to be stopped');
     await waitUntil(async () => (await metricValue(stack!.worker!.url, 'xauth_pool_slots_busy')) === 0, 30_000, 'every slot to be free');
+  });
+
+  /** A worker whose pool sizes itself (MIN 1, MAX 3, every 300 ms) on a calm machine. */
+  async function adaptiveWorker(s: Stack, env: Record<string, string> = {}): Promise<RunningBrowserWorker> {
+    const config = loadBrowserWorkerConfig({ ...s.env, MIN_CONCURRENT_PROFILES: '1', MAX_CONCURRENT_PROFILES: '3', POOL_SIZING_INTERVAL_MS: '300', ...env });
+    const worker = await startBrowserWorker(config, { logger: createLogger({ service: 'browser-worker', silent: true }), sampler: calmMachine });
+    extraWorkers.push(worker);
+    return worker;
+  }
+  const slowAccounts = (s: Stack, from: number, n: number) => Array.from({ length: n }, (_, i) => {
+    const accountId = simUsername(from + i);
+    s.xsim.state.setScenario(accountId, 'slow', { latencyMs: 1_000 });
+    return { accountId };
+  });
+
+  it('when jobs queue up and the machine has room, then the pool starts at MIN_CONCURRENT_PROFILES, grows one step at a time to MAX_CONCURRENT_PROFILES, and its prefetch follows', async () => {
+    stack = await startStack({ inProcessWorker: false, xsim: { interstitialMs: 50 } });
+    const worker = await adaptiveWorker(stack);
+    expect(await metricValue(worker.url, 'xauth_pool_concurrency')).to.equal(1);
+    expect(await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'up', reason: 'start' })).to.equal(1);
+
+    const ended = await loginAll(stack, slowAccounts(stack, 31, 8), 180_000);
+    expect([...ended.values()].every((e) => e.routingKey === 'user.authenticated'), JSON.stringify([...ended.values()].map((e) => e.body))).to.equal(true);
+    expect(await metricValue(worker.url, 'xauth_pool_concurrency')).to.equal(3);
+    expect(await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'up', reason: 'idle_room' })).to.equal(2);
+    expect(await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'down' })).to.equal(0);
+    // Jobs in flight followed the concurrency: more than one profile at once, never more than the ceiling.
+    expect(stack.xsim.state.stats().maxConcurrentOpen).to.be.within(2, 3);
+  });
+
+  it('when profile starts turn slow, then the pool shrinks (starts_slow) and the jobs still end', async () => {
+    stack = await startStack({ inProcessWorker: false, xsim: { interstitialMs: 50 } });
+    const worker = await adaptiveWorker(stack, { POOL_SLOW_START_MS: '1500' });
+    const all = loginAll(stack, slowAccounts(stack, 39, 10), 240_000);
+    await waitUntil(async () => (await metricValue(worker.url, 'xauth_pool_concurrency')) === 3, 60_000, 'the pool to grow to 3');
+
+    stack.xsim.state.addFault({ endpoint: 'gologin', latencyMs: 2_500 });
+    await waitUntil(async () => (await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'down', reason: 'starts_slow' })) >= 1, 60_000, 'a shrink for slow starts');
+    expect(await metricValue(worker.url, 'xauth_pool_concurrency')).to.be.below(3);
+    const ended = await all;
+    expect([...ended.values()].every((e) => e.routingKey === 'user.authenticated')).to.equal(true);
   });
 
   it('when two worker replicas get two jobs for each profile at once, then no profile is ever opened twice (advisory lock)', async () => {

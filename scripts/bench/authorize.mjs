@@ -22,6 +22,10 @@
 // the dead-letter office are not on this path and are not started. Memory and CPU are read from
 // /proc by the parent process, counting only the Chromiums this run's x-sim started (other
 // Chromiums on the machine are not counted); the sampler's own CPU is printed too.
+// The adaptive side runs the pipeline once a round with the worker sizing its own pool
+// (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES its default, what fits the machine) under as
+// many lanes as the highest concurrency, so the queue holds a backlog; it is printed beside the best
+// fixed setting (MIN = MAX = c), with how its concurrency moved and why.
 // Not a test: no assertions. `npm run bench:authorize -- --flows 20 --concurrency 1,2,4 --rounds 1`
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +53,8 @@ const PSS_MS = Number(args['pss-ms']);
 /** Warm-up flows per run: one per lane, at least two (JIT, Chromium's disk cache, pools). */
 const warmupFor = (c) => (args.warmup === undefined ? Math.max(2, c) : Number(args.warmup));
 const SIDES = ['raw', 'pipeline'];
+/** The adaptive side's lanes: enough demand for any fixed setting measured. */
+const ADAPTIVE_LANES = Math.max(...CONCURRENCIES);
 
 /** Runs one side at one concurrency in its own Node process and returns its figures. */
 function runChild(side, concurrency) {
@@ -84,13 +90,14 @@ function figures(side, concurrency, result, measured) {
     side, concurrency, config: result.config, ok: ok.length, failed: result.results.filter((r) => r.error).map((r) => r.error),
     flowsPerSec: ok.length / (result.elapsedMs / 1000), p50: quantile(ms, 0.5), p95: quantile(ms, 0.95),
     peakPssMb: measured.chromium.peakPssMb, peakOwnPssMb: measured.chromium.peakOwnPssMb, peakRssMb: measured.chromium.peakRssMb, maxBrowsers: measured.chromium.maxBrowsers,
-    samplerCpuMs: measured.chromium.samplerCpuMs, cpuPerFlow, steps: ok.map((r) => r.steps), spans: result.spans,
+    samplerCpuMs: measured.chromium.samplerCpuMs, cpuPerFlow, steps: ok.map((r) => r.steps), spans: result.spans, pool: result.pool,
   };
 }
 
 const n0 = (x, w = 5) => (Number.isFinite(x) ? x.toFixed(0) : '-').padStart(w);
 const fmt = (r) => `${r.side.padEnd(8)} ${r.flowsPerSec.toFixed(2).padStart(5)} flows/s   p50 ${n0(r.p50)} ms   p95 ${n0(r.p95)} ms   Chromium peak PSS ${n0(r.peakPssMb)} MB (anon+shmem ${n0(r.peakOwnPssMb)}; RSS sum ${n0(r.peakRssMb)}; ${r.maxBrowsers} browsers)`;
 const fmtCpu = (r) => `CPU per flow: ${Object.entries(r.cpuPerFlow).map(([k, v]) => `${k} ${n0(v, 0)} ms`).join(', ')}`;
+const fmtPool = (p) => `concurrency (ceiling ${p?.ceiling}): ${p?.moves.map((m) => `${m.concurrency}@${m.atS}s`).join(' → ')}; changes: ${p?.changes.join(', ')}`;
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main() {
@@ -108,12 +115,17 @@ async function main() {
         console.log(`                ${fmtCpu(r)}; sampler ${n0(r.samplerCpuMs / r.ok, 0)} ms`);
       }
     }
+    const r = await runChild('adaptive', ADAPTIVE_LANES);
+    runs.push(r);
+    console.log(`round ${round}  ${ADAPTIVE_LANES} lanes  ${fmt(r)}${r.failed.length ? `   FAILED ${r.failed.length}: ${r.failed[0]}` : ''}`);
+    console.log(`                ${fmtPool(r.pool)}`);
   }
   summarize(runs);
   console.log(`load after: ${uptime()}`);
 }
 
 function summarize(runs) {
+  const adaptive = runs.filter((r) => r.side === 'adaptive');
   console.log(`\nmedian of the rounds (raw: ${runs.find((r) => r.side === 'raw').config}; pipeline: ${runs.find((r) => r.side === 'pipeline').config.replace(/MAX_CONCURRENT_PROFILES=\d+/, 'MAX_CONCURRENT_PROFILES=c')}):`);
   for (const c of CONCURRENCIES) {
     const [raw, pipe] = SIDES.map((side) => {
@@ -134,6 +146,12 @@ function summarize(runs) {
       for (const s of pipe.spans) console.log(`       ${s.name.padEnd(64)} ${n0(s.medianMs, 7)} ${String(s.count).padStart(5)}`);
     }
   }
+  const fixed = CONCURRENCIES.map((c) => ({ c, flowsPerSec: median(runs.filter((r) => r.side === 'pipeline' && r.concurrency === c).map((r) => r.flowsPerSec)) }));
+  const best = fixed.reduce((a, b) => (b.flowsPerSec > a.flowsPerSec ? b : a));
+  const m = (k) => median(adaptive.map((r) => r[k]));
+  console.log(`\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive[0].pool?.ceiling}; ${ADAPTIVE_LANES} lanes), median of the rounds: ${m('flowsPerSec').toFixed(2)} flows/s, p50 ${n0(m('p50'), 0)} ms, p95 ${n0(m('p95'), 0)} ms, ${m('maxBrowsers')} browsers at most, ${adaptive.reduce((n, r) => n + r.failed.length, 0)} failed`);
+  console.log(`     best fixed pipeline: c=${best.c} ${best.flowsPerSec.toFixed(2)} flows/s; adaptive / best fixed: ${(m('flowsPerSec') / best.flowsPerSec).toFixed(2)}`);
+  for (const r of adaptive) console.log(`     ${fmtPool(r.pool)}`);
 }
 
 if (args.child) {
@@ -142,7 +160,7 @@ if (args.child) {
   const mark = (msg) => new Promise((resolve) => { process.once('message', resolve); process.send(msg); });
   const concurrency = Number(args.concurrency);
   const run = args.child === 'raw' ? rawSide : pipelineSide;
-  const result = await run({ concurrency, flows: FLOWS, warmup: warmupFor(concurrency), logDir: args.logs, logLevel: args.logs ? args['log-level'] : 'info', spans: args.spans }, {
+  const result = await run({ concurrency, adaptive: args.child === 'adaptive', flows: FLOWS, warmup: warmupFor(concurrency), logDir: args.logs, logLevel: args.logs ? args['log-level'] : 'info', spans: args.spans }, {
     measure: (info) => mark({ phase: 'measure', ...info }),
     measured: (info) => mark({ phase: 'measured', ...info }),
   });

@@ -136,6 +136,46 @@ describe('bus on a real RabbitMQ', function () {
     expect(seen).to.deep.equal(['first', 'second', 'third', 'fourth']);
   });
 
+  it('when setPrefetch changes the limit of a running consumer, then it never again holds more than the new limit once it has worked down to it, and holds more after growing', async () => {
+    bus = await connect();
+    const gates: Array<() => void> = [];
+    let inHand = 0;
+    let started = 0;
+    let peak = 0;
+    let draining = false;
+    const sub = await bus.subscribe('orchestrator.login-requests', {
+      'user.login.requested': async () => {
+        started++;
+        inHand++;
+        peak = Math.max(peak, inHand);
+        if (!draining) await new Promise<void>((r) => gates.push(r));
+        inHand--;
+      },
+    }, { prefetch: 4 });
+    for (let i = 0; i < 14; i++) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: `a${i}` });
+    await waitUntil(() => inHand === 4, 'four deliveries in hand');
+
+    await sub.setPrefetch(2);
+    gates.shift()!();
+    gates.shift()!();
+    await waitUntil(() => inHand === 2, 'two in hand after two releases');
+    peak = inHand;
+    // From here each delivery finished makes room for exactly one more.
+    for (let i = 0; i < 5; i++) {
+      const before = started;
+      gates.shift()!();
+      await waitUntil(() => started === before + 1 && inHand === 2, `one more delivery after release ${i + 1}`);
+    }
+    // A consumer still at prefetch 4 would have refilled to 4 after every release.
+    expect(peak, 'deliveries held after shrinking to 2').to.equal(2);
+
+    await sub.setPrefetch(5);
+    await waitUntil(() => inHand === 5, 'five in hand after growing to 5');
+    draining = true;
+    while (gates.length) gates.shift()!();
+    await waitUntil(() => started === 14 && inHand === 0, 'every delivery handled');
+  });
+
   it('when messages are published and consumed, then the registry reports them by routing key and outcome', async () => {
     const metrics = new Metrics('bus-test');
     bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics, retryTiersMs: TIERS });

@@ -120,13 +120,15 @@ export async function rawSide(opts, hooks) {
 // ---- pipeline: user.login.requested → orchestrator → browser-worker → x-sim → user.authenticated
 
 /** Orchestrator and browser-worker as their own processes (their `main`s), wired to x-sim, in a fresh namespace. */
-async function startServices(namespace, xsimUrl, { concurrency, logLevel = 'info', otel = {} }) {
+async function startServices(namespace, xsimUrl, { concurrency, adaptive = false, logLevel = 'info', otel = {} }) {
+  // Fixed: MIN = MAX = the lanes. Adaptive: from 1 up to the worker's default ceiling (what fits the machine).
+  const pool = adaptive ? { MIN_CONCURRENT_PROFILES: '1' } : { MIN_CONCURRENT_PROFILES: String(concurrency), MAX_CONCURRENT_PROFILES: String(concurrency) };
   const env = {
     ...otel,
     NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: logLevel,
     X_AUTHORIZE_URL: `${xsimUrl}/i/oauth2/authorize`, X_TOKEN_URL: `${xsimUrl}/2/oauth2/token`,
     X_REVOKE_URL: `${xsimUrl}/2/oauth2/revoke`, X_ME_URL: `${xsimUrl}/2/users/me`, GOLOGIN_API_URL: xsimUrl,
-    X_APPS: JSON.stringify([APP]), MAX_CONCURRENT_PROFILES: String(concurrency),
+    X_APPS: JSON.stringify([APP]), ...pool,
   };
   const services = [];
   try {
@@ -139,6 +141,33 @@ async function startServices(namespace, xsimUrl, { concurrency, logLevel = 'info
   }
   return services;
 }
+
+/** Follows the adaptive worker's concurrency (its /metrics, every second): the moves, the ceiling and why it changed. */
+function watchPool(workerUrl) {
+  const t0 = performance.now();
+  const moves = [];
+  let last = {};
+  const read = async () => {
+    const samples = parseMetrics(await (await fetch(`${workerUrl}/metrics`)).text());
+    const value = (name) => samples.find((m) => m.name === name)?.value;
+    const now = value('xauth_pool_concurrency');
+    if (moves.at(-1)?.concurrency !== now) moves.push({ atS: Math.round((performance.now() - t0) / 1000), concurrency: now });
+    last = { ceiling: value('xauth_pool_slots_total'), changes: samples.filter((m) => m.name === 'xauth_pool_concurrency_changes_total').map((m) => `${m.labels.direction} ${m.labels.reason} ${m.value}`) };
+  };
+  const timer = setInterval(() => void read().catch(() => undefined), 1_000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await read().catch(() => undefined);
+      return { ceiling: last.ceiling, moves, changes: last.changes };
+    },
+  };
+}
+
+/** A /metrics page's samples: name, labels, value. */
+const parseMetrics = (text) => [...text.matchAll(/^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/gm)].map(([, name, labels = '', value]) => ({
+  name, value: Number(value), labels: Object.fromEntries([...labels.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v])),
+}));
 
 /**
  * An upstream: publishes `user.login.requested` with confirms and hears the outcome; it also
@@ -219,8 +248,12 @@ export async function pipelineSide(options, hooks) {
       'x-sim': [xsim.child.pid], orchestrator: [services[0].child.pid], 'browser-worker': [services[1].child.pid],
       "orchestrator's postgres backends": await backendsOf(`${namespace}:orchestrator`),
     });
+    const pool = opts.adaptive ? watchPool(services[1].url) : undefined;
     run = await measure(opts, hooks, xsim.child.pid, pids, (n) => upstream.login(n));
-    run = { ...run, config: `x-sim, orchestrator, browser-worker each in its own process (their defaults; MAX_CONCURRENT_PROFILES=${opts.concurrency}) + this upstream client` };
+    run = {
+      ...run, pool: await pool?.stop(),
+      config: `x-sim, orchestrator, browser-worker each in its own process (their defaults; ${opts.adaptive ? 'MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES=its default' : `MIN_CONCURRENT_PROFILES=MAX_CONCURRENT_PROFILES=${opts.concurrency}`}) + this upstream client`,
+    };
   } finally {
     await upstream?.close().catch(() => undefined);
     for (const s of services.reverse()) await s.kill('SIGTERM');

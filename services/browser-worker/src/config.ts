@@ -1,8 +1,9 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname, totalmem } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 import { artifactsConfig } from './failure-artifacts/artifacts.config.js';
 import { browserFlowConfig } from './browser/flow.config.js';
+import { fittingMaxConcurrency } from './domain/concurrency.rule.js';
 
 export const browserWorkerConfigShape = {
   ...commonConfig,
@@ -22,7 +23,14 @@ export const browserWorkerConfigShape = {
   GOLOGIN_POLL_MS: env.int(1_000, 'how often a pending start asks GoLogin for the profile\'s status'),
   LOCAL_PROFILES_DIR: env.str('data/profiles', 'local provider: one Chromium user-data-dir per profile id below this directory (npm run profiles:import fills one)'),
   CHROMIUM_PATH: env.str('/usr/bin/chromium', 'local provider: the Chromium binary'),
-  MAX_CONCURRENT_PROFILES: env.int(10, 'profiles open at once in this worker = jobs in flight = prefetch'),
+  MAX_CONCURRENT_PROFILES: z.coerce.number().int().min(1).optional().describe('the ceiling of the pool\'s adaptive concurrency (profiles open at once = jobs in flight = prefetch); default: what fits the machine, one per core (os.availableParallelism(): a consent flow keeps Chromium busy for 5-6 CPU-seconds) and no more than half the memory at POOL_SLOT_MEMORY_MB each'),
+  MIN_CONCURRENT_PROFILES: z.coerce.number().int().min(1).default(1).describe('the floor of the pool\'s adaptive concurrency, where it starts; MIN = MAX gives a fixed concurrency'),
+  POOL_SIZING_INTERVAL_MS: env.int(3_000, 'how often the pool resizes its concurrency from the last interval (starts, flows, slots busy, CPU, memory, event-loop lag)'),
+  POOL_CPU_CEILING: z.coerce.number().gt(0).max(1).default(0.9).describe('machine CPU busy (0..1, all cores) above which the pool shrinks; it grows only below 0.85 of it. 1 = never shrink for CPU'),
+  POOL_SLOT_MEMORY_MB: env.int(300, 'memory one open profile (Chromium) needs: the pool grows only with this much available above POOL_MIN_FREE_MEMORY_MB'),
+  POOL_MIN_FREE_MEMORY_MB: env.int(256, 'available memory (MemAvailable) below which the pool shrinks'),
+  POOL_MAX_LOOP_LAG_MS: env.int(250, 'event-loop delay (p99 of an interval) above which the pool shrinks'),
+  POOL_SLOW_START_MS: env.int(15_000, 'profile starts slower than this (median of an interval) shrink the pool: the machine or GoLogin is struggling'),
   BROWSER_CLOSE_TIMEOUT_MS: env.int(10_000, 'how long closing a profile (GoLogin stop, Chromium exit) may take before its process tree is killed'),
   PROFILE_KEEP_ALIVE_MS: env.int(0, 'after a successful job the profile\'s browser (and its lock) is kept open this long for the next job of the same profile in this worker; 0 = close after each job'),
   BROWSER_RECYCLE_AFTER_JOBS: env.int(50, 'a browser kept alive for reuse is closed (and the next job starts a fresh one) after this many jobs; 0 = no limit'),
@@ -42,5 +50,7 @@ export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env)
     throw new ConfigError(["GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim's"]);
   }
   if (c.NODE_ENV === 'production' && c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) throw new ConfigError(['INTERNAL_API_TOKEN: the development token cannot be used in production']);
-  return { ...c, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}`, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'browser_worker') };
+  const max = c.MAX_CONCURRENT_PROFILES ?? Math.max(c.MIN_CONCURRENT_PROFILES, fittingMaxConcurrency(availableParallelism(), totalmem(), c.POOL_SLOT_MEMORY_MB * 2 ** 20));
+  if (c.MIN_CONCURRENT_PROFILES > max) throw new ConfigError([`MIN_CONCURRENT_PROFILES: ${c.MIN_CONCURRENT_PROFILES} is above MAX_CONCURRENT_PROFILES (${max})`]);
+  return { ...c, MAX_CONCURRENT_PROFILES: max, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}`, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'browser_worker') };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { ErrorCodes } from '@xauth/contracts';
 import {
   Bus, CircuitBreakers, Metrics, PgBreakerStore, ServiceRunner, breakerPolicy, breakersRoutes, createHttpApp, createLogger, finishHttpApp, listen, pgPoolSql,
   type Logger, type RunningServer, type Subscription,
@@ -13,9 +14,11 @@ import { artifactsRoutes } from './entry-points/http/artifacts.routes.js';
 import { jobRequested } from './entry-points/messaging/job-requested.handler.js';
 import { BrowserPool } from './pool/browser-pool.js';
 import { BreakerGate } from './pool/dependency-gate.js';
-import { poolMetrics } from './pool/pool-metrics.js';
+import { ConcurrencyController } from './pool/concurrency-controller.js';
+import { concurrencyMetrics, poolMetrics } from './pool/pool-metrics.js';
 import { createProfileProvider } from './pool/profile-provider.factory.js';
 import { ProfileLocks } from './pool/profile-locks.js';
+import { SystemSampler, type Sampler } from './pool/system-sampler.js';
 
 export interface RunningBrowserWorker {
   url: string;
@@ -23,10 +26,11 @@ export interface RunningBrowserWorker {
 }
 
 /**
- * Consumes authorization jobs with prefetch = MAX_CONCURRENT_PROFILES, so the queue, not the
- * worker, holds the backlog; each job opens one profile.
+ * Consumes authorization jobs with prefetch = the pool's concurrency, so the queue, not the worker,
+ * holds the backlog; each job opens one profile. The concurrency starts at MIN_CONCURRENT_PROFILES
+ * and follows what the machine and the provider take, up to MAX_CONCURRENT_PROFILES.
  */
-export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { logger?: Logger } = {}): Promise<RunningBrowserWorker> {
+export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { logger?: Logger; /** What the pool sizing reads of the machine; tests pin it. */ sampler?: Sampler } = {}): Promise<RunningBrowserWorker> {
   const service = 'browser-worker';
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });
@@ -42,10 +46,23 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   // Breakers live in the worker's schema, so every replica sees one state (DESIGN.md: load is contained, not passed on).
   const breakers = new CircuitBreakers({ store: new PgBreakerStore(pgPoolSql(db), config.DATABASE_SCHEMA), policy: breakerPolicy(config), cacheMs: config.BREAKER_CACHE_MS, logger, metrics });
   const gologinBreaker = config.PROFILE_PROVIDER === 'gologin' ? breakers.get(gologinBreakerName(config.GOLOGIN_API_TOKEN), 'GoLogin') : undefined;
+  let sub: Subscription | undefined;
+  const controller = new ConcurrencyController({
+    limits: {
+      min: config.MIN_CONCURRENT_PROFILES, max: config.MAX_CONCURRENT_PROFILES, cpuCeiling: config.POOL_CPU_CEILING,
+      minFreeMemoryBytes: config.POOL_MIN_FREE_MEMORY_MB * MB, slotMemoryBytes: config.POOL_SLOT_MEMORY_MB * MB,
+      maxLoopLagMs: config.POOL_MAX_LOOP_LAG_MS, slowStartMs: config.POOL_SLOW_START_MS,
+    },
+    tickMs: config.POOL_SIZING_INTERVAL_MS, sampler: opts.sampler ?? new SystemSampler(), metrics: concurrencyMetrics(metrics, config.MIN_CONCURRENT_PROFILES), logger,
+    apply: async (n) => {
+      pool.setMaxOpen(n);
+      await sub?.setPrefetch(n);
+    },
+  });
   const pool = new BrowserPool({
     provider: createProfileProvider(config, logger, poolStats, db, gologinBreaker), locks: new ProfileLocks(db, config.XAUTH_NAMESPACE, logger), metrics: poolStats, logger,
     maxOpen: config.MAX_CONCURRENT_PROFILES, closeTimeoutMs: config.BROWSER_CLOSE_TIMEOUT_MS,
-    keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS,
+    keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS, observer: controller,
   });
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
   const artifacts = new ArtifactStore({ root: config.ARTIFACTS_DIR, retentionMs: config.ARTIFACTS_RETENTION_MS, maxBytes: config.ARTIFACTS_MAX_BYTES, logger });
@@ -54,10 +71,12 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS, closeMs: config.PAGE_CLOSE_TIMEOUT_MS, captureMs: config.ARTIFACT_CAPTURE_TIMEOUT_MS }, logger, {
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
     }, { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifacts.forAttempt(req.jobId, req.attempt, secrets) }),
-    onOutcome: (outcome, seconds) => jobSeconds.observe({ outcome }, seconds),
+    onOutcome: (outcome, seconds) => {
+      jobSeconds.observe({ outcome }, seconds);
+      controller.flowEnded(outcome === 'captured', OVERLOAD_CODES.has(outcome));
+    },
     gate: new BreakerGate(breakers.get('x-web', "X's pages"), gologinBreaker),
   };
-  let sub: Subscription | undefined;
 
   const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected(), db: () => db.query('SELECT 1').then(() => true, () => false) }, readinessDetails: () => breakers.details() });
   app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
@@ -74,8 +93,14 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     {
       name: 'consumer:browser-worker.authorization-jobs',
-      start: async () => { sub = await bus.subscribe('browser-worker.authorization-jobs', { 'authorization.job.requested': jobRequested(deps) }, { prefetch: config.MAX_CONCURRENT_PROFILES }); },
-      stop: async () => { await sub?.stop(config.SHUTDOWN_TIMEOUT_MS); },
+      start: async () => {
+        sub = await bus.subscribe('browser-worker.authorization-jobs', { 'authorization.job.requested': jobRequested(deps) }, { prefetch: config.MIN_CONCURRENT_PROFILES });
+        await controller.start();
+      },
+      stop: async () => {
+        controller.stop();
+        await sub?.stop(config.SHUTDOWN_TIMEOUT_MS);
+      },
     },
   ]);
   return { url: server!.url, stop: () => runner.stop() };
@@ -85,3 +110,7 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
 export function gologinBreakerName(token: string): string {
   return `gologin:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
 }
+
+const MB = 2 ** 20;
+/** Flow failures that load causes (the machine too slow for the page, a browser that died): they shrink the pool. */
+const OVERLOAD_CODES = new Set<string>([ErrorCodes.TIMEOUT, ErrorCodes.BROWSER_CRASHED]);

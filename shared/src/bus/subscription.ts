@@ -6,6 +6,7 @@ import { withLogContext, type Logger } from '../logger.js';
 import { SpanKind, extractTraceContext, inLazySpan } from '../tracing.js';
 import type { Bus } from './bus.js';
 import { AckBatcher } from './ack-batcher.js';
+import { ConsumerSet } from './consumer-set.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import { decideFailure, deadLetterOptions, retryOptions } from './failure-policy.js';
 
@@ -19,7 +20,7 @@ export type Handler<K extends RoutingKey> = (payload: Payload<K>, ctx: HandlerCo
 export type HandlerMap = { [K in RoutingKey]?: Handler<K> };
 
 export interface SubscriptionOptions {
-  /** Unacked deliveries held at once. */
+  /** Unacked deliveries held at once; `Subscription.setPrefetch` changes it while consuming. */
   prefetch: number;
   /** Our retry budget (`x-attempt`). @defaultValue the bus's budget for the queue (`Bus.maxAttemptsFor`) */
   maxAttempts?: number;
@@ -36,7 +37,7 @@ interface ChannelSource { createChannel(): Promise<Channel> }
 export class Subscription {
   private ch?: Channel;
   private acks?: AckBatcher;
-  private consumerTag?: string;
+  private consumers?: ConsumerSet;
   private prefetch: number;
   private inFlight = 0;
   private stopped = false;
@@ -62,22 +63,30 @@ export class Subscription {
     if (this.stopped) return;
     const ch = await source.createChannel();
     ch.on('error', (err: Error) => this.bus.logger.warn('consumer channel error', { queue: this.fullQueue, error: errorMessage(err) }));
-    await ch.prefetch(this.prefetch);
     const acks = new AckBatcher(ch, (err) => this.bus.logger.warn('could not ack; the broker will redeliver', { queue: this.fullQueue, error: errorMessage(err) }));
-    const { consumerTag } = await ch.consume(this.fullQueue, (msg) => {
-      if (!msg) return;
-      acks.hold(msg);
-      this.onDelivery(acks, msg);
-    }, { noAck: false });
+    const consumers: ConsumerSet = new ConsumerSet(ch, this.fullQueue, this.prefetch, {
+      onMessage: (msg) => {
+        acks.hold(msg);
+        this.onDelivery(acks, consumers, msg);
+      },
+      flushAcks: () => acks.flush(),
+      onError: (err) => this.bus.logger.warn('could not change the consumers\' prefetch', { queue: this.fullQueue, error: errorMessage(err) }),
+    });
     this.ch = ch;
     this.acks = acks;
-    this.consumerTag = consumerTag;
+    this.consumers = consumers;
+    await consumers.start();
   }
 
-  /** Changes how many deliveries this consumer holds (the browser pool follows its free slots). */
+  /**
+   * Changes how many deliveries this subscription holds at once, on the running consumer (the browser
+   * pool follows its concurrency). Deliveries already held are worked off; no new one arrives until
+   * fewer than `n` are held.
+   */
   async setPrefetch(n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`prefetch must be a positive integer, got ${n}`);
     this.prefetch = n;
-    if (this.ch) await this.ch.prefetch(n);
+    await this.consumers?.setLimit(n);
   }
 
   get busy(): number { return this.inFlight; }
@@ -87,7 +96,7 @@ export class Subscription {
    * reaction that settles it, a guard): each one here also pays the async-context hooks that carry
    * the log context.
    */
-  private onDelivery(acks: AckBatcher, msg: ConsumeMessage): void {
+  private onDelivery(acks: AckBatcher, consumers: ConsumerSet, msg: ConsumeMessage): void {
     this.inFlight++;
     const { envelope, filled } = readEnvelope(msg);
     const baseType = this.resolveType(envelope.type, msg.fields.routingKey);
@@ -101,24 +110,25 @@ export class Subscription {
           'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
           'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
         },
-      }), () => this.handle(acks, msg, envelope, baseType, metricKey, started));
+      }), () => this.handle(acks, consumers, msg, envelope, baseType, metricKey, started));
     }).then(undefined, (err: unknown) => {
       // `handle` settles every delivery itself: reaching this is a bug in the wrapper, logged, never an
       // unhandled rejection, and the delivery no longer counts as in flight (a drain does not wait for it).
       this.bus.logger.error('consumer wrapper failed', { queue: this.fullQueue, error: errorMessage(err) });
-      this.finished(metricKey, started);
+      this.finished(consumers, msg, metricKey, started);
     });
   }
 
-  private finished(metricKey: string, started: number): void {
+  private finished(consumers: ConsumerSet, msg: ConsumeMessage, metricKey: string, started: number): void {
+    consumers.settled(msg);
     this.bus.metrics.handlerSeconds(metricKey).observe((performance.now() - started) / 1000);
     this.inFlight--;
     if (this.inFlight === 0) this.bus.emit(`idle:${this.queue}`);
   }
 
   /** Runs the handler; its resolving acks, its error (thrown or rejected) goes to the failure policy. */
-  private handle(acks: AckBatcher, msg: ConsumeMessage, envelope: Envelope, baseType: RoutingKey | undefined, metricKey: string, started: number): Promise<void> {
-    const failed = (err: unknown) => this.onFailure(acks, msg, envelope, metricKey, err).then(() => this.finished(metricKey, started));
+  private handle(acks: AckBatcher, consumers: ConsumerSet, msg: ConsumeMessage, envelope: Envelope, baseType: RoutingKey | undefined, metricKey: string, started: number): Promise<void> {
+    const failed = (err: unknown) => this.onFailure(acks, msg, envelope, metricKey, err).then(() => this.finished(consumers, msg, metricKey, started));
     let handled: Promise<void>;
     try {
       handled = Promise.resolve(this.dispatch(baseType, msg, envelope));
@@ -128,7 +138,7 @@ export class Subscription {
     return handled.then(() => {
       acks.ack(msg);
       this.bus.metrics.consumed(metricKey, 'acked').inc();
-      this.finished(metricKey, started);
+      this.finished(consumers, msg, metricKey, started);
     }, failed);
   }
 
@@ -192,7 +202,7 @@ export class Subscription {
     this.stopped = true;
     const ch = this.ch;
     try {
-      if (ch && this.consumerTag) await ch.cancel(this.consumerTag);
+      await this.consumers?.cancelAll();
     } catch { /* channel already closed */ }
     if (this.inFlight > 0) {
       const ac = new AbortController();

@@ -19,6 +19,13 @@ export interface BrowserPoolOptions {
   keepAliveMs: number;
   /** 0: no limit. */
   recycleAfterJobs: number;
+  /** Told every profile start (how long, whether it worked) and how many jobs hold or acquire a slot. */
+  observer?: PoolObserver;
+}
+
+export interface PoolObserver {
+  startEnded(ms: number, ok: boolean): void;
+  busyNow(n: number): void;
 }
 
 interface Entry {
@@ -39,6 +46,8 @@ interface Entry {
 export class BrowserPool implements ProfilePool {
   private readonly entries = new Map<string, Entry>();
   private closing = false;
+  /** Jobs between acquire and release, starting browsers included. */
+  private inUse = 0;
 
   private readonly closer: BrowserCloser;
 
@@ -46,8 +55,28 @@ export class BrowserPool implements ProfilePool {
     this.closer = new BrowserCloser(o.provider, o.metrics, o.logger, o.closeTimeoutMs);
   }
 
+  /** The concurrency controller moves it; a smaller bound closes warm browsers as new ones need room. */
+  setMaxOpen(n: number): void {
+    this.o.maxOpen = n;
+  }
+
   async acquire(profileId: string): Promise<ProfileLease> {
     if (this.closing) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: 'this worker is shutting down', deferred: true });
+    this.using(1);
+    try {
+      return await this.acquireSlot(profileId);
+    } catch (err) {
+      this.using(-1);
+      throw err;
+    }
+  }
+
+  private using(delta: number): void {
+    this.inUse += delta;
+    this.o.observer?.busyNow(this.inUse);
+  }
+
+  private async acquireSlot(profileId: string): Promise<ProfileLease> {
     const warm = this.entries.get(profileId);
     if (warm?.busy) throw busy(profileId, 'in this worker');
     if (warm) return this.lease(this.take(warm), true);
@@ -56,7 +85,7 @@ export class BrowserPool implements ProfilePool {
     // A raced second acquire of the same profile in this worker fails on the lock above.
     try {
       await this.makeRoom();
-      const open = await this.startFresh(profileId);
+      const open = await this.timedStart(profileId);
       const entry: Entry = { open, lock, jobs: 0, busy: false };
       this.entries.set(profileId, entry);
       return this.lease(this.take(entry), false);
@@ -110,6 +139,7 @@ export class BrowserPool implements ProfilePool {
         if (done) return;
         done = true;
         entry.busy = false;
+        this.using(-1);
         const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
         if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
         if (crashed) this.o.metrics.browserRestarted('crashed');
@@ -131,6 +161,18 @@ export class BrowserPool implements ProfilePool {
     if (this.entries.size < this.o.maxOpen) return;
     const idle = [...this.entries.values()].filter((e) => !e.busy).sort((a, b) => a.idleSince! - b.idleSince!)[0];
     if (idle) await this.close(idle);
+  }
+
+  private async timedStart(profileId: string): Promise<OpenProfile> {
+    const started = performance.now();
+    try {
+      const open = await this.startFresh(profileId);
+      this.o.observer?.startEnded(performance.now() - started, true);
+      return open;
+    } catch (err) {
+      this.o.observer?.startEnded(performance.now() - started, false);
+      throw err;
+    }
   }
 
   /** Holding the lock, a run GoLogin still reports is nobody's: a dead worker's. Stop it and start again, once. */

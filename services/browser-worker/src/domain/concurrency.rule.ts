@@ -1,0 +1,90 @@
+/** Why the pool's concurrency changed (or, for `held`, why it stays). */
+export type ConcurrencyReason =
+  | 'start' | 'idle_room' | 'held'
+  | 'starts_failing' | 'flows_failing' | 'memory_low' | 'cpu_saturated' | 'loop_lag' | 'starts_slow';
+
+/** What happened since the last decision. */
+export interface ConcurrencyWindow {
+  /** Profile starts that ended in the window. */
+  starts: ReadonlyArray<{ ms: number; ok: boolean }>;
+  /** Flows that ended in the window; `overloaded` ones failed in a way load causes (timeout, crash). */
+  flows: ReadonlyArray<{ ok: boolean; overloaded: boolean }>;
+  /** The most slots busy at once in the window: all of them busy is demand for more. */
+  peakBusy: number;
+  /** Machine CPU busy over the window, 0..1 (every core). */
+  cpu: number;
+  /** Memory available to new processes now, bytes. */
+  freeMemoryBytes: number;
+  /** Event-loop delay over the window (p99), ms. */
+  loopLagMs: number;
+}
+
+export interface ConcurrencyLimits {
+  min: number;
+  max: number;
+  /** Above it the machine is saturated; growing needs it below `GROW_CPU_SHARE` of it. */
+  cpuCeiling: number;
+  /** Below it the pool shrinks; growing needs one more slot's worth on top. */
+  minFreeMemoryBytes: number;
+  slotMemoryBytes: number;
+  maxLoopLagMs: number;
+  /** A start (median of the window) slower than this means the machine or the provider is struggling. */
+  slowStartMs: number;
+}
+
+export interface ConcurrencyDecision {
+  next: number;
+  direction: 'up' | 'down' | 'none';
+  reason: ConcurrencyReason;
+  /** The window showed the machine or the provider at their limit (whether or not the pool could shrink). */
+  saturated: boolean;
+}
+
+/** Hysteresis: a pool that shrank for CPU at the ceiling grows again only well below it. */
+export const GROW_CPU_SHARE = 0.85;
+/** Decisions after a shrink before the pool may grow again, so one bad window is not undone at once. */
+export const GROW_AFTER_SHRINK_TICKS = 3;
+
+/**
+ * The pool's next concurrency, like Crawlee's AutoscaledPool: grow one step at a time while every
+ * slot was busy (demand) and starts, flows, CPU, memory and the event loop have room; shrink at once
+ * when they do not: halve when starts or flows fail, one step down otherwise.
+ */
+export function decideConcurrency(current: number, w: ConcurrencyWindow, l: ConcurrencyLimits, ticksSinceShrink: number): ConcurrencyDecision {
+  const pressure = pressureOf(w, l);
+  if (pressure) {
+    const next = Math.max(l.min, pressure.halve ? Math.floor(current / 2) : current - 1);
+    return { next, direction: next < current ? 'down' : 'none', reason: next < current ? pressure.reason : 'held', saturated: true };
+  }
+  const demand = w.peakBusy >= current;
+  const room = w.cpu < l.cpuCeiling * GROW_CPU_SHARE && w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
+  if (demand && room && current < l.max && ticksSinceShrink >= GROW_AFTER_SHRINK_TICKS) return { next: current + 1, direction: 'up', reason: 'idle_room', saturated: false };
+  return { next: current, direction: 'none', reason: 'held', saturated: false };
+}
+
+function pressureOf(w: ConcurrencyWindow, l: ConcurrencyLimits): { reason: ConcurrencyReason; halve: boolean } | undefined {
+  const failedStarts = w.starts.filter((s) => !s.ok).length;
+  if (failedStarts > 0 && failedStarts * 2 >= w.starts.length) return { reason: 'starts_failing', halve: true };
+  const overloaded = w.flows.filter((f) => f.overloaded).length;
+  if (overloaded > 0 && overloaded * 2 >= w.flows.length) return { reason: 'flows_failing', halve: true };
+  if (w.freeMemoryBytes < l.minFreeMemoryBytes) return { reason: 'memory_low', halve: false };
+  if (w.cpu > l.cpuCeiling) return { reason: 'cpu_saturated', halve: false };
+  if (w.loopLagMs > l.maxLoopLagMs) return { reason: 'loop_lag', halve: false };
+  const okStarts = w.starts.filter((s) => s.ok).map((s) => s.ms);
+  if (okStarts.length && median(okStarts) > l.slowStartMs) return { reason: 'starts_slow', halve: false };
+  return undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * The ceiling that fits a machine: one slot per core (a consent flow keeps a core busy for seconds),
+ * and no more slots than the memory holds at `slotMemoryBytes` each; at least 1.
+ */
+export function fittingMaxConcurrency(cores: number, totalMemoryBytes: number, slotMemoryBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor(totalMemoryBytes / 2 / slotMemoryBytes)));
+}

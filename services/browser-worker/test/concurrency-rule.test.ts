@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { decideConcurrency, fittingMaxConcurrency, GROW_AFTER_SHRINK_TICKS, type ConcurrencyLimits, type ConcurrencyWindow } from '../src/domain/concurrency.rule.js';
+
+const MB = 1024 * 1024;
+const limits: ConcurrencyLimits = { min: 1, max: 6, cpuCeiling: 0.9, minFreeMemoryBytes: 256 * MB, slotMemoryBytes: 300 * MB, maxLoopLagMs: 250, slowStartMs: 10_000 };
+const calm: ConcurrencyWindow = { starts: [{ ms: 800, ok: true }], flows: [{ ok: true, overloaded: false }], peakBusy: 3, cpu: 0.4, freeMemoryBytes: 4_000 * MB, loopLagMs: 20 };
+const settled = GROW_AFTER_SHRINK_TICKS;
+const decide = (current: number, w: Partial<ConcurrencyWindow>, l: Partial<ConcurrencyLimits> = {}, ticks = settled) => decideConcurrency(current, { ...calm, ...w }, { ...limits, ...l }, ticks);
+
+describe('concurrency rule (unit)', () => {
+  it('when every slot was busy and the machine has room, then it grows by one', () => {
+    expect(decide(3, {})).to.deep.equal({ next: 4, direction: 'up', reason: 'idle_room', saturated: false });
+  });
+
+  it('when a slot stayed free, then there is no demand and it holds', () => {
+    expect(decide(3, { peakBusy: 2 })).to.include({ next: 3, direction: 'none', reason: 'held' });
+  });
+
+  it('when it is at the ceiling, then it holds', () => {
+    expect(decide(6, { peakBusy: 6 })).to.include({ next: 6, direction: 'none' });
+  });
+
+  it('when it shrank a moment ago, then it waits before growing again', () => {
+    expect(decide(3, {}, {}, settled - 1)).to.include({ next: 3, direction: 'none' });
+  });
+
+  it('when CPU is near the ceiling but not over it, then it neither grows nor shrinks (hysteresis)', () => {
+    expect(decide(3, { cpu: 0.85 })).to.include({ next: 3, direction: 'none', saturated: false });
+  });
+
+  it('when CPU is over the ceiling, then it shrinks by one for cpu_saturated', () => {
+    expect(decide(3, { cpu: 0.97 })).to.deep.equal({ next: 2, direction: 'down', reason: 'cpu_saturated', saturated: true });
+  });
+
+  it('when memory is short, then it shrinks by one for memory_low; with too little for one more slot it does not grow', () => {
+    expect(decide(3, { freeMemoryBytes: 100 * MB })).to.include({ next: 2, reason: 'memory_low' });
+    expect(decide(3, { freeMemoryBytes: 400 * MB })).to.include({ next: 3, direction: 'none' });
+  });
+
+  it('when the event loop lags, then it shrinks for loop_lag', () => {
+    expect(decide(3, { loopLagMs: 900 })).to.include({ next: 2, reason: 'loop_lag' });
+  });
+
+  it('when starts are slow, then it shrinks for starts_slow', () => {
+    expect(decide(3, { starts: [{ ms: 12_000, ok: true }, { ms: 15_000, ok: true }, { ms: 900, ok: true }] })).to.include({ next: 2, reason: 'starts_slow' });
+  });
+
+  it('when half the starts fail, then it halves for starts_failing', () => {
+    expect(decide(6, { starts: [{ ms: 500, ok: false }, { ms: 800, ok: true }] })).to.deep.equal({ next: 3, direction: 'down', reason: 'starts_failing', saturated: true });
+  });
+
+  it('when one start of several fails, then that alone does not shrink it', () => {
+    expect(decide(3, { starts: [{ ms: 500, ok: false }, { ms: 800, ok: true }, { ms: 700, ok: true }] })).to.include({ next: 4, reason: 'idle_room' });
+  });
+
+  it('when flows time out or crash, then it halves for flows_failing; flows needing a person do not count', () => {
+    expect(decide(4, { flows: [{ ok: false, overloaded: true }] })).to.include({ next: 2, reason: 'flows_failing' });
+    expect(decide(4, { flows: [{ ok: false, overloaded: false }], peakBusy: 4 })).to.include({ next: 5, reason: 'idle_room' });
+  });
+
+  it('when it is at the minimum and the machine is saturated, then it holds there and says it is saturated', () => {
+    expect(decide(1, { cpu: 0.99 })).to.deep.equal({ next: 1, direction: 'none', reason: 'held', saturated: true });
+    expect(decide(2, { starts: [{ ms: 1, ok: false }] }, { min: 2 })).to.include({ next: 2, saturated: true });
+  });
+
+  it('when MIN equals MAX, then the concurrency is fixed', () => {
+    for (const w of [{}, { cpu: 1 }, { starts: [{ ms: 1, ok: false }] }]) expect(decide(4, w, { min: 4, max: 4 }).next).to.equal(4);
+  });
+
+  it('when sizing the ceiling, then it is one slot per core within half the memory at a slot each', () => {
+    expect(fittingMaxConcurrency(2, 24_000 * MB, 300 * MB)).to.equal(2);
+    expect(fittingMaxConcurrency(16, 4_000 * MB, 300 * MB)).to.equal(6);
+    expect(fittingMaxConcurrency(1, 200 * MB, 300 * MB)).to.equal(1);
+  });
+});
