@@ -1,5 +1,5 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
-import { AppError, decideFailure, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import { AppError, TransientError, decideFailure, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
 import { artifactsOf } from '../failure-artifacts/error-artifacts.js';
 import type { AuthorizeRequest, CapturedConsent, DependencyGate, GatePass, ProfilePool } from './ports.js';
 
@@ -47,8 +47,11 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
   const started = Date.now();
   const maxAttempts = deps.bus.maxAttemptsFor('browser-worker.authorization-jobs');
   if (Date.parse(job.deadline) <= started) {
-    await report(deps, job, new AppError({ code: ErrorCodes.JOB_EXPIRED, message: `job deadline ${job.deadline} passed before a browser was free`, retryable: false }), true, envelope);
-    return;
+    // The job waited past its deadline (a backlog, a provider out for longer than the deadline): nothing
+    // about it is wrong, so it is answered and dead-lettered, and an operator's replay reopens it.
+    const message = `job deadline ${job.deadline} passed before a browser could run it`;
+    await report(deps, job, new TransientError({ code: ErrorCodes.JOB_EXPIRED, message }), true, envelope);
+    throw new AppError({ code: ErrorCodes.JOB_EXPIRED, message, retryable: false, outcomeReported: true });
   }
   let pass = OPEN_GATE;
   try {
