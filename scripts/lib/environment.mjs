@@ -90,6 +90,16 @@ async function ensurePromtool() {
   await aptInstall(['prometheus'], 'promtool (to check infra/prometheus)');
 }
 
+/**
+ * kubectl (its `kustomize` renders infra/k8s) and docker-compose (its `config` checks
+ * docker-compose.yml), both offline: the tests validate the manifests without a cluster or an engine.
+ * Debian's kubernetes-client is kubectl 1.20 with kustomize v2.0; infra/k8s keeps to what it reads.
+ */
+async function ensureManifestTools() {
+  if (!(await commandExists('kubectl'))) await aptInstall(['kubernetes-client'], 'kubectl (to render infra/k8s)');
+  if (!(await commandExists('docker-compose'))) await aptInstall(['docker-compose'], 'docker-compose (to check docker-compose.yml)');
+}
+
 /** Everything `npm start` and `npm test` need, in order; exits 1 with a plain message when something cannot be had. */
 export async function ensureEnvironment({ purpose }) {
   try {
@@ -99,6 +109,7 @@ export async function ensureEnvironment({ purpose }) {
     await ensurePostgres();
     await ensureChromium();
     if (purpose === 'test') await ensurePromtool();
+    if (purpose === 'test') await ensureManifestTools();
     log(`environment ready for ${purpose}`);
   } catch (err) {
     log(err instanceof Missing ? err.message : `set-up failed: ${err instanceof Error ? err.message : String(err)}`);
