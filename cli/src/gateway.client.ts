@@ -29,7 +29,7 @@ export class GatewayClient {
 
   private async fetchToken(): Promise<string> {
     const res = await this.send<{ access_token: string }>('POST', '/v1/oauth/token', {}, {
-      grant_type: 'client_credentials', client_id: this.settings.clientId, client_secret: this.settings.clientSecret, scope: 'dlq:admin',
+      grant_type: 'client_credentials', client_id: this.settings.clientId, client_secret: this.settings.clientSecret,
     });
     return res.access_token;
   }

@@ -3,6 +3,8 @@ import { dlqCommand, type Output } from './commands/dlq.command.js';
 import { tokensCommand } from './commands/tokens.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { loginsCommand } from './commands/logins.command.js';
+import { campaignsCommand } from './commands/campaigns.command.js';
+import { keysCommand } from './commands/keys.command.js';
 import { resolveSettings, type CliFlags } from './config.js';
 import { GatewayClient } from './gateway.client.js';
 
@@ -20,5 +22,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
   program.addCommand(tokensCommand(gateway, io));
   program.addCommand(jobsCommand(gateway, io));
   program.addCommand(loginsCommand(gateway, io));
+  program.addCommand(campaignsCommand(gateway, io));
+  program.addCommand(keysCommand(gateway, io));
   return program;
 }

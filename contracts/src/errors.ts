@@ -31,6 +31,10 @@ export const ErrorCodes = {
   REPLAY_NOT_POSSIBLE: 'REPLAY_NOT_POSSIBLE',
   /** The job cannot be reopened: it succeeded, is still active, a newer job of the account stands, or a retry cannot fix its failure. */
   JOB_NOT_REOPENABLE: 'JOB_NOT_REOPENABLE',
+  // login campaigns
+  UNKNOWN_CAMPAIGN: 'UNKNOWN_CAMPAIGN',
+  /** The campaign cannot do that from where it stands (e.g. resume a cancelled or finished one). */
+  CAMPAIGN_STATE_CONFLICT: 'CAMPAIGN_STATE_CONFLICT',
   // transient: retried
   TIMEOUT: 'TIMEOUT',
   BROWSER_CRASHED: 'BROWSER_CRASHED',

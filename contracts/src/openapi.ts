@@ -5,6 +5,8 @@ import {
   DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReopenJobRequest, ReopenJobResult, ReplayDeadLettersRequest, RetryFailedLoginsRequest, RetryFailedLoginsResult, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
 } from './rest.js';
 import { AppParams, RecheckTokensRequest, RecheckTokensResult } from './token-admin.js';
+import { CampaignActionRequest, CampaignList, CampaignListQuery, CampaignParams, CampaignView, CreateCampaignRequest } from './campaigns.js';
+import { EncryptionKeyUsage, ReencryptRequest, ReencryptResult } from './encryption-keys.js';
 
 /** One public route of the gateway, as the OpenAPI document describes it. */
 export interface RestRoute {
@@ -46,6 +48,14 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'post', path: '/v1/dead-letters/{id}/replay', summary: 'Replay one dead letter (new messageId, x-replay-of, fresh attempt count; a job letter reopens its job)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView.extend({ replayMessageId: z.string() }) },
   { method: 'post', path: '/v1/apps/{app}/tokens/recheck', summary: 'Try the refresh token of each dead token of an app once (a page): rotated tokens are active again, refused ones stay dead', scope: 'dlq:admin', params: AppParams, body: RecheckTokensRequest, response: RecheckTokensResult },
   { method: 'get', path: '/v1/breakers', summary: 'The circuit breakers of every dependency (GoLogin, X\'s pages, X\'s token endpoint per app) as the replicas share them', scope: 'dlq:admin', response: BreakersView },
+  { method: 'post', path: '/v1/campaigns', summary: 'A login campaign: logins for a selection of accounts (without an active token, a list, or an error code), requested at a paced rate with a bound on those in flight', scope: 'logins:write', body: CreateCampaignRequest, status: 201, response: CampaignView },
+  { method: 'get', path: '/v1/campaigns', summary: 'Login campaigns, newest first, with their progress', scope: 'logins:write', query: CampaignListQuery, response: CampaignList },
+  { method: 'get', path: '/v1/campaigns/{campaignId}', summary: 'A login campaign and its progress (pending, queued, running, succeeded, failed by error code, cancelled)', scope: 'logins:write', params: CampaignParams, response: CampaignView },
+  { method: 'post', path: '/v1/campaigns/{campaignId}/pause', summary: 'Pause a campaign: no further login is requested until it is resumed', scope: 'logins:write', params: CampaignParams, body: CampaignActionRequest, response: CampaignView },
+  { method: 'post', path: '/v1/campaigns/{campaignId}/resume', summary: 'Resume a paused campaign', scope: 'logins:write', params: CampaignParams, body: CampaignActionRequest, response: CampaignView },
+  { method: 'post', path: '/v1/campaigns/{campaignId}/cancel', summary: 'Cancel a campaign: logins not yet requested never are; those requested run to their end', scope: 'logins:write', params: CampaignParams, body: CampaignActionRequest, response: CampaignView },
+  { method: 'post', path: '/v1/keys/encryption/reencrypt', summary: 'Re-encrypt stored tokens, PKCE verifiers and states under the active encryption key: one page of a pass, online (rows in use are skipped for a later pass)', scope: 'keys:admin', body: ReencryptRequest, response: ReencryptResult },
+  { method: 'get', path: '/v1/keys/encryption/usage', summary: 'How many stored rows each encryption key id still holds, so an old key can be removed safely', scope: 'keys:admin', response: EncryptionKeyUsage },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
 ];
 
@@ -55,12 +65,13 @@ export function expressPath(path: string): string {
 }
 
 const SCOPE_TEXT: Record<ServiceScope, string> = {
-  'logins:write': 'ask for authorizations',
+  'logins:write': 'ask for authorizations, one by one or in paced campaigns',
   'tokens:read': 'read accounts\' access tokens',
   'jobs:read': 'read authorization jobs',
   'artifacts:read': 'download failed attempts\' screenshots, pages and traces',
   'dlq:admin': 'list, replay and discard dead letters; reopen jobs and request failed logins again; recheck dead tokens',
   'accounts:admin': 'manage accounts',
+  'keys:admin': 're-encrypt stored secrets under the active encryption key, see which keys are in use',
 };
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ChromiumCensus, killChromium, launchChromium, type LaunchedChromium } from '@xauth/shared/chromium';
-import { schemaOf, startStack, type Stack } from '../src/index.js';
+import { schemaOf, startStack, waitUntil, type Stack } from '../src/index.js';
+import { seedTokens } from './support/operator.helper.js';
 
 const ACCOUNT = 'xsim_user_031';
 const census = new ChromiumCensus();
@@ -91,5 +92,27 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     await page.click('#relogin-dry-run');
     await page.locator('#relogin-summary', { hasText: 'dry run: 1 of 1 would be requested again, 0 would be refused' }).waitFor();
     expect(await page.locator('#relogin-result tbody tr').textContent()).to.contain('acct_console').and.contain(jobId).and.contain('would be requested');
+
+    // A login campaign over two accounts that hold tokens: started, then its row shows both succeeded.
+    await seedTokens(stack, ['xsim_user_041', 'xsim_user_042', 'xsim_user_043']);
+    await page.selectOption('#campaign-kind', 'accounts');
+    await page.fill('#campaign-argument', 'xsim_user_041, xsim_user_042');
+    await page.fill('#campaign-reason', 'console campaign');
+    await page.click('#campaign-create-button');
+    const started = await page.locator('#campaign-summary', { hasText: /^started campaign [0-9a-f-]{36}: 2 login\(s\)/ }).textContent();
+    const campaignId = /campaign ([0-9a-f-]{36})/.exec(started!)![1]!;
+    const campaignRow = page.locator(`#campaigns tbody tr[data-id="${campaignId}"]`);
+    await waitUntil(async () => { await page.click('#campaigns-refresh'); return (await campaignRow.getAttribute('data-status')) === 'finished'; }, 30_000, 'the campaign finished on the page');
+    expect(await campaignRow.locator('td').allTextContents()).to.deep.equal([campaignId, 'finished', '2', '2', '0', '0', '0', '0', '0', '']);
+    // A slow one paused, then cancelled, from its row's buttons.
+    await page.fill('#campaign-argument', 'xsim_user_043');
+    await page.fill('#campaign-rate', '0.1');
+    await page.click('#campaign-create-button');
+    const slowId = /campaign ([0-9a-f-]{36})/.exec((await page.locator('#campaign-summary', { hasText: /^started campaign [0-9a-f-]{36}: 1 login/ }).textContent())!)![1]!;
+    await page.locator(`#campaigns tbody tr[data-id="${slowId}"] button[data-action="pause"]`).click();
+    await page.locator(`#campaigns tbody tr[data-id="${slowId}"][data-status="paused"]`).waitFor();
+    await page.locator(`#campaigns tbody tr[data-id="${slowId}"] button[data-action="cancel"]`).click();
+    await page.locator(`#campaigns tbody tr[data-id="${slowId}"][data-status="cancelled"]`).waitFor();
+    expect(await page.locator(`#campaigns tbody tr[data-id="${slowId}"] td`).nth(8).textContent()).to.equal('1');
   });
 });

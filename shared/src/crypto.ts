@@ -28,6 +28,17 @@ export class Keyring {
     this.activeKeyId = first.value;
   }
 
+  /** Every configured key id, the active one first. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /** The key id a ciphertext names (undefined for anything that is not one). */
+  static keyIdOf(ciphertext: string): string | undefined {
+    const [version, kid] = ciphertext.split('.');
+    return version === VERSION && kid ? kid : undefined;
+  }
+
   encrypt(plaintext: string, aad = ''): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);

@@ -109,7 +109,7 @@
     try {
       const res = await fetch('/v1/oauth/token', {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value, scope: 'dlq:admin' }),
+        body: JSON.stringify({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value }),
       });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(`${data.code || res.status}: ${data.message || res.statusText}`);
@@ -118,6 +118,8 @@
       $('who').textContent = `signed in as ${$('client-id').value}`;
       $('sign-in').hidden = true;
       $('office').hidden = false;
+      // Other sections (campaigns.js) work with the same token, through the same call.
+      document.dispatchEvent(new CustomEvent('xauth:signed-in', { detail: { api } }));
       await Promise.all([refresh(), refreshBreakers()]);
     } catch (err) {
       $('sign-in-error').textContent = err.message;

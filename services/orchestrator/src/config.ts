@@ -52,6 +52,11 @@ export const orchestratorConfigShape = {
   MESSAGE_LOG_RETENTION_MS: env.int(7 * 86_400_000, 'sent outbox rows and inbox entries older than this are deleted (the dedupe window)'),
   RELOGIN_RATE_PER_SECOND: z.coerce.number().positive().default(10).describe('jobs "request failed logins again" reopens per second at most (each starts a browser)'),
   RELOGIN_BATCH_LIMIT: z.coerce.number().int().min(1).default(1_000).describe('accounts one "request failed logins again" acts on at most; run it again for the rest'),
+  CAMPAIGN_RATE_PER_SECOND: z.coerce.number().positive().default(5).describe('logins a campaign requests per second (the default and the ceiling of a campaign\'s own rate; each may start a browser)'),
+  CAMPAIGN_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(100).describe('a campaign\'s logins requested and not yet ended at most: it waits rather than flood the queue'),
+  CAMPAIGN_BATCH: z.coerce.number().int().min(1).max(1_000).default(50).describe('logins a campaign requests in one transaction at most'),
+  CAMPAIGN_INTERVAL_MS: env.int(1_000, 'how often the campaign runner advances running campaigns'),
+  REENCRYPT_LIMIT: z.coerce.number().int().min(1).default(2_000).describe('rows one re-encryption request rewrites at most (the answer says where to go on)'),
   OUTBOX_POLL_MS: env.int(500, 'outbox relay poll period'),
   LOGIN_PREFETCH: env.int(20, 'login requests held at once'),
 };

@@ -8,6 +8,11 @@ import { entities } from './data-access/entities/index.js';
 import { GoLoginDirectory } from './data-access/gologin.client.js';
 import { migrations } from './data-access/migrations/index.js';
 import { Store } from './data-access/store.js';
+import { CampaignStore } from './data-access/campaign.store.js';
+import { EncryptedRowsStore } from './data-access/encrypted-rows.store.js';
+import { runCampaigns } from './domain/use-cases/campaigns.use-case.js';
+import { campaignsRoutes } from './entry-points/http/campaigns.routes.js';
+import { encryptionKeysRoutes } from './entry-points/http/encryption-keys.routes.js';
 import { XApiClient } from './data-access/x-api.client.js';
 import { BreakerGuardedX } from './data-access/breaker-guarded-x.js';
 import type { OrchestratorDeps } from './domain/deps.js';
@@ -45,6 +50,8 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   );
   const deps: OrchestratorDeps = {
     store: new Store(dataSource, () => relay.nudge()),
+    campaigns: new CampaignStore(dataSource, () => relay.nudge()),
+    encryptedRows: new EncryptedRowsStore(dataSource),
     keyring,
     x,
     breakers: { tokenEndpointBlocked: (app) => x.breakerOf(app).blocks() },
@@ -60,6 +67,8 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
       autoReauthorize: config.AUTO_REAUTHORIZE, refreshLeaseMs: config.REFRESH_LEASE_MS,
       refreshBackoff: { baseMs: config.REFRESH_BACKOFF_BASE_MS, maxMs: config.REFRESH_BACKOFF_MAX_MS }, recheckLimit: config.RECHECK_LIMIT,
       relogin: { batchLimit: config.RELOGIN_BATCH_LIMIT, ratePerSecond: config.RELOGIN_RATE_PER_SECOND },
+      campaigns: { ratePerSecond: config.CAMPAIGN_RATE_PER_SECOND, maxInFlight: config.CAMPAIGN_MAX_IN_FLIGHT, batch: config.CAMPAIGN_BATCH, intervalMs: config.CAMPAIGN_INTERVAL_MS },
+      reencryptLimit: config.REENCRYPT_LIMIT,
     },
   };
 
@@ -69,6 +78,8 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() }, readinessDetails: () => breakers.details() });
   mountInternalApi(app, deps, config.INTERNAL_API_TOKEN);
   app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
+  app.use(campaignsRoutes(deps, config.INTERNAL_API_TOKEN));
+  app.use(encryptionKeysRoutes(deps, config.INTERNAL_API_TOKEN));
   finishHttpApp(app, logger);
   let server: RunningServer | undefined;
 
@@ -88,6 +99,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     // The first sync ran above, before any consumer started.
     new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger, { runAtStart: false }),
     new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
+    new IntervalJob('campaign-runner', config.CAMPAIGN_INTERVAL_MS, () => runCampaigns(deps), logger),
     new IntervalJob('message-log-pruner', 3_600_000, () => dataSource.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - config.MESSAGE_LOG_RETENTION_MS))), logger),
     new IntervalJob('token-refresher', config.REFRESH_INTERVAL_MS, async () => {
       const outcomes = await refreshDueTokens(deps);

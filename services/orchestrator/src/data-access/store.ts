@@ -39,8 +39,8 @@ export class Tx {
     const r = await this.m.findOneBy(LoginRequestRow, { requestId });
     return r ? toRequest(r) : undefined;
   }
-  async insertLoginRequest(r: LoginRequest, outcome: 'accepted' | 'answered' | 'failed'): Promise<void> {
-    await this.m.insert(LoginRequestRow, { ...r, outcome });
+  async insertLoginRequest(r: LoginRequest, outcome: 'accepted' | 'answered' | 'failed', errorCode?: string): Promise<void> {
+    await this.m.insert(LoginRequestRow, { ...r, outcome, errorCode: errorCode ?? null });
   }
   /** Deletes a refused request so a replay can record it anew; true when there was one. */
   async forgetFailedLoginRequest(requestId: string): Promise<boolean> {

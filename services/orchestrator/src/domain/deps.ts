@@ -1,5 +1,7 @@
 import type { Keyring, Logger } from '@xauth/shared';
 import type { XApp } from '../config.js';
+import type { CampaignStore } from '../data-access/campaign.store.js';
+import type { EncryptedRowsStore } from '../data-access/encrypted-rows.store.js';
 import type { Store } from '../data-access/store.js';
 import type { ProfileDirectoryPort, XOAuthPort } from './ports.js';
 import type { AppPauses, BackoffPolicy } from './refresh-failure.rule.js';
@@ -7,6 +9,9 @@ import type { AppPauses, BackoffPolicy } from './refresh-failure.rule.js';
 /** What the use cases need, handed in once at start. */
 export interface OrchestratorDeps {
   store: Store;
+  campaigns: CampaignStore;
+  /** Every stored ciphertext, for re-encryption under the active key. */
+  encryptedRows: EncryptedRowsStore;
   keyring: Keyring;
   x: XOAuthPort;
   profiles: ProfileDirectoryPort;
@@ -38,5 +43,9 @@ export interface OrchestratorDeps {
     recheckLimit: number;
     /** "Request failed logins again": jobs one request acts on at most, and reopens per second. */
     relogin: { batchLimit: number; ratePerSecond: number };
+    /** Login campaigns: the pace (and its ceiling), the bound on requests in flight, items per transaction, the runner's period. */
+    campaigns: { ratePerSecond: number; maxInFlight: number; batch: number; intervalMs: number };
+    /** Rows one re-encryption request rewrites at most. */
+    reencryptLimit: number;
   };
 }

@@ -6,6 +6,8 @@ import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
 import { artifactsRoutes } from './artifacts.routes.js';
 import { breakersRoutes } from './breakers.routes.js';
+import { campaignsRoutes } from './campaigns.routes.js';
+import { encryptionKeysRoutes } from './encryption-keys.routes.js';
 import { authenticate } from './auth.middleware.js';
 import { consoleRoutes } from './console.routes.js';
 import { deadLettersRoutes } from './dead-letters.routes.js';
@@ -52,6 +54,8 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(deadLettersRoutes(deps));
   app.use(tokenAdminRoutes(deps));
   app.use(breakersRoutes(deps));
+  app.use(campaignsRoutes(deps));
+  app.use(encryptionKeysRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };
 }

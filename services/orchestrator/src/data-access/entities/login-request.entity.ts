@@ -11,5 +11,7 @@ export class LoginRequestRow {
   @Column({ type: 'text' }) outcome!: string;
   @Column({ name: 'reply_to', type: 'text', nullable: true }) replyTo!: string | null;
   @Column({ name: 'correlation_id', type: 'text' }) correlationId!: string;
+  /** Why a request was refused before any job (e.g. UNKNOWN_ACCOUNT); a job's failure stays on the job. */
+  @Column({ name: 'error_code', type: 'text', nullable: true }) errorCode!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -38,7 +38,7 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
     }
     const request = { requestId: cmd.requestId, accountId: cmd.accountId, app: cmd.app ?? deps.settings.defaultApp, jobId: null, replyTo: cmd.replyTo ?? null, correlationId: meta.correlationId };
     const refuse = async (code: string, message: string) => {
-      await tx.insertLoginRequest(request, 'failed');
+      await tx.insertLoginRequest(request, 'failed', code);
       await tx.emit('user.authentication.failed', { requestId: cmd.requestId, jobId: null, accountId: cmd.accountId, errorCode: code, message, attempts: 0 }, { correlationId: meta.correlationId, causationId: meta.messageId, routingKeySuffix: cmd.replyTo });
       return new ValidationError({ code, message });
     };
