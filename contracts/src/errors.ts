@@ -31,6 +31,14 @@ export const ErrorCodes = {
   REPLAY_NOT_POSSIBLE: 'REPLAY_NOT_POSSIBLE',
   /** The job cannot be reopened: it succeeded, is still active, a newer job of the account stands, or a retry cannot fix its failure. */
   JOB_NOT_REOPENABLE: 'JOB_NOT_REOPENABLE',
+  // accounts
+  /** An operator (or the profile-gone rule) paused the account: no login and no refresh runs for it until it is resumed. */
+  ACCOUNT_PAUSED: 'ACCOUNT_PAUSED',
+  /** The account was offboarded (its tokens revoked at X and deleted); resume it to take it back. */
+  ACCOUNT_OFFBOARDED: 'ACCOUNT_OFFBOARDED',
+  ACCOUNT_NOT_FOUND: 'ACCOUNT_NOT_FOUND',
+  /** X did not confirm a revocation: the tokens are kept, the offboarding can be tried again. */
+  REVOKE_FAILED: 'REVOKE_FAILED',
   // transient: retried
   TIMEOUT: 'TIMEOUT',
   BROWSER_CRASHED: 'BROWSER_CRASHED',

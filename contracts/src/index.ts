@@ -5,5 +5,6 @@ export * from './definitions.js';
 export * from './errors.js';
 export * from './rest.js';
 export * from './token-admin.js';
+export * from './accounts.js';
 export * from './openapi.js';
 export * from './asyncapi.js';

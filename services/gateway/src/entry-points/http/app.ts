@@ -4,6 +4,7 @@ import type { InternalServiceClient } from '../../data-access/internal-service.c
 import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
 import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
+import { accountsRoutes } from './accounts.routes.js';
 import { artifactsRoutes } from './artifacts.routes.js';
 import { breakersRoutes } from './breakers.routes.js';
 import { authenticate } from './auth.middleware.js';
@@ -52,6 +53,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(deadLettersRoutes(deps));
   app.use(tokenAdminRoutes(deps));
   app.use(breakersRoutes(deps));
+  app.use(accountsRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };
 }
