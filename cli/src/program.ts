@@ -3,6 +3,7 @@ import { dlqCommand, type Output } from './commands/dlq.command.js';
 import { tokensCommand } from './commands/tokens.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { loginsCommand } from './commands/logins.command.js';
+import { accountsCommand } from './commands/accounts.command.js';
 import { resolveSettings, type CliFlags } from './config.js';
 import { GatewayClient } from './gateway.client.js';
 
@@ -20,5 +21,6 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
   program.addCommand(tokensCommand(gateway, io));
   program.addCommand(jobsCommand(gateway, io));
   program.addCommand(loginsCommand(gateway, io));
+  program.addCommand(accountsCommand(gateway, io));
   return program;
 }

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { offboardGoneAccounts, refreshDueTokens, refreshToken, syncProfiles } from '@xauth/orchestrator';
 import { schemaName } from '@xauth/shared';
@@ -118,6 +120,39 @@ describe('accounts: offboard, pause, the profile-gone rule (no browser: consent 
     expect(event.body).to.include({ by: 'system:profile-gone' });
     expect((await getJson(`${stack.xsim.url}/_sim/revocations?user=xsim_user_040`)).body.map((r: { kind: string }) => r.kind)).to.have.members(['access_token', 'refresh_token']);
     expect((await getJson(`${stack.gateway.url}/v1/accounts/xsim_user_040/token`, auth)).status).to.equal(404);
+  });
+});
+
+/** The `xauth` command npm linked at install (what `npx xauth` runs). */
+const BIN = fileURLToPath(new URL('../../../node_modules/.bin/xauth', import.meta.url));
+const xauth = (stack: Stack, args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+  execFile(BIN, args, { env: { PATH: process.env.PATH ?? '', XAUTH_GATEWAY_URL: stack.gateway.url }, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+});
+
+describe('xauth accounts CLI against a running stack', function () {
+  this.timeout(120_000);
+  let stack: Stack | undefined;
+  afterEach(async () => { await stack?.stop(); stack = undefined; });
+
+  it('when an operator lists, pauses, shows, resumes and offboards with the CLI, then the orchestrator does it and the output says so', async () => {
+    stack = await startStack({ inProcessWorker: false, env: { REFRESH_INTERVAL_MS: '3600000' } });
+    await loginOverHttp(stack, 'xsim_user_011');
+
+    const list = await xauth(stack, ['accounts', 'list', '--prefix', 'xsim_user_01', '--limit', '5']);
+    expect(list.code, list.stderr).to.equal(0);
+    expect(list.stdout).to.match(/^ACCOUNT\s+PAUSED\s+TOKENS/);
+    expect(list.stdout).to.contain('xsim_user_011  no      xauth-dev:active').and.contain('1-5 of 10').and.contain('in all 50 account(s), 0 paused');
+    const active = JSON.parse((await xauth(stack, ['accounts', 'list', '--state', 'active', '--json'])).stdout);
+    expect(active.items.map((a: { accountId: string }) => a.accountId)).to.deep.equal(['xsim_user_011']);
+    expect(active.counts.byState).to.deep.equal({ active: 1, none: 49 });
+
+    expect((await xauth(stack, ['accounts', 'pause', 'xsim_user_011', '--reason', 'checking it'])).stdout.trim()).to.equal('paused @xsim_user_011');
+    const shown = await xauth(stack, ['accounts', 'show', 'xsim_user_011']);
+    expect(shown.stdout).to.match(/paused:\s+yes, by dev-admin at .*: checking it/).and.contain('succeeded').and.contain('paused');
+    expect((await xauth(stack, ['accounts', 'resume', 'xsim_user_011', '--reason', 'fine'])).stdout.trim()).to.equal('resumed @xsim_user_011');
+    expect((await xauth(stack, ['accounts', 'offboard', 'xsim_user_011', '--reason', 'sold'])).stdout.trim()).to.equal('offboarded @xsim_user_011: tokens revoked at X and deleted for xauth-dev');
+    const gone = await xauth(stack, ['accounts', 'show', 'xsim_user_011']);
+    expect(gone.code).to.not.equal(0);
   });
 });
 
