@@ -98,6 +98,8 @@
     fill($('letter-actions'), (d.actions || []).map((a) => [a.at, a.action, a.actor, a.reason, a.replayMessageId]));
   }
 
+  const accounts = window.xauthAccounts({ $, api, fill, cell });
+
   function report(err) {
     $('act-result').textContent = err.message;
     $('act-result').className = 'error';
@@ -109,7 +111,8 @@
     try {
       const res = await fetch('/v1/oauth/token', {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value, scope: 'dlq:admin' }),
+        // Every scope the client holds: each section needs its own (dlq:admin, accounts:admin).
+        body: JSON.stringify({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value }),
       });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(`${data.code || res.status}: ${data.message || res.statusText}`);
@@ -118,7 +121,7 @@
       $('who').textContent = `signed in as ${$('client-id').value}`;
       $('sign-in').hidden = true;
       $('office').hidden = false;
-      await Promise.all([refresh(), refreshBreakers()]);
+      await Promise.all([refresh(), refreshBreakers(), accounts.refresh()]);
     } catch (err) {
       $('sign-in-error').textContent = err.message;
     }
