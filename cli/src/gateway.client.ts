@@ -27,6 +27,7 @@ export class GatewayClient {
     return this.send<T>(method, path, { authorization: `Bearer ${token}` }, body);
   }
 
+  /** A token with every scope the client holds: the commands span several (dlq:admin, accounts:admin); each route checks its own. */
   private async fetchToken(): Promise<string> {
     const res = await this.send<{ access_token: string }>('POST', '/v1/oauth/token', {}, {
       grant_type: 'client_credentials', client_id: this.settings.clientId, client_secret: this.settings.clientSecret,

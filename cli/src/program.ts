@@ -5,6 +5,7 @@ import { jobsCommand } from './commands/jobs.command.js';
 import { loginsCommand } from './commands/logins.command.js';
 import { campaignsCommand } from './commands/campaigns.command.js';
 import { keysCommand } from './commands/keys.command.js';
+import { accountsCommand } from './commands/accounts.command.js';
 import { resolveSettings, type CliFlags } from './config.js';
 import { GatewayClient } from './gateway.client.js';
 
@@ -24,5 +25,6 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
   program.addCommand(loginsCommand(gateway, io));
   program.addCommand(campaignsCommand(gateway, io));
   program.addCommand(keysCommand(gateway, io));
+  program.addCommand(accountsCommand(gateway, io));
   return program;
 }

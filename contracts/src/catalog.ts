@@ -47,6 +47,9 @@ export const messages = {
   'token.refreshed': contract('token.refreshed', 'event', m.TokenRefreshed),
   'token.refresh.failed': contract('token.refresh.failed', 'event', m.TokenRefreshFailed),
   'user.reauthorization.required': contract('user.reauthorization.required', 'event', m.UserReauthorizationRequired),
+  'account.offboarded': contract('account.offboarded', 'event', m.AccountOffboarded, {
+    notes: 'Sent once the tokens were revoked at X and deleted: reads of the account\'s token answer 404 from then on. Forget the account.',
+  }),
 } as const;
 
 export type Messages = typeof messages;

@@ -35,6 +35,14 @@ export const ErrorCodes = {
   UNKNOWN_CAMPAIGN: 'UNKNOWN_CAMPAIGN',
   /** The campaign cannot do that from where it stands (e.g. resume a cancelled or finished one). */
   CAMPAIGN_STATE_CONFLICT: 'CAMPAIGN_STATE_CONFLICT',
+  // accounts
+  /** An operator (or the profile-gone rule) paused the account: no login and no refresh runs for it until it is resumed. */
+  ACCOUNT_PAUSED: 'ACCOUNT_PAUSED',
+  /** The account was offboarded (its tokens revoked at X and deleted); resume it to take it back. */
+  ACCOUNT_OFFBOARDED: 'ACCOUNT_OFFBOARDED',
+  ACCOUNT_NOT_FOUND: 'ACCOUNT_NOT_FOUND',
+  /** X did not confirm a revocation: the tokens are kept, the offboarding can be tried again. */
+  REVOKE_FAILED: 'REVOKE_FAILED',
   // transient: retried
   TIMEOUT: 'TIMEOUT',
   BROWSER_CRASHED: 'BROWSER_CRASHED',

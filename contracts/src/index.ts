@@ -7,5 +7,6 @@ export * from './rest.js';
 export * from './token-admin.js';
 export * from './campaigns.js';
 export * from './encryption-keys.js';
+export * from './accounts.js';
 export * from './openapi.js';
 export * from './asyncapi.js';

@@ -86,6 +86,17 @@ export const TokenRefreshed = z.strictObject({ accountId: AccountId, app: AppNam
 export const TokenRefreshFailed = z.strictObject({ accountId: AccountId, app: AppName, errorCode: ErrorCode });
 export const UserReauthorizationRequired = z.strictObject({ accountId: AccountId, app: AppName, reason: Text });
 
+/** The account is gone from xauth: its tokens were revoked at X (both, X confirmed) and deleted. */
+export const AccountOffboarded = z.strictObject({
+  accountId: AccountId,
+  /** The apps whose tokens were revoked and deleted (empty: it held none). */
+  apps: z.array(AppName),
+  /** Who offboarded it: an operator's client id, or `system:profile-gone` (its GoLogin profile disappeared past the grace period). */
+  by: z.string().max(200),
+  reason: Text,
+  offboardedAt: IsoDate,
+});
+
 export type UserLoginRequested = z.infer<typeof UserLoginRequested>;
 export type AuthorizationJobRequested = z.infer<typeof AuthorizationJobRequested>;
 export type AuthorizationJobStarted = z.infer<typeof AuthorizationJobStarted>;
@@ -97,3 +108,4 @@ export type TokenRefreshRequested = z.infer<typeof TokenRefreshRequested>;
 export type TokenRefreshed = z.infer<typeof TokenRefreshed>;
 export type TokenRefreshFailed = z.infer<typeof TokenRefreshFailed>;
 export type UserReauthorizationRequired = z.infer<typeof UserReauthorizationRequired>;
+export type AccountOffboarded = z.infer<typeof AccountOffboarded>;

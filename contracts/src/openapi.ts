@@ -7,6 +7,7 @@ import {
 import { AppParams, RecheckTokensRequest, RecheckTokensResult } from './token-admin.js';
 import { CampaignActionRequest, CampaignList, CampaignListQuery, CampaignParams, CampaignView, CreateCampaignRequest } from './campaigns.js';
 import { EncryptionKeyUsage, ReencryptRequest, ReencryptResult } from './encryption-keys.js';
+import { accountRoutes } from './accounts.routes.js';
 
 /** One public route of the gateway, as the OpenAPI document describes it. */
 export interface RestRoute {
@@ -57,6 +58,7 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'post', path: '/v1/keys/encryption/reencrypt', summary: 'Re-encrypt stored tokens, PKCE verifiers and states under the active encryption key: one page of a pass, online (rows in use are skipped for a later pass)', scope: 'keys:admin', body: ReencryptRequest, response: ReencryptResult },
   { method: 'get', path: '/v1/keys/encryption/usage', summary: 'How many stored rows each encryption key id still holds, so an old key can be removed safely', scope: 'keys:admin', response: EncryptionKeyUsage },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
+  ...accountRoutes,
 ];
 
 /** The express form of an OpenAPI path template: `/v1/jobs/{jobId}` → `/v1/jobs/:jobId`. */
@@ -70,7 +72,7 @@ const SCOPE_TEXT: Record<ServiceScope, string> = {
   'jobs:read': 'read authorization jobs',
   'artifacts:read': 'download failed attempts\' screenshots, pages and traces',
   'dlq:admin': 'list, replay and discard dead letters; reopen jobs and request failed logins again; recheck dead tokens',
-  'accounts:admin': 'manage accounts',
+  'accounts:admin': 'list, search and show accounts with their token states and history; pause, resume and offboard them',
   'keys:admin': 're-encrypt stored secrets under the active encryption key, see which keys are in use',
 };
 

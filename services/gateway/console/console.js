@@ -98,6 +98,8 @@
     fill($('letter-actions'), (d.actions || []).map((a) => [a.at, a.action, a.actor, a.reason, a.replayMessageId]));
   }
 
+  const accounts = window.xauthAccounts({ $, api, fill, cell });
+
   function report(err) {
     $('act-result').textContent = err.message;
     $('act-result').className = 'error';
@@ -109,6 +111,7 @@
     try {
       const res = await fetch('/v1/oauth/token', {
         method: 'POST', headers: { 'content-type': 'application/json' },
+        // Every scope the client holds: each section needs its own (dlq:admin, accounts:admin).
         body: JSON.stringify({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value }),
       });
       const data = await res.json().catch(() => ({}));
@@ -120,7 +123,7 @@
       $('office').hidden = false;
       // Other sections (campaigns.js) work with the same token, through the same call.
       document.dispatchEvent(new CustomEvent('xauth:signed-in', { detail: { api } }));
-      await Promise.all([refresh(), refreshBreakers()]);
+      await Promise.all([refresh(), refreshBreakers(), accounts.refresh()]);
     } catch (err) {
       $('sign-in-error').textContent = err.message;
     }

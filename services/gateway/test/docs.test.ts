@@ -40,11 +40,12 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
 
   describe('served', () => {
     const namespace = testNamespace();
-    // A client whose one scope no route asks for: every scoped route must refuse it, naming its documented scope.
-    const OUTSIDER = { clientId: 'outsider', clientSecret: 'outsider-secret-0123456789', scopes: ['accounts:admin'] };
+    // Two clients with one scope each: every scoped route is called by the one without its scope, and must refuse it, naming its documented scope.
+    const OUTSIDER = { clientId: 'outsider', clientSecret: 'outsider-secret-0123456789', scopes: ['jobs:read'] };
+    const OTHER_OUTSIDER = { clientId: 'other-outsider', clientSecret: 'other-outsider-secret-0123456789', scopes: ['accounts:admin'] };
     let gateway: RunningGateway;
     before(async () => {
-      gateway = await startGateway(gatewayConfig(namespace, { BOOTSTRAP_CLIENTS: JSON.stringify([OUTSIDER]) }), { logger: createLogger({ service: 'gateway', silent: true }) });
+      gateway = await startGateway(gatewayConfig(namespace, { BOOTSTRAP_CLIENTS: JSON.stringify([OUTSIDER, OTHER_OUTSIDER]) }), { logger: createLogger({ service: 'gateway', silent: true }) });
     });
     after(async () => {
       await gateway?.stop();
@@ -99,8 +100,10 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
     });
 
     it('when a client without the scope calls each documented scoped route, then it gets 403 naming exactly the documented scope', async () => {
-      const headers = { ...bearer(await serviceToken(gateway.url, OUTSIDER.clientId, OUTSIDER.clientSecret)), 'content-type': 'application/json' };
+      const headersOf = async (c: typeof OUTSIDER) => ({ ...bearer(await serviceToken(gateway.url, c.clientId, c.clientSecret)), 'content-type': 'application/json' });
+      const [outsider, other] = [await headersOf(OUTSIDER), await headersOf(OTHER_OUTSIDER)];
       for (const r of restRoutes.filter((x) => x.scope)) {
+        const headers = OUTSIDER.scopes.includes(r.scope!) ? other : outsider;
         const res = await fetch(`${gateway.url}${concrete(r)}`, { method: r.method.toUpperCase(), headers, ...(r.method === 'post' ? { body: '{}' } : {}) });
         const body = await res.json() as { code: string; message: string };
         expect([res.status, body.code, body.message], `${r.method} ${r.path}`).to.deep.equal([403, 'FORBIDDEN', `requires scope ${r.scope}`]);

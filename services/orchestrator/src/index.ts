@@ -7,3 +7,5 @@ export { refreshDueTokens } from './domain/use-cases/refresh-due-tokens.use-case
 export { recheckDeadTokens, type RecheckResult } from './domain/use-cases/recheck-dead-tokens.use-case.js';
 export { refreshFailureAction, refreshBackoffMs, AppPauses } from './domain/refresh-failure.rule.js';
 export { XApiClient } from './data-access/x-api.client.js';
+export { syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
+export { offboardGoneAccounts } from './domain/use-cases/manage-account.use-case.js';

@@ -21,6 +21,9 @@ import { AppPauses } from './domain/refresh-failure.rule.js';
 import { refreshDueTokens } from './domain/use-cases/refresh-due-tokens.use-case.js';
 import { onDemandProfileSync, syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
 import { mountInternalApi } from './entry-points/http/internal-api.js';
+import { mountAccountsApi } from './entry-points/http/accounts-api.js';
+import { AccountQueries } from './data-access/account-queries.js';
+import { offboardGoneAccounts } from './domain/use-cases/manage-account.use-case.js';
 import { IntervalJob } from './entry-points/jobs/interval-job.js';
 import { subscriptions } from './entry-points/messaging/subscriptions.js';
 
@@ -62,7 +65,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     syncProfilesOnDemand: onDemandProfileSync(() => deps, config.PROFILE_SYNC_MIN_GAP_MS),
     settings: {
       defaultApp: config.DEFAULT_APP, defaultScopes: config.DEFAULT_SCOPES, authorizeUrl: config.X_AUTHORIZE_URL,
-      jobTtlMs: config.JOB_TTL_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
+      jobTtlMs: config.JOB_TTL_MS, xHttpTimeoutMs: config.X_HTTP_TIMEOUT_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
       refreshAheadMs: config.REFRESH_AHEAD_MS, refreshBatch: config.REFRESH_BATCH, refreshConcurrency: config.REFRESH_CONCURRENCY,
       autoReauthorize: config.AUTO_REAUTHORIZE, refreshLeaseMs: config.REFRESH_LEASE_MS,
       refreshBackoff: { baseMs: config.REFRESH_BACKOFF_BASE_MS, maxMs: config.REFRESH_BACKOFF_MAX_MS }, recheckLimit: config.RECHECK_LIMIT,
@@ -77,6 +80,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
 
   const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() }, readinessDetails: () => breakers.details() });
   mountInternalApi(app, deps, config.INTERNAL_API_TOKEN);
+  mountAccountsApi(app, deps, new AccountQueries(dataSource, { apps: config.X_APPS.map((a) => a.name), refreshAheadMs: config.REFRESH_AHEAD_MS, profileGoneGraceMs: config.PROFILE_GONE_GRACE_MS }), config.INTERNAL_API_TOKEN);
   app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
   app.use(campaignsRoutes(deps, config.INTERNAL_API_TOKEN));
   app.use(encryptionKeysRoutes(deps, config.INTERNAL_API_TOKEN));
@@ -100,7 +104,11 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger, { runAtStart: false }),
     new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
     new IntervalJob('campaign-runner', config.CAMPAIGN_INTERVAL_MS, () => runCampaigns(deps), logger),
-    new IntervalJob('message-log-pruner', 3_600_000, () => dataSource.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - config.MESSAGE_LOG_RETENTION_MS))), logger),
+    new IntervalJob('message-log-pruner', 3_600_000, async () => {
+      await dataSource.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - config.MESSAGE_LOG_RETENTION_MS)));
+      await deps.store.transaction((tx) => tx.accounts.pruneHistory(new Date(Date.now() - config.ACCOUNT_HISTORY_RETENTION_MS)));
+    }, logger),
+    new IntervalJob('profile-gone-offboarder', config.PROFILE_GONE_CHECK_INTERVAL_MS, () => offboardGoneAccounts(deps, config.PROFILE_GONE_GRACE_MS), logger),
     new IntervalJob('token-refresher', config.REFRESH_INTERVAL_MS, async () => {
       const outcomes = await refreshDueTokens(deps);
       for (const [outcome, n] of Object.entries(outcomes)) refreshes.inc({ outcome }, n);

@@ -50,8 +50,10 @@ describe('orchestrator store on a real PostgreSQL', function () {
   it('when a full sync no longer lists a profile, then it is removed; a profile listed twice is stored once', async () => {
     const store = new Store(ds);
     const links = [{ profileId: 'q1', accountId: 'keep_me' }, { profileId: 'q2', accountId: 'gone_soon' }];
-    await store.transaction((tx) => tx.replaceProfiles(links, 'gologin', new Date()));
-    await store.transaction((tx) => tx.replaceProfiles([links[0]!, links[0]!], 'gologin', new Date(Date.now() + 1000)));
+    await store.transaction((tx) => tx.upsertProfiles(links, 'gologin', new Date()));
+    const at = new Date(Date.now() + 1000);
+    const gone = await store.transaction(async (tx) => { await tx.upsertProfiles([links[0]!, links[0]!], 'gologin', at); return tx.deleteProfilesSyncedBefore('gologin', at); });
+    expect(gone).to.include('gone_soon').and.not.include('keep_me');
     expect(await store.hasProfileFor('keep_me')).to.equal(true);
     expect(await store.hasProfileFor('gone_soon')).to.equal(false);
     expect(await ds.query('SELECT count(*)::int AS n FROM profiles').then((r: Array<{ n: number }>) => r[0]!.n)).to.equal(1);

@@ -12,6 +12,9 @@ import type { ResolvedOptions } from './options.js';
 
 const MINUTE_MS = 60_000;
 
+export const LISTING_GLITCHES = ['fail', 'no_profiles'] as const;
+export type ListingGlitch = (typeof LISTING_GLITCHES)[number];
+
 /** Everything the simulator knows, and the operations tests and operators use to steer it. */
 export class SimState {
   readonly users: SimUsers;
@@ -29,6 +32,8 @@ export class SimState {
   gologinTokenRevoked = false;
   /** The GoLogin overload scenario in force; off when undefined. */
   overload: OverloadSpec | undefined;
+  /** Pages of the GoLogin profile listing that answer wrong, each once (see `takeListingGlitch`). */
+  private listingGlitches: Array<{ page: number; kind: ListingGlitch }> = [];
   private defaultLifetimeSec: number;
   private readonly lifetimeByUser = new Map<string, number>();
 
@@ -86,6 +91,17 @@ export class SimState {
     this.tokens.shortenLifetimes(seconds, username);
   }
 
+  /** The next listing of `page` fails (502) or comes without `profiles`; once. */
+  addListingGlitch(page: number, kind: ListingGlitch): void {
+    this.listingGlitches.push({ page, kind });
+    this.options.logger.info('gologin listing glitch set', { page, kind });
+  }
+
+  takeListingGlitch(page: number): ListingGlitch | undefined {
+    const i = this.listingGlitches.findIndex((g) => g.page === page);
+    return i < 0 ? undefined : this.listingGlitches.splice(i, 1)[0]!.kind;
+  }
+
   tokenLifetimeFor(username: string): number {
     return this.lifetimeByUser.get(username) ?? this.defaultLifetimeSec;
   }
@@ -104,6 +120,7 @@ export class SimState {
     this.gologinTokenRevoked = false;
     this.defaultLifetimeSec = this.options.tokenLifetimeSec;
     this.lifetimeByUser.clear();
+    this.listingGlitches = [];
   }
 
   stats(): SimStats {

@@ -54,8 +54,8 @@ export class BreakerGuardedX implements XOAuthPort {
     return this.x.me(accessToken);
   }
 
-  revoke(app: XApp, token: string): Promise<void> {
-    return this.x.revoke(app, token);
+  revoke(app: XApp, token: string, kind: 'access_token' | 'refresh_token'): Promise<void> {
+    return this.x.revoke(app, token, kind);
   }
 
   private async guard<T>(app: XApp, call: () => Promise<T>): Promise<T> {

@@ -1,32 +1,55 @@
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, callHttp } from '@xauth/shared';
+import { AppError, callHttp, errorMessage } from '@xauth/shared';
 import type { ProfileLink } from '../domain/model.js';
-import type { ProfileDirectoryPort } from '../domain/ports.js';
+import type { ProfileDirectoryPort, ProfileListing } from '../domain/ports.js';
 
 const PAGE_LIMIT = 2_000;
 
+type Page = { profiles?: unknown; allProfilesCount?: unknown };
+
 /**
- * Lists GoLogin profiles; a profile's `name` is the X username it is signed in to (the
- * convention operators follow when they create profiles).
+ * Lists GoLogin profiles page by page; a profile's `name` is the X username it is signed in to (the
+ * convention operators follow when they create profiles). The listing is complete only when every
+ * page answered with a `profiles` array and the profiles seen add up to `allProfilesCount`: a
+ * failed page, a page without `profiles` or a count that does not match leaves it incomplete, and
+ * an incomplete listing deletes nothing.
  */
 export class GoLoginDirectory implements ProfileDirectoryPort {
   constructor(private readonly baseUrl: string, private readonly token: string, private readonly timeoutMs = 10_000) {}
 
-  async listProfiles(): Promise<ProfileLink[]> {
-    const out: ProfileLink[] = [];
+  async listProfiles(): Promise<ProfileListing> {
+    const links: ProfileLink[] = [];
+    let seen = 0;
+    let total: number | undefined;
+    const incomplete = (problem: string): ProfileListing => ({ links, complete: false, problem });
     for (let page = 1; page <= PAGE_LIMIT; page++) {
-      const res = await callHttp(new URL(`/browser/v2?page=${page}`, this.baseUrl).toString(), {
-        headers: { authorization: `Bearer ${this.token}` }, timeoutMs: this.timeoutMs,
-        dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
-      });
-      if (res.status !== 200) throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin profile list answered ${res.status}`, retryable: res.status !== 401 });
-      const body = res.body as { profiles?: Array<{ id?: unknown; name?: unknown }>; allProfilesCount?: number };
-      const profiles = body.profiles ?? [];
-      for (const p of profiles) {
-        if (typeof p.id === 'string' && typeof p.name === 'string' && /^[A-Za-z0-9_]{1,15}$/.test(p.name)) out.push({ profileId: p.id, accountId: p.name });
+      let body: Page;
+      try {
+        body = await this.page(page);
+      } catch (err) {
+        if (page === 1) throw err;
+        return incomplete(`page ${page} failed: ${errorMessage(err)}`);
       }
-      if (profiles.length === 0 || (body.allProfilesCount !== undefined && out.length >= body.allProfilesCount)) break;
+      if (!Array.isArray(body.profiles)) return incomplete(`page ${page} came without a profiles list`);
+      if (typeof body.allProfilesCount === 'number') total = body.allProfilesCount;
+      const profiles = body.profiles as Array<{ id?: unknown; name?: unknown }>;
+      seen += profiles.length;
+      for (const p of profiles) {
+        if (typeof p.id === 'string' && typeof p.name === 'string' && /^[A-Za-z0-9_]{1,15}$/.test(p.name)) links.push({ profileId: p.id, accountId: p.name });
+      }
+      if (profiles.length === 0 || (total !== undefined && seen >= total)) break;
     }
-    return out;
+    if (total === undefined) return incomplete('GoLogin gave no allProfilesCount to check the listing against');
+    if (seen !== total) return incomplete(`the pages listed ${seen} profiles but GoLogin counts ${total}`);
+    return { links, complete: true };
+  }
+
+  private async page(page: number): Promise<Page> {
+    const res = await callHttp(new URL(`/browser/v2?page=${page}`, this.baseUrl).toString(), {
+      headers: { authorization: `Bearer ${this.token}` }, timeoutMs: this.timeoutMs,
+      dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+    });
+    if (res.status !== 200) throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin profile list answered ${res.status}`, retryable: res.status !== 401 });
+    return (res.body ?? {}) as Page;
   }
 }

@@ -3,9 +3,12 @@ import { ErrorCodes, type JobStatus, type Payload, type RoutingKey } from '@xaut
 import { TransientError, claimInbox, enqueue, type OutboxMeta } from '@xauth/shared';
 import { ACTIVE_STATUSES } from '../domain/job-rules.js';
 import { accountKey, type Job, type LoginRequest, type ProfileLink, type StoredToken } from '../domain/model.js';
+import { AccountRecords } from './account-records.js';
 import { JobRow, LoginRequestRow, ProfileRow, TokenRow } from './entities/index.js';
 
 const PROFILE_CHUNK = 2_000;
+/** A token's account is not paused (nor offboarded, which pauses): the refresher leaves it alone. */
+const NOT_PAUSED = 'NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = tokens.account_key AND a.paused_at IS NOT NULL)';
 
 /** Which failed jobs an operator asks about (see `latestFailedJobs`). */
 export interface FailedJobFilter { errorCode?: string; accountId?: string; app?: string; from?: string; to?: string }
@@ -14,12 +17,12 @@ const toJob = (r: JobRow): Job => ({
   jobId: r.jobId, accountId: r.accountId, app: r.app, profileId: r.profileId, scopes: r.scopes, status: r.status,
   attempt: r.attempt, redirectUri: r.redirectUri, stateEnc: r.stateEnc, verifierEnc: r.verifierEnc,
   pendingTokensEnc: r.pendingTokensEnc, deadline: r.deadline, errorCode: r.errorCode, errorMessage: r.errorMessage,
-  artifacts: r.artifacts ?? [], createdAt: r.createdAt, updatedAt: r.updatedAt,
+  artifacts: r.artifacts ?? [], exchangeStartedAt: r.exchangeStartedAt ?? null, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 const toRequest = (r: LoginRequestRow): LoginRequest => ({
   requestId: r.requestId, accountId: r.accountId, app: r.app, jobId: r.jobId, replyTo: r.replyTo, correlationId: r.correlationId,
 });
-const toToken = (r: TokenRow): StoredToken => ({
+export const toToken = (r: TokenRow): StoredToken => ({
   accountId: r.accountId, app: r.app, xUserId: r.xUserId, accessTokenEnc: r.accessTokenEnc, refreshTokenEnc: r.refreshTokenEnc,
   scopes: r.scopes, expiresAt: r.expiresAt, status: r.status as StoredToken['status'], version: r.version,
   nextAttemptAt: r.nextAttemptAt, failures: r.failures, lastErrorCode: r.lastErrorCode, refreshStartedAt: r.refreshStartedAt,
@@ -31,6 +34,9 @@ export type RefreshStatePatch = Partial<Pick<StoredToken, 'status' | 'nextAttemp
 /** The operations one transaction of the orchestrator can do; plain objects in and out. */
 export class Tx {
   constructor(private readonly m: EntityManager) {}
+
+  /** Pause state, history and offboarding of accounts, in this transaction. */
+  get accounts(): AccountRecords { return new AccountRecords(this.m); }
 
   claimInbox(consumer: string, messageId: string): Promise<boolean> { return claimInbox(this.m, consumer, messageId); }
   emit<K extends RoutingKey>(type: K, payload: Payload<K>, meta: OutboxMeta): Promise<string> { return enqueue(this.m, type, payload, meta); }
@@ -81,7 +87,7 @@ export class Tx {
       .setLock('pessimistic_read').getOne();
     return r ? toJob(r) : undefined;
   }
-  async insertJob(job: Omit<Job, 'createdAt' | 'updatedAt' | 'artifacts'>): Promise<void> {
+  async insertJob(job: Omit<Job, 'createdAt' | 'updatedAt' | 'artifacts' | 'exchangeStartedAt'>): Promise<void> {
     try {
       await this.m.insert(JobRow, { ...job, accountKey: accountKey(job.accountId) });
     } catch (err) {
@@ -138,7 +144,8 @@ export class Tx {
   async reactivateJob(jobId: string, patch: Parameters<Tx['updateJob']>[1]): Promise<boolean> {
     try {
       await this.m.query('SAVEPOINT reactivate');
-      await this.updateJob(jobId, patch);
+      // A reopened job's consent is exchanged anew: no earlier claim stands.
+      await this.updateJob(jobId, { ...patch, exchangeStartedAt: null });
       await this.m.query('RELEASE SAVEPOINT reactivate');
       return true;
     } catch (err) {
@@ -147,7 +154,7 @@ export class Tx {
       return false;
     }
   }
-  async updateJob(jobId: string, patch: Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc' | 'deadline' | 'stateEnc' | 'verifierEnc'>> & { workerId?: string | null; artifacts?: string[] }): Promise<void> {
+  async updateJob(jobId: string, patch: Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc' | 'deadline' | 'stateEnc' | 'verifierEnc' | 'exchangeStartedAt'>> & { workerId?: string | null; artifacts?: string[] }): Promise<void> {
     await this.m.update(JobRow, { jobId }, patch);
   }
   /** Active jobs past their deadline, locked; replicas skip each other's. */
@@ -190,14 +197,16 @@ export class Tx {
     await this.m.update(TokenRow, { accountKey: accountKey(accountId), app }, patch);
   }
 
-  /** Replaces the provider's profile map with `links` (deduped by profile id; profiles gone from the provider are removed). */
-  async replaceProfiles(links: ProfileLink[], provider: string, at: Date): Promise<void> {
-    const unique = [...new Map(links.map((l) => [l.profileId, l])).values()];
-    await this.upsertProfiles(unique, provider, at);
-    await this.m.createQueryBuilder().delete().from(ProfileRow).where('provider = :provider AND synced_at < :at', { provider, at }).execute();
+  /** Removes the provider's profiles the sync at `at` did not see (call only after a complete listing); the account keys they mapped. */
+  async deleteProfilesSyncedBefore(provider: string, at: Date): Promise<string[]> {
+    const [rows]: [Array<{ account_key: string }>, number] = await this.m.query(
+      'DELETE FROM profiles WHERE provider = $1 AND synced_at < $2 RETURNING account_key', [provider, at]);
+    return [...new Set(rows.map((r) => r.account_key))];
   }
 
-  async upsertProfiles(links: ProfileLink[], provider: string, at: Date): Promise<void> {
+  /** Inserts or updates the profiles (a profile listed twice is stored once, the last listing winning). */
+  async upsertProfiles(listed: ProfileLink[], provider: string, at: Date): Promise<void> {
+    const links = [...new Map(listed.map((l) => [l.profileId, l])).values()];
     // In chunks: one statement for 40,000 profiles would need 200,000 bind parameters (PostgreSQL allows 65,535).
     for (let i = 0; i < links.length; i += PROFILE_CHUNK) {
       await this.m.createQueryBuilder().insert().into(ProfileRow)
@@ -233,18 +242,19 @@ export class Store {
    * What the refresher should look at, at most `limit`: first tokens whose refresh outcome is unknown
    * (announced without spending them) or whose in-flight marker outlived `leaseMs` (a crashed
    * refresh); then active tokens expiring before `before`, soonest first, skipping tokens backing off
-   * (`next_attempt_at` in the future), tokens in flight and tokens of `pausedApps`.
+   * (`next_attempt_at` in the future), tokens in flight and tokens of `pausedApps`. Paused accounts' tokens are never selected.
    */
   async dueTokens(before: Date, limit: number, opts: { leaseMs: number; pausedApps?: string[] }): Promise<Array<{ accountId: string; app: string }>> {
     const rows: Array<{ account_id: string; app: string }> = await this.ds.query(
       `SELECT account_id, app FROM (
          (SELECT account_id, app, 0 AS rank, expires_at FROM tokens
-           WHERE status = 'outcome_unknown' OR (status = 'active' AND refresh_started_at < now() - make_interval(secs => $3::float8 / 1000))
+           WHERE (status = 'outcome_unknown' OR (status = 'active' AND refresh_started_at < now() - make_interval(secs => $3::float8 / 1000)))
+             AND ${NOT_PAUSED}
            LIMIT $2)
          UNION ALL
          (SELECT account_id, app, 1 AS rank, expires_at FROM tokens
            WHERE status = 'active' AND refresh_token_enc IS NOT NULL AND expires_at < $1 AND refresh_started_at IS NULL
-             AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND NOT (app = ANY($4::text[]))
+             AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND NOT (app = ANY($4::text[])) AND ${NOT_PAUSED}
            ORDER BY expires_at LIMIT $2)
        ) due ORDER BY rank, expires_at LIMIT $2`,
       [before, limit, opts.leaseMs, opts.pausedApps ?? []],

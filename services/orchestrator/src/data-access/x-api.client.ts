@@ -107,9 +107,15 @@ export class XApiClient implements XOAuthPort {
     return { id: data.id, username: data.username, name: typeof data.name === 'string' ? data.name : undefined };
   }
 
-  async revoke(app: XApp, token: string): Promise<void> {
-    const form = new URLSearchParams({ token });
+  /** RFC 7009 with X's answer checked: only a 200 that does not say `revoked: false` counts as revoked. */
+  async revoke(app: XApp, token: string, kind: 'access_token' | 'refresh_token'): Promise<void> {
+    const form = new URLSearchParams({ token, token_type_hint: kind });
     const headers = clientAuth(app, form);
-    await call(this.urls.revokeUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
+    const res = await call(this.urls.revokeUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
+    rejectAppCredentials(res);
+    const revoked = (res.body as { revoked?: unknown } | undefined)?.revoked;
+    if (res.status !== 200 || revoked === false) {
+      throw new AppError({ code: ErrorCodes.REVOKE_FAILED, message: `X did not confirm revoking the ${kind.replace('_', ' ')}: ${res.status} ${oauthError(res.body)}`, retryable: res.status >= 500, httpStatus: 502 });
+    }
   }
 }

@@ -31,6 +31,8 @@ export interface OrchestratorDeps {
     defaultScopes: string;
     authorizeUrl: string;
     jobTtlMs: number;
+    /** X_HTTP_TIMEOUT_MS: a claimed consent exchange is left to its holder for three of these. */
+    xHttpTimeoutMs: number;
     tokenValidityMarginMs: number;
     refreshAheadMs: number;
     refreshBatch: number;

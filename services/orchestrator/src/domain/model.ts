@@ -18,6 +18,8 @@ export interface Job {
   errorMessage: string | null;
   /** Names of what the last failed browser attempt kept (see `ArtifactName`). */
   artifacts: string[];
+  /** When a copy of the captured consent claimed the code exchange (null: nobody did since the job (re)opened). */
+  exchangeStartedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -37,6 +37,9 @@ export interface IssuedTokens {
   expiresIn: number;
 }
 
+/** One revocation X honoured: whose token, which kind, for which client. */
+export interface Revocation { username: string; clientId: string; kind: 'access_token' | 'refresh_token'; at: number }
+
 const opaque = (bytes: number): string => randomBytes(bytes).toString('base64url');
 
 /** Authorization codes, access and refresh tokens: opaque random strings, all single-purpose. */
@@ -44,6 +47,8 @@ export class OAuthTokens {
   private readonly codes = new Map<string, AuthCode>();
   private readonly access = new Map<string, AccessGrant>();
   private readonly refresh = new Map<string, RefreshGrant>();
+  /** Every token revoked, in order (tests check that both of an account's tokens were). */
+  readonly revocations: Revocation[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -99,9 +104,13 @@ export class OAuthTokens {
   /** Revoking a refresh token also ends the access token issued with it. */
   revoke(token: string): void {
     const accessGrant = this.access.get(token);
-    if (accessGrant) accessGrant.revoked = true;
+    if (accessGrant) {
+      accessGrant.revoked = true;
+      this.revocations.push({ username: accessGrant.username, clientId: accessGrant.clientId, kind: 'access_token', at: this.now() });
+    }
     const refreshGrant = this.refresh.get(token);
     if (refreshGrant) {
+      this.revocations.push({ username: refreshGrant.username, clientId: refreshGrant.clientId, kind: 'refresh_token', at: this.now() });
       this.refresh.delete(token);
       const paired = this.access.get(refreshGrant.accessToken);
       if (paired) paired.revoked = true;

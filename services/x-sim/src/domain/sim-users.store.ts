@@ -34,6 +34,8 @@ export class SimUsers {
   private readonly byUsername = new Map<string, SimUser>();
   private readonly profileById = new Map<string, SimProfile>();
   private readonly sessionOwner = new Map<string, string>();
+  /** Profiles deleted from the GoLogin listing (the browser and session stay, as if deleted in GoLogin's UI only). */
+  private readonly unlisted = new Set<string>();
 
   constructor(count: number) {
     for (let n = 1; n <= count; n++) {
@@ -47,6 +49,17 @@ export class SimUsers {
       this.profileById.set(profile.id, profile);
       this.sessionOwner.set(sessionToken, username);
     }
+  }
+
+  /** The profiles GoLogin lists, in order. */
+  listed(): SimProfile[] {
+    return this.unlisted.size ? this.profiles.filter((p) => !this.unlisted.has(p.id)) : this.profiles;
+  }
+
+  /** Takes the profile out of the listing (`listed: false`) or puts it back. */
+  setListed(profileId: string, listed: boolean): void {
+    if (listed) this.unlisted.delete(profileId);
+    else this.unlisted.add(profileId);
   }
 
   user(username: string): SimUser | undefined {

@@ -4,6 +4,7 @@ import type { InternalServiceClient } from '../../data-access/internal-service.c
 import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
 import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
+import { accountsRoutes } from './accounts.routes.js';
 import { artifactsRoutes } from './artifacts.routes.js';
 import { breakersRoutes } from './breakers.routes.js';
 import { campaignsRoutes } from './campaigns.routes.js';
@@ -56,6 +57,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(breakersRoutes(deps));
   app.use(campaignsRoutes(deps));
   app.use(encryptionKeysRoutes(deps));
+  app.use(accountsRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };
 }

@@ -23,6 +23,8 @@ export class JobRow {
   @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;
   @Column({ name: 'worker_id', type: 'text', nullable: true }) workerId!: string | null;
   @Column({ type: 'jsonb', nullable: true }) artifacts!: string[] | null;
+  /** Set (and committed) before the code is exchanged: a concurrent copy of the consent leaves the exchange to its holder. */
+  @Column({ name: 'exchange_started_at', type: 'timestamptz', nullable: true }) exchangeStartedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -4,7 +4,7 @@ import type { OrchestratorDeps } from '../deps.js';
 import { refreshToken } from './refresh-token.use-case.js';
 
 /** Outcomes that leave a token where it was: the next selection would pick it again. */
-const UNSETTLED = new Set(['busy', 'not_due', 'backing_off', 'paused']);
+const UNSETTLED = new Set(['busy', 'not_due', 'backing_off', 'paused', 'account_paused']);
 
 /**
  * Refresher rounds: every token due within REFRESH_AHEAD_MS, a few at a time; a full batch that

@@ -8,7 +8,7 @@ import type { OrchestratorDeps } from '../deps.js';
 import { tokenAad, type StoredToken, type TokenSet } from '../model.js';
 import { refreshBackoffMs, refreshFailureAction } from '../refresh-failure.rule.js';
 
-export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'outcome_unknown' | 'breaker_open';
+export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'account_paused' | 'outcome_unknown' | 'breaker_open';
 
 export interface RefreshOptions {
   /** The refresher's call: leave tokens that are not due, backing off, or of a paused app. */
@@ -40,6 +40,8 @@ export async function refreshToken(deps: OrchestratorDeps, accountId: string, ap
 async function claimForRefresh(deps: OrchestratorDeps, tx: Tx, accountId: string, app: string, opts: RefreshOptions, correlationId: string): Promise<StoredToken | RefreshOutcome> {
   const token = await tx.lockTokenIfFree(accountId, app);
   if (!token) return (await tx.findToken(accountId, app)) ? 'busy' : 'absent';
+  // A paused account gets no refresh at all, asked for or due (checked under the row lock: an offboarding waits for it).
+  if ((await tx.accounts.standing(accountId))?.paused) return 'account_paused';
   const now = Date.now();
   if (token.refreshStartedAt && now - token.refreshStartedAt.getTime() < deps.settings.refreshLeaseMs) return 'busy';
   if (token.status === 'outcome_unknown' || token.refreshStartedAt) {
@@ -79,7 +81,10 @@ async function spend(deps: OrchestratorDeps, xApp: XApp, token: StoredToken, cor
   // X has spent the old refresh token: nothing may fail between its answer and this write.
   await persistently(deps, 'store the rotated token', () => deps.store.transaction((tx) => tx.saveToken(rotated)), token);
   if (token.status === 'dead') deps.logger.info('dead token revived by a recheck', { accountId: token.accountId, app: token.app });
-  await persistently(deps, 'announce token.refreshed', () => deps.store.transaction((tx) => tx.emit('token.refreshed', { accountId: token.accountId, app: token.app, expiresAt: expiresAt.toISOString() }, { correlationId })), token)
+  await persistently(deps, 'announce token.refreshed', () => deps.store.transaction(async (tx) => {
+    await tx.emit('token.refreshed', { accountId: token.accountId, app: token.app, expiresAt: expiresAt.toISOString() }, { correlationId });
+    await tx.accounts.record(token.accountId, { kind: 'refreshed', app: token.app, detail: `expires ${expiresAt.toISOString()}` });
+  }), token)
     .catch(() => undefined);
   return 'refreshed';
 }
@@ -134,6 +139,7 @@ async function settleFailure(deps: OrchestratorDeps, token: StoredToken, err: un
 async function endToken(deps: OrchestratorDeps, tx: Tx, token: StoredToken, why: { code: string; reason: string }, correlationId: string): Promise<void> {
   const { accountId, app } = token;
   await tx.markTokenDead(accountId, app, why.code);
+  await tx.accounts.record(accountId, { kind: 'token_dead', app, errorCode: why.code, detail: why.reason });
   await tx.emit('token.refresh.failed', { accountId, app, errorCode: why.code }, { correlationId });
   await tx.emit('user.reauthorization.required', { accountId, app, reason: why.reason }, { correlationId });
   if (deps.settings.autoReauthorize) {

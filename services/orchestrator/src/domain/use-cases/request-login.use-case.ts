@@ -3,6 +3,7 @@ import { ErrorCodes, type UserLoginRequested } from '@xauth/contracts';
 import { ValidationError } from '@xauth/shared';
 import type { Tx } from '../../data-access/store.js';
 import type { OrchestratorDeps } from '../deps.js';
+import { loginRefusal } from '../accounts.rule.js';
 import { tokenIsValid } from '../job-rules.js';
 import { buildAuthorizeUrl, createPkcePair, createState } from '../pkce.js';
 
@@ -37,11 +38,22 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
       deps.logger.info('replayed login request tried again', { requestId: cmd.requestId, replayOf: meta.replayOf });
     }
     const request = { requestId: cmd.requestId, accountId: cmd.accountId, app: cmd.app ?? deps.settings.defaultApp, jobId: null, replyTo: cmd.replyTo ?? null, correlationId: meta.correlationId };
-    const refuse = async (code: string, message: string) => {
+    const answerFailed = async (code: string, message: string) => {
       await tx.insertLoginRequest(request, 'failed', code);
       await tx.emit('user.authentication.failed', { requestId: cmd.requestId, jobId: null, accountId: cmd.accountId, errorCode: code, message, attempts: 0 }, { correlationId: meta.correlationId, causationId: meta.messageId, routingKeySuffix: cmd.replyTo });
+    };
+    const refuse = async (code: string, message: string) => {
+      await answerFailed(code, message);
       return new ValidationError({ code, message });
     };
+
+    // A paused or offboarded account is an operator's decision, not bad input: answered, not dead-lettered.
+    const refusal = loginRefusal(await tx.accounts.standing(cmd.accountId), cmd.accountId);
+    if (refusal) {
+      await answerFailed(refusal.code, refusal.message);
+      deps.logger.info('login request refused: the account is paused or offboarded', { requestId: cmd.requestId, accountId: cmd.accountId, errorCode: refusal.code });
+      return undefined;
+    }
 
     const app = deps.apps.find((a) => a.name === request.app);
     if (!app) return refuse(ErrorCodes.UNKNOWN_APP, `unknown app "${request.app}"`);

@@ -18,10 +18,15 @@ export function gologinApiRoutes(state: SimState): Router {
 
   router.get('/browser/v2', gate, (req, res) => {
     const page = Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1);
-    const profiles = state.users.profiles.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((p) => ({
+    const listed = state.users.listed();
+    const profiles = listed.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((p) => ({
       id: p.id, name: p.name, notes: p.notes, os: 'lin', browserType: 'chrome', canBeRunning: true,
     }));
-    res.json({ profiles, allProfilesCount: state.users.profiles.length });
+    // A listing glitch a test asked for: this page fails, or comes without its profiles (as a partial answer can).
+    const glitch = state.takeListingGlitch(page);
+    if (glitch === 'fail') return void res.status(502).json({ message: 'Bad gateway' });
+    if (glitch === 'no_profiles') return void res.json({ allProfilesCount: listed.length });
+    res.json({ profiles, allProfilesCount: listed.length });
   });
 
   router.post('/browser/:id/start', gate, async (req, res) => {

@@ -4,7 +4,7 @@ import { FAULT_ENDPOINTS } from '../../domain/faults.store.js';
 import { OVERLOAD_MODES } from '../../domain/gologin-overload.rule.js';
 import { OUTAGE_MODES, OUTAGE_TARGETS } from '../../domain/outages.store.js';
 import { SCENARIO_NAMES } from '../../domain/scenarios.store.js';
-import type { SimState } from '../../sim-state.js';
+import { LISTING_GLITCHES, type SimState } from '../../sim-state.js';
 
 /** X's auth_token lives for years; a year is plenty for a test profile. */
 const COOKIE_LIFETIME_SEC = 365 * 24 * 3600;
@@ -32,6 +32,8 @@ const outageBody = z.object({
   durationMs: z.number().int().min(1).max(24 * 3600_000),
   mode: z.enum(OUTAGE_MODES).optional(),
 }).strict();
+const glitchBody = z.object({ page: z.number().int().min(1), kind: z.enum(LISTING_GLITCHES) }).strict();
+const listedBody = z.object({ listed: z.boolean() }).strict();
 const lifetimeBody = z.object({ seconds: z.number().int().min(0), user: z.string().min(1).optional() }).strict();
 
 /** Unauthenticated controls for tests and operators; never exposed by the real X, obviously. */
@@ -75,6 +77,25 @@ export function simControlRoutes(state: SimState): Router {
     const body = lifetimeBody.parse(req.body ?? {});
     state.setTokenLifetime(body.seconds, body.user);
     res.json({ ok: true });
+  });
+
+  router.post('/_sim/gologin/listing-glitches', (req, res) => {
+    const body = glitchBody.parse(req.body ?? {});
+    state.addListingGlitch(body.page, body.kind);
+    res.json({ ok: true });
+  });
+
+  // A profile deleted in GoLogin (listed: false) or back again.
+  router.post('/_sim/profiles/:id/listed', (req, res) => {
+    if (!state.users.profile(req.params.id)) return void res.status(404).json({ message: 'Unknown profile' });
+    state.users.setListed(req.params.id, listedBody.parse(req.body ?? {}).listed);
+    res.json({ ok: true });
+  });
+
+  // Every token X revoked (whose, which kind), optionally one user's.
+  router.get('/_sim/revocations', (req, res) => {
+    const user = typeof req.query.user === 'string' ? req.query.user : undefined;
+    res.json(state.tokens.revocations.filter((r) => user === undefined || r.username === user));
   });
 
   router.post('/_sim/reset', (_req, res) => {
