@@ -196,6 +196,7 @@ async function main() {
       if (res.status !== 200) throw new Error(`${name} answered ${res.status}: ${await res.text()}`);
     }
     const names = Object.keys(sides);
+    const windows = Object.fromEntries(names.map((n) => [n, []])); // when each side was loaded in a measured round (µs, monotonic)
     const loadSide = (name, secs) => load(autocannon, sides[name].url, { seconds: secs, connections, accounts, path: sides[name].path, headers: sides[name].headers });
 
     console.log(`read benchmark: GET /v1/accounts/{id}/token over ${accountCount} accounts, ${connections} connections, ${seconds} s per side per round, ${rounds} round(s), warm-up ${args.warmup} s per side; sides: ${names.join(', ')}${profileDir ? ' (gateway and orchestrator under --cpu-prof: slower than usual)' : ''}`);
@@ -208,7 +209,9 @@ async function main() {
       const order = names.length === 2 ? alternate(round, names) : round % 2 ? names : [...names].reverse();
       const r = {};
       for (const name of order) {
+        const from = Number(process.hrtime.bigint() / 1000n);
         r[name] = await loadSide(name, seconds);
+        windows[name].push([from, Number(process.hrtime.bigint() / 1000n)]);
         console.log(`round ${round}  ${name.padEnd(12)} ${fmt(r[name])}`);
       }
       r.ratio = r.gateway.rps / r.plain.rps;
@@ -236,7 +239,8 @@ async function main() {
       for (const s of [...services].reverse()) await s.kill('SIGTERM');
       for (const service of ['gateway', 'orchestrator']) {
         for (const file of readdirSync(join(profileDir, service)).filter((f) => f.endsWith('.cpuprofile'))) {
-          console.log(`\n${profiles.formatProfile(`${service} (${join(profileDir, service, file)}; whole process life, warm-up and start included)`, profiles.summarizeProfile(join(profileDir, service, file), 25)).join('\n')}`);
+          const path = join(profileDir, service, file);
+          console.log(`\n${profiles.formatProfile(`${service} while the gateway side was loaded (${path})`, profiles.summarizeProfile(path, 25, windows.gateway)).join('\n')}`);
         }
       }
     }
