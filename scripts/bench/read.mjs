@@ -226,7 +226,7 @@ async function main() {
       console.log(`  ${name.padEnd(12)} ${m('rps').toFixed(0).padStart(6)} req/s  p50 ${String(m('p50')).padStart(4)} ms  p99 ${String(m('p99')).padStart(4)} ms  failed ${runs.reduce((n, r) => n + r[name].failed, 0)}`);
     }
     console.log(`  gateway p99 / plain p99: ${median(runs.map((r) => r.p99Ratio)).toFixed(2)} (goal <= 2)`);
-    console.log(`  error/warn lines logged by the services under load: ${logged.length}`);
+    console.log(`  lines logged under load: ${services.map((s, i) => `${s.name} ${s.lines.length - before[i]}`).join(', ')}; error/warn among them: ${logged.length}`);
     for (const { service, line } of logged.slice(0, 10)) console.log(`    ${service}: ${line}`);
 
     if (Number(args.cached) > 0) {
