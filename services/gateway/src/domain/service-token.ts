@@ -96,6 +96,7 @@ export class ServiceTokens {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         clockTolerance: 5,
+        clockTimestamp: Math.floor(this.now() / 1000),
       });
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw new InvalidTokenError('token expired');
