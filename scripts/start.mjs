@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { AMQP_URL, DATABASE_URL, ROOT, ensureEnvironment } from './lib/environment.mjs';
-import { log, run } from './lib/proc.mjs';
+import { SERVICE_NODE_ARGS, log, run } from './lib/proc.mjs';
 
 const migrateOnly = process.argv.includes('--migrate-only');
 const e = process.env;
@@ -47,7 +47,7 @@ let stopping = false;
 
 function startService(svc, i) {
   // Own process group: Ctrl-C reaches this script only, which stops the services in order.
-  const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, svc.main)], { env: { ...common, ...svc.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, join(ROOT, svc.main)], { env: { ...common, ...svc.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = `\x1b[${COLORS[i % COLORS.length]}m${svc.name.padEnd(15)}|\x1b[0m `;
   for (const stream of [child.stdout, child.stderr]) {
     let buf = '';

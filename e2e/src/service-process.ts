@@ -27,16 +27,20 @@ export class ServiceProcess {
     }
   }
 
-  /** Starts `@xauth/<service>`'s main with `env` and resolves once it logs that it is ready. */
-  static async start(service: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+  /**
+   * Starts `@xauth/<service>`'s main with `env` and resolves once it logs that it is ready.
+   * `nodeArgs` go before the main (a benchmark's `--cpu-prof`, say).
+   */
+  static async start(service: string, env: Record<string, string>, timeoutMs = 60_000, nodeArgs: readonly string[] = ['--enable-source-maps']): Promise<ServiceProcess> {
     const main = join(dirname(require.resolve(`@xauth/${service}`)), 'main.js');
     // A test run's tag goes along, so a census of the run's Chromiums sees this service's too.
     const tag = process.env[TEST_RUN_ENV] ? { [TEST_RUN_ENV]: process.env[TEST_RUN_ENV] } : {};
-    const child = spawn(process.execPath, ['--enable-source-maps', main], { env: { PATH: process.env.PATH, ...tag, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, main], { env: { PATH: process.env.PATH, ...tag, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new ServiceProcess(service, child);
     const deadline = Date.now() + timeoutMs;
     while (!proc.url) {
-      const ready = proc.lines.map(parse).find((l) => typeof l?.message === 'string' && l.message.endsWith(' ready'));
+      // "<service> ready" with its url (the gateway also logs "JWT signing key ready", without one).
+      const ready = proc.lines.map(parse).find((l) => typeof l?.message === 'string' && l.message.endsWith(' ready') && typeof l.url === 'string');
       if (ready) proc.url = String(ready.url);
       else if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode} before it was ready:\n${proc.lines.slice(-20).join('\n')}`);
       else if (Date.now() > deadline) throw new Error(`${service} not ready within ${timeoutMs} ms:\n${proc.lines.slice(-20).join('\n')}`);

@@ -6,11 +6,12 @@ import { createLogger } from '@xauth/shared';
 import { startXSim } from '@xauth/x-sim';
 import { runAuthorizeFlow } from '../../services/browser-worker/dist/src/browser/authorize-flow.js';
 import { GoLoginProvider } from '../../services/browser-worker/dist/src/data-access/gologin.provider.js';
+import { SlidingWindowBudget } from '../../services/browser-worker/dist/src/domain/call-budget.rule.js';
 
 const rounds = Number(process.argv[2] ?? 8);
 const redirectUri = 'http://127.0.0.1:9/oauth/callback';
 const sim = await startXSim({ apps: [{ name: 'bench', clientId: 'cid', clientSecret: 'sec', redirectUris: [redirectUri] }], interstitialMs: 0 });
-const provider = new GoLoginProvider(sim.url, 'xsim-gologin-token', 10_000);
+const provider = new GoLoginProvider({ baseUrl: sim.url, token: 'xsim-gologin-token', timeoutMs: 10_000, stopTimeoutMs: 10_000, startTimeoutMs: 30_000, pollMs: 200, budget: new SlidingWindowBudget(300, 60_000), budgetWaitMs: 10_000 });
 const logger = createLogger({ service: 'bench', silent: true });
 const modes = ['off', 'actions', 'snapshots', 'full'];
 const times = Object.fromEntries(modes.map((m) => [m, []]));

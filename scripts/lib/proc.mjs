@@ -2,6 +2,9 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 
+/** The node flags every service runs with (`npm start`; the benchmarks start services the same way). */
+export const SERVICE_NODE_ARGS = ['--enable-source-maps'];
+
 /** Runs a command; resolves with its exit code (rejects on non-zero unless allowFail). */
 export function run(cmd, args, { inherit = true, allowFail = false, env = process.env, cwd } = {}) {
   return new Promise((resolve, reject) => {

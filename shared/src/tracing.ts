@@ -67,11 +67,19 @@ export function inLazySpan<T>(
   return inSpan(d.name, d.attributes, fn, { kind: d.kind, parent: d.parent });
 }
 
+export interface ServerSpan {
+  run<T>(fn: () => T): T;
+  end(route: string | undefined, status: number): void;
+}
+const NO_SERVER_SPAN: ServerSpan = { run: (fn) => fn(), end: () => undefined };
+
 /**
  * A SERVER span for an incoming HTTP request, continuing the caller's trace; `run` executes the
  * rest of the request inside it, `end` names it by route and records the status.
  */
-export function startServerSpan(method: string, path: string, headers: Record<string, unknown>) {
+export function startServerSpan(method: string, path: string, headers: Record<string, unknown>): ServerSpan {
+  // Without an SDK nothing is recorded: no span, no context to enter (every request passes here).
+  if (!tracingActive()) return NO_SERVER_SPAN;
   const parent = extractTraceContext(headers);
   const span = tracer().startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
   const ctx = trace.setSpan(parent, span);

@@ -97,6 +97,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     stop: async () => {
       await server?.close();
       stopApp?.();
+      await Promise.all([orchestrator, orchestratorActions, deadLetters, browserWorker].map((c) => c.close()));
     },
   };
 

@@ -112,6 +112,32 @@ describe('gateway domain: service tokens', () => {
     expect(() => tokens.verify('not-a-jwt')).to.throw(InvalidTokenError);
   });
 
+  it('when a remembered token passes its exp, then it is refused as expired', () => {
+    let now = Date.now();
+    const clocked = new ServiceTokens(settings, { kid: keyId(key), privateKey: key }, [], () => now);
+    const { token } = clocked.issue('svc', ['tokens:read']);
+    expect(clocked.verify(token).clientId).to.equal('svc');
+    now += 30_000;
+    expect(clocked.verify(token).clientId).to.equal('svc');
+    now += settings.ttlSeconds * 1000; // past exp and past the 5 s clock tolerance
+    expect(() => clocked.verify(token)).to.throw(InvalidTokenError, 'token expired');
+    expect(() => clocked.verify(token)).to.throw(InvalidTokenError, 'token expired');
+  });
+
+  it('when tokens are remembered, then one signed by an unknown key or with a changed signature is still refused', () => {
+    const { token } = tokens.issue('svc', ['tokens:read']);
+    expect(tokens.verify(token).clientId).to.equal('svc');
+    const other = generateSigningKey();
+    const sameKid = jwt.sign({ scope: 'tokens:read' }, other, { algorithm: 'ES256', keyid: tokens.activeKid, issuer: 'xauth', audience: 'xauth-api', subject: 'svc', expiresIn: 60 });
+    expect(() => tokens.verify(sameKid)).to.throw(InvalidTokenError, 'token is invalid');
+    const foreign = jwt.sign({ scope: 'tokens:read' }, other, { algorithm: 'ES256', keyid: keyId(other), issuer: 'xauth', audience: 'xauth-api', subject: 'svc', expiresIn: 60 });
+    expect(() => tokens.verify(foreign)).to.throw(InvalidTokenError, 'unknown key');
+    const [header, payload, signature] = token.split('.');
+    const flipped = `${header}.${payload}.${signature!.slice(0, -4)}${signature!.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    expect(() => tokens.verify(flipped)).to.throw(InvalidTokenError);
+    expect(tokens.verify(token).clientId).to.equal('svc');
+  });
+
   it('when the same key is seen twice, then its kid is the same (RFC 7638 thumbprint)', () => {
     expect(keyId(key)).to.equal(keyId(key));
     expect(keyId(key)).to.not.equal(keyId(generateSigningKey()));

@@ -31,6 +31,8 @@ declare module 'express-serve-static-core' {
 export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: these are API answers (tokens are no-store), and hashing every body costs on the hot path.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');

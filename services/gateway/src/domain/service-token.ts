@@ -8,6 +8,9 @@ export interface TokenSettings {
   ttlSeconds: number;
 }
 
+/** Verified tokens remembered at most (see `ServiceTokens.verify`). */
+const MAX_REMEMBERED_TOKENS = 10_000;
+
 /** Who a request acts for, with the scopes it may use. */
 export interface Principal {
   clientId: string;
@@ -31,11 +34,13 @@ export class InvalidTokenError extends Error {
  */
 export class ServiceTokens {
   private readonly verifying = new Map<string, KeyObject>();
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
 
   constructor(
     private readonly settings: TokenSettings,
     private readonly active: { kid: string; privateKey: KeyObject },
     publishedKeys: ReadonlyArray<{ kid: string; publicKey: KeyObject }>,
+    private readonly now: () => number = Date.now,
   ) {
     for (const k of publishedKeys) this.verifying.set(k.kid, k.publicKey);
     this.verifying.set(active.kid, createPublicKey(active.privateKey));
@@ -58,7 +63,28 @@ export class ServiceTokens {
     return { token, expiresIn: this.settings.ttlSeconds };
   }
 
+  /**
+   * The principal of a valid token. A token verified once is remembered until its `exp` (by its
+   * exact text, so only a token that passed every check is ever found here; an expired one is
+   * checked again and refused): a client sends the same JWT for its lifetime, and an ES256
+   * signature check costs more than the rest of a token read.
+   */
   verify(token: string): Principal {
+    const known = this.verified.get(token);
+    if (known && this.now() < known.expiresAtMs) return known.principal;
+    if (known) this.verified.delete(token);
+    const { principal, expiresAtMs } = this.verifyFully(token);
+    if (this.now() < expiresAtMs) this.remember(token, principal, expiresAtMs);
+    return principal;
+  }
+
+  private remember(token: string, principal: Principal, expiresAtMs: number): void {
+    this.verified.set(token, { principal, expiresAtMs });
+    // Oldest first out: a burst of new tokens cannot grow the map past its bound.
+    if (this.verified.size > MAX_REMEMBERED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+  }
+
+  private verifyFully(token: string): { principal: Principal; expiresAtMs: number } {
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
     const key = kid === undefined ? undefined : this.verifying.get(kid);
@@ -70,6 +96,7 @@ export class ServiceTokens {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         clockTolerance: 5,
+        clockTimestamp: Math.floor(this.now() / 1000),
       });
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw new InvalidTokenError('token expired');
@@ -78,7 +105,8 @@ export class ServiceTokens {
     if (typeof claims === 'string' || typeof claims.sub !== 'string' || typeof claims.scope !== 'string' || claims.exp === undefined) {
       throw new InvalidTokenError('token lacks sub, scope or exp');
     }
-    return { clientId: claims.sub, scopes: claims.scope.split(' ').filter(Boolean), via: 'jwt' };
+    const principal: Principal = Object.freeze({ clientId: claims.sub, scopes: Object.freeze(claims.scope.split(' ').filter(Boolean)) as string[], via: 'jwt' });
+    return { principal, expiresAtMs: claims.exp * 1000 };
   }
 
   jwks(): { keys: PublicJwk[] } {

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { In, LessThan, type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { ErrorCodes, type JobStatus, type Payload, type RoutingKey } from '@xauth/contracts';
 import { TransientError, claimInbox, enqueue, type OutboxMeta } from '@xauth/shared';
@@ -9,6 +10,18 @@ import { JobRow, LoginRequestRow, ProfileRow, TokenRow } from './entities/index.
 const PROFILE_CHUNK = 2_000;
 /** A token's account is not paused (nor offboarded, which pauses): the refresher leaves it alone. */
 const NOT_PAUSED = 'NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = tokens.account_key AND a.paused_at IS NOT NULL)';
+
+/** The hot token read (see `Store.getToken`); the table resolves through the connection's search_path. */
+const TOKEN_READ = {
+  name: 'orchestrator.token-read',
+  text: `SELECT account_id, app, x_user_id, access_token_enc, refresh_token_enc, scopes, expires_at, status, version,
+           next_attempt_at, failures, last_error_code, refresh_started_at
+         FROM tokens WHERE account_key = $1 AND app = $2`,
+};
+interface TokenReadRow {
+  account_id: string; app: string; x_user_id: string; access_token_enc: string; refresh_token_enc: string | null; scopes: string;
+  expires_at: Date; status: string; version: number; next_attempt_at: Date | null; failures: number; last_error_code: string | null; refresh_started_at: Date | null;
+}
 
 /** Which failed jobs an operator asks about (see `latestFailedJobs`). */
 export interface FailedJobFilter { errorCode?: string; accountId?: string; app?: string; from?: string; to?: string }
@@ -235,8 +248,19 @@ export class Store {
   async failedLatestJobs(filter: FailedJobFilter, limit: number): Promise<{ jobs: Job[]; total: number }> {
     return new Tx(this.ds.manager).latestFailedJobs(filter, limit);
   }
+  /**
+   * Every consumer's token read goes through here, so it skips the ORM: one named prepared
+   * statement on the pool (parsed and planned once per connection), rows mapped by hand.
+   */
   async getToken(accountId: string, app: string): Promise<StoredToken | undefined> {
-    return new Tx(this.ds.manager).findToken(accountId, app);
+    const pool = (this.ds.driver as unknown as { master: Pool }).master;
+    const { rows } = await pool.query<TokenReadRow>({ ...TOKEN_READ, values: [accountKey(accountId), app] });
+    const r = rows[0];
+    return r && {
+      accountId: r.account_id, app: r.app, xUserId: r.x_user_id, accessTokenEnc: r.access_token_enc, refreshTokenEnc: r.refresh_token_enc,
+      scopes: r.scopes, expiresAt: r.expires_at, status: r.status as StoredToken['status'], version: r.version,
+      nextAttemptAt: r.next_attempt_at, failures: r.failures, lastErrorCode: r.last_error_code, refreshStartedAt: r.refresh_started_at,
+    };
   }
   /**
    * What the refresher should look at, at most `limit`: first tokens whose refresh outcome is unknown

@@ -48,9 +48,10 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(consoleRoutes());
   app.use(tokenRoutes(deps));
   app.use('/v1', authenticate(deps), limit.middleware);
+  // First: token reads are most of the traffic, and every router before costs each request a walk.
+  app.use(queriesRoutes(deps));
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));
   app.use(operatorActionsRoutes(deps));
-  app.use(queriesRoutes(deps));
   app.use(artifactsRoutes(deps));
   app.use(deadLettersRoutes(deps));
   app.use(tokenAdminRoutes(deps));

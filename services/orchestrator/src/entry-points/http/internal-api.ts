@@ -8,16 +8,21 @@ import { recheckDeadTokens } from '../../domain/use-cases/recheck-dead-tokens.us
 import { reopenJob } from '../../domain/use-cases/reopen-job.use-case.js';
 import { retryFailedLogins } from '../../domain/use-cases/retry-failed-logins.use-case.js';
 
+// Built once: a zod schema built per request is compiled per request.
+const JobPath = z.object({ jobId: z.uuid() });
+const AccountPath = z.object({ accountId: AccountId });
+const AppQuery = z.object({ app: AppName.optional() });
+
 /** The internal query API the gateway routes to; only callers holding INTERNAL_API_TOKEN get in. */
 export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalToken: string): void {
   const requireInternal = requireInternalToken(internalToken);
   app.get('/internal/v1/jobs/:jobId', requireInternal, async (req, res) => {
-    const { jobId } = parseInput(z.object({ jobId: z.uuid() }), req.params, 'path');
+    const { jobId } = parseInput(JobPath, req.params, 'path');
     res.json(await getJobView(deps, jobId));
   });
   // Operator actions: the gateway (dlq:admin) and the dead-letter office (a replayed job letter) call these.
   app.post('/internal/v1/jobs/:jobId/reopen', requireInternal, async (req, res) => {
-    const { jobId } = parseInput(z.object({ jobId: z.uuid() }), req.params, 'path');
+    const { jobId } = parseInput(JobPath, req.params, 'path');
     const { dryRun, by, reason, replayOf } = parseInput(InternalReopenJobRequest, req.body, 'body');
     res.json(await reopenJob(deps, jobId, { dryRun, by, reason, replayOf }));
   });
@@ -26,8 +31,8 @@ export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalT
     res.json(await retryFailedLogins(deps, filter, { dryRun, by, reason }));
   });
   app.get('/internal/v1/accounts/:accountId/token', requireInternal, async (req, res) => {
-    const { accountId } = parseInput(z.object({ accountId: AccountId }), req.params, 'path');
-    const { app } = parseInput(z.object({ app: AppName.optional() }), req.query, 'query');
+    const { accountId } = parseInput(AccountPath, req.params, 'path');
+    const { app } = parseInput(AppQuery, req.query, 'query');
     res.setHeader('cache-control', 'no-store');
     res.json(await getAccountToken(deps, accountId, app));
   });
