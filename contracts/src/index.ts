@@ -5,5 +5,7 @@ export * from './definitions.js';
 export * from './errors.js';
 export * from './rest.js';
 export * from './token-admin.js';
+export * from './admin.js';
 export * from './openapi.js';
 export * from './asyncapi.js';
+export * from './admin-routes.js';

@@ -5,10 +5,11 @@ import {
   DiscardDeadLettersRequest, ErrorBody, JobParams, JobView, ReopenJobRequest, ReopenJobResult, ReplayDeadLettersRequest, RetryFailedLoginsRequest, RetryFailedLoginsResult, SERVICE_SCOPES, TokenParams, TokenQuery, type ServiceScope,
 } from './rest.js';
 import { AppParams, RecheckTokensRequest, RecheckTokensResult } from './token-admin.js';
+import { clientAdminRoutes } from './admin-routes.js';
 
 /** One public route of the gateway, as the OpenAPI document describes it. */
 export interface RestRoute {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI path template, e.g. `/v1/jobs/{jobId}`. */
   path: string;
   summary: string;
@@ -47,6 +48,7 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'post', path: '/v1/apps/{app}/tokens/recheck', summary: 'Try the refresh token of each dead token of an app once (a page): rotated tokens are active again, refused ones stay dead', scope: 'dlq:admin', params: AppParams, body: RecheckTokensRequest, response: RecheckTokensResult },
   { method: 'get', path: '/v1/breakers', summary: 'The circuit breakers of every dependency (GoLogin, X\'s pages, X\'s token endpoint per app) as the replicas share them', scope: 'dlq:admin', response: BreakersView },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
+  ...clientAdminRoutes,
 ];
 
 /** The express form of an OpenAPI path template: `/v1/jobs/{jobId}` → `/v1/jobs/:jobId`. */
@@ -61,6 +63,8 @@ const SCOPE_TEXT: Record<ServiceScope, string> = {
   'artifacts:read': 'download failed attempts\' screenshots, pages and traces',
   'dlq:admin': 'list, replay and discard dead letters; reopen jobs and request failed logins again; recheck dead tokens',
   'accounts:admin': 'manage accounts',
+  'clients:admin': 'manage API clients (create, scopes, secret rotation, disable, delete) and rotate the JWT signing key',
+  'audit:read': 'read the audit log: token reads, login requests and every admin action, by client and time',
 };
 
 type Json = Record<string, unknown>;
