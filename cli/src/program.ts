@@ -3,6 +3,9 @@ import { dlqCommand, type Output } from './commands/dlq.command.js';
 import { tokensCommand } from './commands/tokens.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { loginsCommand } from './commands/logins.command.js';
+import { auditCommand } from './commands/audit.command.js';
+import { clientsCommand } from './commands/clients.command.js';
+import { keysCommand } from './commands/keys.command.js';
 import { resolveSettings, type CliFlags } from './config.js';
 import { GatewayClient } from './gateway.client.js';
 
@@ -20,5 +23,8 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
   program.addCommand(tokensCommand(gateway, io));
   program.addCommand(jobsCommand(gateway, io));
   program.addCommand(loginsCommand(gateway, io));
+  program.addCommand(clientsCommand(gateway, io));
+  program.addCommand(keysCommand(gateway, io));
+  program.addCommand(auditCommand(gateway, io));
   return program;
 }

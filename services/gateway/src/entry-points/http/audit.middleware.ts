@@ -30,7 +30,7 @@ export function auditTrail(deps: { audit: AuditLog; defaultApp: string }): Reque
           route: `${hit.route.method} ${hit.route.template}`,
           accountId: field(accountId ?? body.accountId),
           app: field(app ?? req.query.app ?? body.app) ?? (readsToken ? deps.defaultApp : null),
-          target: field(Object.values(others)[0]),
+          target: field(Object.values(others)[0] ?? body.clientId),
           status: res.statusCode,
           outcome: auditOutcome(res.statusCode),
           requestId: req.requestId ?? null,
