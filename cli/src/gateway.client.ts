@@ -11,8 +11,18 @@ export class GatewayError extends Error {
 /** Talks to the gateway with a service JWT from the client-credentials grant (fetched once, on first use). */
 export class GatewayClient {
   private token?: Promise<string>;
+  private readonly scoped = new Map<string, GatewayClient>();
 
-  constructor(private readonly settings: CliSettings) {}
+  /** @param scope the one scope its token asks for @defaultValue every scope the client holds */
+  constructor(private readonly settings: CliSettings, private readonly scope?: string) {}
+
+  /** The same gateway with a token for another scope (e.g. `clients:admin`), fetched once too. */
+  withScope(scope: string): GatewayClient {
+    if (scope === this.scope) return this;
+    let client = this.scoped.get(scope);
+    if (!client) this.scoped.set(scope, (client = new GatewayClient(this.settings, scope)));
+    return client;
+  }
 
   get<T>(path: string): Promise<T> {
     return this.call<T>('GET', path);
@@ -20,6 +30,14 @@ export class GatewayClient {
 
   post<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>('POST', path, body);
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PUT', path, body);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.call<T>('DELETE', path);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -30,7 +48,7 @@ export class GatewayClient {
   /** A token with every scope the client holds: the commands span several (dlq:admin, accounts:admin); each route checks its own. */
   private async fetchToken(): Promise<string> {
     const res = await this.send<{ access_token: string }>('POST', '/v1/oauth/token', {}, {
-      grant_type: 'client_credentials', client_id: this.settings.clientId, client_secret: this.settings.clientSecret,
+      grant_type: 'client_credentials', client_id: this.settings.clientId, client_secret: this.settings.clientSecret, ...(this.scope ? { scope: this.scope } : {}),
     });
     return res.access_token;
   }

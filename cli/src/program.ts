@@ -6,6 +6,8 @@ import { loginsCommand } from './commands/logins.command.js';
 import { campaignsCommand } from './commands/campaigns.command.js';
 import { keysCommand } from './commands/keys.command.js';
 import { accountsCommand } from './commands/accounts.command.js';
+import { auditCommand } from './commands/audit.command.js';
+import { clientsCommand } from './commands/clients.command.js';
 import { resolveSettings, type CliFlags } from './config.js';
 import { GatewayClient } from './gateway.client.js';
 
@@ -26,5 +28,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Output): Command {
   program.addCommand(campaignsCommand(gateway, io));
   program.addCommand(keysCommand(gateway, io));
   program.addCommand(accountsCommand(gateway, io));
+  program.addCommand(clientsCommand(gateway, io));
+  program.addCommand(auditCommand(gateway, io));
   return program;
 }

@@ -8,5 +8,7 @@ export * from './token-admin.js';
 export * from './campaigns.js';
 export * from './encryption-keys.js';
 export * from './accounts.js';
+export * from './admin.js';
 export * from './openapi.js';
 export * from './asyncapi.js';
+export * from './admin-routes.js';

@@ -8,10 +8,11 @@ import { AppParams, RecheckTokensRequest, RecheckTokensResult } from './token-ad
 import { CampaignActionRequest, CampaignList, CampaignListQuery, CampaignParams, CampaignView, CreateCampaignRequest } from './campaigns.js';
 import { EncryptionKeyUsage, ReencryptRequest, ReencryptResult } from './encryption-keys.js';
 import { accountRoutes } from './accounts.routes.js';
+import { clientAdminRoutes } from './admin-routes.js';
 
 /** One public route of the gateway, as the OpenAPI document describes it. */
 export interface RestRoute {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI path template, e.g. `/v1/jobs/{jobId}`. */
   path: string;
   summary: string;
@@ -59,6 +60,7 @@ export const restRoutes: readonly RestRoute[] = [
   { method: 'get', path: '/v1/keys/encryption/usage', summary: 'How many stored rows each encryption key id still holds, so an old key can be removed safely', scope: 'keys:admin', response: EncryptionKeyUsage },
   { method: 'post', path: '/v1/dead-letters/{id}/discard', summary: 'Discard one dead letter (kept, marked discarded)', scope: 'dlq:admin', params: DeadLetterIdParams, body: DeadLetterActionRequest, response: DeadLetterView },
   ...accountRoutes,
+  ...clientAdminRoutes,
 ];
 
 /** The express form of an OpenAPI path template: `/v1/jobs/{jobId}` → `/v1/jobs/:jobId`. */
@@ -74,6 +76,8 @@ const SCOPE_TEXT: Record<ServiceScope, string> = {
   'dlq:admin': 'list, replay and discard dead letters; reopen jobs and request failed logins again; recheck dead tokens',
   'accounts:admin': 'list, search and show accounts with their token states and history; pause, resume and offboard them',
   'keys:admin': 're-encrypt stored secrets under the active encryption key, see which keys are in use',
+  'clients:admin': 'manage API clients (create, scopes, secret rotation, disable, delete) and rotate the JWT signing key',
+  'audit:read': 'read the audit log: token reads, login requests and every admin action, by client and time',
 };
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AccountId, AppName, ErrorCode, ProfileId, Scopes } from './messages.js';
 
 /** Service scopes a client can hold. */
-export const SERVICE_SCOPES = ['logins:write', 'tokens:read', 'jobs:read', 'artifacts:read', 'dlq:admin', 'accounts:admin', 'keys:admin'] as const;
+export const SERVICE_SCOPES = ['logins:write', 'tokens:read', 'jobs:read', 'artifacts:read', 'dlq:admin', 'accounts:admin', 'keys:admin', 'clients:admin', 'audit:read'] as const;
 export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 
 /** `POST /v1/oauth/token` (client-credentials; JSON or form, or HTTP Basic for the client). */

@@ -13,3 +13,4 @@ export * from './db/index.js';
 export * from './outbox/index.js';
 export * from './time-bound.js';
 export * from './breaker/index.js';
+export * from './interval-job.js';

@@ -81,6 +81,15 @@ export const gatewayConfigShape = {
   JWT_PRIVATE_KEY_PEM: signingKeyPem,
   BOOTSTRAP_CLIENTS: bootstrapClients,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600).describe('requests per minute per client on /v1 (per replica)'),
+  CLIENT_SECRET_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400).describe('after a client secret rotation, how long the previous secret keeps working (a rotation request may name another overlap)'),
+  CLIENT_STATE_REFRESH_MS: z.coerce.number().int().min(100).max(60_000).default(1_000).describe("how often each replica reloads every client's enabled state and token version: a disabled or deleted client's JWTs are refused everywhere within this"),
+  JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300).describe('Cache-Control max-age of /.well-known/jwks.json; a rotated signing key is published this long (plus one SIGNING_KEYS_RELOAD_MS) before it signs'),
+  SIGNING_KEYS_RELOAD_MS: z.coerce.number().int().min(100).max(300_000).default(10_000).describe('how often each replica reloads the signing keys (a key rotated on another replica, a retirement)'),
+  AUDIT_RETENTION_MS: z.coerce.number().int().min(60_000).default(90 * 86_400_000).describe('how long audit events are kept (token reads, login requests, admin actions)'),
+  AUDIT_PRUNE_INTERVAL_MS: env.int(600_000, 'how often audit events older than AUDIT_RETENTION_MS are deleted'),
+  AUDIT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500).describe('audit events are buffered in memory and written at least this often (a crash loses at most this much)'),
+  AUDIT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500).describe('audit events per insert; a full batch is written at once'),
+  AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).default(50_000).describe('audit events held at most while the database is slow or away; beyond, events are dropped and counted (xauth_gateway_audit_dropped_total)'),
   DEFAULT_APP: AppName.default('xauth-dev').describe('X app used when a login or token request names none'),
 };
 

@@ -1,17 +1,21 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, ConfigError, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
+  Bus, ConfigError, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
   type EntryPoint, type Logger, type RunningServer,
 } from '@xauth/shared';
 import { DEV_INTERNAL_API_TOKEN, type GatewayConfig } from './config.js';
 import { ApiClientRepository } from './data-access/api-client.repository.js';
+import { AuditEventRepository } from './data-access/audit-event.repository.js';
 import { entities, gatewaySchema, migrations } from './data-access/database.js';
 import { InternalServiceClient } from './data-access/internal-service.client.js';
 import { SigningKeyRepository } from './data-access/signing-key.repository.js';
 import { bootstrapClients, developmentDefaultsInUse } from './domain/bootstrap-clients.use-case.js';
+import { AuditLog } from './domain/audit-log.js';
 import { ClientAuthenticator } from './domain/client-authenticator.js';
+import { ClientStates } from './domain/client-states.js';
+import { ClientAdmin } from './domain/manage-clients.use-case.js';
 import type { ServiceTokens } from './domain/service-token.js';
-import { loadServiceTokens } from './domain/signing-keys.use-case.js';
+import { SigningKeys } from './domain/signing-keys.use-case.js';
 import { buildGatewayApp } from './entry-points/http/app.js';
 
 export interface GatewayOptions {
@@ -44,6 +48,11 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
   let tokens: ServiceTokens | undefined;
+  let signingKeys: SigningKeys | undefined;
+  let clientStates: ClientStates | undefined;
+  let auditEvents: AuditEventRepository | undefined;
+  let audit: AuditLog | undefined;
+  const auditDropped = metrics.counter('xauth_gateway_audit_dropped_total', 'Audit events dropped because the buffer was full (the database slow or away)');
   let bus = opts.bus;
   let server: RunningServer | undefined;
   let stopApp: (() => void) | undefined;
@@ -58,9 +67,22 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
       try {
         clients = new ApiClientRepository(opened);
         await bootstrapClients({ production: config.NODE_ENV === 'production', clients: config.BOOTSTRAP_CLIENTS }, { store: clients, logger });
-        tokens = await loadServiceTokens(
-          { configuredPem: config.JWT_PRIVATE_KEY_PEM, settings: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS } },
-          { store: new SigningKeyRepository(opened, schema), keyring, logger },
+        const reloadSeconds = Math.ceil(config.SIGNING_KEYS_RELOAD_MS / 1000);
+        signingKeys = new SigningKeys({
+          configuredPem: config.JWT_PRIVATE_KEY_PEM,
+          settings: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS },
+          // Published before it signs: every cached JWKS has it by then, and every replica has reloaded.
+          publishLeadMs: (config.JWKS_MAX_AGE_SECONDS + reloadSeconds) * 1000,
+          // The verifier's clock tolerance (5 s) and one reload past the last token's expiry.
+          retireMarginMs: (5 + reloadSeconds) * 1000,
+        }, { store: new SigningKeyRepository(opened, schema), keyring, logger });
+        tokens = await signingKeys.load();
+        clientStates = new ClientStates(clients);
+        await clientStates.refresh();
+        auditEvents = new AuditEventRepository(opened, schema);
+        audit = new AuditLog(
+          { flushMs: config.AUDIT_FLUSH_MS, batchSize: config.AUDIT_BATCH_SIZE, maxBuffered: config.AUDIT_BUFFER_MAX },
+          { store: auditEvents, logger, onDrop: (n) => auditDropped.inc(n) },
         );
       } catch (err) {
         await opened.destroy();
@@ -70,6 +92,21 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     },
     stop: async () => { await ds?.destroy(); },
   };
+
+  // Written before the database closes: the audit's last buffer is flushed on stop.
+  const auditWriter: EntryPoint = {
+    name: 'audit-writer',
+    start: async () => { audit!.start(); },
+    stop: async () => { await audit?.stop(); },
+  };
+  const jobs = (): EntryPoint[] => [
+    new IntervalJob('client-states', config.CLIENT_STATE_REFRESH_MS, () => clientStates!.refresh(), logger, { runAtStart: false, retryMs: config.CLIENT_STATE_REFRESH_MS }),
+    new IntervalJob('signing-keys', config.SIGNING_KEYS_RELOAD_MS, () => signingKeys!.reload(), logger, { runAtStart: false }),
+    new IntervalJob('audit-pruner', config.AUDIT_PRUNE_INTERVAL_MS, async () => {
+      const pruned = await auditEvents!.prune(new Date(Date.now() - config.AUDIT_RETENTION_MS));
+      if (pruned) logger.info('audit events pruned', { pruned, retentionMs: config.AUDIT_RETENTION_MS });
+    }, logger),
+  ];
 
   const broker: EntryPoint = {
     name: 'bus',
@@ -84,6 +121,9 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     start: async () => {
       const built = buildGatewayApp({
         logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator, orchestratorActions, deadLetters, browserWorker,
+        clientStates: clientStates!, signingKeys: signingKeys!, audit: audit!, auditEvents: auditEvents!,
+        clientAdmin: new ClientAdmin({ store: clients!, states: clientStates!, secretOverlapSeconds: config.CLIENT_SECRET_OVERLAP_SECONDS }),
+        jwksMaxAgeSeconds: config.JWKS_MAX_AGE_SECONDS,
         publishLogin: (payload, correlationId) => bus!.publish('user.login.requested', payload, { correlationId }),
         defaultApp: config.DEFAULT_APP,
         namespace: config.XAUTH_NAMESPACE,
@@ -103,7 +143,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
 
   const runner = new ServiceRunner('gateway', logger, config.SHUTDOWN_TIMEOUT_MS);
   try {
-    await runner.start([database, broker, http]);
+    await runner.start([database, auditWriter, ...jobs(), broker, http]);
   } catch (err) {
     await runner.stop();
     throw err;

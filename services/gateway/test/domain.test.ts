@@ -79,25 +79,37 @@ describe('gateway domain: secret hashes', () => {
   });
 
   it('when a client is disabled or its secret changes, then a remembered success no longer counts', async () => {
-    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('first-secret'), name: 'svc', scopes: ['jobs:read'], createdAt: new Date(), disabledAt: null };
+    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('first-secret'), name: 'svc', scopes: ['jobs:read'], createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
+      previousSecretHash: null, previousSecretExpiresAt: null, managedBy: 'bootstrap', tokenVersion: 0 };
     const auth = new ClientAuthenticator({ findById: async (id) => (id === client.clientId ? { ...client } : undefined) });
-    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'] });
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'], tokenVersion: 0 });
     client.secretHash = await hashSecret('second-secret');
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.equal(undefined);
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'second-secret' })).to.not.equal(undefined);
     client.disabledAt = new Date();
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'second-secret' })).to.equal(undefined);
   });
+
+  it('when a secret was rotated, then the previous one works until its overlap ends, and the new one all along', async () => {
+    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('new-secret'), name: 'svc', scopes: ['jobs:read'], createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
+      previousSecretHash: await hashSecret('old-secret'), previousSecretExpiresAt: new Date(Date.now() + 60_000), managedBy: 'operator', tokenVersion: 2 };
+    const auth = new ClientAuthenticator({ findById: async () => ({ ...client }) });
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'old-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'], tokenVersion: 2 });
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'new-secret' })).to.not.equal(undefined);
+    client.previousSecretExpiresAt = new Date(Date.now() - 1);
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'old-secret' }), 'remembered, yet past the overlap').to.equal(undefined);
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'new-secret' })).to.not.equal(undefined);
+  });
 });
 
 describe('gateway domain: service tokens', () => {
   const settings = { issuer: 'xauth', audience: 'xauth-api', ttlSeconds: 60 };
   const key = generateSigningKey();
-  const tokens = new ServiceTokens(settings, { kid: keyId(key), privateKey: key }, []);
+  const tokens = ServiceTokens.withKey(settings, { kid: keyId(key), privateKey: key });
 
   it('when a token is issued, then it verifies back to the client and its scopes', () => {
     const { token } = tokens.issue('svc', ['jobs:read', 'tokens:read']);
-    expect(tokens.verify(token)).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read', 'tokens:read'], via: 'jwt' });
+    expect(tokens.verify(token)).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read', 'tokens:read'], via: 'jwt', tokenVersion: 0 });
   });
 
   it('when a token is unsigned (alg none), then it is refused', () => {
@@ -114,7 +126,7 @@ describe('gateway domain: service tokens', () => {
 
   it('when a remembered token passes its exp, then it is refused as expired', () => {
     let now = Date.now();
-    const clocked = new ServiceTokens(settings, { kid: keyId(key), privateKey: key }, [], () => now);
+    const clocked = ServiceTokens.withKey(settings, { kid: keyId(key), privateKey: key }, () => now);
     const { token } = clocked.issue('svc', ['tokens:read']);
     expect(clocked.verify(token).clientId).to.equal('svc');
     now += 30_000;

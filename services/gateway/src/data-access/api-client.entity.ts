@@ -20,4 +20,22 @@ export class ApiClientEntity {
 
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt!: Date | null;
+
+  /** The secret before the last rotation, working until `previousSecretExpiresAt`. */
+  @Column({ name: 'previous_secret_hash', type: 'text', nullable: true })
+  previousSecretHash!: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt!: Date | null;
+
+  /** `bootstrap` rows follow BOOTSTRAP_CLIENTS; `operator` rows were changed over the API and bootstrap leaves them alone. */
+  @Column({ name: 'managed_by', type: 'text' })
+  managedBy!: 'bootstrap' | 'operator';
+
+  /** JWTs carrying a lower version (claim `cv`) are refused: bumped when scopes are taken away. */
+  @Column({ name: 'token_version', type: 'integer' })
+  tokenVersion!: number;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
 }

@@ -19,6 +19,11 @@ export class SigningKeyEntity {
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
+  /** When it starts signing; published in the JWKS from `createdAt` on. */
+  @Column({ name: 'activates_at', type: 'timestamptz' })
+  activatesAt!: Date;
+
+  /** When it stops verifying and leaves the JWKS (may be in the future: retiring). */
   @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
   retiredAt!: Date | null;
 }

@@ -11,8 +11,11 @@ export interface ClientSpec {
 }
 
 export interface ClientStore extends ClientLookup {
-  /** Creates the client or replaces its secret hash, name and scopes, and enables it. */
-  upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[] }): Promise<void>;
+  /**
+   * Creates the client, or replaces the secret hash, name and scopes of one bootstrap manages.
+   * Never enables a disabled client, never touches one an operator manages (`kept`).
+   */
+  upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[] }): Promise<'created' | 'updated' | 'kept'>;
   countEnabled(): Promise<number>;
 }
 
@@ -36,7 +39,8 @@ export function developmentDefaultsInUse(config: { NODE_ENV: string; INTERNAL_AP
 }
 
 /**
- * Upserts the configured clients (and, outside production, the development client). In production,
+ * Upserts the configured clients (and, outside production, the development client), except those an
+ * operator has changed over the API since (see ClientStore.upsert). In production,
  * refuses a gateway nobody could use (no client at all) or one still open to the development secret.
  */
 export async function bootstrapClients(
@@ -46,10 +50,14 @@ export async function bootstrapClients(
   const specs = [...(input.clients ?? [])];
   const withDevClient = !input.production && !specs.some((c) => c.clientId === DEV_CLIENT.clientId);
   if (withDevClient) specs.push(DEV_CLIENT);
+  const kept: string[] = [];
   for (const spec of specs) {
-    await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes] });
+    const outcome = await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes] });
+    if (outcome === 'kept') kept.push(spec.clientId);
   }
-  if (specs.length) deps.logger.info('api clients upserted', { clientIds: specs.map((c) => c.clientId) });
+  if (specs.length) deps.logger.info('api clients upserted', { clientIds: specs.map((c) => c.clientId).filter((id) => !kept.includes(id)) });
+  // An operator's word (a disable, new scopes, a rotated secret) outlives restarts: the row is theirs now.
+  if (kept.length) deps.logger.warn('BOOTSTRAP_CLIENTS entries left as operators changed them', { clientIds: kept });
   if (!input.production) {
     if (withDevClient) deps.logger.warn(`development client "${DEV_CLIENT.clientId}" with its well-known secret and every scope is enabled (NODE_ENV is not production)`);
     return;

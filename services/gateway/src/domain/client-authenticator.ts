@@ -9,7 +9,14 @@ export interface ApiClient {
   name: string;
   scopes: string[];
   createdAt: Date;
+  updatedAt: Date;
   disabledAt: Date | null;
+  /** The secret before the last rotation, still accepted until `previousSecretExpiresAt`. */
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: Date | null;
+  managedBy: 'bootstrap' | 'operator';
+  /** Goes into each JWT (`cv`); JWTs with a lower one are refused. */
+  tokenVersion: number;
 }
 
 export interface ClientLookup {
@@ -19,6 +26,7 @@ export interface ClientLookup {
 export interface AuthenticatedClient {
   clientId: string;
   scopes: string[];
+  tokenVersion: number;
 }
 
 const MAX_REMEMBERED = 1_000;
@@ -26,7 +34,7 @@ const MAX_REMEMBERED = 1_000;
 /**
  * Checks a client id and secret against the stored hash. scrypt is deliberately slow, so a
  * successful check is remembered (by a digest of id and secret, tied to the stored hash, so a
- * rotated secret or a disabled client is noticed at once) and API-key requests stay cheap.
+ * rotated secret, an overlap's end or a disabled client is noticed at once) and API-key requests stay cheap.
  */
 export class ClientAuthenticator {
   private readonly remembered = new Map<string, string>();
@@ -41,11 +49,21 @@ export class ClientAuthenticator {
       return undefined;
     }
     const digest = sha256(`${credentials.clientId}\u0000${credentials.clientSecret}`);
-    if (this.remembered.get(digest) !== client.secretHash) {
-      if (!(await verifySecret(credentials.clientSecret, client.secretHash))) return undefined;
-      this.remember(digest, client.secretHash);
+    // During a rotation's overlap the previous secret works too, then stops by the clock alone.
+    const hashes = [client.secretHash];
+    if (client.previousSecretHash && client.previousSecretExpiresAt && client.previousSecretExpiresAt.getTime() > Date.now()) hashes.push(client.previousSecretHash);
+    const known = this.remembered.get(digest);
+    if (known === undefined || !hashes.includes(known)) {
+      const matched = await this.firstMatch(credentials.clientSecret, hashes);
+      if (!matched) return undefined;
+      this.remember(digest, matched);
     }
-    return { clientId: client.clientId, scopes: [...client.scopes] };
+    return { clientId: client.clientId, scopes: [...client.scopes], tokenVersion: client.tokenVersion };
+  }
+
+  private async firstMatch(secret: string, hashes: string[]): Promise<string | undefined> {
+    for (const hash of hashes) if (await verifySecret(secret, hash)) return hash;
+    return undefined;
   }
 
   private remember(digest: string, secretHash: string): void {

@@ -26,6 +26,6 @@ export async function issueClientToken(
   const client = input.credentials ? await deps.authenticator.authenticate(input.credentials) : undefined;
   if (!client) throw new InvalidClientError();
   const scopes = grantScopes(client.scopes, input.scope);
-  const issued = deps.tokens.issue(client.clientId, scopes);
+  const issued = deps.tokens.issue(client.clientId, scopes, client.tokenVersion);
   return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: scopes.join(' ') };
 }

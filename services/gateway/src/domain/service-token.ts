@@ -2,20 +2,35 @@ import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SIGNING_ALGORITHM, publicJwk, type PublicJwk } from './signing-key.rule.js';
 
+/** Verified tokens remembered at most (see `ServiceTokens.verify`). */
+const MAX_REMEMBERED_TOKENS = 10_000;
+
 export interface TokenSettings {
   issuer: string;
   audience: string;
   ttlSeconds: number;
 }
 
-/** Verified tokens remembered at most (see `ServiceTokens.verify`). */
-const MAX_REMEMBERED_TOKENS = 10_000;
-
 /** Who a request acts for, with the scopes it may use. */
 export interface Principal {
   clientId: string;
   scopes: string[];
   via: 'jwt' | 'api-key';
+  /** The client's token version the JWT was issued under (claim `cv`; 0 when absent). */
+  tokenVersion?: number;
+}
+
+/**
+ * One key of the set: published (JWKS) and verifying from when it is loaded until `retiresAt`;
+ * signing (when it holds the private key) from `activatesAt` on, the newest such key winning.
+ * Times are epoch milliseconds, so every replica switches at the same moment, whenever it reloaded.
+ */
+export interface TokenKey {
+  kid: string;
+  publicKey: KeyObject;
+  privateKey?: KeyObject;
+  activatesAt: number;
+  retiresAt: number | null;
 }
 
 export interface IssuedToken {
@@ -33,27 +48,44 @@ export class InvalidTokenError extends Error {
  * The algorithm is pinned: a token's own `alg` header never chooses how it is checked.
  */
 export class ServiceTokens {
-  private readonly verifying = new Map<string, KeyObject>();
+  private keys: TokenKey[] = [];
+  private verifying = new Map<string, TokenKey>();
   private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
 
-  constructor(
-    private readonly settings: TokenSettings,
-    private readonly active: { kid: string; privateKey: KeyObject },
-    publishedKeys: ReadonlyArray<{ kid: string; publicKey: KeyObject }>,
-    private readonly now: () => number = Date.now,
-  ) {
-    for (const k of publishedKeys) this.verifying.set(k.kid, k.publicKey);
-    this.verifying.set(active.kid, createPublicKey(active.privateKey));
+  constructor(private readonly settings: TokenSettings, keys: readonly TokenKey[], private readonly now: () => number = Date.now) {
+    this.setKeys(keys);
   }
 
+  /** A token set with one key that signs from now on and never retires (tests, a configured PEM). */
+  static withKey(settings: TokenSettings, key: { kid: string; privateKey: KeyObject }, now: () => number = Date.now): ServiceTokens {
+    return new ServiceTokens(settings, [{ ...key, publicKey: createPublicKey(key.privateKey), activatesAt: 0, retiresAt: null }], now);
+  }
+
+  /** Replaces the key set (a reload); newest activation first. */
+  setKeys(keys: readonly TokenKey[]): void {
+    if (!keys.some((k) => k.privateKey)) throw new Error('no key can sign');
+    this.keys = [...keys].sort((a, b) => b.activatesAt - a.activatesAt);
+    this.verifying = new Map(this.keys.map((k) => [k.kid, k]));
+    // A reload may have retired a key: what was verified under the old set is checked again.
+    this.verified.clear();
+  }
+
+  /** The key that signs now: the newest activated one holding its private key. */
   get activeKid(): string {
-    return this.active.kid;
+    return this.signer(Date.now()).kid;
   }
 
-  issue(clientId: string, scopes: readonly string[]): IssuedToken {
-    const token = jwt.sign({ scope: scopes.join(' ') }, this.active.privateKey, {
+  private signer(now: number): TokenKey & { privateKey: KeyObject } {
+    const ready = this.keys.filter((k): k is TokenKey & { privateKey: KeyObject } => k.privateKey !== undefined);
+    // Before any key's activation (a clock behind the others), the oldest signs: never no key at all.
+    return ready.find((k) => k.activatesAt <= now) ?? ready[ready.length - 1]!;
+  }
+
+  issue(clientId: string, scopes: readonly string[], tokenVersion = 0): IssuedToken {
+    const signer = this.signer(Date.now());
+    const token = jwt.sign({ scope: scopes.join(' '), cv: tokenVersion }, signer.privateKey, {
       algorithm: SIGNING_ALGORITHM,
-      keyid: this.active.kid,
+      keyid: signer.kid,
       issuer: this.settings.issuer,
       audience: this.settings.audience,
       subject: clientId,
@@ -64,10 +96,11 @@ export class ServiceTokens {
   }
 
   /**
-   * The principal of a valid token. A token verified once is remembered until its `exp` (by its
-   * exact text, so only a token that passed every check is ever found here; an expired one is
-   * checked again and refused): a client sends the same JWT for its lifetime, and an ES256
-   * signature check costs more than the rest of a token read.
+   * The principal of a valid token. A token verified once is remembered until its `exp` or its
+   * key's retirement, whichever comes first (by its exact text, so only a token that passed every
+   * check is ever found here; an expired one is checked again and refused): a client sends the same
+   * JWT for its lifetime, and an ES256 signature check costs more than the rest of a token read.
+   * Whether the client is still enabled is checked by the caller on every request, not here.
    */
   verify(token: string): Principal {
     const known = this.verified.get(token);
@@ -87,7 +120,8 @@ export class ServiceTokens {
   private verifyFully(token: string): { principal: Principal; expiresAtMs: number } {
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
-    const key = kid === undefined ? undefined : this.verifying.get(kid);
+    const found = kid === undefined ? undefined : this.verifying.get(kid);
+    const key = found && (found.retiresAt === null || found.retiresAt > this.now()) ? found.publicKey : undefined;
     if (!decoded || !key) throw new InvalidTokenError('token is malformed or signed by an unknown key');
     let claims: jwt.JwtPayload | string;
     try {
@@ -105,11 +139,14 @@ export class ServiceTokens {
     if (typeof claims === 'string' || typeof claims.sub !== 'string' || typeof claims.scope !== 'string' || claims.exp === undefined) {
       throw new InvalidTokenError('token lacks sub, scope or exp');
     }
-    const principal: Principal = Object.freeze({ clientId: claims.sub, scopes: Object.freeze(claims.scope.split(' ').filter(Boolean)) as string[], via: 'jwt' });
-    return { principal, expiresAtMs: claims.exp * 1000 };
+    const tokenVersion = typeof claims.cv === 'number' ? claims.cv : 0;
+    const principal: Principal = Object.freeze({ clientId: claims.sub, scopes: Object.freeze(claims.scope.split(' ').filter(Boolean)) as string[], via: 'jwt', tokenVersion });
+    return { principal, expiresAtMs: Math.min(claims.exp * 1000, found!.retiresAt ?? Number.POSITIVE_INFINITY) };
   }
 
+  /** Every key that verifies now, the next one (published before it signs) included. */
   jwks(): { keys: PublicJwk[] } {
-    return { keys: [...this.verifying].map(([kid, key]) => publicJwk(key, kid)) };
+    const now = Date.now();
+    return { keys: this.keys.filter((k) => k.retiresAt === null || k.retiresAt > now).map((k) => publicJwk(k.publicKey, k.kid)) };
   }
 }

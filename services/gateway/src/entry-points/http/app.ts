@@ -5,7 +5,15 @@ import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
 import type { PublishLogin } from '../../domain/request-login.use-case.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
 import { accountsRoutes } from './accounts.routes.js';
+import type { AuditLog } from '../../domain/audit-log.js';
+import type { ClientStates } from '../../domain/client-states.js';
+import type { ClientAdmin } from '../../domain/manage-clients.use-case.js';
+import type { SigningKeys } from '../../domain/signing-keys.use-case.js';
 import { artifactsRoutes } from './artifacts.routes.js';
+import { auditTrail } from './audit.middleware.js';
+import { auditRoutes } from './audit.routes.js';
+import { clientsRoutes } from './clients.routes.js';
+import { signingKeysRoutes } from './signing-keys.routes.js';
 import { breakersRoutes } from './breakers.routes.js';
 import { campaignsRoutes } from './campaigns.routes.js';
 import { encryptionKeysRoutes } from './encryption-keys.routes.js';
@@ -37,6 +45,13 @@ export interface GatewayAppDeps {
   /** XAUTH_NAMESPACE: the exchange names the AsyncAPI document gives. */
   namespace: string;
   rateLimitPerMinute: number;
+  jwksMaxAgeSeconds?: number;
+  /** Issue 12: clients, signing keys, audit. */
+  clientStates: ClientStates;
+  clientAdmin: ClientAdmin;
+  signingKeys: SigningKeys;
+  audit: AuditLog;
+  auditEvents: Parameters<typeof auditRoutes>[0]['auditEvents'];
 }
 
 /** The public REST app: open routes first, then everything under /v1 behind auth and the rate limit. */
@@ -47,7 +62,7 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(docsRoutes({ namespace: deps.namespace }));
   app.use(consoleRoutes());
   app.use(tokenRoutes(deps));
-  app.use('/v1', authenticate(deps), limit.middleware);
+  app.use('/v1', auditTrail(deps), authenticate(deps), limit.middleware);
   // First: token reads are most of the traffic, and every router before costs each request a walk.
   app.use(queriesRoutes(deps));
   app.use(loginsRoutes({ publish: deps.publishLogin, defaultApp: deps.defaultApp }));
@@ -59,6 +74,9 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(campaignsRoutes(deps));
   app.use(encryptionKeysRoutes(deps));
   app.use(accountsRoutes(deps));
+  app.use(clientsRoutes(deps));
+  app.use(signingKeysRoutes(deps));
+  app.use(auditRoutes(deps));
   finishHttpApp(app, deps.logger);
   return { app, stop: limit.stop };
 }

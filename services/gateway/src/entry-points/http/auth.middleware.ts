@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ErrorCodes, type ServiceScope } from '@xauth/contracts';
 import { AppError, type Metrics } from '@xauth/shared';
 import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
+import type { ClientStates } from '../../domain/client-states.js';
 import { parseApiKey, parseBearer } from '../../domain/credentials.rule.js';
 import { hasScope } from '../../domain/scopes.rule.js';
 import { InvalidTokenError, type Principal, type ServiceTokens } from '../../domain/service-token.js';
@@ -19,7 +20,7 @@ function unauthenticated(res: Response, message: string, invalidToken: boolean):
 }
 
 /** `Authorization: Bearer <service JWT>` or `X-API-Key: <clientId>.<secret>`; sets `req.principal`. */
-export function authenticate(deps: { tokens: ServiceTokens; authenticator: ClientAuthenticator; metrics: Metrics }): RequestHandler {
+export function authenticate(deps: { tokens: ServiceTokens; authenticator: ClientAuthenticator; clientStates: ClientStates; metrics: Metrics }): RequestHandler {
   const outcomes = deps.metrics.counter('xauth_gateway_authentications_total', 'Authentications on /v1 by method and outcome', ['method', 'outcome']);
   return async (req: Request, res: Response, next: NextFunction) => {
     const authorization = req.get('authorization');
@@ -36,6 +37,14 @@ export function authenticate(deps: { tokens: ServiceTokens; authenticator: Clien
         if (!(err instanceof InvalidTokenError)) throw err;
         outcomes.inc({ method: 'jwt', outcome: 'invalid' });
         return next(unauthenticated(res, err.message, true));
+      }
+      // A map lookup (a query only for a client this replica has not seen yet): disabled, deleted
+      // or narrowed clients lose their JWTs within one CLIENT_STATE_REFRESH_MS on every replica.
+      const allowed = deps.clientStates.allows(req.principal.clientId, req.principal.tokenVersion ?? 0);
+      if (!(allowed === true || (allowed !== false && (await allowed)))) {
+        req.principal = undefined;
+        outcomes.inc({ method: 'jwt', outcome: 'revoked' });
+        return next(unauthenticated(res, 'token revoked: the client is disabled, deleted or lost a scope', true));
       }
       outcomes.inc({ method: 'jwt', outcome: 'ok' });
       return next();

@@ -1,0 +1,64 @@
+import type { ClientState } from './manage-clients.use-case.js';
+
+export interface ClientStateSource {
+  states(): Promise<ClientState[]>;
+  findById(clientId: string): Promise<{ clientId: string; disabledAt: Date | null; tokenVersion: number } | undefined>;
+}
+
+/**
+ * Whether a client's JWTs still hold, kept in memory so the JWT check stays a map lookup: every
+ * client's enabled state and token version, reloaded from the database every few hundred
+ * milliseconds by each replica (`refresh`), so a disable or delete on one replica is honoured by all
+ * within one reload. A client this replica has not seen yet (created since the last reload) is looked
+ * up once; an unknown one is remembered as gone until the next reload.
+ */
+export class ClientStates {
+  private known = new Map<string, ClientState | null>();
+  /** What this replica changed while a reload was reading: newer than what the reload read. */
+  private changedDuringRefresh?: Map<string, ClientState | null>;
+
+  constructor(private readonly source: ClientStateSource) {}
+
+  async refresh(): Promise<void> {
+    const changed = (this.changedDuringRefresh = new Map());
+    try {
+      const next = new Map<string, ClientState | null>();
+      for (const s of await this.source.states()) next.set(s.clientId, s);
+      for (const [clientId, s] of changed) next.set(clientId, s);
+      this.known = next;
+    } finally {
+      if (this.changedDuringRefresh === changed) this.changedDuringRefresh = undefined;
+    }
+  }
+
+  /** True when a JWT of `clientId` carrying token version `tokenVersion` may act. */
+  allows(clientId: string, tokenVersion: number): boolean | Promise<boolean> {
+    const state = this.known.get(clientId);
+    if (state === undefined) return this.lookUp(clientId).then((s) => judge(s, tokenVersion));
+    return judge(state, tokenVersion);
+  }
+
+  apply(client: { clientId: string; disabledAt: Date | null; tokenVersion: number }): void {
+    this.set(client.clientId, { clientId: client.clientId, disabled: client.disabledAt !== null, tokenVersion: client.tokenVersion });
+  }
+
+  forget(clientId: string): void {
+    this.set(clientId, null);
+  }
+
+  private set(clientId: string, state: ClientState | null): void {
+    this.known.set(clientId, state);
+    this.changedDuringRefresh?.set(clientId, state);
+  }
+
+  private async lookUp(clientId: string): Promise<ClientState | null> {
+    const found = await this.source.findById(clientId);
+    if (found) this.apply(found);
+    else this.forget(clientId);
+    return this.known.get(clientId) ?? null;
+  }
+}
+
+function judge(state: ClientState | null, tokenVersion: number): boolean {
+  return state !== null && !state.disabled && tokenVersion >= state.tokenVersion;
+}
