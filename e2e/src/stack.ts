@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import amqplib from 'amqplib';
@@ -34,8 +31,6 @@ export interface Stack {
   orchestrator: RunningOrchestrator;
   /** The in-process worker, unless `inProcessWorker: false`. */
   worker?: RunningBrowserWorker;
-  /** Where the in-process worker keeps failure artifacts (removed by `stop`). */
-  artifactsDir: string;
   /** The environment every service got (a test starts more services with it). */
   env: Record<string, string>;
   /** The dead-letter office: it consumes the dead-letter queue, so read dead letters from its table (`probe.waitForDeadLetter` does). */
@@ -54,7 +49,6 @@ export interface Stack {
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const namespace = `test-${randomBytes(4).toString('hex')}`;
-  const artifactsDir = join(tmpdir(), `xauth-artifacts-${namespace}`);
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (c: Buffer) => logs.push(...c.toString().split('\n').filter(Boolean)));
@@ -66,12 +60,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
-    OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4', ARTIFACTS_DIR: artifactsDir,
+    OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4',
     ...opts.env,
   });
   // A fixed concurrency (MIN = MAX) unless the test sizes the pool itself: a shared test machine's CPU is not the stack's.
   if (env.MAX_CONCURRENT_PROFILES !== undefined) env.MIN_CONCURRENT_PROFILES ??= env.MAX_CONCURRENT_PROFILES;
-  const stops: Array<() => Promise<void>> = [() => rm(artifactsDir, { recursive: true, force: true }), () => xsim.stop()];
+  const stops: Array<() => Promise<void>> = [() => xsim.stop()];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
   try {
     const orchestrator = await startOrchestrator(loadOrchestratorConfig(env), { logger: loggerFor('orchestrator') });
@@ -88,7 +82,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const probe = await BrokerProbe.open(AMQP_URL, namespace, { storedDeadLetters: () => readStoredDeadLetters(db, namespace) });
     stops.push(() => probe.close());
     return {
-      namespace, xsim, orchestrator, worker, deadLetters, gateway, probe, db, logs, env, artifactsDir,
+      namespace, xsim, orchestrator, worker, deadLetters, gateway, probe, db, logs, env,
       stop: async () => {
         await stopAll();
         await removeNamespace(namespace);

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { readZip } from '@xauth/browser-worker';
-import { DEV_ENCRYPTION_KEYS, Keyring } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, Keyring, schemaName } from '@xauth/shared';
 import type { ScenarioName } from '@xauth/x-sim';
 import { getJson, getServiceToken, postJson, schemaOf, startStack, waitUntil, type EventCollector, type Received, type Stack, type StackOptions } from '../src/index.js';
 
@@ -136,8 +134,9 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(job.artifacts).to.deep.equal([]);
     const metrics = await (await fetch(`${stack.worker!.url}/metrics`)).text();
     expect(metrics).to.match(/xauth_interstitials_total\{cleared="true"[^}]*\} [1-9]/);
-    // A success discards its trace: no folder for the job.
-    expect(await readdir(stack.artifactsDir).catch(() => [])).not.to.include(job.jobId);
+    // A success discards its trace: nothing stored for the job.
+    const { rows } = await stack.db.query(`SELECT file FROM "${schemaName(stack.namespace, 'browser_worker')}".failure_artifacts WHERE job_id = $1`, [job.jobId]);
+    expect(rows).to.deep.equal([]);
   });
 
   it('when the CDN answers "Access denied", then BLOCKED is retried up to MAX_ATTEMPTS and then dead-lettered, with the last attempt\'s artifacts', async () => {
@@ -241,9 +240,6 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
 
   it('when an artifact is asked for without a JWT, with jobs:read but not artifacts:read, by an unknown name or by a path that climbs out, then 401, 403, 404 and 400 with JSON error bodies', async () => {
     await start();
-    // A file beside the artifacts: no name may reach it.
-    await mkdir(stack.artifactsDir, { recursive: true });
-    await writeFile(join(stack.artifactsDir, 'outside.txt'), 'must never be served');
     const jobId = randomUUID();
     const url = (rest: string) => `${stack.gateway.url}/v1/jobs/${jobId}/artifacts/${rest}`;
 

@@ -5,7 +5,8 @@ import {
   Bus, CircuitBreakers, Metrics, PgBreakerStore, ServiceRunner, breakerPolicy, breakersRoutes, createHttpApp, createLogger, finishHttpApp, listen, pgPoolSql,
   type Logger, type RunningServer, type Subscription,
 } from '@xauth/shared';
-import { ArtifactStore, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
+import { artifactsForAttempt, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
+import { PgArtifactStore } from './data-access/pg-artifact.store.js';
 import { migrateWorkerSchema } from './data-access/database.js';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
 import type { BrowserWorkerConfig } from './config.js';
@@ -38,10 +39,11 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   const jobSeconds = metrics.histogram('xauth_browser_job_duration_seconds', 'Browser attempts by outcome', ['outcome'], [0.5, 1, 2, 5, 10, 30, 60, 180]);
   const interstitials = metrics.counter('xauth_interstitials_total', 'Interstitials seen, by whether they cleared', ['cleared']);
 
-  // Each held profile lock keeps a connection for its job (and a warm browser); one more answers /ready.
-  // The schema holds the GoLogin call budget every replica shares.
+  // Each held profile lock keeps a connection for its job (and a warm browser); one more answers /ready,
+  // two more write failure artifacts and book GoLogin calls.
+  // The schema holds what every replica shares: the GoLogin call budget and the failure artifacts.
   await migrateWorkerSchema({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, logger, applicationName: `${config.XAUTH_NAMESPACE}:${service}:migrate` });
-  const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.max(config.DATABASE_POOL_SIZE, config.MAX_CONCURRENT_PROFILES + 1), connectionTimeoutMillis: 5_000 });
+  const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.max(config.DATABASE_POOL_SIZE, config.MAX_CONCURRENT_PROFILES + 3), connectionTimeoutMillis: 5_000 });
   db.on('error', (err) => logger.warn('idle PostgreSQL connection broke', { error: err.message }));
   // Breakers live in the worker's schema, so every replica sees one state (DESIGN.md: load is contained, not passed on).
   const breakers = new CircuitBreakers({ store: new PgBreakerStore(pgPoolSql(db), config.DATABASE_SCHEMA), policy: breakerPolicy(config), cacheMs: config.BREAKER_CACHE_MS, logger, metrics });
@@ -65,12 +67,13 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS, observer: controller,
   });
   const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
-  const artifacts = new ArtifactStore({ root: config.ARTIFACTS_DIR, retentionMs: config.ARTIFACTS_RETENTION_MS, maxBytes: config.ARTIFACTS_MAX_BYTES, logger });
+  // In the worker's schema, so any replica serves any artifact (the gateway may ask any of them).
+  const artifacts = new PgArtifactStore(db, config.DATABASE_SCHEMA);
   const deps: AuthorizeJobDeps = {
     bus, logger, workerId: config.WORKER_ID, jobTimeoutMs: config.JOB_TIMEOUT_MS, runningJobs: new Map(), pool,
     runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS, closeMs: config.PAGE_CLOSE_TIMEOUT_MS, captureMs: config.ARTIFACT_CAPTURE_TIMEOUT_MS }, logger, {
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
-    }, { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifacts.forAttempt(req.jobId, req.attempt, secrets) }),
+    }, { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifactsForAttempt(artifacts, req.jobId, req.attempt, secrets) }),
     onOutcome: (outcome, seconds) => {
       jobSeconds.observe({ outcome }, seconds);
       controller.flowEnded(outcome === 'captured', OVERLOAD_CODES.has(outcome));
@@ -80,7 +83,7 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
 
   const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected(), db: () => db.query('SELECT 1').then(() => true, () => false) }, readinessDetails: () => breakers.details() });
   app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
-  app.use(artifactsRoutes({ store: artifacts, internalToken: config.INTERNAL_API_TOKEN, logger }));
+  app.use(artifactsRoutes({ store: artifacts, internalToken: config.INTERNAL_API_TOKEN }));
   finishHttpApp(app, logger);
   let sweeper: { stop(): void } | undefined;
   let server: RunningServer | undefined;
@@ -89,7 +92,7 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     { name: 'bus', start: async () => undefined, stop: () => bus.close(config.SHUTDOWN_TIMEOUT_MS) },
     { name: 'database', start: async () => { await db.query('SELECT 1'); }, stop: () => db.end() },
     { name: 'browser-pool', start: async () => { await pool.sweepStrays(); }, stop: () => pool.closeAll() },
-    { name: 'artifact retention', start: async () => { sweeper = startArtifactSweeper(artifacts, config.ARTIFACTS_SWEEP_INTERVAL_MS, logger); }, stop: async () => sweeper?.stop() },
+    { name: 'artifact retention', start: async () => { sweeper = startArtifactSweeper(artifacts, { retentionMs: config.ARTIFACTS_RETENTION_MS, maxBytes: config.ARTIFACTS_MAX_BYTES }, config.ARTIFACTS_SWEEP_INTERVAL_MS, logger); }, stop: async () => sweeper?.stop() },
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
     {
       name: 'consumer:browser-worker.authorization-jobs',

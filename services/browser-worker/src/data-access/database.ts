@@ -1,7 +1,8 @@
 import { CircuitBreakers1766000000000, openDatabase, type Logger } from '@xauth/shared';
 import { CreateGoLoginCalls1765000000000 } from './migrations/1765000000000-create-gologin-calls.migration.js';
+import { CreateFailureArtifacts1768000000000 } from './migrations/1768000000000-create-failure-artifacts.migration.js';
 
-export const migrations = [CreateGoLoginCalls1765000000000, CircuitBreakers1766000000000];
+export const migrations = [CreateGoLoginCalls1765000000000, CircuitBreakers1766000000000, CreateFailureArtifacts1768000000000];
 
 /**
  * Creates the worker's schema and applies its migrations (under the shared kit's advisory lock, so

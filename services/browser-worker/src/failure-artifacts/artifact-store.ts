@@ -1,113 +1,56 @@
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARTIFACT_FILES, ArtifactParams, type ArtifactFile } from '@xauth/contracts';
 import { REDACTED, errorMessage, redactText, type Logger } from '@xauth/shared';
 import { COOKIE_PAIRS, redactTraceJson } from './trace-redaction.js';
 import { redactZip } from './zip-redactor.js';
 
-export interface ArtifactStoreOptions {
-  root: string;
-  retentionMs: number;
-  maxBytes: number;
-  logger: Logger;
-}
+/** One artifact's place: `<jobId>/<attempt>/<file>` is its name. */
+export interface ArtifactKey { jobId: string; attempt: number; file: ArtifactFile }
+export interface NewArtifact extends ArtifactKey { contentType: string; bytes: Buffer }
+export interface ArtifactInfo extends ArtifactKey { name: string; contentType: string; size: number; createdAt: Date }
+export interface StoredArtifact extends ArtifactInfo { bytes: Buffer }
+/** Attempts older than `retentionMs` go; then the oldest attempts until all that is left fits `maxBytes`. */
+export interface RetentionRules { retentionMs: number; maxBytes: number }
 
-export interface StoredArtifact { path: string; size: number; contentType: string }
-
-interface AttemptFolder { path: string; bytes: number; modified: number }
-
-const RAW_TRACE = 'trace.raw';
 /**
- * Failure artifacts on disk: `<root>/<jobId>/<attempt>/<file>`, named `<jobId>/<attempt>/<file>`.
- * Only names that `ArtifactParams` accepts are ever joined into a path.
+ * The seam between failure artifacts and where they are kept: every worker replica writes to, and
+ * serves from, one store, so any replica answers any artifact link. `PgArtifactStore` (the
+ * worker's schema) implements it; an S3-compatible bucket could implement it the same way.
+ * Stores are given names `ArtifactParams` accepted only, and redacted bytes only.
  */
-export class ArtifactStore {
-  /** Folders being written right now: a sweep leaves them alone. */
-  private readonly writing = new Map<string, number>();
-
-  constructor(private readonly opts: ArtifactStoreOptions) {}
-
-  /**
-   * Where one attempt's artifacts go. `secrets` (the OAuth state, a captured code) are removed
-   * from every text written, besides anything that looks like an OAuth parameter.
-   */
-  forAttempt(jobId: string, attempt: number, secrets: readonly string[]): AttemptArtifacts | undefined {
-    const parsed = ArtifactParams.safeParse({ jobId: jobId.toLowerCase(), attempt: String(attempt), file: 'page.html' });
-    if (!parsed.success) return undefined;
-    const { jobId: id, attempt: n } = parsed.data;
-    return new AttemptArtifacts(join(this.opts.root, id, n), `${id}/${n}`, secrets, this.writing);
-  }
-
-  async open(params: ArtifactParams): Promise<StoredArtifact | undefined> {
-    const p = ArtifactParams.parse(params);
-    const path = join(this.opts.root, p.jobId, p.attempt, p.file);
-    try {
-      const s = await stat(path);
-      return s.isFile() ? { path, size: s.size, contentType: ARTIFACT_FILES[p.file] } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Removes attempt folders past the retention age, then the oldest until the total fits `maxBytes`. */
-  async sweep(now = Date.now()): Promise<{ removed: number; bytes: number }> {
-    const folders = (await this.attemptFolders()).sort((a, b) => a.modified - b.modified);
-    let total = folders.reduce((sum, f) => sum + f.bytes, 0);
-    let removed = 0;
-    for (const f of folders) {
-      if (this.writing.has(f.path)) continue;
-      if (f.modified >= now - this.opts.retentionMs && total <= this.opts.maxBytes) continue;
-      await rm(f.path, { recursive: true, force: true });
-      total -= f.bytes;
-      removed++;
-    }
-    await this.removeEmptyJobFolders();
-    if (removed) this.opts.logger.info('failure artifacts pruned', { removed, bytesLeft: total });
-    return { removed, bytes: total };
-  }
-
-  private async attemptFolders(): Promise<AttemptFolder[]> {
-    const out: AttemptFolder[] = [];
-    for (const job of await listDirs(this.opts.root)) {
-      for (const attempt of await listDirs(join(this.opts.root, job))) {
-        const path = join(this.opts.root, job, attempt);
-        let bytes = 0;
-        let modified = (await stat(path).catch(() => undefined))?.mtimeMs ?? 0;
-        for (const file of await readdir(path).catch(() => [] as string[])) {
-          const s = await stat(join(path, file)).catch(() => undefined);
-          if (!s) continue;
-          bytes += s.size;
-          modified = Math.max(modified, s.mtimeMs);
-        }
-        out.push({ path, bytes, modified });
-      }
-    }
-    return out;
-  }
-
-  private async removeEmptyJobFolders(): Promise<void> {
-    for (const job of await listDirs(this.opts.root)) {
-      const path = join(this.opts.root, job);
-      if ((await readdir(path).catch(() => ['?'])).length === 0) await rm(path, { recursive: true, force: true }).catch(() => undefined);
-    }
-  }
+export interface ArtifactStore {
+  /** Keeps one artifact, replacing one of the same name (a reopened job runs attempt 1 again). */
+  put(artifact: NewArtifact): Promise<void>;
+  get(params: ArtifactParams): Promise<StoredArtifact | undefined>;
+  /** A job's artifacts (no bytes), by attempt and file. */
+  list(jobId: string): Promise<ArtifactInfo[]>;
+  /** Applies the retention rules to whole attempts; `now` defaults to the store's clock. */
+  sweep(rules: RetentionRules, now?: Date): Promise<{ removed: number; bytes: number }>;
 }
 
-async function listDirs(path: string): Promise<string[]> {
-  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+/** The name of an artifact, as events and the job view carry it. */
+export function artifactName(key: ArtifactKey): string {
+  return `${key.jobId}/${key.attempt}/${key.file}`;
 }
 
-/** One attempt's folder, created on the first write. Every text is redacted before it reaches the disk. */
+/**
+ * Where one attempt's artifacts go. `secrets` (the OAuth state, a captured code) are removed from
+ * every text written, besides anything that looks like an OAuth parameter. Undefined when the job
+ * id or attempt could not make a name.
+ */
+export function artifactsForAttempt(store: ArtifactStore, jobId: string, attempt: number, secrets: readonly string[]): AttemptArtifacts | undefined {
+  const parsed = ArtifactParams.safeParse({ jobId: jobId.toLowerCase(), attempt: String(attempt), file: 'page.html' });
+  if (!parsed.success) return undefined;
+  return new AttemptArtifacts(store, parsed.data.jobId, Number(parsed.data.attempt), secrets);
+}
+
+/** One attempt's artifacts. Every text is redacted before it reaches the store. */
 export class AttemptArtifacts {
   private readonly secrets: string[] = [];
 
-  constructor(
-    private readonly folder: string,
-    private readonly prefix: string,
-    secrets: readonly string[],
-    private readonly writing: Map<string, number>,
-  ) {
+  constructor(private readonly store: ArtifactStore, private readonly jobId: string, private readonly attempt: number, secrets: readonly string[]) {
     this.addSecrets(secrets);
   }
 
@@ -122,53 +65,42 @@ export class AttemptArtifacts {
     return redactText(out).replace(COOKIE_PAIRS, `$1=${REDACTED}`);
   }
 
-  /** Writes a binary file as it is (a screenshot: pixels carry no URL). */
+  /** Keeps a binary file as it is (a screenshot: pixels carry no URL). */
   putBinary(file: ArtifactFile, data: Buffer): Promise<string> {
     return this.put(file, data);
   }
 
   putText(file: ArtifactFile, text: string): Promise<string> {
-    return this.put(file, this.redact(text));
+    return this.put(file, Buffer.from(this.redact(text), 'utf8'));
   }
 
-  /** `write` saves Playwright's raw trace to the path it is given; only its redacted copy is kept. */
+  /**
+   * `write` saves Playwright's raw trace to the path it is given (a private temporary folder on
+   * this machine); only its redacted copy reaches the store, and the raw one is removed.
+   */
   async putTrace(write: (rawPath: string) => Promise<void>): Promise<string> {
-    return this.inFolder(async () => {
-      const raw = join(this.folder, RAW_TRACE);
-      try {
-        await write(raw);
-        const clean = redactZip(await readFile(raw), (t) => this.redact(t), this.secrets);
-        await writeFile(join(this.folder, 'trace.zip'), clean);
-        return `${this.prefix}/trace.zip`;
-      } finally {
-        await rm(raw, { force: true }).catch(() => undefined);
-      }
-    });
-  }
-
-  private put(file: ArtifactFile, data: Buffer | string): Promise<string> {
-    return this.inFolder(async () => {
-      await writeFile(join(this.folder, file), data);
-      return `${this.prefix}/${file}`;
-    });
-  }
-
-  private async inFolder<T>(fn: () => Promise<T>): Promise<T> {
-    this.writing.set(this.folder, (this.writing.get(this.folder) ?? 0) + 1);
+    const dir = await mkdtemp(join(tmpdir(), 'xauth-trace-'));
     try {
-      await mkdir(this.folder, { recursive: true });
-      return await fn();
+      const raw = join(dir, 'trace.raw');
+      await write(raw);
+      return await this.put('trace.zip', redactZip(await readFile(raw), (t) => this.redact(t), this.secrets));
     } finally {
-      const left = (this.writing.get(this.folder) ?? 1) - 1;
-      if (left > 0) this.writing.set(this.folder, left);
-      else this.writing.delete(this.folder);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
+  }
+
+  private async put(file: ArtifactFile, bytes: Buffer): Promise<string> {
+    const key = { jobId: this.jobId, attempt: this.attempt, file };
+    await this.store.put({ ...key, contentType: ARTIFACT_FILES[file], bytes });
+    return artifactName(key);
   }
 }
 
 /** Runs the sweep now and every `intervalMs`; a failed sweep is logged and tried again next time. */
-export function startArtifactSweeper(store: ArtifactStore, intervalMs: number, logger: Logger): { stop(): void } {
-  const run = () => store.sweep().catch((err: unknown) => logger.warn('artifact sweep failed', { error: errorMessage(err) }));
+export function startArtifactSweeper(store: ArtifactStore, rules: RetentionRules, intervalMs: number, logger: Logger): { stop(): void } {
+  const run = () => store.sweep(rules)
+    .then(({ removed, bytes }) => { if (removed) logger.info('failure artifacts pruned', { removed, bytesLeft: bytes }); })
+    .catch((err: unknown) => logger.warn('artifact sweep failed', { error: errorMessage(err) }));
   void run();
   const timer = setInterval(run, intervalMs);
   timer.unref();

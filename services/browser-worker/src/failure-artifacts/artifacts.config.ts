@@ -1,14 +1,11 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEV_INTERNAL_API_TOKEN, env } from '@xauth/shared';
 
 const DAY_MS = 86_400_000;
 
 /** The browser-worker's failure-artifact keys; spread into its config schema. */
 export const artifactsConfig = {
-  ARTIFACTS_DIR: env.str(join(tmpdir(), 'xauth-artifacts'), 'where failed attempts keep a screenshot, the page HTML and a Playwright trace (one folder per jobId/attempt)'),
-  ARTIFACTS_RETENTION_MS: env.int(7 * DAY_MS, 'artifacts older than this are removed'),
-  ARTIFACTS_MAX_BYTES: env.int(1024 ** 3, 'artifacts beyond this total size are removed, oldest first'),
+  ARTIFACTS_RETENTION_MS: env.int(7 * DAY_MS, 'failed attempts\' artifacts (screenshot, page HTML, Playwright trace, kept in the worker\'s PostgreSQL schema, table failure_artifacts) older than this are removed'),
+  ARTIFACTS_MAX_BYTES: env.int(1024 ** 3, 'artifacts beyond this total size (all replicas together) are removed, oldest attempt first'),
   ARTIFACTS_SWEEP_INTERVAL_MS: env.int(600_000, 'how often retention is applied (also once at start)'),
   INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the artifact download API'),
 };
