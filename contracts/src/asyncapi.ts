@@ -7,23 +7,36 @@ type Json = Record<string, unknown>;
 /** Internal messages travel between xauth's own services; the rest are for upstream publishers and subscribers. */
 export const isInternalMessage = (type: RoutingKey): boolean => type.startsWith('authorization.');
 
-/** The envelope's headers (CloudEvents binary mode); the AMQP properties carry the rest (see `envelopeText`). */
+/**
+ * The envelope's headers: the CloudEvent's attributes in binary content mode, named as in the
+ * CloudEvents AMQP protocol binding (`cloudEvents_<attribute>`); `datacontenttype` is the
+ * contentType property. The AMQP properties carry the same facts for RabbitMQ-native consumers (see `ENVELOPE_TEXT`).
+ */
 const ENVELOPE_HEADERS: Json = {
   type: 'object',
+  required: ['cloudEvents_specversion', 'cloudEvents_id', 'cloudEvents_source', 'cloudEvents_type', 'cloudEvents_time', 'cloudEvents_dataschema', 'x-attempt'],
   properties: {
-    'ce-specversion': { const: '1.0' },
-    'ce-source': { type: 'string', description: 'the publishing service (also the appId property)' },
-    'ce-dataschema': { type: 'string', description: 'the payload schema with its version, e.g. xauth/user.authenticated/v1' },
+    cloudEvents_specversion: { const: '1.0' },
+    cloudEvents_id: { type: 'string', description: 'the CloudEvents id: a UUID, the same as the messageId property; consumers dedupe on it' },
+    cloudEvents_source: { type: 'string', format: 'uri-reference', description: 'the publishing service, e.g. orchestrator (also the appId property)' },
+    cloudEvents_type: { type: 'string', description: 'the message type, e.g. user.authenticated (also the type property; no reply suffix)' },
+    cloudEvents_time: { type: 'string', format: 'date-time', description: 'when the message was first published, RFC 3339 (the timestamp property in whole seconds)' },
+    cloudEvents_dataschema: { type: 'string', format: 'uri', description: 'the payload schema with its version, e.g. urn:xauth:schema:user.authenticated:v1' },
+    cloudEvents_traceparent: { type: 'string', description: 'CloudEvents Distributed Tracing extension: the W3C trace context it was published in, when tracing is on' },
+    cloudEvents_tracestate: { type: 'string', description: 'CloudEvents Distributed Tracing extension: W3C tracestate, when there is one' },
     'x-attempt': { type: 'integer', minimum: 1, description: 'our own delivery attempt, 1-based' },
     'x-causation-id': { type: 'string', description: 'messageId of the message that caused this one' },
-    traceparent: { type: 'string', description: 'W3C trace context, when tracing is on' },
+    traceparent: { type: 'string', description: 'W3C trace context of the current hop, when tracing is on' },
+    tracestate: { type: 'string', description: 'W3C tracestate of the current hop, when there is one' },
   },
 };
 
-const ENVELOPE_TEXT = 'AMQP properties: messageId (the CloudEvents id, a UUID; consumers dedupe on it), type (= the routing key), '
+const ENVELOPE_TEXT = 'A CloudEvent in binary content mode (CloudEvents AMQP protocol binding): the attributes are the cloudEvents_* headers, '
+  + 'the data is the JSON body, datacontenttype is the contentType property. '
+  + 'The AMQP properties say the same for RabbitMQ-native consumers: messageId (the CloudEvents id, a UUID; consumers dedupe on it), type (= the routing key), '
   + 'timestamp, contentType application/json, appId (the publishing service), correlationId (the request that started it all), '
-  + 'persistent delivery. A publisher that sends only a JSON body still works: the consumer fills in what is missing.';
-
+  + 'persistent delivery. Consumers still accept the ce-* headers of earlier releases (until the next release). '
+  + 'A publisher that sends only a JSON body still works: the consumer fills in what is missing.';
 
 /** Who consumes a command (its work queue's owner), for the message's description. */
 function consumerOf(type: RoutingKey): string | undefined {

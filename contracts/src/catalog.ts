@@ -18,8 +18,12 @@ export interface MessageContract<S extends z.ZodType = z.ZodType> {
   notes?: string;
 }
 
-function contract<S extends z.ZodType>(type: string, kind: MessageKind, schema: S, extra: { secretFields?: readonly string[]; repliable?: boolean; notes?: string } = {}) {
-  return { type, kind, version: 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false, notes: extra.notes } satisfies MessageContract<S>;
+/**
+ * `version` changes only with a breaking change to the schema, together with a new snapshot in
+ * `contracts/schemas/<type>/v<version>.json` (`npm run contracts:snapshot`; contracts/test/schema-snapshots.test.ts).
+ */
+function contract<S extends z.ZodType>(type: string, kind: MessageKind, schema: S, extra: { version?: number; secretFields?: readonly string[]; repliable?: boolean; notes?: string } = {}) {
+  return { type, kind, version: extra.version ?? 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false, notes: extra.notes } satisfies MessageContract<S>;
 }
 
 /**
@@ -68,9 +72,13 @@ export function routingKeyFor(type: RoutingKey, replySuffix?: string): string {
   return `${type}.${replySuffix}`;
 }
 
-/** Schema id carried in `ce-dataschema`, e.g. `xauth/user.authenticated/v1`. */
-export function dataSchemaId(type: RoutingKey): string {
-  return `xauth/${type}/v${messages[type].version}`;
+/**
+ * The CloudEvents `dataschema` of a type's current version (the `cloudEvents_dataschema` header), e.g.
+ * `urn:xauth:schema:user.authenticated:v1`. CloudEvents wants an absolute URI here; releases before
+ * the move to the AMQP binding sent `xauth/user.authenticated/v1` in `ce-dataschema`.
+ */
+export function dataSchemaId(type: RoutingKey, version: number = messages[type].version): string {
+  return `urn:xauth:schema:${type}:v${version}`;
 }
 
 /** Field names that must never be logged or stored in clear, across all contracts. */

@@ -27,7 +27,7 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
     const user = stack.xsim.state.userList().find((u) => u.username === ACCOUNT)!;
     expect(ev.body).to.include({ requestId, accountId: ACCOUNT, xUserId: user.id, cached: false, app: 'xauth-dev' });
     expect(ev.properties.type).to.equal('user.authenticated');
-    expect(ev.properties.headers?.['ce-dataschema']).to.equal('xauth/user.authenticated/v1');
+    expect(ev.properties.headers?.cloudEvents_dataschema).to.equal('urn:xauth:schema:user.authenticated:v1');
     expect(JSON.stringify(ev.body)).not.to.match(/access_?token|refresh_?token/i);
 
     const jwt = await getServiceToken(stack.gateway.url, 'dev-admin', 'dev-admin-secret');

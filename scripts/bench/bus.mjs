@@ -62,7 +62,7 @@ const contract = messages[TYPE];
  * Raw amqplib on the same kind of route: a durable topic exchange bound to a quorum queue, a
  * confirm channel, manual ack, as an application would write it with amqplib's public API. `bare`
  * sends only the AMQP properties and trusts what arrives; `sameWork` does by hand what the issue
- * asks of both sides: the same envelope (properties and `ce-*` / `x-attempt` headers) and the same
+ * asks of both sides: the same envelope (properties and `cloudEvents_*` / `x-attempt` headers) and the same
  * zod schema checked on publish and on consume.
  */
 async function rawSide(onBody, { sameWork }) {
@@ -80,7 +80,7 @@ async function rawSide(onBody, { sameWork }) {
     if (sameWork) {
       const h = msg.properties.headers ?? {};
       const parsed = contract.schema.safeParse(body);
-      if (!parsed.success || h['ce-specversion'] !== '1.0' || typeof h['x-attempt'] !== 'number') throw new Error('bad message');
+      if (!parsed.success || h.cloudEvents_specversion !== '1.0' || typeof h['x-attempt'] !== 'number') throw new Error('bad message');
       onBody(parsed.data);
     } else {
       onBody(body);
@@ -97,12 +97,16 @@ async function rawSide(onBody, { sameWork }) {
         data = parsed.data;
       }
       const messageId = randomUUID();
+      const now = Date.now();
       const props = sameWork
         ? {
-          persistent: true, messageId, type: TYPE, contentType: 'application/json', timestamp: Math.floor(Date.now() / 1000), appId: 'bench', correlationId: messageId,
-          headers: { 'ce-specversion': '1.0', 'ce-source': 'bench', 'ce-dataschema': dataSchemaId(TYPE), 'x-attempt': 1 },
+          persistent: true, messageId, type: TYPE, contentType: 'application/json', timestamp: Math.floor(now / 1000), appId: 'bench', correlationId: messageId,
+          headers: {
+            cloudEvents_specversion: '1.0', cloudEvents_id: messageId, cloudEvents_source: 'bench', cloudEvents_type: TYPE,
+            cloudEvents_time: new Date(now).toISOString(), cloudEvents_dataschema: dataSchemaId(TYPE), 'x-attempt': 1,
+          },
         }
-        : { persistent: true, messageId, type: TYPE, contentType: 'application/json', timestamp: Math.floor(Date.now() / 1000) };
+        : { persistent: true, messageId, type: TYPE, contentType: 'application/json', timestamp: Math.floor(now / 1000) };
       pub.publish(queue, TYPE, Buffer.from(JSON.stringify(data)), props, (err) => (err ? reject(err) : resolve()));
     }),
     close: async () => {

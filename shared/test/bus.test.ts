@@ -62,7 +62,7 @@ describe('bus on a real RabbitMQ', function () {
     const props = {
       persistent: true, messageId: randomUUID(), type: 'user.login.requested', timestamp: 1_764_000_000, contentType: 'application/json',
       appId: 'bus-test', correlationId: 'corr-1', expiration: 60_000 as unknown as string, priority: 3,
-      headers: { 'ce-specversion': '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true, skipped: undefined },
+      headers: { cloudEvents_specversion: '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true, skipped: undefined },
     };
     const confirmed = (send: (cb: (err: unknown) => void) => void) => new Promise<void>((resolve, reject) => send((err) => (err ? reject(err) : resolve())));
     await confirmed((cb) => publishFrame(confirm, '', queue, Buffer.from('{"fast":true}'), props, cb));
@@ -71,7 +71,7 @@ describe('bus on a real RabbitMQ', function () {
     if (!fast || !slow) throw new Error('both messages should have arrived');
     expect(fast.content.toString()).to.equal(slow.content.toString());
     expect(fast.properties).to.deep.equal(slow.properties);
-    expect(fast.properties.headers).to.deep.equal({ 'ce-specversion': '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true });
+    expect(fast.properties.headers).to.deep.equal({ cloudEvents_specversion: '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true });
     expect(fast.properties.deliveryMode).to.equal(2);
     expect(fast.properties.expiration).to.equal('60000');
     await confirm.close();

@@ -32,6 +32,16 @@ describe('dead-letter rules', () => {
     expect(headers).to.deep.equal({ 'ce-source': 'gateway', traceparent: '00-abc', 'x-attempt': 1, 'x-replay-of': 'm-1' });
   });
 
+  it('when a letter carrying CloudEvents headers is replayed, then its cloudEvents_id is the replay\'s messageId and the other attributes stay', () => {
+    const headers = replayHeaders({
+      messageId: 'm-1',
+      headers: { cloudEvents_specversion: '1.0', cloudEvents_id: 'm-1', cloudEvents_type: 'user.login.requested', cloudEvents_time: '2026-11-30T08:00:00.000Z', 'x-attempt': 3 },
+    }, 'm-2');
+    expect(headers).to.deep.equal({
+      cloudEvents_specversion: '1.0', cloudEvents_id: 'm-2', cloudEvents_type: 'user.login.requested', cloudEvents_time: '2026-11-30T08:00:00.000Z', 'x-attempt': 1, 'x-replay-of': 'm-1',
+    });
+  });
+
   it('when the broker dead-lettered a secret-bearing message, then its secret fields are redacted before it is stored', () => {
     const msg = delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.orchestrator.authorization-results' }] }, 'authorization.consent.captured');
     msg.content = Buffer.from(JSON.stringify({ jobId: 'j-1', code: 'SECRET-CODE', state: 'SECRET-STATE' }));

@@ -53,7 +53,8 @@ describe('gateway: POST /v1/logins', () => {
     expect(msg.properties.correlationId).to.equal(res.headers.get('x-request-id'));
     expect(msg.properties.appId).to.equal('gateway');
     expect(msg.properties.contentType).to.equal('application/json');
-    expect(msg.properties.headers).to.include({ 'ce-specversion': '1.0', 'ce-dataschema': 'xauth/user.login.requested/v1' });
+    expect(msg.properties.headers).to.include({ cloudEvents_specversion: '1.0', cloudEvents_type: 'user.login.requested', cloudEvents_source: 'gateway', cloudEvents_dataschema: 'urn:xauth:schema:user.login.requested:v1' });
+    expect(msg.properties.headers?.cloudEvents_id).to.equal(msg.properties.messageId);
     expect(JSON.parse(msg.content.toString())).to.deep.equal({ requestId: body.requestId, accountId: 'alice_x', app: 'xauth-test', force: true });
   });
 

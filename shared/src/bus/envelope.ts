@@ -3,11 +3,14 @@ import type { ConsumeMessage, Options } from 'amqplib';
 import { dataSchemaId, isRoutingKey } from '@xauth/contracts';
 import { injectTraceHeaders } from '../tracing.js';
 
-/** The CloudEvents-style envelope, carried in AMQP properties and headers (binary mode). */
+/**
+ * The envelope of a delivery: a CloudEvent in binary content mode (the CloudEvents AMQP binding's
+ * `cloudEvents_` headers, see `CE_HEADER`) plus the same facts in AMQP 0-9-1 properties.
+ */
 export interface Envelope {
   messageId: string;
   type: string;
-  /** Source service (`appId`, `ce-source`). */
+  /** Source service (`appId`, `cloudEvents_source`). */
   source: string;
   correlationId: string;
   causationId?: string;
@@ -26,8 +29,28 @@ export interface OutgoingEnvelope {
   correlationId?: string;
   causationId?: string;
   attempt?: number;
+  /** When the event happened (the CloudEvents `time`; the AMQP `timestamp` in seconds). @defaultValue now */
+  time?: Date;
   headers?: Record<string, unknown>;
 }
+
+/**
+ * CloudEvents attributes as headers, named as in the CloudEvents AMQP protocol binding (binary
+ * content mode: `cloudEvents_` + the attribute name; the binding prefers `_` to `:` so JMS clients
+ * can read them). `datacontenttype` is the `contentType` property, not a header. RabbitMQ 3.13+
+ * hands these headers to AMQP 1.0 consumers as application properties.
+ */
+export const CE_HEADER = {
+  specversion: 'cloudEvents_specversion',
+  id: 'cloudEvents_id',
+  source: 'cloudEvents_source',
+  type: 'cloudEvents_type',
+  time: 'cloudEvents_time',
+  dataschema: 'cloudEvents_dataschema',
+  /** The Distributed Tracing extension: the trace context the event was published in, when tracing is on. */
+  traceparent: 'cloudEvents_traceparent',
+  tracestate: 'cloudEvents_tracestate',
+} as const;
 
 export const HEADER = {
   attempt: 'x-attempt',
@@ -47,26 +70,36 @@ export const HEADER = {
 } as const;
 
 /**
- * AMQP publish options for a message: persistent JSON with the envelope and trace context. The
- * CloudEvents `time` is the AMQP `timestamp` property; it is not repeated in a header.
+ * AMQP publish options for a message: persistent JSON, the CloudEvent's attributes both as the
+ * binding's `cloudEvents_` headers (for CloudEvents-aware consumers) and as AMQP 0-9-1 properties
+ * (messageId, type, timestamp, contentType, appId: for RabbitMQ-native consumers), and the trace context.
  */
 export function publishOptions(env: OutgoingEnvelope): Options.Publish & { messageId: string } {
   const messageId = env.messageId ?? randomUUID();
+  const now = env.time?.getTime() ?? Date.now();
   const headers: Record<string, unknown> = {
-    'ce-specversion': '1.0',
-    'ce-source': env.source,
-    ...(isRoutingKey(env.type) ? { 'ce-dataschema': dataSchemaId(env.type) } : {}),
+    [CE_HEADER.specversion]: '1.0',
+    [CE_HEADER.id]: messageId,
+    [CE_HEADER.source]: env.source,
+    [CE_HEADER.type]: env.type,
+    [CE_HEADER.time]: new Date(now).toISOString(),
+    ...(isRoutingKey(env.type) ? { [CE_HEADER.dataschema]: dataSchemaId(env.type) } : {}),
     [HEADER.attempt]: env.attempt ?? 1,
     ...(env.causationId ? { [HEADER.causationId]: env.causationId } : {}),
     ...env.headers,
   };
   injectTraceHeaders(headers);
+  if (typeof headers.traceparent === 'string') {
+    // Published straight from the span that made the event: one hop, so the extension carries the same context.
+    headers[CE_HEADER.traceparent] = headers.traceparent;
+    if (typeof headers.tracestate === 'string' && headers.tracestate) headers[CE_HEADER.tracestate] = headers.tracestate;
+  }
   return {
     persistent: true,
     mandatory: false,
     messageId,
     type: env.type,
-    timestamp: Math.floor(Date.now() / 1000),
+    timestamp: Math.floor(now / 1000),
     contentType: 'application/json',
     appId: env.source,
     correlationId: env.correlationId ?? messageId,
@@ -75,21 +108,27 @@ export function publishOptions(env: OutgoingEnvelope): Options.Publish & { messa
 }
 
 /**
- * Reads the envelope of a delivery. Publishers that send only a JSON body still work: what is
- * missing is filled (type from the routing key, a derived id) and listed in `filled` for a log line.
+ * Reads the envelope of a delivery. The AMQP properties come first; a publisher that sets only the
+ * CloudEvents headers (either binding separator, `cloudEvents_` or `cloudEvents:`) or only the
+ * `ce-` headers of earlier releases is read from those. Publishers that send only a JSON body still
+ * work: what is missing is filled (type from the routing key, a derived id) and listed in `filled`
+ * for a log line.
  */
 export function readEnvelope(msg: ConsumeMessage): { envelope: Envelope; filled: string[] } {
   const p = msg.properties;
   const headers = (p.headers ?? {}) as Record<string, unknown>;
   const filled: string[] = [];
-  let messageId = typeof p.messageId === 'string' && p.messageId ? p.messageId : undefined;
+  let messageId = typeof p.messageId === 'string' && p.messageId ? p.messageId : ceAttribute(headers, 'id');
   if (!messageId) {
     // Deterministic, so a redelivery of the same bare message dedupes on the inbox.
     messageId = `derived-${sha256Prefix(msg.content)}`;
     filled.push('messageId');
   }
-  const type = typeof p.type === 'string' && p.type ? p.type : msg.fields.routingKey;
-  if (!p.type) filled.push('type');
+  let type = typeof p.type === 'string' && p.type ? p.type : ceAttribute(headers, 'type');
+  if (!type) {
+    type = msg.fields.routingKey;
+    filled.push('type');
+  }
   const correlationId = typeof p.correlationId === 'string' && p.correlationId ? p.correlationId : messageId;
   if (!p.correlationId) filled.push('correlationId');
   const rawAttempt = Number(headers[HEADER.attempt]);
@@ -100,16 +139,33 @@ export function readEnvelope(msg: ConsumeMessage): { envelope: Envelope; filled:
     envelope: {
       messageId,
       type,
-      source: typeof p.appId === 'string' ? p.appId : String(headers['ce-source'] ?? 'unknown'),
+      source: typeof p.appId === 'string' ? p.appId : ceAttribute(headers, 'source') ?? 'unknown',
       correlationId,
       causationId: typeof headers[HEADER.causationId] === 'string' ? (headers[HEADER.causationId] as string) : undefined,
       attempt,
       deferrals,
-      timestamp: typeof p.timestamp === 'number' ? new Date(p.timestamp * 1000) : new Date(),
+      timestamp: typeof p.timestamp === 'number' ? new Date(p.timestamp * 1000) : ceTime(headers) ?? new Date(),
       headers,
     },
     filled,
   };
+}
+
+/**
+ * A CloudEvents attribute from the headers: `cloudEvents_<name>`, `cloudEvents:<name>` (the binding's
+ * other separator), or `ce-<name>`: the names of the HTTP and Kafka bindings that releases before
+ * the move published, still read for one release.
+ */
+function ceAttribute(headers: Record<string, unknown>, name: 'id' | 'type' | 'source' | 'time'): string | undefined {
+  const v = headers[CE_HEADER[name]] ?? headers[`cloudEvents:${name}`] ?? headers[`ce-${name}`];
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+function ceTime(headers: Record<string, unknown>): Date | undefined {
+  // Only the RFC 3339 string form: AMQP 0-9-1's timestamp field type has no agreed unit across clients.
+  const raw = ceAttribute(headers, 'time');
+  const t = raw === undefined ? undefined : new Date(raw);
+  return t && !Number.isNaN(t.getTime()) ? t : undefined;
 }
 
 function sha256Prefix(buf: Buffer): string {

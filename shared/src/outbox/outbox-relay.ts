@@ -92,6 +92,8 @@ export class OutboxRelay implements EntryPoint {
     const props = publishOptions({
       type, source: this.opts.bus.service, messageId: row.messageId,
       correlationId: row.correlationId, causationId: row.causationId ?? undefined,
+      // The event happened when its row was written (a resend after a lost confirm keeps the same time).
+      time: row.createdAt,
     });
     await this.opts.bus.publishRaw(exchange, row.routingKey, Buffer.from(JSON.stringify(row.payload)), props);
   }

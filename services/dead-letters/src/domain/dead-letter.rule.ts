@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { ErrorCodes, isRoutingKey, messages, workQueues } from '@xauth/contracts';
-import { HEADER, REDACTED } from '@xauth/shared';
+import { CE_HEADER, HEADER, REDACTED } from '@xauth/shared';
 import type { DeadLetterRecord } from './model.js';
 
 /** What the office reads of a delivery. */
@@ -99,9 +99,12 @@ export function readDeadLetter(msg: Delivery, messageId: string, namespace: stri
 }
 
 /** The headers a replay is published with: the original ones minus every failure header, a fresh attempt count, `x-replay-of`. */
-export function replayHeaders(letter: Pick<DeadLetterRecord, 'headers' | 'messageId'>): Record<string, unknown> {
+export function replayHeaders(letter: Pick<DeadLetterRecord, 'headers' | 'messageId'>, replayMessageId?: string): Record<string, unknown> {
   const kept = Object.entries(letter.headers).filter(([k]) => !FAILURE_HEADERS.has(k) && !isBrokerFailureHeader(k));
-  return { ...Object.fromEntries(kept), [HEADER.attempt]: 1, [HEADER.replayOf]: letter.messageId };
+  const headers: Record<string, unknown> = { ...Object.fromEntries(kept), [HEADER.attempt]: 1, [HEADER.replayOf]: letter.messageId };
+  // A replay is a new delivery under a new messageId (so the inbox does not drop it): its CloudEvents id follows.
+  if (replayMessageId && CE_HEADER.id in headers) headers[CE_HEADER.id] = replayMessageId;
+  return headers;
 }
 
 /** Where a replay goes: the original exchange and routing key; with no exchange on record, straight to the original queue. */

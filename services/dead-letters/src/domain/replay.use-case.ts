@@ -71,7 +71,7 @@ export async function replayOne(deps: ReplayDeps, id: string, by: Requester, opt
     if (opts.dryRun) return {};
     const replayMessageId = randomUUID();
     const { expiration: _e, ...properties } = letter.properties;
-    await deps.republish(exchange, routingKey, letter.body, { ...properties, persistent: true, messageId: replayMessageId, headers: replayHeaders(letter) });
+    await deps.republish(exchange, routingKey, letter.body, { ...properties, persistent: true, messageId: replayMessageId, headers: replayHeaders(letter, replayMessageId) });
     await tx.markReplayed(letter.id, replayMessageId, by);
     return { replayMessageId };
   });
