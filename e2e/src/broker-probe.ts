@@ -92,10 +92,13 @@ function toReceived(m: ConsumeMessage | GetMessage): Received {
 /** Collects events and waits for the one a test expects. */
 export class EventCollector {
   readonly all: Received[] = [];
+  /** When each of `all` arrived (epoch ms). */
+  readonly times: number[] = [];
   private waiters: Array<() => void> = [];
 
   push(r: Received): void {
     this.all.push(r);
+    this.times.push(Date.now());
     for (const w of this.waiters.splice(0)) w();
   }
 

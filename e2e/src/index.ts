@@ -4,3 +4,4 @@ export * from './http.js';
 export * from './tcp-proxy.js';
 export * from './service-process.js';
 export * from './worker-metrics.js';
+export * from './rabbit-cluster.js';
