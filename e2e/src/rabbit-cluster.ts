@@ -19,7 +19,15 @@ export interface RabbitNode {
 
 /** Every cluster this process started and has not cleaned up: killed on exit, even after a failed test. */
 const live = new Set<RabbitCluster>();
-process.once('exit', () => { for (const c of live) c.killNow(); });
+const killAll = () => { for (const c of live) c.killNow(); };
+process.once('exit', killAll);
+// A signal ends the process without 'exit': kill the nodes, then die of the signal as before.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 /**
  * A RabbitMQ cluster of real `rabbitmq-server` nodes on this machine, for tests: each node with its

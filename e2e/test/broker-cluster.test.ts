@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import { expect } from 'chai';
 import { exchangeName, queueName } from '@xauth/contracts';
-import { RabbitCluster, schemaOf, startStack, waitUntil, type RabbitNode, type Received, type Stack } from '../src/index.js';
+import { Bus, Metrics, createLogger } from '@xauth/shared';
+import { EventCollector, RabbitCluster, schemaOf, startStack, waitUntil, type RabbitNode, type Received, type Stack } from '../src/index.js';
 
 const REQUESTS = 2_000;
 /** Accounts with a profile: the first request of each runs a browser, the rest join it or hit the stored token. */
@@ -33,8 +34,7 @@ describe('a 3-node RabbitMQ cluster under the stack (real rabbitmq-server nodes 
    * listener) sits on the last node, which the fault never touches.
    */
   async function loginsThrough(fault: (leader: RabbitNode) => Promise<void>, heal: (leader: RabbitNode) => Promise<void>) {
-    const [first, , last] = cluster.nodes as [RabbitNode, RabbitNode, RabbitNode];
-    // The services declare the queues on their first node, which then leads them (client-local placement).
+    const last = cluster.nodes.at(-1)!;
     stack = await startStack({
       broker: { url: cluster.url, probeUrl: last.url },
       env: { AMQP_QUORUM_GROUP_SIZE: '3', OUTBOX_POLL_MS: '100' },
@@ -42,30 +42,35 @@ describe('a 3-node RabbitMQ cluster under the stack (real rabbitmq-server nodes 
     });
     const s = stack;
     const loginQueue = queueName(s.namespace, 'orchestrator.login-requests');
-    const leader = await cluster.leaderOf(loginQueue, last);
-    expect(leader.name, 'the node leading the work queues').to.equal(first.name);
     const members = JSON.parse(await cluster.ctl(last, 'list_queues', 'name', 'members', '--formatter', 'json')) as Array<{ name: string; members: string[] }>;
     expect(members.find((q) => q.name === loginQueue)?.members, 'replicas of a work queue (AMQP_QUORUM_GROUP_SIZE)').to.have.lengthOf(3);
 
-    const outcomes = await s.probe.listen('user.#');
+    // The upstream and the listener may sit on the node the fault takes down: they are buses too, on
+    // every node, and listen through a quorum queue of their own (a copy keeps its messageId).
+    const listenQueue = `${s.namespace}.test-outcomes`;
+    const setup = await amqplib.connect(last.url);
+    const setupCh = await setup.createChannel();
+    await setupCh.assertQueue(listenQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await setupCh.bindQueue(listenQueue, exchangeName(s.namespace, 'events'), 'user.#');
+    await setup.close();
+    const client = await Bus.connect({ url: cluster.url.split(','), namespace: s.namespace, service: 'upstream', logger: createLogger({ service: 'upstream', silent: true }), metrics: new Metrics('upstream') });
+    const outcomes = new EventCollector();
+    await client.consumeRaw(listenQueue, async (m) => {
+      outcomes.push({ routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString('utf8')), raw: '', properties: m.properties });
+    }, { prefetch: 200 });
     const requests = Array.from({ length: REQUESTS }, (_, i) => ({ requestId: randomUUID(), accountId: ACCOUNTS[i % ACCOUNTS.length]! }));
-    const conn = await amqplib.connect(last.url);
-    const pub = await conn.createConfirmChannel();
     const publishing = (async () => {
-      for (const r of requests) {
-        pub.publish(exchangeName(s.namespace, 'commands'), 'user.login.requested', Buffer.from(JSON.stringify(r)), { persistent: true, messageId: randomUUID(), type: 'user.login.requested', contentType: 'application/json' });
-      }
-      await pub.waitForConfirms();
+      for (let i = 0; i < requests.length; i += 100) await Promise.all(requests.slice(i, i + 100).map((r) => client.publish('user.login.requested', r)));
     })();
 
     const answered = () => new Set(outcomes.all.filter(isOutcome).map(requestIdOf));
     await waitUntil(() => answered().size >= REQUESTS * 0.3 || undefined, 300_000, '30% of the outcomes');
+    const leader = await cluster.leaderOf(loginQueue, last);
     const faultAt = Date.now();
     await fault(leader);
     await waitUntil(() => answered().size >= REQUESTS * 0.6 || undefined, 300_000, '60% of the outcomes with a node down');
     await heal(leader);
     await publishing;
-    await conn.close();
 
     const ids = new Set<string>(requests.map((r) => r.requestId));
     await waitUntil(() => answered().size >= ids.size || undefined, 300_000, 'an outcome for every request').catch((err: Error) => {
@@ -101,7 +106,8 @@ describe('a 3-node RabbitMQ cluster under the stack (real rabbitmq-server nodes 
     const times = [...firstAnswer.values()].sort((a, b) => a - b);
     let pause = 0;
     for (let i = 1; i < times.length; i++) if (times[i]! >= faultAt) pause = Math.max(pause, times[i]! - Math.max(times[i - 1]!, faultAt));
-    console.log(`      failover pause (longest gap between answers after the fault): ${pause} ms; ${REQUESTS} answered in ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s`);
+    await client.close();
+    console.log(`      ${leader.name} led ${loginQueue}; failover pause (longest gap between answers after the fault): ${pause} ms; ${REQUESTS} answered in ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s`);
   }
 
   it('when the node leading the work queues is stopped during 2,000 login requests and started again, then every request is answered exactly once and no job is lost or doubled', async () => {

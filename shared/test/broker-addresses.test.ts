@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import amqplib from 'amqplib';
 import { expect } from 'chai';
-import { queueName, workQueueArguments, workQueues } from '@xauth/contracts';
+import { queueName, retryQueueName, workQueueArguments, workQueues } from '@xauth/contracts';
 import { Bus } from '../src/bus/bus.js';
 import { BrokerAddresses, connectOptions } from '../src/bus/broker-addresses.js';
 import { deleteTopology } from '../src/bus/topology.js';
@@ -85,5 +85,15 @@ describe('bus with several broker addresses on a real RabbitMQ', function () {
       await deleteTopology(await conn.createChannel(), fresh, TIERS);
       await conn.close();
     }
+  });
+
+  it('when a namespace holds the classic retry tiers of an earlier version, then connect keeps them (they work on one broker)', async () => {
+    const conn = await amqplib.connect(AMQP_URL);
+    const rq = retryQueueName(namespace, 'orchestrator.login-requests', TIERS[0]!);
+    const ch = await conn.createChannel();
+    await ch.assertQueue(rq, { durable: true, arguments: { 'x-message-ttl': TIERS[0], 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queueName(namespace, 'orchestrator.login-requests') } });
+    await conn.close();
+    bus = await connect(AMQP_URL);
+    expect(bus.isConnected()).to.equal(true);
   });
 });

@@ -153,7 +153,7 @@ export class Bus extends EventEmitter {
     const pub = await this.openPublishChannel(model);
     try {
       const kept = await assertTopology(model, this.namespace, this.retryTiersMs, { quorumGroupSize: this.opts.quorumGroupSize });
-      if (kept.length) this.logger.warn('quorum queues exist with another initial group size; kept as they are (grow or shrink them with rabbitmq-queues)', { queues: kept, quorumGroupSize: this.opts.quorumGroupSize });
+      if (kept.length) this.logger.warn('queues exist declared otherwise (another quorum group size, or classic retry tiers of an earlier version); kept as they are', { queues: kept, quorumGroupSize: this.opts.quorumGroupSize });
     } catch (err) {
       if (/PRECONDITION[-_]FAILED/.test(errorMessage(err))) {
         this.fatal = new Error(`RabbitMQ holds a queue or exchange of namespace "${this.namespace}" declared differently from the contracts; `

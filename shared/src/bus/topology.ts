@@ -15,20 +15,23 @@ const GROUP_SIZE_ARG = 'x-quorum-initial-group-size';
 
 /**
  * Declares the whole topology of a namespace from the contracts on a channel of its own; idempotent,
- * run after every (re)connect. Returns the quorum queues that exist with another initial group size:
- * RabbitMQ (3.10) compares that argument on a redeclare although it only applies at creation, so such
- * a queue is checked to exist and kept as it is.
+ * run after every (re)connect. Returns the queues kept as they are: quorum queues that exist with
+ * another initial group size (RabbitMQ 3.10 compares that argument on a redeclare although it only
+ * applies at creation), and retry tiers an earlier version created as classic queues (they work on
+ * one broker; on a cluster, delete them once empty and reconnect).
  */
 export async function assertTopology(source: ChannelSource, namespace: string, retryTiersMs: readonly number[], opts: TopologyOptions = {}): Promise<string[]> {
   let ch = await source.createChannel();
   ch.on('error', () => undefined); // a refused declare closes the channel; the declare's own promise carries the error
   const kept: string[] = [];
-  const assertQuorum = async (name: string, args: Record<string, unknown>) => {
-    if (opts.quorumGroupSize === undefined) return void await ch.assertQueue(name, { durable: true, arguments: args });
+  /** Declares a quorum queue; one that exists differing only in an argument named in `tolerated` is kept as it is. */
+  const assertQuorum = async (name: string, args: Record<string, unknown>, ...tolerated: string[]) => {
+    const withSize = opts.quorumGroupSize === undefined ? args : { ...args, [GROUP_SIZE_ARG]: opts.quorumGroupSize };
     try {
-      await ch.assertQueue(name, { durable: true, arguments: { ...args, [GROUP_SIZE_ARG]: opts.quorumGroupSize } });
+      await ch.assertQueue(name, { durable: true, arguments: withSize });
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes(`inequivalent arg '${GROUP_SIZE_ARG}'`)) throw err;
+      const keep = [...tolerated, GROUP_SIZE_ARG];
+      if (!(err instanceof Error) || !keep.some((arg) => err.message.includes(`inequivalent arg '${arg}'`))) throw err;
       ch = await source.createChannel();
       ch.on('error', () => undefined);
       await ch.checkQueue(name);
@@ -48,7 +51,7 @@ export async function assertTopology(source: ChannelSource, namespace: string, r
     for (const b of obsoleteQueueBindings(q)) await ch.unbindQueue(name, exchangeName(namespace, b.exchange), b.pattern);
     for (const tier of retryTiersMs) {
       const rq = retryQueueName(namespace, purpose, tier);
-      await ch.assertQueue(rq, { durable: true, arguments: retryQueueArguments(namespace, purpose, tier) });
+      await assertQuorum(rq, retryQueueArguments(namespace, purpose, tier), 'x-queue-type', 'x-dead-letter-strategy', 'x-overflow');
       await ch.bindQueue(rq, exchangeName(namespace, 'retry'), rq);
     }
   }
