@@ -15,8 +15,16 @@ export function deadLetterQueueArguments(): Record<string, unknown> {
   return { 'x-queue-type': 'quorum', 'x-overflow': 'reject-publish' };
 }
 
+/**
+ * Queue arguments of a retry tier: a quorum queue too (RabbitMQ 3.10 keeps message TTL on quorum
+ * queues), so a retry survives a node and no tier lives on one node only: a classic queue whose node
+ * is down refuses the declare, and with it every service's reconnect to the rest of a cluster.
+ */
 export function retryQueueArguments(namespace: string, purpose: string, tierMs: number): Record<string, unknown> {
   return {
+    'x-queue-type': 'quorum',
+    'x-dead-letter-strategy': 'at-least-once',
+    'x-overflow': 'reject-publish',
     'x-message-ttl': tierMs,
     'x-dead-letter-exchange': '',
     'x-dead-letter-routing-key': queueName(namespace, purpose),

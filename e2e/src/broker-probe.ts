@@ -26,7 +26,10 @@ export class BrokerProbe {
 
   static async open(url: string, namespace: string, opts: BrokerProbeOptions = {}): Promise<BrokerProbe> {
     const conn = await amqplib.connect(url);
+    // A test may take the probe's broker node down (cluster tests): the probe then just stops hearing.
+    conn.on('error', () => undefined);
     const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
     return new BrokerProbe(conn, ch, namespace, opts);
   }
 
@@ -92,10 +95,13 @@ function toReceived(m: ConsumeMessage | GetMessage): Received {
 /** Collects events and waits for the one a test expects. */
 export class EventCollector {
   readonly all: Received[] = [];
+  /** When each of `all` arrived (epoch ms). */
+  readonly times: number[] = [];
   private waiters: Array<() => void> = [];
 
   push(r: Received): void {
     this.all.push(r);
+    this.times.push(Date.now());
     for (const w of this.waiters.splice(0)) w();
   }
 

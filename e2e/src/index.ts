@@ -5,3 +5,4 @@ export * from './tcp-proxy.js';
 export * from './service-process.js';
 export * from './worker-metrics.js';
 export * from './round-robin-proxy.js';
+export * from './rabbit-cluster.js';

@@ -21,6 +21,11 @@ export interface StackOptions {
   env?: Record<string, string | undefined>;
   /** Print service logs (they are always captured in `logs`). */
   printLogs?: boolean;
+  /**
+   * Another broker (e.g. a test's cluster): `url` for the services' AMQP_URL, `probeUrl` for the
+   * probe and the clean-up. @defaultValue the machine's RabbitMQ (AMQP_URL)
+   */
+  broker?: { url: string; probeUrl: string };
   /** Start a browser worker in this process. @defaultValue true (false: the test runs its own, e.g. as a child process) */
   inProcessWorker?: boolean;
 }
@@ -56,7 +61,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
   const env = withoutUnset({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: 'debug',
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: 'debug',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
@@ -65,6 +70,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   // A fixed concurrency (MIN = MAX) unless the test sizes the pool itself: a shared test machine's CPU is not the stack's.
   if (env.MAX_CONCURRENT_PROFILES !== undefined) env.MIN_CONCURRENT_PROFILES ??= env.MAX_CONCURRENT_PROFILES;
+  const probeUrl = opts.broker?.probeUrl ?? AMQP_URL;
   const stops: Array<() => Promise<void>> = [() => xsim.stop()];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
   try {
@@ -79,18 +85,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const db = new pg.Client({ connectionString: DATABASE_URL });
     await db.connect();
     stops.push(() => db.end());
-    const probe = await BrokerProbe.open(AMQP_URL, namespace, { storedDeadLetters: () => readStoredDeadLetters(db, namespace) });
+    const probe = await BrokerProbe.open(probeUrl, namespace, { storedDeadLetters: () => readStoredDeadLetters(db, namespace) });
     stops.push(() => probe.close());
     return {
       namespace, xsim, orchestrator, worker, deadLetters, gateway, probe, db, logs, env,
       stop: async () => {
         await stopAll();
-        await removeNamespace(namespace);
+        await removeNamespace(namespace, probeUrl);
       },
     };
   } catch (err) {
     await stopAll();
-    await removeNamespace(namespace);
+    await removeNamespace(namespace, probeUrl);
     throw err;
   }
 }
@@ -116,7 +122,7 @@ export async function readStoredDeadLetters(db: pg.Client, namespace: string): P
 }
 
 /** Drops the namespace's schemas and deletes its exchanges and queues. */
-export async function removeNamespace(namespace: string): Promise<void> {
+export async function removeNamespace(namespace: string, amqpUrl = AMQP_URL): Promise<void> {
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   try {
@@ -124,7 +130,7 @@ export async function removeNamespace(namespace: string): Promise<void> {
   } finally {
     await db.end();
   }
-  const conn = await amqplib.connect(AMQP_URL);
+  const conn = await amqplib.connect(amqpUrl);
   try {
     await deleteTopology(await conn.createChannel(), namespace, RETRY_TIERS_MS);
   } finally {

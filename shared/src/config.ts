@@ -53,10 +53,37 @@ export const commonConfig = {
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional().describe('OTLP/HTTP collector base URL; traces are exported only when set'),
 };
 
+/** The amqp(s) URLs in a comma-separated list. */
+export function splitBrokerUrls(text: string): string[] {
+  return text.split(',').map((u) => u.trim()).filter(Boolean);
+}
+
+/** A comma-separated list of amqp(s) URLs, each checked; kept as text (`busOptionsFrom` splits it). */
+const brokerUrls = () => z.string().superRefine((text, ctx) => {
+  const urls = splitBrokerUrls(text);
+  for (const u of urls) {
+    if (!/^amqps?:\/\/[^/]/.test(u) || !URL.canParse(u)) ctx.addIssue({ code: 'custom', message: `"${redactUrl(u)}" is not an amqp:// or amqps:// URL` });
+  }
+  if (!urls.length) ctx.addIssue({ code: 'custom', message: 'names no broker' });
+});
+
 export const amqpConfig = {
-  AMQP_URL: env.url('amqp://guest:guest@127.0.0.1:5672', 'RabbitMQ connection URL'),
+  AMQP_URL: brokerUrls().default('amqp://guest:guest@127.0.0.1:5672')
+    .describe('RabbitMQ connection URL; several (the nodes of a cluster) comma-separated: the bus connects to one and fails over to the next when it goes away'),
+  AMQP_URLS: brokerUrls().optional().describe('the nodes of a RabbitMQ cluster, comma-separated; when set, used instead of AMQP_URL'),
+  AMQP_QUORUM_GROUP_SIZE: z.coerce.number().int().min(1).max(255).optional()
+    .describe('replicas of each quorum queue when it is created (x-quorum-initial-group-size), e.g. 3 on a 3-node cluster; unset: the broker\'s default (every node, at most 5). An existing queue keeps its size'),
   AMQP_CONFIRM_TIMEOUT_MS: env.int(10_000, 'how long a publish waits for the broker confirm'),
 };
+
+/** The `Bus.connect` options the `amqpConfig` keys give. */
+export function busOptionsFrom(config: { AMQP_URL: string; AMQP_URLS?: string; AMQP_QUORUM_GROUP_SIZE?: number; AMQP_CONFIRM_TIMEOUT_MS: number }) {
+  return { url: splitBrokerUrls(config.AMQP_URLS ?? config.AMQP_URL), quorumGroupSize: config.AMQP_QUORUM_GROUP_SIZE, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS };
+}
+
+function redactUrl(u: string): string {
+  return u.replace(/\/\/[^@/]*@/, '//***@');
+}
 
 /** Keys of services that consume work queues. */
 export const consumerConfig = {

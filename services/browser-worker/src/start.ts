@@ -3,7 +3,7 @@ import pg from 'pg';
 import { ErrorCodes } from '@xauth/contracts';
 import {
   Bus, CircuitBreakers, Metrics, PgBreakerStore, ServiceRunner, breakerPolicy, breakersRoutes, createHttpApp, createLogger, finishHttpApp, listen, pgPoolSql,
-  type Logger, type RunningServer, type Subscription,
+  type Logger, type RunningServer, type Subscription, busOptionsFrom,
 } from '@xauth/shared';
 import { artifactsForAttempt, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
 import { PgArtifactStore } from './data-access/pg-artifact.store.js';
@@ -66,7 +66,7 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     maxOpen: config.MAX_CONCURRENT_PROFILES, closeTimeoutMs: config.BROWSER_CLOSE_TIMEOUT_MS,
     keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS, observer: controller,
   });
-  const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
+  const bus = await Bus.connect({ ...busOptionsFrom(config), namespace: config.XAUTH_NAMESPACE, service, logger, metrics, maxAttempts: config.MAX_ATTEMPTS });
   // In the worker's schema, so any replica serves any artifact (the gateway may ask any of them).
   const artifacts = new PgArtifactStore(db, config.DATABASE_SCHEMA);
   const deps: AuthorizeJobDeps = {

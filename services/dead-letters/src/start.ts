@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { exchangeName, exchanges, type ExchangeRole } from '@xauth/contracts';
-import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase, type Logger, type RunningServer } from '@xauth/shared';
+import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase, type Logger, type RunningServer, busOptionsFrom } from '@xauth/shared';
 import type { DeadLettersConfig } from './config.js';
 import { entities, migrations } from './data-access/database.js';
 import { DeadLetterRepository } from './data-access/dead-letter.repository.js';
@@ -23,7 +23,7 @@ export async function startDeadLetters(config: DeadLettersConfig, opts: { logger
   const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
   let bus: Bus;
   try {
-    bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS });
+    bus = await Bus.connect({ ...busOptionsFrom(config), namespace: config.XAUTH_NAMESPACE, service, logger, metrics });
   } catch (err) {
     await dataSource.destroy();
     throw err;

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import {
   Bus, ConfigError, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
-  type EntryPoint, type Logger, type RunningServer,
+  type EntryPoint, type Logger, type RunningServer, busOptionsFrom,
 } from '@xauth/shared';
 import { DEV_INTERNAL_API_TOKEN, type GatewayConfig } from './config.js';
 import { ApiClientRepository } from './data-access/api-client.repository.js';
@@ -111,7 +111,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const broker: EntryPoint = {
     name: 'bus',
     start: async () => {
-      bus ??= await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service: 'gateway', logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS });
+      bus ??= await Bus.connect({ ...busOptionsFrom(config), namespace: config.XAUTH_NAMESPACE, service: 'gateway', logger, metrics });
     },
     stop: async () => { if (!opts.bus) await bus?.close(config.SHUTDOWN_TIMEOUT_MS); },
   };

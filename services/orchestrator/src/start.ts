@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import {
   Bus, CircuitBreakers, Keyring, Metrics, OutboxRelay, PgBreakerStore, ServiceRunner, breakerPolicy, breakersRoutes, dataSourceSql, pruneOutboxAndInbox, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase,
-  type EntryPoint, type Logger, type RunningServer,
+  type EntryPoint, type Logger, type RunningServer, busOptionsFrom,
 } from '@xauth/shared';
 import type { OrchestratorConfig } from './config.js';
 import { entities } from './data-access/entities/index.js';
@@ -43,7 +43,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   const refreshes = metrics.counter('xauth_token_refresh_total', 'Refresher outcomes (refreshed, not_due, busy, failed, outcome_unknown, or an error code such as REFRESH_OUTCOME_UNKNOWN)', ['outcome']);
   const tokensGauge = metrics.gauge('xauth_tokens', 'Stored tokens by status (active, dead, outcome_unknown; backing_off: active tokens waiting out a failed refresh)', ['status']);
   const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
-  const bus = await Bus.connect({ url: config.AMQP_URL, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS, maxAttempts: config.MAX_ATTEMPTS });
+  const bus = await Bus.connect({ ...busOptionsFrom(config), namespace: config.XAUTH_NAMESPACE, service, logger, metrics, maxAttempts: config.MAX_ATTEMPTS });
   const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
   // One breaker per app over X's token endpoint, in this service's schema so every replica sees one state.
   const breakers = new CircuitBreakers({ store: new PgBreakerStore(dataSourceSql(dataSource), config.DATABASE_SCHEMA), policy: breakerPolicy(config), cacheMs: config.BREAKER_CACHE_MS, logger, metrics });

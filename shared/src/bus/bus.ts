@@ -1,4 +1,5 @@
 import { EventEmitter, once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import amqplib, { type ChannelModel, type ConfirmChannel, type Options, type RecoveringChannelModel } from 'amqplib';
 import { ErrorCodes, RETRY_TIERS_MS, exchangeName, messages, routingKeyFor, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
@@ -10,10 +11,17 @@ import { ConfirmDeadlines } from './confirm-deadlines.js';
 import { publishOptions, type OutgoingEnvelope } from './envelope.js';
 import { RawConsumer, type Attachable, type RawConsumerOptions, type RawHandler } from './raw-consumer.js';
 import { Subscription, type HandlerMap, type SubscriptionOptions } from './subscription.js';
+import { BrokerAddresses } from './broker-addresses.js';
 import { assertTopology } from './topology.js';
 
 export interface BusOptions {
-  url: string;
+  /** The broker, or the nodes of a cluster: the bus connects to one and, when it goes away, to the next. */
+  url: string | readonly string[];
+  /**
+   * Replicas of each quorum queue when the topology creates it (`x-quorum-initial-group-size`). A queue
+   * that already exists keeps its size. @defaultValue the broker's (every node, at most 5)
+   */
+  quorumGroupSize?: number;
   /** Prefix of every exchange and queue. */
   namespace: string;
   /** This service's name: `appId` / `ce-source` of what it publishes. */
@@ -36,6 +44,8 @@ export interface BusOptions {
 
 /** What amqplib says when a channel or connection goes away under a publish (not a broker nack). */
 const LINK_LOST = /channel closed(?! by server)|connection closed|Channel ended|Connection ended|socket|ECONNRESET|EPIPE/i;
+/** What amqplib says when the broker nacks a publish. */
+const NACKED = /message nacked/i;
 
 export interface PublishOptions extends Omit<OutgoingEnvelope, 'type' | 'source'> {
   /** Appended to the routing key for targeted replies: `user.authenticated.<suffix>`. */
@@ -52,6 +62,8 @@ export class Bus extends EventEmitter {
   readonly service: string;
   readonly retryTiersMs: readonly number[];
   private model?: RecoveringChannelModel;
+  /** The connection the recovering model holds now (publish channels are reopened on it). */
+  private connection?: ChannelModel;
   private pub?: ConfirmChannel;
   private readonly subscriptions = new Set<Attachable>();
   private closing = false;
@@ -59,6 +71,7 @@ export class Bus extends EventEmitter {
   private readonly confirmTimeoutMs: number;
   private readonly maxWaitingPublishes: number;
   private waitingPublishes = 0;
+  private addresses?: BrokerAddresses;
   /** Publishes waiting for their confirm, failed when their deadline passes. */
   private readonly confirms = new ConfirmDeadlines();
   /** Why the broker blocks publishing (`connection.blocked`: a memory or disk alarm), while it does. */
@@ -81,7 +94,9 @@ export class Bus extends EventEmitter {
   /** Connects (retrying with backoff until the broker answers), asserts the topology. */
   static async connect(opts: BusOptions): Promise<Bus> {
     const bus = new Bus(opts);
-    bus.model = await amqplib.connect(opts.url, {
+    const addresses = new BrokerAddresses(typeof opts.url === 'string' ? [opts.url] : opts.url);
+    bus.addresses = addresses;
+    bus.model = await amqplib.connect(addresses.target, {
       clientProperties: { connection_name: `${opts.namespace}:${opts.service}` },
       // amqplib leaves Nagle on: a publish written right after an ack then waits for the broker's
       // delayed ACK, about 40 ms on every outbox relay publish (seen in bench:authorize's spans).
@@ -91,6 +106,8 @@ export class Bus extends EventEmitter {
         // Throwing here makes recovery give up: a topology the broker refuses will not heal by retrying.
         calculateDelay: (attempt: number) => {
           if (bus.fatal) throw bus.fatal;
+          // Each attempt goes to the next node of a cluster (a lone broker: the same one again).
+          addresses.advance();
           return Math.min(5_000, 200 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
         },
         setup: (model: ChannelModel) => bus.onConnect(model),
@@ -98,6 +115,7 @@ export class Bus extends EventEmitter {
     });
     bus.model.on('disconnect', (err: Error) => {
       bus.pub = undefined;
+      bus.connection = undefined;
       if (!bus.closing) opts.logger.warn('broker connection lost; recovering', { error: errorMessage(err) });
     });
     bus.model.on('error', (err: Error) => opts.logger.warn('broker connection error', { error: errorMessage(err) }));
@@ -134,7 +152,8 @@ export class Bus extends EventEmitter {
     coalesceWrites(model);
     const pub = await this.openPublishChannel(model);
     try {
-      await assertTopology(pub, this.namespace, this.retryTiersMs);
+      const kept = await assertTopology(model, this.namespace, this.retryTiersMs, { quorumGroupSize: this.opts.quorumGroupSize });
+      if (kept.length) this.logger.warn('queues exist declared otherwise (another quorum group size, or classic retry tiers of an earlier version); kept as they are', { queues: kept, quorumGroupSize: this.opts.quorumGroupSize });
     } catch (err) {
       if (/PRECONDITION[-_]FAILED/.test(errorMessage(err))) {
         this.fatal = new Error(`RabbitMQ holds a queue or exchange of namespace "${this.namespace}" declared differently from the contracts; `
@@ -144,8 +163,9 @@ export class Bus extends EventEmitter {
       throw err;
     }
     for (const sub of this.subscriptions) await sub.attach(model);
+    this.connection = model;
     this.pub = pub;
-    this.logger.info('connected to broker', { namespace: this.namespace });
+    this.logger.info('connected to broker', { namespace: this.namespace, broker: this.addresses?.current });
     this.emit('connected');
   }
 
@@ -174,7 +194,8 @@ export class Bus extends EventEmitter {
   /**
    * Publishes bytes as they are (relays, retries, dead letters); resolves on the broker's confirm.
    * A publish whose channel or connection drops before the confirm is sent again once the link is
-   * back (at-least-once: consumers dedupe on messageId), all within `confirmTimeoutMs`; a nack is not.
+   * back, and so is a nacked one, on a new channel (at-least-once: consumers dedupe on messageId), all
+   * within `confirmTimeoutMs`.
    */
   publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
     return this.publishTraced(exchange, routingKey, content, props, undefined);
@@ -219,18 +240,35 @@ export class Bus extends EventEmitter {
           this.metrics.published(metricKey, 'confirmed').inc();
           resolve(result);
         } else {
-          resolve(this.resend(err, exchange, routingKey, content, props, metricKey, deadline).then(() => result));
+          resolve(this.resend(err, exchange, routingKey, content, props, metricKey, deadline, ch).then(() => result));
         }
       });
     });
   }
 
-  private async resend(firstErr: unknown, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, deadline: number): Promise<void> {
+  /**
+   * Publishes again what did not get its confirm: after a lost link, and after a nack. A nack on a
+   * cluster comes from a quorum queue that has no leader yet (its node went away and the election
+   * takes about half a second), and RabbitMQ 3.10 goes on nacking every later publish on that
+   * channel: so the nacking channel is replaced, and the publish is sent again on the new one after
+   * a growing pause, until the deadline. The message keeps its messageId: consumers dedupe a copy.
+   */
+  private async resend(firstErr: unknown, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, deadline: number, firstCh?: ConfirmChannel): Promise<void> {
     let err = firstErr;
-    while (LINK_LOST.test(errorMessage(err)) && Date.now() < deadline && !this.closing) {
-      this.logger.debug('link lost before the confirm; publishing again', { routingKey });
+    let ch = firstCh;
+    let nacks = 0;
+    while ((LINK_LOST.test(errorMessage(err)) || NACKED.test(errorMessage(err))) && Date.now() < deadline && !this.closing) {
+      if (NACKED.test(errorMessage(err))) {
+        nacks++;
+        if (ch) this.replacePublishChannel(ch);
+        this.logger.debug('broker nacked a publish; publishing again on a new channel', { routingKey, nacks });
+        await delay(Math.min(1_000, 50 * 2 ** (nacks - 1), Math.max(0, deadline - Date.now())));
+      } else {
+        this.logger.debug('link lost before the confirm; publishing again', { routingKey });
+      }
       try {
-        await this.publishOnce(this.pub ?? await this.publishChannel(deadline), exchange, routingKey, content, props, deadline);
+        ch = this.pub ?? await this.publishChannel(deadline);
+        await this.publishOnce(ch, exchange, routingKey, content, props, deadline);
         this.metrics.published(metricKey, 'confirmed_after_resend').inc();
         return;
       } catch (next) {
@@ -240,6 +278,26 @@ export class Bus extends EventEmitter {
     this.metrics.published(metricKey, 'failed').inc();
     if (err instanceof AppError) throw err;
     throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not take ${routingKey}: ${errorMessage(err)}` });
+  }
+
+  /**
+   * Closes a publish channel the broker nacks on and opens another on the same connection, once per
+   * channel however many of its publishes were nacked. Publishes still waiting on the old channel
+   * fail as a lost link and are sent again on the new one.
+   */
+  private replacePublishChannel(ch: ConfirmChannel): void {
+    const model = this.connection;
+    if (this.pub !== ch || !model || this.closing) return;
+    this.pub = undefined;
+    this.openPublishChannel(model).then((next) => {
+      if (this.connection === model && !this.closing && !this.pub) {
+        this.pub = next;
+        this.emit('connected');
+      } else {
+        next.close().catch(() => undefined);
+      }
+    }, (err: unknown) => this.logger.debug('publish channel not replaced; waiting for the connection to recover', { error: errorMessage(err) }));
+    ch.close().catch(() => undefined);
   }
 
   private publishOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number): Promise<void> {
