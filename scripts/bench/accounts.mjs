@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     readers: { type: 'string', default: '8' },
     replicas: { type: 'string', default: '2' },
     'login-lanes': { type: 'string', default: '32' },
+    'logins-in-flight': { type: 'string', default: '100' },
     logs: { type: 'string' },
   },
 });
@@ -41,6 +42,9 @@ const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback'; // port 9: nothing lis
 const SHORT_LIFETIME_SEC = 1800;
 const FULL_LIFETIME_SEC = 7200;
 const DUE_AHEAD_MS = 3_600_000; // between the two lifetimes: every short-lived token is due, no refreshed one
+
+/** What this run started, for an interrupted run to end. */
+const started = { processes: [], cleanup: undefined };
 
 const rssMb = (pid) => {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024; } catch { return NaN; }
@@ -62,13 +66,14 @@ async function listen(conn, namespace, keys) {
     const t = times[key] ??= { first: 0, last: 0 };
     t.first ||= performance.now();
     t.last = performance.now();
-    for (const w of [...waiters]) if (counts[w.key] >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+    for (const w of [...waiters]) if (w.count() >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
   }, { noAck: true });
   return {
     counts, times,
-    until: (key, n, timeoutMs, what) => (counts[key] >= n ? Promise.resolve() : new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${what}: heard ${counts[key]} of ${n} ${key} within ${secs(timeoutMs)} s (${JSON.stringify(counts)})`)), timeoutMs);
-      waiters.push({ key, n, resolve: () => { clearTimeout(timer); resolve(); } });
+    /** Resolves once `count()` (by default how often `key` was heard) reaches n. */
+    until: (key, n, timeoutMs, what, count = () => counts[key]) => (count() >= n ? Promise.resolve() : new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: ${count()} of ${n} ${key} within ${secs(timeoutMs)} s (${JSON.stringify(counts)})`)), timeoutMs);
+      waiters.push({ count, n, resolve: () => { clearTimeout(timer); resolve(); } });
     })),
   };
 }
@@ -142,7 +147,8 @@ async function main() {
     GOLOGIN_API_TOKEN: 'xsim-gologin-token',
     X_APPS: JSON.stringify([{ name: APP, clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
   };
-  const all = [];
+  const all = started.processes;
+  started.cleanup = () => removeNamespace(namespace);
   const start = async (service, extra) => { const p = await ServiceProcess.start(service, { ...env, ...extra }, 300_000, SERVICE_NODE_ARGS); all.push(p); return p; };
   let conn;
   let db;
@@ -178,14 +184,20 @@ async function main() {
     const consents = await consentAnswerer(conn, namespace, xsim.url, Number(args['login-lanes']));
     const cmd = await conn.createConfirmChannel();
     const loginT0 = performance.now();
-    for (const accountId of accounts) {
+    // A bounded number of logins in flight, as browser workers would take them: X's codes live 30 s,
+    // so consents answered all at once would wait in the queue past their code's life.
+    const ended = () => events.counts['user.authenticated'] + events.counts['user.authentication.failed'];
+    const inFlight = Number(args['logins-in-flight']);
+    for (const [i, accountId] of accounts.entries()) {
+      if (i - ended() >= inFlight) await events.until('ended', i - inFlight + 1, 120_000, 'logins', ended);
       const requestId = randomUUID();
       cmd.publish(`${namespace}.commands`, 'user.login.requested', Buffer.from(JSON.stringify({ requestId, accountId })), {
         persistent: true, contentType: 'application/json', messageId: randomUUID(), type: 'user.login.requested', appId: 'bench', correlationId: requestId,
       });
     }
     await cmd.waitForConfirms();
-    await events.until('user.authenticated', n, Math.max(120_000, n * 200), 'logins');
+    await events.until('ended', n, 300_000, 'logins', ended);
+    if (events.counts['user.authentication.failed']) throw new Error(`${events.counts['user.authentication.failed']} of ${n} logins failed`);
     const loginMs = performance.now() - loginT0;
     console.log(`logins: ${n} tokens stored in ${secs(loginMs)} s (${(n / (loginMs / 1000)).toFixed(0)} logins/s over ${replicaCount} replicas; failed ${events.counts['user.authentication.failed']}, consent answers failed ${consents.failed()})`);
     const rssAfterLogins = loginReplicas.map((r) => rssMb(r.child.pid));
@@ -212,7 +224,7 @@ async function main() {
     const sampler = setInterval(() => {
       for (const [name, p] of [['x-sim', xsim], ['gateway', gateway], ...replicas.map((r, i) => [`orchestrator ${i + 1}`, r])]) peak[name] = Math.max(peak[name], rssMb(p.child.pid));
     }, 500);
-    await events.until('token.refreshed', n, 60 * 60_000, 'the drain').finally(() => clearInterval(sampler));
+    await events.until('token.refreshed', n, Math.max(300_000, n * 100), 'the drain').finally(() => clearInterval(sampler));
     const drainMs = performance.now() - drainT0;
     const { ms, statuses } = await reads.stop();
     const refreshT = events.times['token.refreshed'];
@@ -249,6 +261,16 @@ async function main() {
     }
     await removeNamespace(namespace);
   }
+}
+
+// Interrupted (Ctrl-C, a timeout): end what was started and remove the namespace, not leave them behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    console.error(`interrupted by ${signal}: stopping the services`);
+    await Promise.all(started.processes.map((p) => p.kill('SIGTERM')));
+    await started.cleanup?.().catch(() => undefined);
+    process.exit(130);
+  });
 }
 
 main().catch((err) => {
