@@ -116,6 +116,7 @@ export class SimState {
     this.outages.reset();
     this.overload = this.options.gologinOverload;
     this.statsStore.reset();
+    this.tokens.doubleSpends = 0;
     this.gologinLimiter.reset();
     this.gologinTokenRevoked = false;
     this.defaultLifetimeSec = this.options.tokenLifetimeSec;
@@ -124,7 +125,7 @@ export class SimState {
   }
 
   stats(): SimStats {
-    return this.statsStore.snapshot();
+    return { ...this.statsStore.snapshot(), refreshDoubleSpends: this.tokens.doubleSpends };
   }
 
   userList(): SimUser[] {

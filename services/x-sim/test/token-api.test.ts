@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startXSim, type XSim } from '../src/index.js';
-import { basicAuth, codeFor, exchangeCode, pkce, postForm, REDIRECT_URI } from './support/sim-http.helper.js';
+import { authorizeUrl, basicAuth, codeFor, exchangeCode, pkce, postForm, postJson, REDIRECT_URI } from './support/sim-http.helper.js';
 
 const USER = 'xsim_user_003';
 
@@ -105,6 +105,30 @@ describe('x-sim token endpoint', () => {
     expect(reuse.status).to.equal(400);
     expect(await reuse.json()).to.deep.equal({ error: 'invalid_request', error_description: 'Value passed for the token was invalid.' });
     expect((await refresh(second.refresh_token)).status).to.equal(200);
+  });
+
+  it('when a rotated refresh token is presented again, then it counts as a double spend; an unknown token does not', async () => {
+    const p = pkce();
+    const first = await (await exchangeCode(sim, await codeFor(sim, USER, p), p.verifier)).json();
+    const refresh = (token: string) => postForm(tokenUrl, { grant_type: 'refresh_token', refresh_token: token }, basicAuth());
+    expect((await refresh(first.refresh_token)).status).to.equal(200);
+    expect((await refresh('never-issued')).status).to.equal(400);
+    expect(sim.state.stats().refreshDoubleSpends).to.equal(0);
+    expect((await refresh(first.refresh_token)).status).to.equal(400);
+    expect((await (await fetch(new URL('/_sim/stats', sim.url))).json()).refreshDoubleSpends).to.equal(1);
+  });
+
+  it('when consent is given through /_sim/consent, then its redirect carries the state and a code the exchange accepts', async () => {
+    const p = pkce();
+    const res = await postJson(new URL('/_sim/consent', sim.url).toString(), { authorizeUrl: authorizeUrl(sim, { state: 'st-1' }, p), username: USER });
+    expect(res.status).to.equal(200);
+    const to = new URL((await res.json()).location);
+    expect(`${to.origin}${to.pathname}`).to.equal(REDIRECT_URI);
+    expect(to.searchParams.get('state')).to.equal('st-1');
+    const exchanged = await exchangeCode(sim, to.searchParams.get('code')!, p.verifier);
+    expect(exchanged.status).to.equal(200);
+    const bad = await postJson(new URL('/_sim/consent', sim.url).toString(), { authorizeUrl: authorizeUrl(sim, { redirect_uri: 'http://elsewhere/cb' }, p), username: USER });
+    expect(bad.status).to.equal(400);
   });
 
   it('when the user is flaky_token, then the first exchange answers 503 and the retry succeeds with the same code', async () => {

@@ -12,16 +12,21 @@ const PROFILE_CHUNK = 2_000;
 const NOT_PAUSED = 'NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = tokens.account_key AND a.paused_at IS NOT NULL)';
 
 /** The hot token read (see `Store.getToken`); the table resolves through the connection's search_path. */
+const TOKEN_COLUMNS = `account_id, app, x_user_id, access_token_enc, refresh_token_enc, scopes, expires_at, status, version,
+  next_attempt_at, failures, last_error_code, refresh_started_at`;
 const TOKEN_READ = {
   name: 'orchestrator.token-read',
-  text: `SELECT account_id, app, x_user_id, access_token_enc, refresh_token_enc, scopes, expires_at, status, version,
-           next_attempt_at, failures, last_error_code, refresh_started_at
-         FROM tokens WHERE account_key = $1 AND app = $2`,
+  text: `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE account_key = $1 AND app = $2`,
 };
 interface TokenReadRow {
   account_id: string; app: string; x_user_id: string; access_token_enc: string; refresh_token_enc: string | null; scopes: string;
   expires_at: Date; status: string; version: number; next_attempt_at: Date | null; failures: number; last_error_code: string | null; refresh_started_at: Date | null;
 }
+const fromTokenRow = (r: TokenReadRow): StoredToken => ({
+  accountId: r.account_id, app: r.app, xUserId: r.x_user_id, accessTokenEnc: r.access_token_enc, refreshTokenEnc: r.refresh_token_enc,
+  scopes: r.scopes, expiresAt: r.expires_at, status: r.status as StoredToken['status'], version: r.version,
+  nextAttemptAt: r.next_attempt_at, failures: r.failures, lastErrorCode: r.last_error_code, refreshStartedAt: r.refresh_started_at,
+});
 
 /** Which failed jobs an operator asks about (see `latestFailedJobs`). */
 export interface FailedJobFilter { errorCode?: string; accountId?: string; app?: string; from?: string; to?: string }
@@ -253,37 +258,50 @@ export class Store {
    * statement on the pool (parsed and planned once per connection), rows mapped by hand.
    */
   async getToken(accountId: string, app: string): Promise<StoredToken | undefined> {
-    const pool = (this.ds.driver as unknown as { master: Pool }).master;
-    const { rows } = await pool.query<TokenReadRow>({ ...TOKEN_READ, values: [accountKey(accountId), app] });
-    const r = rows[0];
-    return r && {
-      accountId: r.account_id, app: r.app, xUserId: r.x_user_id, accessTokenEnc: r.access_token_enc, refreshTokenEnc: r.refresh_token_enc,
-      scopes: r.scopes, expiresAt: r.expires_at, status: r.status as StoredToken['status'], version: r.version,
-      nextAttemptAt: r.next_attempt_at, failures: r.failures, lastErrorCode: r.last_error_code, refreshStartedAt: r.refresh_started_at,
-    };
+    const { rows } = await this.pool().query<TokenReadRow>({ ...TOKEN_READ, values: [accountKey(accountId), app] });
+    return rows[0] && fromTokenRow(rows[0]);
   }
   /**
-   * What the refresher should look at, at most `limit`: first tokens whose refresh outcome is unknown
-   * (announced without spending them) or whose in-flight marker outlived `leaseMs` (a crashed
-   * refresh); then active tokens expiring before `before`, soonest first, skipping tokens backing off
-   * (`next_attempt_at` in the future), tokens in flight and tokens of `pausedApps`. Paused accounts' tokens are never selected.
+   * Refreshes that were lost, at most `limit`: tokens whose refresh outcome is unknown (announced
+   * without spending them) or whose in-flight marker outlived `leaseMs` (a crashed refresh). Paused
+   * accounts' tokens are never selected.
    */
-  async dueTokens(before: Date, limit: number, opts: { leaseMs: number; pausedApps?: string[] }): Promise<Array<{ accountId: string; app: string }>> {
+  async lostRefreshes(limit: number, opts: { leaseMs: number }): Promise<Array<{ accountId: string; app: string }>> {
     const rows: Array<{ account_id: string; app: string }> = await this.ds.query(
-      `SELECT account_id, app FROM (
-         (SELECT account_id, app, 0 AS rank, expires_at FROM tokens
-           WHERE (status = 'outcome_unknown' OR (status = 'active' AND refresh_started_at < now() - make_interval(secs => $3::float8 / 1000)))
-             AND ${NOT_PAUSED}
-           LIMIT $2)
-         UNION ALL
-         (SELECT account_id, app, 1 AS rank, expires_at FROM tokens
-           WHERE status = 'active' AND refresh_token_enc IS NOT NULL AND expires_at < $1 AND refresh_started_at IS NULL
-             AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND NOT (app = ANY($4::text[])) AND ${NOT_PAUSED}
-           ORDER BY expires_at LIMIT $2)
-       ) due ORDER BY rank, expires_at LIMIT $2`,
-      [before, limit, opts.leaseMs, opts.pausedApps ?? []],
+      `SELECT account_id, app FROM tokens
+        WHERE (status = 'outcome_unknown' OR (status = 'active' AND refresh_started_at < now() - make_interval(secs => $2::float8 / 1000)))
+          AND ${NOT_PAUSED}
+        LIMIT $1`,
+      [limit, opts.leaseMs],
     );
     return rows.map((r) => ({ accountId: r.account_id, app: r.app }));
+  }
+  /**
+   * Claims the next due token in one statement: the active token of one of `apps` expiring
+   * soonest before `before`, not in flight, not backing off, not of `pausedApps` nor of a paused
+   * account, locked (SKIP LOCKED: replicas never wait on each other, and one re-checked after
+   * another replica's claim is passed over) and marked in flight, committed. Undefined when none is
+   * due. Replaces a lock-then-look transaction per token, and replicas no longer walk the same list.
+   */
+  async claimNextDue(before: Date, opts: { apps: string[]; pausedApps?: string[] }): Promise<StoredToken | undefined> {
+    const { rows } = await this.pool().query<TokenReadRow>({
+      name: 'orchestrator.claim-next-due',
+      text: `UPDATE tokens t SET refresh_started_at = now() FROM (
+               SELECT account_key, app FROM tokens
+                WHERE status = 'active' AND refresh_token_enc IS NOT NULL AND expires_at < $1 AND refresh_started_at IS NULL
+                  AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND app = ANY($2::text[]) AND NOT (app = ANY($3::text[]))
+                  AND ${NOT_PAUSED}
+                ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED) due
+             WHERE t.account_key = due.account_key AND t.app = due.app
+             RETURNING ${TOKEN_COLUMNS.split(/,\s*/).map((c) => `t.${c}`).join(', ')}`,
+      values: [before, opts.apps, opts.pausedApps ?? []],
+    });
+    return rows[0] && fromTokenRow(rows[0]);
+  }
+
+  /** The pg pool under the ORM, for the hot statements (named, prepared once per connection). */
+  private pool(): Pool {
+    return (this.ds.driver as unknown as { master: Pool }).master;
   }
   /** Dead tokens of an app after `afterKey` (account key order), at most `limit`: pages for a recheck. */
   async deadTokens(app: string, afterKey: string, limit: number): Promise<Array<{ accountId: string; key: string }>> {

@@ -47,8 +47,12 @@ export class OAuthTokens {
   private readonly codes = new Map<string, AuthCode>();
   private readonly access = new Map<string, AccessGrant>();
   private readonly refresh = new Map<string, RefreshGrant>();
+  /** Refresh tokens already rotated (spent), so a second use can be told apart from an unknown token. */
+  private readonly rotated = new Set<string>();
   /** Every token revoked, in order (tests check that both of an account's tokens were). */
   readonly revocations: Revocation[] = [];
+  /** Refreshes presented with a refresh token that had already been rotated: the same token spent twice. */
+  doubleSpends = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -89,7 +93,13 @@ export class OAuthTokens {
   takeRefresh(token: string): RefreshGrant | undefined {
     const found = this.refresh.get(token);
     this.refresh.delete(token);
+    if (found) this.rotated.add(token);
     return found;
+  }
+
+  /** A refresh token no grant answers to was presented: counts a double spend when it had been rotated. */
+  refreshRefused(token: string): void {
+    if (this.rotated.has(token)) this.doubleSpends += 1;
   }
 
   peekAccess(token: string): AccessGrant | undefined {

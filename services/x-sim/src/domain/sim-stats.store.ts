@@ -18,6 +18,8 @@ export interface SimStats {
   overloadDelays: number;
   /** Requests refused (503 or dropped) by an outage, per target. */
   outageRefusals: Record<OutageTarget, number>;
+  /** Refreshes presented with a refresh token X had already rotated: one refresh token spent twice. */
+  refreshDoubleSpends: number;
 }
 
 const noRefusals = (): Record<OutageTarget, number> =>
@@ -90,7 +92,7 @@ export class SimStatsStore {
     this.outageRefusals[target] += 1;
   }
 
-  snapshot(): SimStats {
+  snapshot(): Omit<SimStats, 'refreshDoubleSpends'> {
     return {
       openProfiles: this.openProfiles,
       maxConcurrentOpen: this.maxConcurrentOpen,

@@ -64,6 +64,7 @@ function refresh(deps: TokenGrantDeps, clientId: string, p: GrantParams): GrantR
   const peeked = deps.tokens.peekRefresh(p.refresh_token);
   if (peeked && isFlaky(deps, peeked.username)) return UNAVAILABLE;
   const grant = peeked?.clientId === clientId ? deps.tokens.takeRefresh(p.refresh_token) : undefined;
+  if (!peeked) deps.tokens.refreshRefused(p.refresh_token);
   if (!grant) return oauthError('invalid_request', 'Value passed for the token was invalid.');
   return issued(deps, grant.username, grant.scopes, clientId);
 }

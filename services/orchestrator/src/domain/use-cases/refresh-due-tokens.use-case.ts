@@ -1,19 +1,21 @@
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError, errorMessage } from '@xauth/shared';
 import type { OrchestratorDeps } from '../deps.js';
-import { refreshToken } from './refresh-token.use-case.js';
+import { refreshClaimed, refreshToken, type RefreshOutcome } from './refresh-token.use-case.js';
 
 /** Outcomes that leave a token where it was: the next selection would pick it again. */
 const UNSETTLED = new Set(['busy', 'not_due', 'backing_off', 'paused', 'account_paused']);
 
 /**
- * Refresher rounds: every token due within REFRESH_AHEAD_MS, a few at a time; a full batch that
- * settled tokens (refreshed, or failed and backing off) is followed by another at once (bounded),
- * so a backlog drains faster than the interval. Tokens backing off and apps paused are not even
- * selected, so failing tokens never fill a batch. Returns the outcomes (an outcome or an error
- * code, with counts).
+ * Refresher rounds: every token due within REFRESH_AHEAD_MS, REFRESH_CONCURRENCY at a time; a full
+ * batch that settled tokens (refreshed, or failed and backing off) is followed by another at once
+ * (bounded), so a backlog drains faster than the interval. Lost refreshes go first (announced, not
+ * spent); then each lane claims its next due token in one statement (marked in flight before X is
+ * called, so no more tokens are in flight than lanes, and replicas never claim the same one).
+ * Tokens backing off and apps paused are not even selected, so failing tokens never fill a batch.
+ * Returns the outcomes (an outcome or an error code, with counts).
  */
-export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 20): Promise<Record<string, number>> {
+export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 100): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (let round = 0; round < maxRounds; round++) {
     const { due, settled } = await refreshRound(deps, counts);
@@ -25,20 +27,40 @@ export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 20): 
 async function refreshRound(deps: OrchestratorDeps, counts: Record<string, number>): Promise<{ due: number; settled: number }> {
   const blocked = await appsBehindOpenBreakers(deps);
   for (const app of blocked) counts.breaker_open = (counts.breaker_open ?? 0) + 1;
-  const due = await deps.store.dueTokens(new Date(Date.now() + deps.settings.refreshAheadMs), deps.settings.refreshBatch, {
-    leaseMs: deps.settings.refreshLeaseMs, pausedApps: [...deps.appPauses.paused(), ...blocked],
-  });
+  const batch = deps.settings.refreshBatch;
+  let due = 0;
   let settled = 0;
-  await eachConcurrently(due, deps.settings.refreshConcurrency, async ({ accountId, app }) => {
-    const outcome = await refreshToken(deps, accountId, app, { onlyIfDue: true }).catch((err: unknown) => {
+  const tally = async (accountId: string, app: string, refresh: () => Promise<RefreshOutcome>) => {
+    const outcome = await refresh().catch((err: unknown) => {
       deps.logger.warn('token refresh failed; the token backs off', { accountId, app, error: errorMessage(err) });
       return err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
     });
     counts[outcome] = (counts[outcome] ?? 0) + 1;
     if (!UNSETTLED.has(outcome)) settled += 1;
+  };
+  const lost = await deps.store.lostRefreshes(batch, { leaseMs: deps.settings.refreshLeaseMs });
+  due += lost.length;
+  await eachConcurrently(lost, deps.settings.refreshConcurrency, ({ accountId, app }) =>
+    tally(accountId, app, () => refreshToken(deps, accountId, app, { onlyIfDue: true })));
+  const before = new Date(Date.now() + deps.settings.refreshAheadMs);
+  const claim = { apps: deps.apps.map((a) => a.name), pausedApps: [...deps.appPauses.paused(), ...blocked] };
+  await eachLane(deps.settings.refreshConcurrency, async () => {
+    if (due >= batch) return false;
+    due += 1; // taken before the claim resolves, so the lanes together stay within the batch
+    const token = await deps.store.claimNextDue(before, claim);
+    if (!token) { due -= 1; return false; }
+    await tally(token.accountId, token.app, () => refreshClaimed(deps, token));
+    return true;
   });
-  if (due.length) deps.logger.info('refresher round', { due: due.length, ...counts });
-  return { due: due.length, settled };
+  if (due) deps.logger.info('refresher round', { due, ...counts });
+  return { due, settled };
+}
+
+/** `lanes` loops each running `step` until it answers false; a lane that fails stops, the others finish first. */
+async function eachLane(lanes: number, step: () => Promise<boolean>): Promise<void> {
+  const ends = await Promise.allSettled(Array.from({ length: Math.max(1, lanes) }, async () => { while (await step()); }));
+  const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**

@@ -63,6 +63,16 @@ async function claimForRefresh(deps: OrchestratorDeps, tx: Tx, accountId: string
   return { ...token, refreshStartedAt };
 }
 
+/**
+ * The refresher's path for a token it claimed already (`Store.claimNextDue` marked it in flight):
+ * the same spend as `refreshToken`'s, from the call to X on.
+ */
+export async function refreshClaimed(deps: OrchestratorDeps, token: StoredToken): Promise<RefreshOutcome> {
+  const xApp = deps.apps.find((a) => a.name === token.app);
+  if (!xApp) throw new AppError({ code: ErrorCodes.UNKNOWN_APP, message: `unknown app "${token.app}"`, retryable: false });
+  return spend(deps, xApp, token, randomUUID());
+}
+
 async function spend(deps: OrchestratorDeps, xApp: XApp, token: StoredToken, correlationId: string): Promise<RefreshOutcome> {
   const aad = tokenAad(token.accountId, token.app);
   let fresh: TokenSet;

@@ -29,6 +29,7 @@ export function onDemandProfileSync(deps: () => OrchestratorDeps, minIntervalMs:
  * without profiles, a count that does not add up) only adds and updates.
  */
 export async function syncProfiles(deps: OrchestratorDeps, provider = 'gologin'): Promise<number> {
+  const startedAt = Date.now();
   const listing = await deps.profiles.listProfiles();
   const links = listing.links;
   if (links.length === 0) {
@@ -47,6 +48,6 @@ export async function syncProfiles(deps: OrchestratorDeps, provider = 'gologin')
   });
   if (!listing.complete) deps.logger.warn('the profile listing was incomplete; profiles were added and updated, none deleted', { provider, seen: links.length, problem: listing.problem });
   if (changes.gone.length || changes.back.length) deps.logger.warn('profiles disappeared or came back', { provider, gone: changes.gone.length, back: changes.back.length });
-  deps.logger.info('profiles synced', { count: links.length, provider, complete: listing.complete });
+  deps.logger.info('profiles synced', { count: links.length, provider, complete: listing.complete, durationMs: Date.now() - startedAt });
   return links.length;
 }

@@ -5,6 +5,7 @@ import { authorizePagesRoutes } from './authorize-pages.routes.js';
 import { consentRoutes } from './consent.routes.js';
 import { gologinApiRoutes } from './gologin-api.routes.js';
 import { outageGate } from './outage.middleware.js';
+import { simConsentRoutes } from './sim-consent.routes.js';
 import { simControlRoutes } from './sim-control.routes.js';
 import { tokenApiRoutes } from './token-api.routes.js';
 import { usersMeRoutes } from './users-me.routes.js';
@@ -19,6 +20,7 @@ export function createHttpApp(state: SimState): Express {
     next();
   });
   app.use(simControlRoutes(state));
+  app.use(simConsentRoutes(state));
   app.use(outageGate(state));
   app.use(authorizePagesRoutes(state));
   app.use(consentRoutes(state));
