@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { AppName, SERVICE_SCOPES } from '@xauth/contracts';
-import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, Keyring, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig, schemaConfig } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, Keyring, internalTokenConfig, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig, schemaConfig } from '@xauth/shared';
 import { CLIENT_ID_PATTERN } from './domain/credentials.rule.js';
 import { parseSigningKeyPem } from './domain/signing-key.rule.js';
-
-export { DEV_INTERNAL_API_TOKEN } from '@xauth/shared';
 
 const BootstrapClient = z.strictObject({
   clientId: z.string().regex(CLIENT_ID_PATTERN, 'must be 1-100 letters, digits, "_" or "-"'),
@@ -73,7 +71,7 @@ export const gatewayConfigShape = {
   DEAD_LETTERS_TIMEOUT_MS: env.int(120_000, 'how long a call to the dead-letter office may take (a rate-limited replay takes a while)'),
   BROWSER_WORKER_URL: env.url('http://127.0.0.1:8082', "base URL of the browser-worker's artifact download API (GET /v1/jobs/{jobId}/artifacts/...)"),
   BROWSER_WORKER_TIMEOUT_MS: env.int(30_000, 'how long one artifact download from the browser-worker may take'),
-  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer token of the internal APIs (shared with the orchestrator, the dead-letter office and the browser-worker)'),
+  ...internalTokenConfig('INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER'),
   ENCRYPTION_KEYS: encryptionKeys,
   JWT_ISSUER: env.str('xauth', '`iss` of the service JWTs'),
   JWT_AUDIENCE: env.str('xauth-api', '`aud` of the service JWTs'),

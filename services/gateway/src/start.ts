@@ -1,15 +1,15 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, ConfigError, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
+  Bus, ConfigError, developmentSecretsInUse, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
   type EntryPoint, type Logger, type RunningServer,
 } from '@xauth/shared';
-import { DEV_INTERNAL_API_TOKEN, type GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config.js';
 import { ApiClientRepository } from './data-access/api-client.repository.js';
 import { AuditEventRepository } from './data-access/audit-event.repository.js';
 import { entities, gatewaySchema, migrations } from './data-access/database.js';
 import { InternalServiceClient } from './data-access/internal-service.client.js';
 import { SigningKeyRepository } from './data-access/signing-key.repository.js';
-import { bootstrapClients, developmentDefaultsInUse } from './domain/bootstrap-clients.use-case.js';
+import { bootstrapClients } from './domain/bootstrap-clients.use-case.js';
 import { AuditLog } from './domain/audit-log.js';
 import { ClientAuthenticator } from './domain/client-authenticator.js';
 import { ClientStates } from './domain/client-states.js';
@@ -35,16 +35,16 @@ export interface RunningGateway {
 /** Opens the database (migrations, clients, signing key), connects the bus and serves HTTP. */
 export async function startGateway(config: GatewayConfig, opts: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = opts.logger ?? createLogger({ service: 'gateway', level: config.LOG_LEVEL });
-  const refused = developmentDefaultsInUse(config, DEV_INTERNAL_API_TOKEN);
+  const refused = developmentSecretsInUse(config);
   if (refused.length) throw new ConfigError(refused);
 
   const metrics = new Metrics('gateway', { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
   const schema = gatewaySchema(config);
-  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
-  const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
-  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
-  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
+  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS, timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
+  const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER, timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
+  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
+  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR, timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
   let tokens: ServiceTokens | undefined;

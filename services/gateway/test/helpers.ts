@@ -24,7 +24,7 @@ export function gatewayConfig(namespace: string, overrides: Record<string, strin
     HTTP_PORT: '0',
     DATABASE_URL,
     AMQP_URL,
-    INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+    INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: INTERNAL_TOKEN,
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...overrides,
   });

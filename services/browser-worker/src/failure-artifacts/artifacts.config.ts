@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_INTERNAL_API_TOKEN, env } from '@xauth/shared';
+import { env, internalTokenConfig } from '@xauth/shared';
 
 const DAY_MS = 86_400_000;
 
@@ -10,5 +10,5 @@ export const artifactsConfig = {
   ARTIFACTS_RETENTION_MS: env.int(7 * DAY_MS, 'artifacts older than this are removed'),
   ARTIFACTS_MAX_BYTES: env.int(1024 ** 3, 'artifacts beyond this total size are removed, oldest first'),
   ARTIFACTS_SWEEP_INTERVAL_MS: env.int(600_000, 'how often retention is applied (also once at start)'),
-  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the artifact download API'),
+  ...internalTokenConfig('INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER'),
 };

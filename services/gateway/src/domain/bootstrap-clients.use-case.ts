@@ -1,5 +1,5 @@
 import { SERVICE_SCOPES } from '@xauth/contracts';
-import { ConfigError, DEV_ENCRYPTION_KEYS, type Logger } from '@xauth/shared';
+import { ConfigError, type Logger } from '@xauth/shared';
 import type { ClientLookup } from './client-authenticator.js';
 import { hashSecret, verifySecret } from './secret-hash.rule.js';
 
@@ -28,15 +28,6 @@ export const DEV_CLIENT: ClientSpec = {
 };
 
 const REFUSED = 'NODE_ENV=production refuses development defaults';
-
-/** The settings a production start refuses, checked before anything is opened. */
-export function developmentDefaultsInUse(config: { NODE_ENV: string; INTERNAL_API_TOKEN: string; ENCRYPTION_KEYS: string }, devInternalToken: string): string[] {
-  if (config.NODE_ENV !== 'production') return [];
-  const problems: string[] = [];
-  if (config.INTERNAL_API_TOKEN === devInternalToken) problems.push(`INTERNAL_API_TOKEN: is the development default; set the secret token the orchestrator expects (${REFUSED})`);
-  if (config.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push(`ENCRYPTION_KEYS: is the development keyring; set kid:base64(32 random bytes) (${REFUSED})`);
-  return problems;
-}
 
 /**
  * Upserts the configured clients (and, outside production, the development client), except those an

@@ -7,7 +7,7 @@ import type { ArtifactStore } from '../../failure-artifacts/artifact-store.js';
 export const ARTIFACTS_BASE = '/internal/v1/artifacts';
 
 /**
- * Downloads of failure artifacts, for the gateway only (INTERNAL_API_TOKEN). Served as
+ * Downloads of failure artifacts, for the gateway only (INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER). Served as
  * attachments that never run in a browser: a captured page is X's HTML, not ours.
  */
 export function artifactsRoutes(deps: { store: ArtifactStore; internalToken: string; logger: Logger }): Router {
