@@ -40,7 +40,7 @@ export interface Stack {
   env: Record<string, string>;
   /** The dead-letter office: it consumes the dead-letter queue, so read dead letters from its table (`probe.waitForDeadLetter` does). */
   deadLetters: RunningDeadLetters;
-  gateway: { url: string; stop(): Promise<void> };
+  gateway: { url: string; metricsUrl: string; stop(): Promise<void> };
   probe: BrokerProbe;
   db: pg.Client;
   /** Every log line every service wrote, as JSON text. */
@@ -62,7 +62,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
   const env = withoutUnset({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: 'debug',
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),

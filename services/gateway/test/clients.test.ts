@@ -88,7 +88,7 @@ describe('gateway: clients managed by operators', () => {
   it('when a secret is rotated with an overlap, then old and new both work during it, and only the new one after', async () => {
     const created = await call<ClientWithSecret>(`${a.url}/v1/clients`, admin, 'POST', { clientId: 'rotating', scopes: ['jobs:read'] });
     const old = created.body.clientSecret;
-    const rotated = await call<ClientWithSecret>(`${a.url}/v1/clients/rotating/secret/rotate`, admin, 'POST', { overlapSeconds: 2 });
+    const rotated = await call<ClientWithSecret>(`${a.url}/v1/clients/rotating/secret/rotate`, admin, 'POST', { overlapSeconds: 10 });
     expect(rotated.status).to.equal(200);
     const fresh = rotated.body.clientSecret;
     expect(fresh).to.not.equal(old);

@@ -22,6 +22,7 @@ export function gatewayConfig(namespace: string, overrides: Record<string, strin
     NODE_ENV: 'test',
     XAUTH_NAMESPACE: namespace,
     HTTP_PORT: '0',
+    METRICS_PORT: '0',
     DATABASE_URL,
     AMQP_URL,
     INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: INTERNAL_TOKEN,

@@ -26,6 +26,8 @@ export interface HttpAppOptions {
    * (serve them with `createOpsApp` on an internal port instead). @defaultValue true
    */
   internalEndpoints?: boolean;
+  /** Runs on every request before any route, `/health` and `/ready` included (e.g. security headers). */
+  everyResponse?: RequestHandler;
 }
 
 declare module 'express-serve-static-core' {
@@ -52,6 +54,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     });
     span.run(() => withLogContext({ requestId: req.requestId, correlationId: req.get('x-correlation-id') ?? req.requestId }, next));
   });
+  if (opts.everyResponse) app.use(opts.everyResponse);
   app.use(express.json({ limit: opts.bodyLimit ?? '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: opts.bodyLimit ?? '64kb' }));
   if (opts.internalEndpoints === false) {

@@ -8,6 +8,8 @@ export interface ClientSpec {
   clientSecret: string;
   scopes: string[];
   name?: string;
+  /** The apps whose tokens it may read. @defaultValue every app */
+  apps?: string[];
 }
 
 export interface ClientStore extends ClientLookup {
@@ -15,7 +17,7 @@ export interface ClientStore extends ClientLookup {
    * Creates the client, or replaces the secret hash, name and scopes of one bootstrap manages.
    * Never enables a disabled client, never touches one an operator manages (`kept`).
    */
-  upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[] }): Promise<'created' | 'updated' | 'kept'>;
+  upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[]; apps: string[] | null }): Promise<'created' | 'updated' | 'kept'>;
   countEnabled(): Promise<number>;
 }
 
@@ -43,7 +45,7 @@ export async function bootstrapClients(
   if (withDevClient) specs.push(DEV_CLIENT);
   const kept: string[] = [];
   for (const spec of specs) {
-    const outcome = await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes] });
+    const outcome = await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes], apps: spec.apps ? [...spec.apps] : null });
     if (outcome === 'kept') kept.push(spec.clientId);
   }
   if (specs.length) deps.logger.info('api clients upserted', { clientIds: specs.map((c) => c.clientId).filter((id) => !kept.includes(id)) });
