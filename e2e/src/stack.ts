@@ -26,6 +26,8 @@ export interface StackOptions {
   printLogs?: boolean;
   /** Start a browser worker in this process. @defaultValue true (false: the test runs its own, e.g. as a child process) */
   inProcessWorker?: boolean;
+  /** Log secrets unredacted: only for the test that proves the secret scan catches a leak. */
+  unredactedLogs?: boolean;
 }
 
 export interface Stack {
@@ -58,7 +60,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (c: Buffer) => logs.push(...c.toString().split('\n').filter(Boolean)));
-  const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs });
+  const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs, redaction: opts.unredactedLogs !== true });
 
   const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
   const env = withoutUnset({

@@ -27,6 +27,19 @@ const DOCS: Record<InternalTokenName, string> = {
   INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR: "secret the dead-letter office presents at the orchestrator's job reopen route (its only route there); held by both",
 };
 
+/**
+ * A pair's variable may list `new,previous` while it is rotated: the callee accepts each, the caller
+ * presents the first. So a rotation is: callee gets `new,old`, caller gets `new`, callee gets `new`.
+ */
+export function internalTokenValues(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The secret a caller presents: the first of the pair's variable. */
+export function presentedInternalToken(value: string): string {
+  return internalTokenValues(value)[0] ?? '';
+}
+
 /** Config keys for the named pairs, each with its development default; spread into a service's schema. */
 export function internalTokenConfig<K extends InternalTokenName>(...names: K[]): { [P in K]: z.ZodDefault<z.ZodString> } {
   return Object.fromEntries(names.map((n) => [n, z.string().min(16).default(INTERNAL_TOKENS[n]).describe(DOCS[n])])) as { [P in K]: z.ZodDefault<z.ZodString> };
@@ -50,11 +63,12 @@ export function developmentSecretsInUse(config: { NODE_ENV: string; ENCRYPTION_K
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const name of Object.keys(INTERNAL_TOKENS) as InternalTokenName[]) {
-    const value = config[name];
-    if (value === undefined) continue;
-    if (value === INTERNAL_TOKENS[name] || Object.values(INTERNAL_TOKENS).includes(value as never)) problems.push(`${name}: is a development secret; set a long random one (NODE_ENV=production refuses development defaults)`);
-    else if (seen.has(value)) problems.push(`${name}: is the same secret as ${seen.get(value)}; each pair needs its own`);
-    else seen.set(value, name);
+    if (config[name] === undefined) continue;
+    for (const value of internalTokenValues(config[name])) {
+      if (Object.values(INTERNAL_TOKENS).includes(value as never)) problems.push(`${name}: is a development secret; set a long random one (NODE_ENV=production refuses development defaults)`);
+      else if (seen.has(value) && seen.get(value) !== name) problems.push(`${name}: is the same secret as ${seen.get(value)}; each pair needs its own`);
+      else seen.set(value, name);
+    }
   }
   if (config.ENCRYPTION_KEYS !== undefined && hasDevelopmentKey(config.ENCRYPTION_KEYS)) {
     problems.push('ENCRYPTION_KEYS: holds the development key; remove it and set kid:base64(32 random bytes) (NODE_ENV=production refuses development defaults)');

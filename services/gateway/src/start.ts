@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, ConfigError, createOpsApp, developmentSecretsInUse, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
+  Bus, ConfigError, createOpsApp, developmentSecretsInUse, presentedInternalToken, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
   type EntryPoint, type Logger, type RunningServer,
 } from '@xauth/shared';
 import type { GatewayConfig } from './config.js';
@@ -43,10 +43,10 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const metrics = new Metrics('gateway', { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
   const schema = gatewaySchema(config);
-  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS, timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
-  const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER, timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
-  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
-  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR, timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
+  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS), timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
+  const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER), timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
+  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
+  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
   let tokens: ServiceTokens | undefined;

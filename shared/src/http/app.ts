@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ErrorCodes } from '@xauth/contracts';
 import { constantTimeEqual } from '../crypto.js';
+import { internalTokenValues } from '../internal-tokens.js';
 import { AppError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -103,7 +104,7 @@ function mountOpsRoutes(app: Express, opts: Pick<HttpAppOptions, 'service' | 'me
 /**
  * 401 unless the caller presents `Authorization: Bearer <token>` with one of `tokens`: guards a
  * service's internal routes, each with the secrets of the callers that route is for (one per pair,
- * see INTERNAL_TOKENS).
+ * see INTERNAL_TOKENS; a `new,previous` value accepts both during a rotation).
  */
 export function requireInternalToken(...tokens: string[]): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
@@ -111,7 +112,7 @@ export function requireInternalToken(...tokens: string[]): RequestHandler {
     const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
     // Every token is compared (no early exit), so timing does not tell which one matched.
     let matched = false;
-    for (const token of tokens) matched = constantTimeEqual(presented, token) || matched;
+    for (const token of tokens.flatMap(internalTokenValues)) matched = constantTimeEqual(presented, token) || matched;
     if (!presented || !matched) {
       return next(new AppError({ code: ErrorCodes.UNAUTHENTICATED, message: 'internal API token required', retryable: false, httpStatus: 401 }));
     }
