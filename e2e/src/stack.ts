@@ -68,6 +68,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
+    // Tests poll the token endpoint; its budget is tested in services/gateway/test/edge.test.ts.
+    TOKEN_RATE_LIMIT_PER_IP: '100000', TOKEN_RATE_LIMIT_PER_CLIENT: '100000',
     OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4', ARTIFACTS_DIR: artifactsDir,
     ...opts.env,
   });

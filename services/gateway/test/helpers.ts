@@ -23,6 +23,9 @@ export function gatewayConfig(namespace: string, overrides: Record<string, strin
     XAUTH_NAMESPACE: namespace,
     HTTP_PORT: '0',
     METRICS_PORT: '0',
+    // Tests poll the token endpoint; its budget is tested in edge.test.ts (which sets its own).
+    TOKEN_RATE_LIMIT_PER_IP: '100000',
+    TOKEN_RATE_LIMIT_PER_CLIENT: '100000',
     DATABASE_URL,
     AMQP_URL,
     INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: INTERNAL_TOKEN,
