@@ -21,6 +21,8 @@ const useSim = (e.X_AUTHORIZE_URL ?? '') === '';
 
 const common = {
   ...e,
+  // The development client and keys exist only when NODE_ENV=development is explicit; services default to production.
+  NODE_ENV: e.NODE_ENV ?? 'development',
   AMQP_URL, DATABASE_URL,
   ...(useSim ? {
     X_AUTHORIZE_URL: `${XSIM}/i/oauth2/authorize`, X_TOKEN_URL: `${XSIM}/2/oauth2/token`, X_REVOKE_URL: `${XSIM}/2/oauth2/revoke`,

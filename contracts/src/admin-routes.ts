@@ -1,6 +1,6 @@
 import {
   AuditPage, AuditQuery, ClientList, ClientParams, ClientView, ClientWithSecret, CreateClientRequest, DeletedClient, RotateClientSecretRequest,
-  SigningKeyList, SigningKeyRotation, UpdateClientScopesRequest,
+  SigningKeyList, SigningKeyRotation, UpdateClientAppsRequest, UpdateClientScopesRequest,
 } from './admin.js';
 import type { RestRoute } from './openapi.js';
 
@@ -11,6 +11,7 @@ export const clientAdminRoutes: readonly RestRoute[] = [
   { method: 'get', path: '/v1/clients/{clientId}', summary: 'One client', scope: 'clients:admin', params: ClientParams, response: ClientView },
   { method: 'put', path: '/v1/clients/{clientId}/scopes', summary: 'Replace the client\'s scopes; removing one refuses the JWTs it already holds', scope: 'clients:admin', params: ClientParams, body: UpdateClientScopesRequest, response: ClientView },
   { method: 'post', path: '/v1/clients/{clientId}/secret/rotate', summary: 'A new secret (answered this once); the previous one keeps working for the overlap, then stops', scope: 'clients:admin', params: ClientParams, body: RotateClientSecretRequest, response: ClientWithSecret },
+  { method: 'put', path: '/v1/clients/{clientId}/apps', summary: 'Limit the client\'s token reads to these apps (null: every app); a read outside them answers 403 APP_NOT_ALLOWED', scope: 'clients:admin', params: ClientParams, body: UpdateClientAppsRequest, response: ClientView },
   { method: 'post', path: '/v1/clients/{clientId}/disable', summary: 'Disable the client: its API key and every JWT it holds are refused at once, on every replica', scope: 'clients:admin', params: ClientParams, response: ClientView },
   { method: 'post', path: '/v1/clients/{clientId}/enable', summary: 'Enable a disabled client again', scope: 'clients:admin', params: ClientParams, response: ClientView },
   { method: 'delete', path: '/v1/clients/{clientId}', summary: 'Delete the client: its API key and JWTs are refused at once; BOOTSTRAP_CLIENTS can create it again', scope: 'clients:admin', params: ClientParams, response: DeletedClient },

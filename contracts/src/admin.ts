@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { AccountId } from './messages.js';
+import { AccountId, AppName } from './messages.js';
 import { SERVICE_SCOPES } from './rest.js';
 
 /** Client ids are plain identifiers, so an API key `<clientId>.<secret>` splits at the first dot. */
 export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be 1-100 letters, digits, "_" or "-"');
 const Scopes = z.array(z.enum(SERVICE_SCOPES)).min(1).max(SERVICE_SCOPES.length);
+/** The X apps whose tokens a client may read (`tokens:read`); null or absent: every app. */
+export const ClientApps = z.array(AppName).min(1).max(100).nullable();
 
 /** `/v1/clients/{clientId}...`: the client. */
 export const ClientParams = z.strictObject({ clientId: ClientId });
@@ -14,7 +16,11 @@ export const CreateClientRequest = z.strictObject({
   clientId: ClientId,
   name: z.string().trim().min(1).max(200).optional(),
   scopes: Scopes,
+  apps: ClientApps.optional(),
 });
+
+/** `PUT /v1/clients/{clientId}/apps`: the apps whose tokens the client may read; null lifts the limit. Applies within CLIENT_STATE_REFRESH_MS. */
+export const UpdateClientAppsRequest = z.strictObject({ apps: ClientApps });
 
 /** `PUT /v1/clients/{clientId}/scopes`: the client's new scopes. Removing one refuses the JWTs it already holds. */
 export const UpdateClientScopesRequest = z.strictObject({ scopes: Scopes });
@@ -30,6 +36,8 @@ export const ClientView = z.object({
   clientId: ClientId,
   name: z.string(),
   scopes: z.array(z.string()),
+  /** The apps whose tokens it may read; null: every app. */
+  apps: z.array(z.string()).nullable(),
   /** `bootstrap`: BOOTSTRAP_CLIENTS keeps it in line at each start; `operator`: changed over the API, bootstrap leaves it alone. */
   managedBy: z.enum(['bootstrap', 'operator']),
   createdAt: z.iso.datetime(),

@@ -24,6 +24,10 @@ export const ErrorCodes = {
   ARTIFACT_NOT_FOUND: 'ARTIFACT_NOT_FOUND',
   CLIENT_NOT_FOUND: 'CLIENT_NOT_FOUND',
   CLIENT_EXISTS: 'CLIENT_EXISTS',
+  /** The client may read tokens of some apps only (its `apps`), and this read names another. */
+  APP_NOT_ALLOWED: 'APP_NOT_ALLOWED',
+  /** Too many client secret checks wait already (each is a 128 MiB scrypt); retry after Retry-After. */
+  AUTH_BUSY: 'AUTH_BUSY',
   /** A signing key rotation waits for its next key to activate, or JWT_PRIVATE_KEY_PEM signs (rotate by changing it). */
   SIGNING_KEY_ROTATION_REFUSED: 'SIGNING_KEY_ROTATION_REFUSED',
   // dead-letter office

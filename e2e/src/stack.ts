@@ -28,6 +28,8 @@ export interface StackOptions {
   broker?: { url: string; probeUrl: string };
   /** Start a browser worker in this process. @defaultValue true (false: the test runs its own, e.g. as a child process) */
   inProcessWorker?: boolean;
+  /** Log secrets unredacted: only for the test that proves the secret scan catches a leak. */
+  unredactedLogs?: boolean;
 }
 
 export interface Stack {
@@ -40,7 +42,7 @@ export interface Stack {
   env: Record<string, string>;
   /** The dead-letter office: it consumes the dead-letter queue, so read dead letters from its table (`probe.waitForDeadLetter` does). */
   deadLetters: RunningDeadLetters;
-  gateway: { url: string; stop(): Promise<void> };
+  gateway: { url: string; metricsUrl: string; stop(): Promise<void> };
   probe: BrokerProbe;
   db: pg.Client;
   /** Every log line every service wrote, as JSON text. */
@@ -57,14 +59,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (c: Buffer) => logs.push(...c.toString().split('\n').filter(Boolean)));
-  const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs });
+  const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs, redaction: opts.unredactedLogs !== true });
 
   const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
   const env = withoutUnset({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: 'debug',
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? AMQP_URL, DATABASE_URL, HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
+    // Tests poll the token endpoint; its budget is tested in services/gateway/test/edge.test.ts.
+    TOKEN_RATE_LIMIT_PER_IP: '100000', TOKEN_RATE_LIMIT_PER_CLIENT: '100000',
     OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4',
     ...opts.env,
   });

@@ -11,14 +11,14 @@ import { OVERLAYS, ROOT, bytes, containerEnv, cores, find, renderOverlay, run, v
 
 /** Each service's HTTP_PORT default, from its own config: the manifests' ports and probes must match. */
 const HTTP_PORTS: Record<string, number> = {
-  orchestrator: loadOrchestratorConfig({}).HTTP_PORT,
-  'browser-worker': loadBrowserWorkerConfig({}).HTTP_PORT,
-  'dead-letters': loadDeadLettersConfig({}).HTTP_PORT,
-  gateway: parseGatewayConfig({}).HTTP_PORT,
+  orchestrator: loadOrchestratorConfig({ NODE_ENV: 'test' }).HTTP_PORT,
+  'browser-worker': loadBrowserWorkerConfig({ NODE_ENV: 'test' }).HTTP_PORT,
+  'dead-letters': loadDeadLettersConfig({ NODE_ENV: 'test' }).HTTP_PORT,
+  gateway: parseGatewayConfig({ NODE_ENV: 'test' }).HTTP_PORT,
 };
 const SERVICES = Object.keys(HTTP_PORTS);
 /** Settings that are keys or credentials: only ever from a Secret. */
-const SECRET_SETTINGS = ['AMQP_URL', 'DATABASE_URL', 'INTERNAL_API_TOKEN', 'ENCRYPTION_KEYS', 'GOLOGIN_API_TOKEN', 'X_APPS', 'JWT_PRIVATE_KEY_PEM', 'BOOTSTRAP_CLIENTS'];
+const SECRET_SETTINGS = ['AMQP_URL', 'DATABASE_URL', 'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR', 'ENCRYPTION_KEYS', 'GOLOGIN_API_TOKEN', 'X_APPS', 'JWT_PRIVATE_KEY_PEM', 'BOOTSTRAP_CLIENTS'];
 /** GoLogin calls one authorization job makes (start, status, stop), and one slot's flows a minute (README "Capacity planning"). */
 const GOLOGIN_CALLS_PER_JOB = 3;
 const FLOWS_PER_SLOT_PER_MINUTE = 18;

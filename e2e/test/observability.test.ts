@@ -57,7 +57,7 @@ describe('observability: alert rules and the dashboard (promtool, the running st
 
     it('when the stack runs, then every metric the alert rules and the dashboard name is one a service exports', async () => {
       const exported = new Set<string>();
-      for (const url of [stack.gateway.url, stack.orchestrator.url, stack.worker!.url, stack.deadLetters.url]) {
+      for (const url of [stack.gateway.metricsUrl, stack.orchestrator.url, stack.worker!.url, stack.deadLetters.url]) {
         const text = await (await fetch(`${url}/metrics`)).text();
         for (const m of text.matchAll(/^# TYPE (xauth_[a-z_]+) /gm)) exported.add(m[1]!);
       }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { DEV_INTERNAL_API_TOKEN, createLogger } from '@xauth/shared';
+import { INTERNAL_TOKENS, createLogger } from '@xauth/shared';
 import { loadOrchestratorConfig, startOrchestrator } from '@xauth/orchestrator';
 import { loadDeadLettersConfig, startDeadLetters } from '@xauth/dead-letters';
 import { parseGatewayConfig, startGateway } from '@xauth/gateway';
@@ -127,7 +127,7 @@ describe('every service replicated (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
         expect(copies[0]!.bytes.equals(copies[1]!.bytes)).to.equal(true);
         // Each worker replica serves it (the gateway may be sent to any of them).
         for (const w of workers) {
-          const res = await fetch(`${w.url}/internal/v1/artifacts/${a.name}`, { headers: { authorization: `Bearer ${DEV_INTERNAL_API_TOKEN}` } });
+          const res = await fetch(`${w.url}/internal/v1/artifacts/${a.name}`, { headers: { authorization: `Bearer ${INTERNAL_TOKENS.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER}` } });
           expect(res.status, `${a.name} from ${w.url}`).to.equal(200);
           expect(Buffer.from(await res.arrayBuffer()).equals(copies[0]!.bytes), `${a.name} from ${w.url}`).to.equal(true);
         }

@@ -143,7 +143,8 @@ async function main() {
 
   const env = {
     NODE_ENV: 'production', LOG_LEVEL: 'info', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0',
-    ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'), INTERNAL_API_TOKEN: randomBytes(24).toString('base64url'),
+    ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'), METRICS_PORT: '0',
+    ...Object.fromEntries(Object.keys(shared.INTERNAL_TOKENS).map((k) => [k, randomBytes(24).toString('base64url')])),
     GOLOGIN_API_TOKEN: 'xsim-gologin-token',
     X_APPS: JSON.stringify([{ name: APP, clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
   };

@@ -150,7 +150,7 @@ async function main() {
   const reader = { clientId: 'bench-reader', clientSecret: randomBytes(24).toString('base64url') };
   const env = {
     NODE_ENV: 'production', LOG_LEVEL: 'info', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0',
-    ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'), INTERNAL_API_TOKEN: randomBytes(24).toString('base64url'),
+    ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'), ...Object.fromEntries(Object.keys(shared.INTERNAL_TOKENS).map((k) => [k, randomBytes(24).toString('base64url')])), METRICS_PORT: '0',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`, X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`,
     X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url, GOLOGIN_API_TOKEN: 'xsim-gologin-token',
     X_APPS: JSON.stringify([{ name: APP, clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: 'http://127.0.0.1:9/oauth/callback' }]),
@@ -189,7 +189,7 @@ async function main() {
     const sides = {
       gateway: { url: gateway.url, headers: { authorization: `Bearer ${jwt}` }, path: (a) => `/v1/accounts/${a}/token` },
       plain: { url: plain.url, headers: {}, path: (a) => `/v1/accounts/${a}/token` },
-      ...(args.internal ? { orchestrator: { url: orchestrator.url, headers: { authorization: `Bearer ${env.INTERNAL_API_TOKEN}` }, path: (a) => `/internal/v1/accounts/${a}/token?app=${APP}` } } : {}),
+      ...(args.internal ? { orchestrator: { url: orchestrator.url, headers: { authorization: `Bearer ${env.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR}` }, path: (a) => `/internal/v1/accounts/${a}/token?app=${APP}` } } : {}),
     };
     for (const [name, side] of Object.entries(sides)) {
       const res = await fetch(`${side.url}${side.path(accounts[0])}`, { headers: side.headers });

@@ -46,7 +46,7 @@ export const env = {
 
 /** Keys every service shares; spread into each service's schema. */
 export const commonConfig = {
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('runtime mode; production refuses development defaults'),
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production').describe('runtime mode; unset means production, which refuses development defaults (dev client, dev keys, dev internal secrets); `npm start` sets development, tests set test'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('winston log level'),
   XAUTH_NAMESPACE: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('xauth').describe('prefix of every exchange, queue and schema'),
   SHUTDOWN_TIMEOUT_MS: env.int(15_000, 'how long a SIGTERM drain may take'),

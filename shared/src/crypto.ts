@@ -69,9 +69,6 @@ export class Keyring {
   }
 }
 
-/** Bearer of the internal APIs in development; services refuse it when NODE_ENV=production. */
-export const DEV_INTERNAL_API_TOKEN = 'dev-internal-token';
-
 /** A fixed development keyring; services refuse it when NODE_ENV=production. */
 export const DEV_ENCRYPTION_KEYS = `dev:${Buffer.alloc(32, 7).toString('base64')}`;
 

@@ -14,3 +14,4 @@ export * from './outbox/index.js';
 export * from './time-bound.js';
 export * from './breaker/index.js';
 export * from './interval-job.js';
+export * from './internal-tokens.js';

@@ -25,7 +25,7 @@ export function logContext(): LogContext {
 export type Logger = winston.Logger;
 
 // Redaction is a formatter, so no call site can forget it.
-const redactFormat = winston.format((info) => {
+const redactFormat = winston.format((info, opts: unknown) => {
   const ctx = storage.getStore();
   if (ctx) for (const [k, v] of Object.entries(ctx)) if (v !== undefined && info[k] === undefined) info[k] = v;
   const span = trace.getActiveSpan()?.spanContext();
@@ -33,6 +33,7 @@ const redactFormat = winston.format((info) => {
     info.traceId = span.traceId;
     info.spanId = span.spanId;
   }
+  if ((opts as { off?: boolean } | undefined)?.off) return info;
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'service' || key === 'timestamp') continue;
     info[key] = key === 'message' && typeof info[key] === 'string' ? redactText(info[key] as string) : redact({ [key]: info[key] })[key];
@@ -46,6 +47,11 @@ export interface LoggerOptions {
   /** Extra writable streams (tests capture logs to assert nothing secret leaks). */
   stream?: NodeJS.WritableStream;
   silent?: boolean;
+  /**
+   * False turns secret redaction off. Only for the test that proves the secret scan catches a leak;
+   * no service config reaches it. @defaultValue true
+   */
+  redaction?: boolean;
 }
 
 /** A winston JSON logger: `service`, `level`, `message`, `timestamp`, context ids, trace ids, secrets redacted. */
@@ -55,7 +61,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   return winston.createLogger({
     level: opts.level ?? 'info',
     defaultMeta: { service: opts.service },
-    format: winston.format.combine(winston.format.errors({ stack: false }), redactFormat(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(winston.format.errors({ stack: false }), redactFormat({ off: opts.redaction === false }), winston.format.timestamp(), winston.format.json()),
     transports,
   });
 }

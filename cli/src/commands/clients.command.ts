@@ -10,6 +10,7 @@ const scopeList = (v: string) => {
   if (!scopes.length || unknown.length) throw new InvalidArgumentError(`scopes are a comma-separated list of ${SERVICE_SCOPES.join(', ')}`);
   return scopes;
 };
+const appList = (v: string) => v.split(/[\s,]+/).filter(Boolean);
 const seconds = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of seconds');
@@ -18,7 +19,7 @@ const seconds = (v: string) => {
 
 function clientText(c: ClientView): string {
   return fields([
-    ['client', c.clientId], ['name', c.name], ['scopes', c.scopes.join(' ')], ['state', c.disabledAt ? `disabled since ${c.disabledAt}` : 'enabled'],
+    ['client', c.clientId], ['name', c.name], ['scopes', c.scopes.join(' ')], ['apps', c.apps ? c.apps.join(' ') : 'every app'], ['state', c.disabledAt ? `disabled since ${c.disabledAt}` : 'enabled'],
     ['managed by', c.managedBy], ['previous secret until', c.previousSecretExpiresAt], ['created', c.createdAt], ['updated', c.updatedAt],
   ]);
 }
@@ -42,15 +43,23 @@ export function clientsCommand(gateway: () => GatewayClient, io: Output): Comman
       print(o.json, c, () => clientText(c));
     });
   clients.command('create').argument('<clientId>').description('create a client; its secret is generated and printed once')
-    .requiredOption('--scopes <list>', `comma-separated: ${SERVICE_SCOPES.join(', ')}`, scopeList).option('--name <name>', 'a readable name').option('--json', 'JSON output')
-    .action(async (id: string, o: { scopes: string[]; name?: string; json?: boolean }) => {
-      const r = await client().post<ClientWithSecret>('/v1/clients', { clientId: id, scopes: o.scopes, ...(o.name ? { name: o.name } : {}) });
+    .requiredOption('--scopes <list>', `comma-separated: ${SERVICE_SCOPES.join(', ')}`, scopeList).option('--name <name>', 'a readable name')
+    .option('--apps <list>', 'comma-separated X apps whose tokens it may read (default: every app)', appList).option('--json', 'JSON output')
+    .action(async (id: string, o: { scopes: string[]; name?: string; apps?: string[]; json?: boolean }) => {
+      const r = await client().post<ClientWithSecret>('/v1/clients', { clientId: id, scopes: o.scopes, ...(o.name ? { name: o.name } : {}), ...(o.apps ? { apps: o.apps } : {}) });
       print(o.json, r, () => withSecret(r));
     });
   clients.command('set-scopes').argument('<clientId>').description('replace the scopes; JWTs carrying a removed scope are refused at once')
     .requiredOption('--scopes <list>', 'comma-separated scopes', scopeList).option('--json', 'JSON output')
     .action(async (id: string, o: { scopes: string[]; json?: boolean }) => {
       const c = await client().put<ClientView>(`${path(id)}/scopes`, { scopes: o.scopes });
+      print(o.json, c, () => clientText(c));
+    });
+  clients.command('set-apps').argument('<clientId>').description('limit its token reads to these X apps (a read of another answers 403 APP_NOT_ALLOWED)')
+    .option('--apps <list>', 'comma-separated X apps', appList).option('--all', 'lift the limit: every app').option('--json', 'JSON output')
+    .action(async (id: string, o: { apps?: string[]; all?: boolean; json?: boolean }) => {
+      if (!o.all && !o.apps?.length) throw new InvalidArgumentError('give --apps <list> or --all');
+      const c = await client().put<ClientView>(`${path(id)}/apps`, { apps: o.all ? null : o.apps });
       print(o.json, c, () => clientText(c));
     });
   clients.command('rotate-secret').argument('<clientId>').description('a new secret (printed once); the previous one works for the overlap, then stops')

@@ -1,6 +1,6 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
+import { ConfigError, amqpConfig, developmentSecretsInUse, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 import { artifactsConfig } from './failure-artifacts/artifacts.config.js';
 import { browserFlowConfig } from './browser/flow.config.js';
 import { fittingMaxConcurrency } from './domain/concurrency.rule.js';
@@ -49,7 +49,8 @@ export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env)
   if (c.NODE_ENV === 'production' && !source.GOLOGIN_API_TOKEN) {
     throw new ConfigError(["GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim's"]);
   }
-  if (c.NODE_ENV === 'production' && c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) throw new ConfigError(['INTERNAL_API_TOKEN: the development token cannot be used in production']);
+  const refused = developmentSecretsInUse(c);
+  if (refused.length) throw new ConfigError(refused);
   const max = c.MAX_CONCURRENT_PROFILES ?? Math.max(c.MIN_CONCURRENT_PROFILES, fittingMaxConcurrency(availableParallelism(), totalmem(), c.POOL_SLOT_MEMORY_MB * 2 ** 20));
   if (c.MIN_CONCURRENT_PROFILES > max) throw new ConfigError([`MIN_CONCURRENT_PROFILES: ${c.MIN_CONCURRENT_PROFILES} is above MAX_CONCURRENT_PROFILES (${max})`]);
   return { ...c, MAX_CONCURRENT_PROFILES: max, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}`, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'browser_worker') };

@@ -82,8 +82,8 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   };
 
   const app = createHttpApp({ service, logger, metrics, readiness: { broker: () => bus.isConnected(), db: () => db.query('SELECT 1').then(() => true, () => false) }, readinessDetails: () => breakers.details() });
-  app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
-  app.use(artifactsRoutes({ store: artifacts, internalToken: config.INTERNAL_API_TOKEN }));
+  app.use(breakersRoutes(breakers, config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER));
+  app.use(artifactsRoutes({ store: artifacts, internalToken: config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER }));
   finishHttpApp(app, logger);
   let sweeper: { stop(): void } | undefined;
   let server: RunningServer | undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, DEV_INTERNAL_API_TOKEN, amqpConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
+import { ConfigError, amqpConfig, developmentSecretsInUse, internalTokenConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 
 /** The dead-letter office's one config schema; keys are the environment variable names. */
 export const deadLettersConfigShape = {
@@ -8,7 +8,7 @@ export const deadLettersConfigShape = {
   ...databaseConfig,
   ...httpConfig(8083),
   ...schemaConfig('dead_letters'),
-  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),
+  ...internalTokenConfig('INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR'),
   ORCHESTRATOR_URL: env.url('http://127.0.0.1:8081', 'the orchestrator\'s internal API: a replayed authorization.job.requested reopens its job there'),
   ORCHESTRATOR_TIMEOUT_MS: env.int(10_000, 'how long one job reopen at the orchestrator may take'),
   DEAD_LETTER_PREFETCH: env.int(50, 'dead letters taken from the queue at once'),
@@ -22,8 +22,7 @@ export type DeadLettersConfig = ReturnType<typeof loadDeadLettersConfig>;
 
 export function loadDeadLettersConfig(source: NodeJS.ProcessEnv = process.env) {
   const c = parseConfig(deadLettersConfigShape, source);
-  if (c.NODE_ENV === 'production' && c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) {
-    throw new ConfigError(['INTERNAL_API_TOKEN: the development token cannot be used in production']);
-  }
+  const problems = developmentSecretsInUse(c);
+  if (problems.length) throw new ConfigError(problems);
   return { ...c, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'dead_letters') };
 }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { exchangeName, exchanges, type ExchangeRole } from '@xauth/contracts';
-import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase, type Logger, type RunningServer, busOptionsFrom } from '@xauth/shared';
+import { Bus, Metrics, ServiceRunner, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase, presentedInternalToken, type Logger, type RunningServer, busOptionsFrom } from '@xauth/shared';
 import type { DeadLettersConfig } from './config.js';
 import { entities, migrations } from './data-access/database.js';
 import { DeadLetterRepository } from './data-access/dead-letter.repository.js';
@@ -32,10 +32,10 @@ export async function startDeadLetters(config: DeadLettersConfig, opts: { logger
 
   const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() } });
   app.use(internalRoutes({
-    store, internalToken: config.INTERNAL_API_TOKEN, maxReplays: config.MAX_REPLAYS,
+    store, internalToken: config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS, maxReplays: config.MAX_REPLAYS,
     exchanges: new Set(['', ...Object.keys(exchanges).map((role) => exchangeName(config.XAUTH_NAMESPACE, role as ExchangeRole))]),
     defaultRate: config.REPLAY_DEFAULT_RATE, maxRate: config.REPLAY_MAX_RATE, batchLimit: config.REPLAY_BATCH_LIMIT,
-    jobs: new OrchestratorJobs({ baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger }),
+    jobs: new OrchestratorJobs({ baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger }),
     republish: (exchange, routingKey, body, properties) => bus.publishRaw(exchange, routingKey, body, properties),
   }));
   finishHttpApp(app, logger);

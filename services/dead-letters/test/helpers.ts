@@ -24,7 +24,7 @@ export async function startOffice(env: Record<string, string> = {}) {
   const schema = schemaName(namespace, 'dead_letters');
   const { logger, lines } = capturingLogger();
   const office: RunningDeadLetters = await startDeadLetters(loadDeadLettersConfig({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', INTERNAL_API_TOKEN: INTERNAL_TOKEN, SHUTDOWN_TIMEOUT_MS: '5000', ...env,
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: INTERNAL_TOKEN, SHUTDOWN_TIMEOUT_MS: '5000', ...env,
   }), { logger });
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { AppName, SERVICE_SCOPES } from '@xauth/contracts';
-import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, Keyring, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig, schemaConfig } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, Keyring, internalTokenConfig, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig, schemaConfig } from '@xauth/shared';
 import { CLIENT_ID_PATTERN } from './domain/credentials.rule.js';
 import { parseSigningKeyPem } from './domain/signing-key.rule.js';
-
-export { DEV_INTERNAL_API_TOKEN } from '@xauth/shared';
 
 const BootstrapClient = z.strictObject({
   clientId: z.string().regex(CLIENT_ID_PATTERN, 'must be 1-100 letters, digits, "_" or "-"'),
   clientSecret: z.string().min(16, 'must be at least 16 characters').max(500),
   scopes: z.array(z.enum(SERVICE_SCOPES)).min(1),
   name: z.string().min(1).max(200).optional(),
+  apps: z.array(AppName).min(1).optional(),
 });
 export type BootstrapClient = z.infer<typeof BootstrapClient>;
 
@@ -21,7 +20,7 @@ const bootstrapClients = z
     try {
       json = JSON.parse(text);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {clientId, clientSecret, scopes, name?}' });
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {clientId, clientSecret, scopes, name?, apps?}' });
       return z.NEVER;
     }
     const parsed = z.array(BootstrapClient).safeParse(json);
@@ -33,7 +32,7 @@ const bootstrapClients = z
     return parsed.data;
   })
   .optional()
-  .describe('JSON [{clientId, clientSecret, scopes:[...], name?}] upserted at start');
+  .describe('JSON [{clientId, clientSecret, scopes:[...], name?, apps?:[...]}] upserted at start; apps limits its token reads to those X apps');
 
 const encryptionKeys = env
   .str(DEV_ENCRYPTION_KEYS, 'kid:base64key[,kid:base64key...]; the first encrypts the stored signing key, all decrypt')
@@ -73,13 +72,18 @@ export const gatewayConfigShape = {
   DEAD_LETTERS_TIMEOUT_MS: env.int(120_000, 'how long a call to the dead-letter office may take (a rate-limited replay takes a while)'),
   BROWSER_WORKER_URL: env.url('http://127.0.0.1:8082', "base URL of the browser-worker's artifact download API (GET /v1/jobs/{jobId}/artifacts/...)"),
   BROWSER_WORKER_TIMEOUT_MS: env.int(30_000, 'how long one artifact download from the browser-worker may take'),
-  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer token of the internal APIs (shared with the orchestrator, the dead-letter office and the browser-worker)'),
+  ...internalTokenConfig('INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER'),
   ENCRYPTION_KEYS: encryptionKeys,
   JWT_ISSUER: env.str('xauth', '`iss` of the service JWTs'),
   JWT_AUDIENCE: env.str('xauth-api', '`aud` of the service JWTs'),
   JWT_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900).describe('lifetime of a service JWT'),
   JWT_PRIVATE_KEY_PEM: signingKeyPem,
   BOOTSTRAP_CLIENTS: bootstrapClients,
+  METRICS_PORT: env.port(9080, 'internal port of /metrics and the detailed /ready (each check, details), on HTTP_HOST; never expose it (0 = any free port)'),
+  TOKEN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(120).describe('POST /v1/oauth/token requests per minute per source IP, counted before the secret is checked (per replica)'),
+  TOKEN_RATE_LIMIT_PER_CLIENT: z.coerce.number().int().min(1).default(60).describe('POST /v1/oauth/token requests per minute per named client id, counted before the secret is checked (per replica)'),
+  SECRET_CHECKS_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2).describe('client secret checks (scrypt, 128 MiB each) running at once; size the memory limit for it'),
+  SECRET_CHECKS_MAX_WAITING: z.coerce.number().int().min(0).default(32).describe('client secret checks waiting for a slot at most; beyond, 503 AUTH_BUSY'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600).describe('requests per minute per client on /v1 (per replica)'),
   CLIENT_SECRET_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400).describe('after a client secret rotation, how long the previous secret keeps working (a rotation request may name another overlap)'),
   CLIENT_STATE_REFRESH_MS: z.coerce.number().int().min(100).max(60_000).default(1_000).describe("how often each replica reloads every client's enabled state and token version: a disabled or deleted client's JWTs are refused everywhere within this"),

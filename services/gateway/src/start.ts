@@ -1,15 +1,15 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, ConfigError, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
+  Bus, ConfigError, createOpsApp, developmentSecretsInUse, presentedInternalToken, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
   type EntryPoint, type Logger, type RunningServer, busOptionsFrom,
 } from '@xauth/shared';
-import { DEV_INTERNAL_API_TOKEN, type GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config.js';
 import { ApiClientRepository } from './data-access/api-client.repository.js';
 import { AuditEventRepository } from './data-access/audit-event.repository.js';
 import { entities, gatewaySchema, migrations } from './data-access/database.js';
 import { InternalServiceClient } from './data-access/internal-service.client.js';
 import { SigningKeyRepository } from './data-access/signing-key.repository.js';
-import { bootstrapClients, developmentDefaultsInUse } from './domain/bootstrap-clients.use-case.js';
+import { bootstrapClients } from './domain/bootstrap-clients.use-case.js';
 import { AuditLog } from './domain/audit-log.js';
 import { ClientAuthenticator } from './domain/client-authenticator.js';
 import { ClientStates } from './domain/client-states.js';
@@ -28,6 +28,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** The internal ops server (METRICS_PORT): `/metrics`, the detailed `/ready`, `/health`. */
+  metricsUrl: string;
   /** Stops the HTTP server, then the bus (if the gateway opened it), then the database. */
   stop(): Promise<void>;
 }
@@ -35,16 +37,16 @@ export interface RunningGateway {
 /** Opens the database (migrations, clients, signing key), connects the bus and serves HTTP. */
 export async function startGateway(config: GatewayConfig, opts: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = opts.logger ?? createLogger({ service: 'gateway', level: config.LOG_LEVEL });
-  const refused = developmentDefaultsInUse(config, DEV_INTERNAL_API_TOKEN);
+  const refused = developmentSecretsInUse(config);
   if (refused.length) throw new ConfigError(refused);
 
   const metrics = new Metrics('gateway', { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
   const schema = gatewaySchema(config);
-  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
-  const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
-  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
-  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: config.INTERNAL_API_TOKEN, timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
+  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS), timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
+  const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER), timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
+  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
+  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
   let tokens: ServiceTokens | undefined;
@@ -55,6 +57,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const auditDropped = metrics.counter('xauth_gateway_audit_dropped_total', 'Audit events dropped because the buffer was full (the database slow or away)');
   let bus = opts.bus;
   let server: RunningServer | undefined;
+  let opsServer: RunningServer | undefined;
   let stopApp: (() => void) | undefined;
 
   const database: EntryPoint = {
@@ -116,11 +119,13 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     stop: async () => { if (!opts.bus) await bus?.close(config.SHUTDOWN_TIMEOUT_MS); },
   };
 
+  const readiness = { database: () => databaseReady(ds), broker: () => bus!.isConnected(), orchestrator: () => orchestrator.ready() };
   const http: EntryPoint = {
     name: 'http',
     start: async () => {
       const built = buildGatewayApp({
-        logger, metrics, tokens: tokens!, authenticator: new ClientAuthenticator(clients!), orchestrator, orchestratorActions, deadLetters, browserWorker,
+        logger, metrics, tokens: tokens!,
+        authenticator: new ClientAuthenticator(clients!, { maxConcurrentChecks: config.SECRET_CHECKS_MAX_CONCURRENT, maxWaitingChecks: config.SECRET_CHECKS_MAX_WAITING, logger }), orchestrator, orchestratorActions, deadLetters, browserWorker,
         clientStates: clientStates!, signingKeys: signingKeys!, audit: audit!, auditEvents: auditEvents!,
         clientAdmin: new ClientAdmin({ store: clients!, states: clientStates!, secretOverlapSeconds: config.CLIENT_SECRET_OVERLAP_SECONDS }),
         jwksMaxAgeSeconds: config.JWKS_MAX_AGE_SECONDS,
@@ -128,14 +133,17 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
         defaultApp: config.DEFAULT_APP,
         namespace: config.XAUTH_NAMESPACE,
         rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-        readiness: { database: () => databaseReady(ds), broker: () => bus!.isConnected(), orchestrator: () => orchestrator.ready() },
+        tokenRateLimit: { perIpPerMinute: config.TOKEN_RATE_LIMIT_PER_IP, perClientPerMinute: config.TOKEN_RATE_LIMIT_PER_CLIENT },
+        readiness,
       });
       stopApp = built.stop;
+      opsServer = await listen(createOpsApp({ service: 'gateway', metrics, readiness }), config.HTTP_HOST, config.METRICS_PORT);
       server = await listen(built.app, config.HTTP_HOST, config.HTTP_PORT);
-      logger.info('gateway listening', { url: server.url });
+      logger.info('gateway listening', { url: server.url, metricsUrl: opsServer.url });
     },
     stop: async () => {
       await server?.close();
+      await opsServer?.close();
       stopApp?.();
       await Promise.all([orchestrator, orchestratorActions, deadLetters, browserWorker].map((c) => c.close()));
     },
@@ -149,5 +157,5 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     throw err;
   }
   let stopping: Promise<void> | undefined;
-  return { url: server!.url, stop: () => (stopping ??= runner.stop()) };
+  return { url: server!.url, metricsUrl: opsServer!.url, stop: () => (stopping ??= runner.stop()) };
 }

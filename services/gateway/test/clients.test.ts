@@ -6,7 +6,8 @@ import { bearer, capturingLogger, cleanupNamespace, gatewayConfig, postJson, ser
 
 const ADMIN = { clientId: 'ops', clientSecret: 'ops-secret-0123456789', scopes: ['clients:admin', 'audit:read'] };
 const READER = { clientId: 'reader', clientSecret: 'reader-secret-0123456789', scopes: ['jobs:read', 'tokens:read'] };
-const FAST = { CLIENT_STATE_REFRESH_MS: '200' };
+// The token endpoint's budget is not under test here (the overlap test polls it).
+const FAST = { CLIENT_STATE_REFRESH_MS: '200', TOKEN_RATE_LIMIT_PER_CLIENT: '100000', TOKEN_RATE_LIMIT_PER_IP: '100000' };
 
 /** Calls the gateway as `token`; answers the status and the JSON body. */
 async function call<T = unknown>(url: string, token: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
@@ -88,7 +89,7 @@ describe('gateway: clients managed by operators', () => {
   it('when a secret is rotated with an overlap, then old and new both work during it, and only the new one after', async () => {
     const created = await call<ClientWithSecret>(`${a.url}/v1/clients`, admin, 'POST', { clientId: 'rotating', scopes: ['jobs:read'] });
     const old = created.body.clientSecret;
-    const rotated = await call<ClientWithSecret>(`${a.url}/v1/clients/rotating/secret/rotate`, admin, 'POST', { overlapSeconds: 2 });
+    const rotated = await call<ClientWithSecret>(`${a.url}/v1/clients/rotating/secret/rotate`, admin, 'POST', { overlapSeconds: 10 });
     expect(rotated.status).to.equal(200);
     const fresh = rotated.body.clientSecret;
     expect(fresh).to.not.equal(old);
@@ -96,7 +97,7 @@ describe('gateway: clients managed by operators', () => {
     expect([await tokenStatus(a.url, 'rotating', old), await tokenStatus(b.url, 'rotating', fresh)]).to.deep.equal([200, 200]);
     expect((await fetch(jobUrl(b), { headers: { 'x-api-key': `rotating.${old}` } })).status).to.equal(200);
 
-    await waitFor(async () => ((await tokenStatus(b.url, 'rotating', old)) === 401 ? true : undefined), 'the overlap to end', 15_000);
+    await waitFor(async () => ((await tokenStatus(b.url, 'rotating', old)) === 401 ? true : undefined), 'the overlap to end', 40_000);
     expect((await fetch(jobUrl(b), { headers: { 'x-api-key': `rotating.${old}` } })).status).to.equal(401);
     expect(await tokenStatus(a.url, 'rotating', fresh)).to.equal(200);
     expect((await fetch(jobUrl(a), { headers: { 'x-api-key': `rotating.${fresh}` } })).status).to.equal(200);

@@ -4,7 +4,8 @@ import { AppError, ValidationError } from '@xauth/shared';
 import { ClientAuthenticator, type ApiClient } from '../src/domain/client-authenticator.js';
 import { parseApiKey, parseBasicAuth, parseBearer, tokenRequestCredentials } from '../src/domain/credentials.rule.js';
 import { grantScopes, hasScope } from '../src/domain/scopes.rule.js';
-import { hashSecret, verifySecret } from '../src/domain/secret-hash.rule.js';
+import { SecretCheckGate } from '../src/domain/secret-check-gate.js';
+import { SCRYPT_MEMORY_BYTES, hashSecret, needsRehash, verifySecret } from '../src/domain/secret-hash.rule.js';
 import { InvalidTokenError, ServiceTokens } from '../src/domain/service-token.js';
 import { generateSigningKey, keyId } from '../src/domain/signing-key.rule.js';
 
@@ -65,12 +66,62 @@ describe('gateway domain: credentials parsing', () => {
 describe('gateway domain: secret hashes', () => {
   it('when a secret is hashed twice, then the salts differ and both verify; a wrong secret does not', async () => {
     const [a, b] = await Promise.all([hashSecret('s3cret'), hashSecret('s3cret')]);
-    expect(a).to.match(/^scrypt\$16384\$8\$1\$/);
+    // OWASP's scrypt minimum: N=2^17, r=8, p=1, 128 MiB.
+    expect(a).to.match(/^scrypt\$131072\$8\$1\$/);
+    expect(SCRYPT_MEMORY_BYTES).to.equal(128 * 2 ** 20);
     expect(a).to.not.equal(b);
     expect(a).to.not.contain('s3cret');
     expect(await verifySecret('s3cret', a)).to.equal(true);
     expect(await verifySecret('s3cret', b)).to.equal(true);
     expect(await verifySecret('s3cret!', a)).to.equal(false);
+  });
+
+  it('when a hash was made with weaker parameters, then it verifies with its own, and a successful login replaces it with the current ones', async () => {
+    const weak = await hashSecret('legacy-secret', { N: 16_384, r: 8, p: 1 });
+    expect(needsRehash(weak)).to.equal(true);
+    expect(await verifySecret('legacy-secret', weak)).to.equal(true);
+    const client: ApiClient = { clientId: 'legacy', secretHash: weak, name: 'legacy', scopes: ['jobs:read'], apps: null, createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
+      previousSecretHash: null, previousSecretExpiresAt: null, managedBy: 'bootstrap', tokenVersion: 0 };
+    const rehashed: string[] = [];
+    const auth = new ClientAuthenticator({
+      findById: async () => ({ ...client }),
+      rehash: async (_id, previous, fresh) => { if (previous !== client.secretHash) return false; client.secretHash = fresh; rehashed.push(fresh); return true; },
+    });
+    expect(await auth.authenticate({ clientId: 'legacy', clientSecret: 'wrong-secret' })).to.equal(undefined);
+    expect(rehashed, 'a failed login rehashes nothing').to.deep.equal([]);
+    expect(await auth.authenticate({ clientId: 'legacy', clientSecret: 'legacy-secret' })).to.not.equal(undefined);
+    expect(rehashed).to.have.length(1);
+    expect(client.secretHash).to.match(/^scrypt\$131072\$8\$1\$/);
+    expect(needsRehash(client.secretHash)).to.equal(false);
+    expect(await verifySecret('legacy-secret', client.secretHash)).to.equal(true);
+    expect(await auth.authenticate({ clientId: 'legacy', clientSecret: 'legacy-secret' })).to.not.equal(undefined);
+    expect(rehashed, 'a current hash is not rehashed again').to.have.length(1);
+  });
+
+  it('when more secret checks come than run and wait at once, then the excess is refused with 503 AUTH_BUSY and the rest run in turn', async () => {
+    const gate = new SecretCheckGate(1, 1);
+    let running = 0, maxRunning = 0;
+    const releases: Array<() => void> = [];
+    const check = () => gate.run(async () => {
+      running++; maxRunning = Math.max(maxRunning, running);
+      await new Promise<void>((r) => releases.push(r));
+      running--;
+      return 'ok';
+    });
+    const first = check();
+    const second = check();
+    const refused = await check().catch((err: unknown) => err);
+    expect(refused).to.be.instanceOf(AppError);
+    expect((refused as AppError).code).to.equal('AUTH_BUSY');
+    expect((refused as AppError).httpStatus).to.equal(503);
+    expect(gate.load).to.deep.equal({ running: 1, waiting: 1 });
+    releases.shift()!();
+    expect(await first).to.equal('ok');
+    await new Promise((r) => setImmediate(r));
+    releases.shift()!();
+    expect(await second).to.equal('ok');
+    expect(maxRunning).to.equal(1);
+    expect(gate.load).to.deep.equal({ running: 0, waiting: 0 });
   });
 
   it('when the stored hash is malformed, then nothing verifies', async () => {
@@ -79,7 +130,7 @@ describe('gateway domain: secret hashes', () => {
   });
 
   it('when a client is disabled or its secret changes, then a remembered success no longer counts', async () => {
-    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('first-secret'), name: 'svc', scopes: ['jobs:read'], createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
+    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('first-secret'), name: 'svc', scopes: ['jobs:read'], apps: null, createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
       previousSecretHash: null, previousSecretExpiresAt: null, managedBy: 'bootstrap', tokenVersion: 0 };
     const auth = new ClientAuthenticator({ findById: async (id) => (id === client.clientId ? { ...client } : undefined) });
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'], tokenVersion: 0 });
@@ -91,7 +142,7 @@ describe('gateway domain: secret hashes', () => {
   });
 
   it('when a secret was rotated, then the previous one works until its overlap ends, and the new one all along', async () => {
-    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('new-secret'), name: 'svc', scopes: ['jobs:read'], createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
+    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('new-secret'), name: 'svc', scopes: ['jobs:read'], apps: null, createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
       previousSecretHash: await hashSecret('old-secret'), previousSecretExpiresAt: new Date(Date.now() + 60_000), managedBy: 'operator', tokenVersion: 2 };
     const auth = new ClientAuthenticator({ findById: async () => ({ ...client }) });
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'old-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'], tokenVersion: 2 });

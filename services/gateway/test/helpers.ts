@@ -22,9 +22,13 @@ export function gatewayConfig(namespace: string, overrides: Record<string, strin
     NODE_ENV: 'test',
     XAUTH_NAMESPACE: namespace,
     HTTP_PORT: '0',
+    METRICS_PORT: '0',
+    // Tests poll the token endpoint; its budget is tested in edge.test.ts (which sets its own).
+    TOKEN_RATE_LIMIT_PER_IP: '100000',
+    TOKEN_RATE_LIMIT_PER_CLIENT: '100000',
     DATABASE_URL,
     AMQP_URL,
-    INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+    INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: INTERNAL_TOKEN,
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...overrides,
   });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
-import { ConfigError, Keyring, parseConfig } from '@xauth/shared';
+import { ConfigError, DEV_ENCRYPTION_KEYS, Keyring, parseConfig } from '@xauth/shared';
 import { gatewayConfigShape } from '../src/config.js';
 import { startGateway, type RunningGateway } from '../src/start.js';
 import {
@@ -10,7 +10,10 @@ import {
 } from './helpers.js';
 
 const READER = { clientId: 'reader', clientSecret: 'reader-secret-0123456789', scopes: ['jobs:read'] };
-const PRODUCTION = { NODE_ENV: 'production', INTERNAL_API_TOKEN: 'prod-internal-token', ENCRYPTION_KEYS: Keyring.generateSpec('k1') };
+const PRODUCTION = {
+  NODE_ENV: 'production', ENCRYPTION_KEYS: Keyring.generateSpec('k1'),
+  INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: 'prod-gateway-orchestrator-0123', INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: 'prod-gateway-dead-letters-0123', INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER: 'prod-gateway-browser-worker-0123',
+};
 
 async function startFailure(promise: Promise<RunningGateway>): Promise<Error> {
   try {
@@ -31,11 +34,19 @@ describe('gateway: production refuses development defaults', () => {
   const namespace = testNamespace();
   after(() => cleanupNamespace(namespace));
 
-  it('when NODE_ENV=production keeps the dev internal token and keyring, then the start fails naming both variables', async () => {
-    const config = parseConfig(gatewayConfigShape, { NODE_ENV: 'production', XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL });
+  it('when NODE_ENV is unset and the dev internal secrets and keyring are kept, then the start fails naming each variable', async () => {
+    const config = parseConfig(gatewayConfigShape, { XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL });
+    expect(config.NODE_ENV).to.equal('production');
     const err = await startFailure(startGateway(config, { logger: capturingLogger().logger }));
     expect(err).to.be.instanceOf(ConfigError);
-    expect(err.message).to.contain('INTERNAL_API_TOKEN').and.to.contain('ENCRYPTION_KEYS');
+    for (const name of ['INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'ENCRYPTION_KEYS']) expect(err.message).to.contain(name);
+  });
+
+  it('when NODE_ENV=production lists the development key second in ENCRYPTION_KEYS, then the start fails naming ENCRYPTION_KEYS', async () => {
+    const config = parseConfig(gatewayConfigShape, { ...PRODUCTION, ENCRYPTION_KEYS: `${Keyring.generateSpec('k2')},old:${DEV_ENCRYPTION_KEYS.split(':')[1]}`, XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL });
+    const err = await startFailure(startGateway(config, { logger: capturingLogger().logger }));
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.message).to.contain('ENCRYPTION_KEYS').and.not.to.contain('INTERNAL_TOKEN');
   });
 
   it('when NODE_ENV=production has no BOOTSTRAP_CLIENTS and no client exists, then the start fails naming BOOTSTRAP_CLIENTS', async () => {

@@ -107,7 +107,7 @@ describe('gateway: POST /v1/logins', () => {
       const res = await postJson(`${replica.url}/v1/logins`, { accountId: 'alice_x' }, bearer(writerToken));
       expect(res.status).to.equal(503);
       expect(((await res.json()) as { code: string }).code).to.equal('DEPENDENCY_UNAVAILABLE');
-      const ready = await fetch(`${replica.url}/ready`);
+      const ready = await fetch(`${replica.metricsUrl}/ready`);
       expect(ready.status).to.equal(503);
       expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).to.include({ broker: false, database: true });
     } finally {

@@ -103,10 +103,15 @@ describe('gateway: queries routed to the orchestrator', () => {
     expect(((await res.json()) as ErrorJson).code).to.equal('UPSTREAM_UNAVAILABLE');
   });
 
-  it('when everything is up, then /ready reports database, broker and orchestrator', async () => {
-    const res = await fetch(`${gateway.url}/ready`);
+  it('when everything is up, then the internal /ready reports database, broker and orchestrator and the public one says only ready', async () => {
+    const res = await fetch(`${gateway.metricsUrl}/ready`);
     expect(res.status).to.equal(200);
     expect(((await res.json()) as { checks: Record<string, boolean> }).checks).to.deep.equal({ database: true, broker: true, orchestrator: true });
+    const pub = await fetch(`${gateway.url}/ready`);
+    expect(pub.status).to.equal(200);
+    expect(await pub.json()).to.deep.equal({ status: 'ready' });
+    expect((await fetch(`${gateway.url}/metrics`)).status, 'no /metrics on the public port').to.equal(404);
+    expect(await (await fetch(`${gateway.metricsUrl}/metrics`)).text()).to.contain('xauth_gateway_');
   });
 
   it('when the orchestrator is down, then 503 UPSTREAM_UNAVAILABLE without its address, and /ready says not ready', async () => {
@@ -117,9 +122,12 @@ describe('gateway: queries routed to the orchestrator', () => {
       const body = (await res.json()) as ErrorJson;
       expect(body.code).to.equal('UPSTREAM_UNAVAILABLE');
       expect(body.message).to.not.match(/127\.0\.0\.1|ECONNREFUSED/);
-      const ready = await fetch(`${replica.url}/ready`);
+      const ready = await fetch(`${replica.metricsUrl}/ready`);
       expect(ready.status).to.equal(503);
       expect(((await ready.json()) as { checks: Record<string, boolean> }).checks.orchestrator).to.equal(false);
+      const pub = await fetch(`${replica.url}/ready`);
+      expect(pub.status).to.equal(503);
+      expect(await pub.json()).to.deep.equal({ status: 'not_ready' });
     } finally {
       await replica.stop();
     }

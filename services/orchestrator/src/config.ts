@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEV_ENCRYPTION_KEYS, DEV_INTERNAL_API_TOKEN, ConfigError, amqpConfig, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, ConfigError, developmentSecretsInUse, internalTokenConfig, amqpConfig, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 
 const XApp = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
@@ -19,7 +19,7 @@ export const orchestratorConfigShape = {
   ...breakerConfig,
   ...httpConfig(8081),
   ...schemaConfig('orchestrator'),
-  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the internal API'),
+  ...internalTokenConfig('INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR'),
   ENCRYPTION_KEYS: env.str(DEV_ENCRYPTION_KEYS, 'kid:base64key[,kid:base64key] for tokens, verifiers, states at rest; the first encrypts'),
   X_APPS: z.string().default(DEV_APPS)
     .transform((s, ctx) => {
@@ -69,9 +69,7 @@ export type OrchestratorConfig = ReturnType<typeof loadOrchestratorConfig>;
 export function loadOrchestratorConfig(source: NodeJS.ProcessEnv = process.env) {
   const c = parseConfig(orchestratorConfigShape, source);
   if (c.NODE_ENV === 'production') {
-    const problems: string[] = [];
-    if (c.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key cannot be used in production');
-    if (c.INTERNAL_API_TOKEN === DEV_INTERNAL_API_TOKEN) problems.push('INTERNAL_API_TOKEN: the development token cannot be used in production');
+    const problems = developmentSecretsInUse(c);
     if (!source.X_APPS) problems.push('X_APPS: set your X apps; the development app is for x-sim only');
     if (!source.GOLOGIN_API_TOKEN) problems.push('GOLOGIN_API_TOKEN: set the GoLogin API token; the default is x-sim\'s');
     if (problems.length) throw new ConfigError(problems);

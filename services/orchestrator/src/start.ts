@@ -79,11 +79,11 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   await syncProfiles(deps).catch((err: unknown) => logger.error('initial profile sync failed; requests for unmapped accounts will be refused until it succeeds', { error: String(err) }));
 
   const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() }, readinessDetails: () => breakers.details() });
-  mountInternalApi(app, deps, config.INTERNAL_API_TOKEN);
-  mountAccountsApi(app, deps, new AccountQueries(dataSource, { apps: config.X_APPS.map((a) => a.name), refreshAheadMs: config.REFRESH_AHEAD_MS, profileGoneGraceMs: config.PROFILE_GONE_GRACE_MS }), config.INTERNAL_API_TOKEN);
-  app.use(breakersRoutes(breakers, config.INTERNAL_API_TOKEN));
-  app.use(campaignsRoutes(deps, config.INTERNAL_API_TOKEN));
-  app.use(encryptionKeysRoutes(deps, config.INTERNAL_API_TOKEN));
+  mountInternalApi(app, deps, { gateway: config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR, deadLetters: config.INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR });
+  mountAccountsApi(app, deps, new AccountQueries(dataSource, { apps: config.X_APPS.map((a) => a.name), refreshAheadMs: config.REFRESH_AHEAD_MS, profileGoneGraceMs: config.PROFILE_GONE_GRACE_MS }), config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR);
+  app.use(breakersRoutes(breakers, config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR));
+  app.use(campaignsRoutes(deps, config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR));
+  app.use(encryptionKeysRoutes(deps, config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR));
   finishHttpApp(app, logger);
   let server: RunningServer | undefined;
 

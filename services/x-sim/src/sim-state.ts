@@ -28,6 +28,8 @@ export class SimState {
   readonly browsers: ProfileBrowsers;
   /** cf_clearance values Cloudflare handed out; browsers keep them, so a reset does not forget them. */
   readonly cfClearances = new Set<string>();
+  /** Secret parameters X received (states, verifiers, challenges, client secrets, bearer credentials). */
+  readonly receivedSecrets = new Set<string>();
   /** Set once the rate limit was hit: GoLogin then refuses its API token until reset. */
   gologinTokenRevoked = false;
   /** The GoLogin overload scenario in force; off when undefined. */
@@ -50,6 +52,15 @@ export class SimState {
       chromiumPath: options.chromiumPath, stats: this.statsStore, logger: options.logger, cookieDomain,
       launchConcurrency: options.chromiumLaunchConcurrency,
     });
+  }
+
+  /**
+   * Every secret this X handled: codes, access and refresh tokens it issued, states, verifiers and
+   * client credentials it received, session cookies and Cloudflare clearances. A test of xauth's
+   * outputs looks for each of these in its logs, events and answers.
+   */
+  handledSecrets(): string[] {
+    return [...new Set([...this.tokens.issued, ...this.receivedSecrets, ...this.users.sessionTokens(), ...this.cfClearances])];
   }
 
   setScenario(username: string, scenario: ScenarioName, opts: ScenarioOptions = {}): void {

@@ -167,6 +167,8 @@ export class Subscription {
     if (!parsed.success) {
       throw new ValidationError({ message: `${type} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` });
     }
+    // At debug, what arrived (the logger redacts its secrets: codes, states, URLs' query secrets).
+    if (this.bus.logger.isDebugEnabled()) this.bus.logger.debug('message received', { routingKey: msg.fields.routingKey, payload: parsed.data });
     const handler = this.handlers[type] as Handler<typeof type>;
     return handler(parsed.data as Payload<typeof type>, { envelope, routingKey: msg.fields.routingKey, logger: this.bus.logger });
   }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ErrorCodes } from '@xauth/contracts';
 import { constantTimeEqual } from '../crypto.js';
+import { internalTokenValues } from '../internal-tokens.js';
 import { AppError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -21,6 +22,13 @@ export interface HttpAppOptions {
   readinessDetails?: () => Promise<Record<string, unknown>>;
   /** Largest accepted body. @defaultValue '64kb' */
   bodyLimit?: string;
+  /**
+   * False on a public port: `/ready` answers only `{status}` and `/metrics` is not served there
+   * (serve them with `createOpsApp` on an internal port instead). @defaultValue true
+   */
+  internalEndpoints?: boolean;
+  /** Runs on every request before any route, `/health` and `/ready` included (e.g. security headers). */
+  everyResponse?: RequestHandler;
 }
 
 declare module 'express-serve-static-core' {
@@ -47,30 +55,65 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     });
     span.run(() => withLogContext({ requestId: req.requestId, correlationId: req.get('x-correlation-id') ?? req.requestId }, next));
   });
+  if (opts.everyResponse) app.use(opts.everyResponse);
   app.use(express.json({ limit: opts.bodyLimit ?? '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: opts.bodyLimit ?? '64kb' }));
+  if (opts.internalEndpoints === false) {
+    app.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
+    app.get('/ready', async (_req, res) => {
+      const { ready } = await readinessOf(opts);
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+    });
+    return app;
+  }
+  mountOpsRoutes(app, opts);
+  return app;
+}
+
+/**
+ * The operations app of a service whose main port is public (the gateway): `/health`, the detailed
+ * `/ready` (each check, details) and `/metrics`, for probes and Prometheus on an internal port (METRICS_PORT).
+ */
+export function createOpsApp(opts: Pick<HttpAppOptions, 'service' | 'metrics' | 'readiness' | 'readinessDetails'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  mountOpsRoutes(app, opts);
+  return app;
+}
+
+async function readinessOf(opts: Pick<HttpAppOptions, 'readiness'>): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+  const checks: Record<string, boolean> = {};
+  for (const [name, check] of Object.entries(opts.readiness ?? {})) {
+    try { checks[name] = await check(); } catch { checks[name] = false; }
+  }
+  return { ready: Object.values(checks).every(Boolean), checks };
+}
+
+function mountOpsRoutes(app: Express, opts: Pick<HttpAppOptions, 'service' | 'metrics' | 'readiness' | 'readinessDetails'>): void {
   app.get('/health', (_req, res) => { res.json({ status: 'ok', service: opts.service }); });
   app.get('/ready', async (_req, res) => {
-    const checks: Record<string, boolean> = {};
-    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
-      try { checks[name] = await check(); } catch { checks[name] = false; }
-    }
-    const ready = Object.values(checks).every(Boolean);
+    const { ready, checks } = await readinessOf(opts);
     const details = opts.readinessDetails ? await opts.readinessDetails().catch((err: unknown) => ({ error: errorMessage(err) })) : undefined;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', service: opts.service, checks, ...(details ? { details } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
   });
-  return app;
 }
 
-/** 401 unless the caller presents `Authorization: Bearer <token>`: guards a service's internal API (the gateway holds the token). */
-export function requireInternalToken(token: string): RequestHandler {
+/**
+ * 401 unless the caller presents `Authorization: Bearer <token>` with one of `tokens`: guards a
+ * service's internal routes, each with the secrets of the callers that route is for (one per pair,
+ * see INTERNAL_TOKENS; a `new,previous` value accepts both during a rotation).
+ */
+export function requireInternalToken(...tokens: string[]): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!presented || !constantTimeEqual(presented, token)) {
+    // Every token is compared (no early exit), so timing does not tell which one matched.
+    let matched = false;
+    for (const token of tokens.flatMap(internalTokenValues)) matched = constantTimeEqual(presented, token) || matched;
+    if (!presented || !matched) {
       return next(new AppError({ code: ErrorCodes.UNAUTHENTICATED, message: 'internal API token required', retryable: false, httpStatus: 401 }));
     }
     next();

@@ -1,4 +1,4 @@
-import { DEV_INTERNAL_API_TOKEN, env } from '@xauth/shared';
+import { env, internalTokenConfig } from '@xauth/shared';
 
 const DAY_MS = 86_400_000;
 
@@ -7,5 +7,5 @@ export const artifactsConfig = {
   ARTIFACTS_RETENTION_MS: env.int(7 * DAY_MS, 'failed attempts\' artifacts (screenshot, page HTML, Playwright trace, kept in the worker\'s PostgreSQL schema, table failure_artifacts) older than this are removed'),
   ARTIFACTS_MAX_BYTES: env.int(1024 ** 3, 'artifacts beyond this total size (all replicas together) are removed, oldest attempt first'),
   ARTIFACTS_SWEEP_INTERVAL_MS: env.int(600_000, 'how often retention is applied (also once at start)'),
-  INTERNAL_API_TOKEN: env.str(DEV_INTERNAL_API_TOKEN, 'bearer the gateway presents on the artifact download API'),
+  ...internalTokenConfig('INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER'),
 };

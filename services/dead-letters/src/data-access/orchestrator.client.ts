@@ -3,7 +3,7 @@ import { AppError, callHttp, errorMessage, type Logger } from '@xauth/shared';
 import type { JobReopener } from '../domain/ports.js';
 
 /**
- * The orchestrator's internal reopen (`POST /internal/v1/jobs/:jobId/reopen`, INTERNAL_API_TOKEN).
+ * The orchestrator's internal reopen (`POST /internal/v1/jobs/:jobId/reopen`, INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR).
  * Its refusal keeps its code and message (a 409 for the letter); its being away is
  * `UPSTREAM_UNAVAILABLE`, and the letter stays as it was.
  */
@@ -38,7 +38,7 @@ export class OrchestratorJobs implements JobReopener {
     if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403 && ErrorCode.safeParse(body?.code).success && typeof body?.message === 'string') {
       throw new AppError({ code: body.code as string, message: body.message.slice(0, 2000), httpStatus: 409, retryable: false });
     }
-    this.opts.logger.error('unexpected answer from the orchestrator to a job reopen (check INTERNAL_API_TOKEN and ORCHESTRATOR_URL)', { jobId, status: res.status });
+    this.opts.logger.error('unexpected answer from the orchestrator to a job reopen (check INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR and ORCHESTRATOR_URL)', { jobId, status: res.status });
     throw unavailable(`the orchestrator gave an unexpected answer (${res.status}) to reopening job ${jobId}`);
   }
 }

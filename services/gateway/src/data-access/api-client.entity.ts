@@ -15,6 +15,10 @@ export class ApiClientEntity {
   @Column({ type: 'text', array: true })
   scopes!: string[];
 
+  /** The X apps whose tokens it may read; null: every app. */
+  @Column({ type: 'text', array: true, nullable: true })
+  apps!: string[] | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

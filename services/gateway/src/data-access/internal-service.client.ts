@@ -119,7 +119,7 @@ export class InternalServiceClient {
     const service = this.opts.service;
     if (status === 401 || status === 403) {
       // Our internal token is wrong: the caller's own credentials are fine, so not a 401/403 for them.
-      this.opts.logger.error(`the ${service} refused the internal API token; check INTERNAL_API_TOKEN`, { status });
+      this.opts.logger.error(`the ${service} refused the internal API token; check the INTERNAL_TOKEN_GATEWAY_* secret of that pair`, { status });
       return unavailable(`the ${service} refused the gateway`, 502);
     }
     if (status >= 400 && status < 500 && isObject(body) && ErrorCode.safeParse(body.code).success && typeof body.message === 'string') {

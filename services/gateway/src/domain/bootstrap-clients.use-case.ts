@@ -1,5 +1,5 @@
 import { SERVICE_SCOPES } from '@xauth/contracts';
-import { ConfigError, DEV_ENCRYPTION_KEYS, type Logger } from '@xauth/shared';
+import { ConfigError, type Logger } from '@xauth/shared';
 import type { ClientLookup } from './client-authenticator.js';
 import { hashSecret, verifySecret } from './secret-hash.rule.js';
 
@@ -8,6 +8,8 @@ export interface ClientSpec {
   clientSecret: string;
   scopes: string[];
   name?: string;
+  /** The apps whose tokens it may read. @defaultValue every app */
+  apps?: string[];
 }
 
 export interface ClientStore extends ClientLookup {
@@ -15,7 +17,7 @@ export interface ClientStore extends ClientLookup {
    * Creates the client, or replaces the secret hash, name and scopes of one bootstrap manages.
    * Never enables a disabled client, never touches one an operator manages (`kept`).
    */
-  upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[] }): Promise<'created' | 'updated' | 'kept'>;
+  upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[]; apps: string[] | null }): Promise<'created' | 'updated' | 'kept'>;
   countEnabled(): Promise<number>;
 }
 
@@ -28,15 +30,6 @@ export const DEV_CLIENT: ClientSpec = {
 };
 
 const REFUSED = 'NODE_ENV=production refuses development defaults';
-
-/** The settings a production start refuses, checked before anything is opened. */
-export function developmentDefaultsInUse(config: { NODE_ENV: string; INTERNAL_API_TOKEN: string; ENCRYPTION_KEYS: string }, devInternalToken: string): string[] {
-  if (config.NODE_ENV !== 'production') return [];
-  const problems: string[] = [];
-  if (config.INTERNAL_API_TOKEN === devInternalToken) problems.push(`INTERNAL_API_TOKEN: is the development default; set the secret token the orchestrator expects (${REFUSED})`);
-  if (config.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push(`ENCRYPTION_KEYS: is the development keyring; set kid:base64(32 random bytes) (${REFUSED})`);
-  return problems;
-}
 
 /**
  * Upserts the configured clients (and, outside production, the development client), except those an
@@ -52,7 +45,7 @@ export async function bootstrapClients(
   if (withDevClient) specs.push(DEV_CLIENT);
   const kept: string[] = [];
   for (const spec of specs) {
-    const outcome = await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes] });
+    const outcome = await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes], apps: spec.apps ? [...spec.apps] : null });
     if (outcome === 'kept') kept.push(spec.clientId);
   }
   if (specs.length) deps.logger.info('api clients upserted', { clientIds: specs.map((c) => c.clientId).filter((id) => !kept.includes(id)) });

@@ -1,6 +1,7 @@
-import { sha256 } from '@xauth/shared';
+import { errorMessage, sha256, type Logger } from '@xauth/shared';
 import type { ClientCredentials } from './credentials.rule.js';
-import { decoyHash, verifySecret } from './secret-hash.rule.js';
+import { SecretCheckGate } from './secret-check-gate.js';
+import { decoyHash, hashSecret, needsRehash, verifySecret } from './secret-hash.rule.js';
 
 /** An API client as stored: the secret only as a salted scrypt hash. */
 export interface ApiClient {
@@ -8,6 +9,8 @@ export interface ApiClient {
   secretHash: string;
   name: string;
   scopes: string[];
+  /** The X apps whose tokens it may read; null: every app. */
+  apps: string[] | null;
   createdAt: Date;
   updatedAt: Date;
   disabledAt: Date | null;
@@ -21,6 +24,16 @@ export interface ApiClient {
 
 export interface ClientLookup {
   findById(clientId: string): Promise<ApiClient | undefined>;
+  /** Replaces `previousHash` (weaker scrypt parameters) with `newHash`, unless the secret changed meanwhile. */
+  rehash?(clientId: string, previousHash: string, newHash: string): Promise<boolean>;
+}
+
+export interface AuthenticatorOptions {
+  /** Secret checks (scrypt) running at once at most. @defaultValue 2 */
+  maxConcurrentChecks?: number;
+  /** Checks waiting for a slot at most; beyond, 503 AUTH_BUSY. @defaultValue 32 */
+  maxWaitingChecks?: number;
+  logger?: Logger;
 }
 
 export interface AuthenticatedClient {
@@ -35,17 +48,23 @@ const MAX_REMEMBERED = 1_000;
  * Checks a client id and secret against the stored hash. scrypt is deliberately slow, so a
  * successful check is remembered (by a digest of id and secret, tied to the stored hash, so a
  * rotated secret, an overlap's end or a disabled client is noticed at once) and API-key requests stay cheap.
+ * Checks run through a SecretCheckGate (a few at once); a current secret stored with weaker scrypt
+ * parameters than SCRYPT_PARAMS is rehashed with the current ones after it verified (the rehash path).
  */
 export class ClientAuthenticator {
   private readonly remembered = new Map<string, string>();
+  private readonly gate: SecretCheckGate;
 
-  constructor(private readonly clients: ClientLookup) {}
+  constructor(private readonly clients: ClientLookup, private readonly opts: AuthenticatorOptions = {}) {
+    this.gate = new SecretCheckGate(opts.maxConcurrentChecks ?? 2, opts.maxWaitingChecks ?? 32);
+  }
 
   async authenticate(credentials: ClientCredentials): Promise<AuthenticatedClient | undefined> {
     const client = await this.clients.findById(credentials.clientId);
     if (!client || client.disabledAt) {
       // Same cost as a real check, so timing does not tell which client ids exist.
-      await verifySecret(credentials.clientSecret, await decoyHash());
+      const decoy = await decoyHash();
+      await this.gate.run(() => verifySecret(credentials.clientSecret, decoy));
       return undefined;
     }
     const digest = sha256(`${credentials.clientId}\u0000${credentials.clientSecret}`);
@@ -54,9 +73,10 @@ export class ClientAuthenticator {
     if (client.previousSecretHash && client.previousSecretExpiresAt && client.previousSecretExpiresAt.getTime() > Date.now()) hashes.push(client.previousSecretHash);
     const known = this.remembered.get(digest);
     if (known === undefined || !hashes.includes(known)) {
-      const matched = await this.firstMatch(credentials.clientSecret, hashes);
+      const matched = await this.gate.run(() => this.firstMatch(credentials.clientSecret, hashes));
       if (!matched) return undefined;
       this.remember(digest, matched);
+      if (matched === client.secretHash && needsRehash(matched)) await this.rehash(client.clientId, matched, credentials.clientSecret, digest);
     }
     return { clientId: client.clientId, scopes: [...client.scopes], tokenVersion: client.tokenVersion };
   }
@@ -64,6 +84,20 @@ export class ClientAuthenticator {
   private async firstMatch(secret: string, hashes: string[]): Promise<string | undefined> {
     for (const hash of hashes) if (await verifySecret(secret, hash)) return hash;
     return undefined;
+  }
+
+  /** Best effort: a failed rehash leaves the old (still valid) hash for the next login. */
+  private async rehash(clientId: string, previousHash: string, secret: string, digest: string): Promise<void> {
+    if (!this.clients.rehash) return;
+    try {
+      const fresh = await this.gate.run(() => hashSecret(secret));
+      if (await this.clients.rehash(clientId, previousHash, fresh)) {
+        this.remember(digest, fresh);
+        this.opts.logger?.info('client secret rehashed with the current scrypt parameters', { clientId });
+      }
+    } catch (err) {
+      this.opts.logger?.warn('client secret rehash failed; the old hash stays until the next login', { clientId, error: errorMessage(err) });
+    }
   }
 
   private remember(digest: string, secretHash: string): void {

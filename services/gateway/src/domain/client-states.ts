@@ -2,7 +2,7 @@ import type { ClientState } from './manage-clients.use-case.js';
 
 export interface ClientStateSource {
   states(): Promise<ClientState[]>;
-  findById(clientId: string): Promise<{ clientId: string; disabledAt: Date | null; tokenVersion: number } | undefined>;
+  findById(clientId: string): Promise<{ clientId: string; disabledAt: Date | null; tokenVersion: number; apps: string[] | null } | undefined>;
 }
 
 /**
@@ -38,8 +38,15 @@ export class ClientStates {
     return judge(state, tokenVersion);
   }
 
-  apply(client: { clientId: string; disabledAt: Date | null; tokenVersion: number }): void {
-    this.set(client.clientId, { clientId: client.clientId, disabled: client.disabledAt !== null, tokenVersion: client.tokenVersion });
+  /** True when `clientId` may read tokens of `app` (its `apps` name it, or it has no such limit). */
+  allowsApp(clientId: string, app: string): boolean | Promise<boolean> {
+    const state = this.known.get(clientId);
+    if (state === undefined) return this.lookUp(clientId).then((s) => appAllowed(s, app));
+    return appAllowed(state, app);
+  }
+
+  apply(client: { clientId: string; disabledAt: Date | null; tokenVersion: number; apps: string[] | null }): void {
+    this.set(client.clientId, { clientId: client.clientId, disabled: client.disabledAt !== null, tokenVersion: client.tokenVersion, apps: client.apps });
   }
 
   forget(clientId: string): void {
@@ -57,6 +64,10 @@ export class ClientStates {
     else this.forget(clientId);
     return this.known.get(clientId) ?? null;
   }
+}
+
+function appAllowed(state: ClientState | null, app: string): boolean {
+  return state !== null && (state.apps === null || state.apps.includes(app));
 }
 
 function judge(state: ClientState | null, tokenVersion: number): boolean {

@@ -8,6 +8,8 @@ import { hashSecret } from './secret-hash.rule.js';
 /** What an operator changes on a client; every change makes the row the operator's (bootstrap leaves it alone). */
 export interface ClientChange {
   scopes?: string[];
+  /** The apps whose tokens it may read; null: every app. */
+  apps?: string[] | null;
   disabled?: boolean;
   /** A new secret hash; the current one becomes the previous, accepted until `previousExpiresAt`. */
   secret?: { hash: string; previousExpiresAt: Date };
@@ -18,12 +20,14 @@ export interface ClientState {
   clientId: string;
   disabled: boolean;
   tokenVersion: number;
+  /** The apps whose tokens it may read; null: every app. */
+  apps: string[] | null;
 }
 
 export interface ClientAdminStore extends ClientLookup {
   list(): Promise<ApiClient[]>;
   /** Undefined when the id is taken. */
-  create(client: { clientId: string; secretHash: string; name: string; scopes: string[] }): Promise<ApiClient | undefined>;
+  create(client: { clientId: string; secretHash: string; name: string; scopes: string[]; apps: string[] | null }): Promise<ApiClient | undefined>;
   update(clientId: string, change: ClientChange): Promise<ApiClient | undefined>;
   delete(clientId: string): Promise<boolean>;
   states(): Promise<ClientState[]>;
@@ -32,7 +36,7 @@ export interface ClientAdminStore extends ClientLookup {
 /** A client as operators see it: no secret, no hash. */
 export function clientView(c: ApiClient): ClientView {
   return {
-    clientId: c.clientId, name: c.name, scopes: [...c.scopes], managedBy: c.managedBy,
+    clientId: c.clientId, name: c.name, scopes: [...c.scopes], apps: c.apps ? [...c.apps] : null, managedBy: c.managedBy,
     createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(), disabledAt: c.disabledAt?.toISOString() ?? null,
     previousSecretExpiresAt: c.previousSecretHash && c.previousSecretExpiresAt && c.previousSecretExpiresAt.getTime() > Date.now() ? c.previousSecretExpiresAt.toISOString() : null,
   };
@@ -67,7 +71,7 @@ export class ClientAdmin {
 
   async create(request: CreateClientRequest): Promise<ClientWithSecret> {
     const clientSecret = newSecret();
-    const created = await this.deps.store.create({ clientId: request.clientId, secretHash: await hashSecret(clientSecret), name: request.name ?? request.clientId, scopes: [...new Set(request.scopes)] });
+    const created = await this.deps.store.create({ clientId: request.clientId, secretHash: await hashSecret(clientSecret), name: request.name ?? request.clientId, scopes: [...new Set(request.scopes)], apps: request.apps ? [...new Set(request.apps)] : null });
     if (!created) throw new AppError({ code: ErrorCodes.CLIENT_EXISTS, message: `client ${request.clientId} exists`, httpStatus: 409, retryable: false });
     this.deps.states.apply(created);
     return { client: clientView(created), clientSecret };
@@ -81,6 +85,11 @@ export class ClientAdmin {
 
   setScopes(clientId: string, scopes: string[]): Promise<ClientView> {
     return this.change(clientId, { scopes: [...new Set(scopes)] });
+  }
+
+  /** Token reads outside `apps` answer 403 APP_NOT_ALLOWED (on every replica within one state reload); null lifts the limit. */
+  setApps(clientId: string, apps: string[] | null): Promise<ClientView> {
+    return this.change(clientId, { apps: apps ? [...new Set(apps)] : null });
   }
 
   setDisabled(clientId: string, disabled: boolean): Promise<ClientView> {

@@ -53,11 +53,14 @@ export class OAuthTokens {
   readonly revocations: Revocation[] = [];
   /** Refreshes presented with a refresh token that had already been rotated: the same token spent twice. */
   doubleSpends = 0;
+  /** Every code, access and refresh token ever issued, kept after use (tests scan xauth's outputs for them). */
+  readonly issued: string[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
   issueCode(fields: Omit<AuthCode, 'code' | 'expiresAt'>, lifetimeSec: number): string {
     const code = opaque(48);
+    this.issued.push(code);
     this.codes.set(code, { ...fields, code, expiresAt: this.now() + lifetimeSec * 1000 });
     return code;
   }
@@ -76,11 +79,13 @@ export class OAuthTokens {
   issue(clientId: string, username: string, scopes: string[], lifetimeSec: number): IssuedTokens {
     const issuedAt = this.now();
     const accessToken = opaque(48);
+    this.issued.push(accessToken);
     this.access.set(accessToken, {
       token: accessToken, clientId, username, scopes, issuedAt, expiresAt: issuedAt + lifetimeSec * 1000, revoked: false,
     });
     if (!scopes.includes('offline.access')) return { accessToken, scopes, expiresIn: lifetimeSec };
     const refreshToken = opaque(48);
+    this.issued.push(refreshToken);
     this.refresh.set(refreshToken, { token: refreshToken, clientId, username, scopes, accessToken });
     return { accessToken, refreshToken, scopes, expiresIn: lifetimeSec };
   }

@@ -51,6 +51,11 @@ export class SimUsers {
     }
   }
 
+  /** Every profile's X session cookie value. */
+  sessionTokens(): string[] {
+    return [...this.sessionOwner.keys()];
+  }
+
   /** The profiles GoLogin lists, in order. */
   listed(): SimProfile[] {
     return this.unlisted.size ? this.profiles.filter((p) => !this.unlisted.has(p.id)) : this.profiles;

@@ -6,7 +6,7 @@ import type { ArtifactStore } from '../../failure-artifacts/artifact-store.js';
 export const ARTIFACTS_BASE = '/internal/v1/artifacts';
 
 /**
- * Downloads of failure artifacts, for the gateway only (INTERNAL_API_TOKEN), from the store every
+ * Downloads of failure artifacts, for the gateway only (INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER), from the store every
  * replica shares: any worker answers any name. Served as attachments that never run in a
  * browser: a captured page is X's HTML, not ours.
  */

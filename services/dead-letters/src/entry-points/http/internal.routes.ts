@@ -22,7 +22,7 @@ export const ACTOR_HEADER = 'x-xauth-actor';
 const Actor = z.string().regex(/^[A-Za-z0-9_.:@-]{1,200}$/);
 const IdParams = z.object({ id: z.uuid() });
 
-/** The internal API the gateway routes `/v1/dead-letters` to; only callers holding INTERNAL_API_TOKEN get in. */
+/** The internal API the gateway routes `/v1/dead-letters` to; only the gateway (INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS) gets in. */
 export function internalRoutes(deps: InternalRoutesDeps): Router {
   const router = Router();
   const base = '/internal/v1/dead-letters';

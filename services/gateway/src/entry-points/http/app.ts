@@ -26,6 +26,8 @@ import { loginsRoutes } from './logins.routes.js';
 import { operatorActionsRoutes } from './operator-actions.routes.js';
 import { queriesRoutes } from './queries.routes.js';
 import { clientRateLimit } from './rate-limit.middleware.js';
+import { securityHeaders } from './security-headers.middleware.js';
+import { tokenRateLimit } from './token-rate-limit.middleware.js';
 import { tokenAdminRoutes } from './token-admin.routes.js';
 import { tokenRoutes } from './token.routes.js';
 
@@ -45,6 +47,8 @@ export interface GatewayAppDeps {
   /** XAUTH_NAMESPACE: the exchange names the AsyncAPI document gives. */
   namespace: string;
   rateLimitPerMinute: number;
+  /** Budgets of POST /v1/oauth/token, counted before the secret is checked. */
+  tokenRateLimit: { perIpPerMinute: number; perClientPerMinute: number };
   jwksMaxAgeSeconds?: number;
   /** Issue 12: clients, signing keys, audit. */
   clientStates: ClientStates;
@@ -56,12 +60,15 @@ export interface GatewayAppDeps {
 
 /** The public REST app: open routes first, then everything under /v1 behind auth and the rate limit. */
 export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): void } {
-  const app = createHttpApp({ service: 'gateway', logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
+  // Public port: /ready says ready or not, /metrics and the details are on METRICS_PORT (start.ts).
+  // Security headers on every answer, /health, errors and 404s included (the console sets its own stricter CSP on top).
+  const app = createHttpApp({ service: 'gateway', logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness, internalEndpoints: false, everyResponse: securityHeaders() });
   const limit = clientRateLimit(deps.rateLimitPerMinute, deps.metrics);
+  const tokenLimit = tokenRateLimit(deps.tokenRateLimit, deps.metrics);
   app.use(jwksRoutes(deps));
   app.use(docsRoutes({ namespace: deps.namespace }));
   app.use(consoleRoutes());
-  app.use(tokenRoutes(deps));
+  app.use(tokenRoutes({ ...deps, limit: tokenLimit.middleware }));
   app.use('/v1', auditTrail(deps), authenticate(deps), limit.middleware);
   // First: token reads are most of the traffic, and every router before costs each request a walk.
   app.use(queriesRoutes(deps));
@@ -78,5 +85,5 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): v
   app.use(signingKeysRoutes(deps));
   app.use(auditRoutes(deps));
   finishHttpApp(app, deps.logger);
-  return { app, stop: limit.stop };
+  return { app, stop: () => { limit.stop(); tokenLimit.stop(); } };
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ClientParams, CreateClientRequest, RotateClientSecretRequest, UpdateClientScopesRequest } from '@xauth/contracts';
+import { ClientParams, CreateClientRequest, RotateClientSecretRequest, UpdateClientAppsRequest, UpdateClientScopesRequest } from '@xauth/contracts';
 import { parseInput } from '@xauth/shared';
 import type { ClientAdmin } from '../../domain/manage-clients.use-case.js';
 import { requireScope } from './auth.middleware.js';
@@ -18,6 +18,10 @@ export function clientsRoutes(deps: { clientAdmin: ClientAdmin }): Router {
   router.put('/v1/clients/:clientId/scopes', async (req, res) => {
     const id = clientId(req.params);
     res.json(await admin().setScopes(id, parseInput(UpdateClientScopesRequest, req.body ?? {}, 'body').scopes));
+  });
+  router.put('/v1/clients/:clientId/apps', async (req, res) => {
+    const id = clientId(req.params);
+    res.json(await admin().setApps(id, parseInput(UpdateClientAppsRequest, req.body ?? {}, 'body').apps));
   });
   router.post('/v1/clients/:clientId/secret/rotate', async (req, res) => {
     const id = clientId(req.params);

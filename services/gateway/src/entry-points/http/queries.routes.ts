@@ -1,11 +1,12 @@
 import { Router } from 'express';
-import { JobParams, TokenParams, TokenQuery } from '@xauth/contracts';
-import { logContext, parseInput } from '@xauth/shared';
+import { ErrorCodes, JobParams, TokenParams, TokenQuery } from '@xauth/contracts';
+import { AppError, logContext, parseInput } from '@xauth/shared';
+import type { ClientStates } from '../../domain/client-states.js';
 import type { InternalServiceClient } from '../../data-access/internal-service.client.js';
 import { requireScope } from './auth.middleware.js';
 
 /** Queries the orchestrator owns: validated here, answered there. */
-export function queriesRoutes(deps: { orchestrator: InternalServiceClient; defaultApp: string }): Router {
+export function queriesRoutes(deps: { orchestrator: InternalServiceClient; defaultApp: string; clientStates: ClientStates }): Router {
   const router = Router();
   const ctx = (requestId: string) => ({ requestId, correlationId: logContext().correlationId ?? requestId });
 
@@ -18,7 +19,13 @@ export function queriesRoutes(deps: { orchestrator: InternalServiceClient; defau
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     const { accountId } = parseInput(TokenParams, req.params, 'path');
     const { app } = parseInput(TokenQuery, req.query, 'query');
-    const query = new URLSearchParams({ app: app ?? deps.defaultApp });
+    const appName = app ?? deps.defaultApp;
+    // A map look-up: a client limited to some apps (its `apps`) reads no other app's tokens.
+    const allowed = deps.clientStates.allowsApp(req.principal!.clientId, appName);
+    if (!(allowed === true || (allowed !== false && (await allowed)))) {
+      throw new AppError({ code: ErrorCodes.APP_NOT_ALLOWED, message: `this client may not read tokens of app ${appName}`, httpStatus: 403, retryable: false });
+    }
+    const query = new URLSearchParams({ app: appName });
     res.json(await deps.orchestrator.get(`/internal/v1/accounts/${accountId}/token?${query}`, ctx(req.requestId)));
   });
   return router;

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { ClientCredentialsRequest } from '@xauth/contracts';
 import { ValidationError, parseInput } from '@xauth/shared';
 import type { ClientAuthenticator } from '../../domain/client-authenticator.js';
@@ -6,10 +6,13 @@ import { issueClientToken } from '../../domain/client-credentials.use-case.js';
 import { tokenRequestCredentials } from '../../domain/credentials.rule.js';
 import type { ServiceTokens } from '../../domain/service-token.js';
 
-/** `POST /v1/oauth/token`: client-credentials, JSON or form body, client from the body or HTTP Basic. */
-export function tokenRoutes(deps: { authenticator: ClientAuthenticator; tokens: ServiceTokens }): Router {
+/**
+ * `POST /v1/oauth/token`: client-credentials, JSON or form body, client from the body or HTTP Basic.
+ * `limit` (the per-IP and per-client budget) runs first, before the secret's scrypt.
+ */
+export function tokenRoutes(deps: { authenticator: ClientAuthenticator; tokens: ServiceTokens; limit: RequestHandler }): Router {
   const router = Router();
-  router.post('/v1/oauth/token', async (req, res) => {
+  router.post('/v1/oauth/token', deps.limit, async (req, res) => {
     // RFC 6749 §5.1: token responses, errors included, are never cached.
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     if (!req.is(['application/json', 'application/x-www-form-urlencoded'])) {

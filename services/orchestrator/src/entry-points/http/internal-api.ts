@@ -13,15 +13,18 @@ const JobPath = z.object({ jobId: z.uuid() });
 const AccountPath = z.object({ accountId: AccountId });
 const AppQuery = z.object({ app: AppName.optional() });
 
-/** The internal query API the gateway routes to; only callers holding INTERNAL_API_TOKEN get in. */
-export function mountInternalApi(app: Express, deps: OrchestratorDeps, internalToken: string): void {
-  const requireInternal = requireInternalToken(internalToken);
+/**
+ * The internal query API the gateway routes to (INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR). The dead-letter
+ * office's secret opens the job reopen route and nothing else.
+ */
+export function mountInternalApi(app: Express, deps: OrchestratorDeps, tokens: { gateway: string; deadLetters: string }): void {
+  const requireInternal = requireInternalToken(tokens.gateway);
   app.get('/internal/v1/jobs/:jobId', requireInternal, async (req, res) => {
     const { jobId } = parseInput(JobPath, req.params, 'path');
     res.json(await getJobView(deps, jobId));
   });
   // Operator actions: the gateway (dlq:admin) and the dead-letter office (a replayed job letter) call these.
-  app.post('/internal/v1/jobs/:jobId/reopen', requireInternal, async (req, res) => {
+  app.post('/internal/v1/jobs/:jobId/reopen', requireInternalToken(tokens.gateway, tokens.deadLetters), async (req, res) => {
     const { jobId } = parseInput(JobPath, req.params, 'path');
     const { dryRun, by, reason, replayOf } = parseInput(InternalReopenJobRequest, req.body, 'body');
     res.json(await reopenJob(deps, jobId, { dryRun, by, reason, replayOf }));

@@ -19,6 +19,11 @@ export function createHttpApp(state: SimState): Express {
     state.options.logger.debug('request', { method: req.method, path: req.path });
     next();
   });
+  // After the body parsers of the routes: the secrets X was sent, for handledSecrets().
+  app.use((req, res, next) => {
+    res.on('finish', () => recordReceivedSecrets(state, req));
+    next();
+  });
   app.use(simControlRoutes(state));
   app.use(simConsentRoutes(state));
   app.use(outageGate(state));
@@ -30,6 +35,27 @@ export function createHttpApp(state: SimState): Express {
   app.use((_req, res) => void res.status(404).json({ message: 'Not found' }));
   app.use(errorHandler(state));
   return app;
+}
+
+// Not code_challenge: PKCE's challenge is public by design (it travels in the browser's URL).
+const SECRET_PARAMS = ['state', 'code', 'code_verifier', 'refresh_token', 'token', 'client_secret'];
+
+function recordReceivedSecrets(state: SimState, req: express.Request): void {
+  const sources = [req.query, typeof req.body === 'object' && req.body ? req.body : {}] as Array<Record<string, unknown>>;
+  for (const source of sources) {
+    for (const name of SECRET_PARAMS) {
+      const value = source[name];
+      if (typeof value === 'string' && value.length >= 8) state.receivedSecrets.add(value);
+    }
+  }
+  const auth = /^(Bearer|Basic)\s+(\S+)/i.exec(req.get('authorization') ?? '');
+  if (auth) {
+    state.receivedSecrets.add(auth[2]!);
+    if (/^basic$/i.test(auth[1]!)) {
+      const [, secret] = Buffer.from(auth[2]!, 'base64').toString('utf8').split(':');
+      if (secret && secret.length >= 8) state.receivedSecrets.add(decodeURIComponent(secret));
+    }
+  }
 }
 
 function errorHandler(state: SimState): ErrorRequestHandler {
