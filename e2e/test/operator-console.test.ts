@@ -115,4 +115,17 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     await page.locator(`#campaigns tbody tr[data-id="${slowId}"][data-status="cancelled"]`).waitFor();
     expect(await page.locator(`#campaigns tbody tr[data-id="${slowId}"] td`).nth(8).textContent()).to.equal('1');
   });
+
+  it('when GoLogin fails until its breaker opens, then the console shows that breaker open, with the service and the last error', async () => {
+    stack.xsim.state.addFault({ endpoint: 'gologin', status5xx: 503 });
+    for (let i = 1; i <= 6; i++) stack.probe.publishCommand('user.login.requested', { requestId: randomUUID(), accountId: `xsim_user_00${i}` });
+    const page = await openConsole();
+    await page.fill('#client-id', 'dev-admin');
+    await page.fill('#client-secret', 'dev-admin-secret');
+    await page.click('#sign-in-button');
+    await page.locator('#who', { hasText: 'signed in as dev-admin' }).waitFor();
+    const open = page.locator('#breakers tbody tr[data-state="open"]', { hasText: 'gologin:' });
+    await waitUntil(async () => { await page.click('#breakers-refresh'); return (await open.count()) === 1; }, 90_000, 'the GoLogin breaker shown open');
+    expect(await open.textContent()).to.contain('browser-worker').and.contain('open').and.contain('503');
+  });
 });
