@@ -137,6 +137,14 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
     expect(rendered.prod.some((o) => o.metadata.name === 'x-sim')).to.equal(false);
   });
 
+  /** The validator's verdict ('accepted' or its complaint) on a prod object, valid as rendered, after `mutate`. */
+  const verdictOnMutated = async (kind: string, name: string, mutate: (o: K8sObject) => void): Promise<string> => {
+    const obj = structuredClone(find(rendered.prod, kind, name));
+    await validateObject(obj);
+    mutate(obj);
+    return validateObject(obj).then(() => 'accepted', (err: Error) => err.message);
+  };
+
   it('when a rendered object carries a wrong field, then the validator rejects it', async () => {
     const mutations: Array<[string, string, string, (o: K8sObject) => void]> = [
       ['Deployment', 'browser-worker', 'a replica count as text', (o) => { o.spec.replicas = 'two'; }],
@@ -149,13 +157,34 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
       ['ScaledObject', 'browser-worker', 'a KEDA trigger without its type', (o) => { delete o.spec.triggers[0].type; }],
       ['TriggerAuthentication', 'browser-worker-rabbitmq', 'a secret reference without its key', (o) => { delete o.spec.secretTargetRef[0].key; }],
     ];
-    for (const [kind, name, what, mutate] of mutations) {
-      const obj = structuredClone(find(rendered.prod, kind, name));
-      await validateObject(obj);
-      mutate(obj);
-      const verdict = await validateObject(obj).then(() => 'accepted', (err: Error) => err.message);
-      expect(verdict, what).to.not.equal('accepted');
-    }
+    for (const [kind, name, what, mutate] of mutations) expect(await verdictOnMutated(kind, name, mutate), what).to.not.equal('accepted');
+  });
+
+  it('when a rendered object carries a misspelled field, then the validator rejects it and names its path', async () => {
+    const rename = (at: K8sObject, from: string, to: string) => {
+      expect(at, from).to.have.property(from);
+      at[to] = at[from];
+      delete at[from];
+    };
+    const misspellings: Array<[string, string, string, (o: K8sObject) => void]> = [
+      ['Deployment', 'orchestrator', '/spec/replcas', (o) => rename(o.spec, 'replicas', 'replcas')],
+      ['Deployment', 'gateway', '/spec/template/spec/terminationGracePeriod', (o) => rename(o.spec.template.spec, 'terminationGracePeriodSeconds', 'terminationGracePeriod')],
+      ['Deployment', 'browser-worker', '/spec/template/spec/containers/0/livenesProbe', (o) => rename(o.spec.template.spec.containers[0], 'livenessProbe', 'livenesProbe')],
+      ['Deployment', 'dead-letters', '/spec/template/spec/containers/0/readinessProbe/httpGet/paht', (o) => rename(o.spec.template.spec.containers[0].readinessProbe.httpGet, 'path', 'paht')],
+      ['ScaledObject', 'browser-worker', '/spec/maxReplicas', (o) => rename(o.spec, 'maxReplicaCount', 'maxReplicas')],
+      ['ScaledObject', 'browser-worker', '/spec/triggers/0/authenticationRefs', (o) => rename(o.spec.triggers[0], 'authenticationRef', 'authenticationRefs')],
+    ];
+    for (const [kind, name, path, mutate] of misspellings) expect(await verdictOnMutated(kind, name, mutate), `${kind}/${name} ${path}`).to.include(path);
+  });
+
+  it('when a map-typed or free-form field carries any key, then the strict check lets it through', async () => {
+    const obj = structuredClone(find(rendered.prod, 'Deployment', 'gateway'));
+    obj.spec.template.metadata.annotations = { ...obj.spec.template.metadata.annotations, 'example.com/any-key': 'x' };
+    obj.spec.template.spec.containers[0].resources.limits['example.com/gpu'] = '1';
+    const scaled = structuredClone(find(rendered.prod, 'ScaledObject', 'browser-worker'));
+    scaled.spec.triggers[0].metadata.anyScalerSetting = 'x';
+    await validateObject(obj);
+    await validateObject(scaled);
   });
 
   describe('docker-compose.yml (Debian\'s docker-compose, installed by npm test\'s set-up)', () => {

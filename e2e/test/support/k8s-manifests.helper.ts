@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { unknownFields } from './unknown-fields.js';
 
 export const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 export const OVERLAYS = ['dev', 'prod'] as const;
@@ -25,7 +26,7 @@ export async function renderOverlay(overlay: Overlay): Promise<K8sObject[]> {
   return parseAllDocuments(out).map((doc) => doc.toJSON() as K8sObject).filter(Boolean);
 }
 
-type Model = new (data: unknown) => { validate(): void };
+type Model = { new (data: unknown): { validate(): void }; prototype: { validate(this: object): void } };
 
 /**
  * The object's model from kubernetes-models (generated from Kubernetes' OpenAPI schema) or
@@ -41,14 +42,20 @@ async function modelOf(obj: K8sObject): Promise<Model> {
   return model;
 }
 
-/** Validates one object against its schema; rejects with the schema's complaint. */
+/**
+ * Validates one object against its schema, strictly: a field the schema does not declare at its
+ * level (a misspelling) is rejected too, by its path. Rejects with the schema's complaint.
+ */
 export async function validateObject(obj: K8sObject): Promise<void> {
   const Model = await modelOf(obj);
+  let unknown: string[];
   try {
-    new Model(obj).validate();
+    // The model's own validate (the package's compiled schema), run on the object as rendered.
+    unknown = unknownFields(obj, (watched) => Model.prototype.validate.call(watched));
   } catch (err) {
     throw new Error(`${obj.kind}/${obj.metadata?.name}: ${(err as Error).message}`);
   }
+  if (unknown.length > 0) throw new Error(`${obj.kind}/${obj.metadata?.name}: fields not in the ${obj.apiVersion} ${obj.kind} schema: ${unknown.join(', ')}`);
 }
 
 export const find = (objects: K8sObject[], kind: string, name: string): K8sObject => {
