@@ -51,8 +51,10 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     new XApiClient({ tokenUrl: config.X_TOKEN_URL, revokeUrl: config.X_REVOKE_URL, meUrl: config.X_ME_URL, timeoutMs: config.X_HTTP_TIMEOUT_MS }),
     breakers, config.BREAKER_FAILURE_THRESHOLD,
   );
+  // The use cases see the store through their port; the pruner and the gauge below use the rest of it.
+  const store = new Store(dataSource, () => relay.nudge());
   const deps: OrchestratorDeps = {
-    store: new Store(dataSource, () => relay.nudge()),
+    store,
     campaigns: new CampaignStore(dataSource, () => relay.nudge()),
     encryptedRows: new EncryptedRowsStore(dataSource),
     keyring,
@@ -106,13 +108,13 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     new IntervalJob('campaign-runner', config.CAMPAIGN_INTERVAL_MS, () => runCampaigns(deps), logger),
     new IntervalJob('message-log-pruner', 3_600_000, async () => {
       await dataSource.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - config.MESSAGE_LOG_RETENTION_MS)));
-      await deps.store.transaction((tx) => tx.accounts.pruneHistory(new Date(Date.now() - config.ACCOUNT_HISTORY_RETENTION_MS)));
+      await store.transaction((tx) => tx.accounts.pruneHistory(new Date(Date.now() - config.ACCOUNT_HISTORY_RETENTION_MS)));
     }, logger),
     new IntervalJob('profile-gone-offboarder', config.PROFILE_GONE_CHECK_INTERVAL_MS, () => offboardGoneAccounts(deps, config.PROFILE_GONE_GRACE_MS), logger),
     new IntervalJob('token-refresher', config.REFRESH_INTERVAL_MS, async () => {
       const outcomes = await refreshDueTokens(deps);
       for (const [outcome, n] of Object.entries(outcomes)) refreshes.inc({ outcome }, n);
-      const byStatus = await deps.store.countTokensByStatus();
+      const byStatus = await store.countTokensByStatus();
       for (const status of ['active', 'dead', 'outcome_unknown', 'backing_off']) tokensGauge.set({ status }, byStatus[status] ?? 0);
     }, logger),
     { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { accountKey, type StoredToken } from '../domain/model.js';
 import type { AccountEventKind, AccountStanding } from '../domain/accounts.rule.js';
+import type { AccountsTx } from '../domain/ports.js';
 import { TokenRow } from './entities/index.js';
 import { toToken } from './store.js';
 
@@ -8,7 +9,7 @@ import { toToken } from './store.js';
 export const PROFILE_GONE_ACTOR = 'system:profile-gone';
 
 /** Pause state, profile-gone clock, offboarding and history of accounts, inside one transaction. */
-export class AccountRecords {
+export class AccountRecords implements AccountsTx {
   constructor(private readonly m: EntityManager) {}
 
   /** Paused or offboarded; undefined when the account has no row (neither). */

@@ -1,24 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CampaignProgress, CampaignSelection, CampaignStatus } from '@xauth/contracts';
 import { enqueue } from '@xauth/shared';
-
-/** A campaign as stored (progress apart). */
-export interface CampaignRecord {
-  campaignId: string;
-  status: CampaignStatus;
-  app: string;
-  scopes: string | null;
-  force: boolean;
-  selection: CampaignSelection;
-  ratePerSecond: number;
-  createdBy: string;
-  reason: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** What one runner step did for one campaign. */
-export interface CampaignStep { requested: number; finished: boolean; budgetLeft: boolean }
+import type { CampaignRecord, CampaignStep } from '../domain/model.js';
+import type { CampaignsPort } from '../domain/ports.js';
 
 interface CampaignRow {
   campaign_id: string; status: CampaignStatus; app: string; scopes: string | null; force: boolean; selection: CampaignSelection;
@@ -55,7 +39,7 @@ const selectionArgument = (s: CampaignSelection): unknown =>
  * requests them under the campaign's row lock (replicas skip a campaign another one is advancing),
  * one transaction per batch, each login request written to the outbox with its item's requestId.
  */
-export class CampaignStore {
+export class CampaignStore implements CampaignsPort {
   constructor(private readonly ds: DataSource, private readonly onCommit: () => void = () => undefined) {}
 
   private async tx<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {

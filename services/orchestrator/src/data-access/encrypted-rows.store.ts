@@ -1,13 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-
-/** The stored ciphertexts of one row, with the associated data each was encrypted with. */
-export interface EncryptedRow {
-  /** The row's place in its table's order (the pass's cursor). */
-  key: string[];
-  aad: string;
-  /** Column name -> ciphertext (null columns left out). */
-  values: Record<string, string>;
-}
+import type { EncryptedRow, EncryptedTableName } from '../domain/model.js';
+import type { EncryptedRowsPort } from '../domain/ports.js';
 
 /** A table that holds ciphertexts: its primary key, its encrypted columns, and each row's associated data. */
 interface EncryptedTable {
@@ -24,8 +17,7 @@ export const ENCRYPTED_TABLES = {
   tokens: { table: 'tokens', keyColumns: ['account_key', 'app'], keyTypes: ['text', 'text'], columns: ['access_token_enc', 'refresh_token_enc'], aadSql: `account_key || '/' || app` },
   // aad = job id
   jobs: { table: 'authorization_jobs', keyColumns: ['job_id'], keyTypes: ['uuid'], columns: ['state_enc', 'verifier_enc', 'pending_tokens_enc'], aadSql: 'job_id::text' },
-} satisfies Record<string, EncryptedTable>;
-export type EncryptedTableName = keyof typeof ENCRYPTED_TABLES;
+} satisfies Record<EncryptedTableName, EncryptedTable>;
 
 const kidOf = (column: string) => `split_part(${column}, '.', 2)`;
 /** Rows with a ciphertext under another key than $1. */
@@ -35,7 +27,7 @@ const notOnKey = (t: EncryptedTable) => `(${t.columns.map((c) => `(${c} IS NOT N
  * Reads and rewrites the orchestrator's ciphertexts for re-encryption. Rows are taken in primary-key
  * order after a cursor; only rows under another key than the active one are looked at.
  */
-export class EncryptedRowsStore {
+export class EncryptedRowsStore implements EncryptedRowsPort {
   constructor(private readonly ds: DataSource) {}
 
   /** The next rows after `after` with a ciphertext under another key than `activeKid`, not locked; at most `limit`. */

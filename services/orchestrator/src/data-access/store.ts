@@ -3,7 +3,8 @@ import { In, LessThan, type DataSource, type EntityManager, QueryFailedError } f
 import { ErrorCodes, type JobStatus, type Payload, type RoutingKey } from '@xauth/contracts';
 import { TransientError, claimInbox, enqueue, type OutboxMeta } from '@xauth/shared';
 import { ACTIVE_STATUSES } from '../domain/job-rules.js';
-import { accountKey, type Job, type LoginRequest, type ProfileLink, type StoredToken } from '../domain/model.js';
+import { accountKey, type FailedJobFilter, type Job, type LoginRequest, type ProfileLink, type StoredToken } from '../domain/model.js';
+import type { JobPatch, NewJob, OrchestratorStore, OrchestratorTx, RefreshStatePatch } from '../domain/ports.js';
 import { AccountRecords } from './account-records.js';
 import { JobRow, LoginRequestRow, ProfileRow, TokenRow } from './entities/index.js';
 
@@ -28,9 +29,6 @@ const fromTokenRow = (r: TokenReadRow): StoredToken => ({
   nextAttemptAt: r.next_attempt_at, failures: r.failures, lastErrorCode: r.last_error_code, refreshStartedAt: r.refresh_started_at,
 });
 
-/** Which failed jobs an operator asks about (see `latestFailedJobs`). */
-export interface FailedJobFilter { errorCode?: string; accountId?: string; app?: string; from?: string; to?: string }
-
 const toJob = (r: JobRow): Job => ({
   jobId: r.jobId, accountId: r.accountId, app: r.app, profileId: r.profileId, scopes: r.scopes, status: r.status,
   attempt: r.attempt, redirectUri: r.redirectUri, stateEnc: r.stateEnc, verifierEnc: r.verifierEnc,
@@ -46,11 +44,8 @@ export const toToken = (r: TokenRow): StoredToken => ({
   nextAttemptAt: r.nextAttemptAt, failures: r.failures, lastErrorCode: r.lastErrorCode, refreshStartedAt: r.refreshStartedAt,
 });
 
-/** How the refresher last left a token (see `Tx.setRefreshState`). */
-export type RefreshStatePatch = Partial<Pick<StoredToken, 'status' | 'nextAttemptAt' | 'failures' | 'lastErrorCode' | 'refreshStartedAt'>>;
-
 /** The operations one transaction of the orchestrator can do; plain objects in and out. */
-export class Tx {
+export class Tx implements OrchestratorTx {
   constructor(private readonly m: EntityManager) {}
 
   /** Pause state, history and offboarding of accounts, in this transaction. */
@@ -105,7 +100,7 @@ export class Tx {
       .setLock('pessimistic_read').getOne();
     return r ? toJob(r) : undefined;
   }
-  async insertJob(job: Omit<Job, 'createdAt' | 'updatedAt' | 'artifacts' | 'exchangeStartedAt'>): Promise<void> {
+  async insertJob(job: NewJob): Promise<void> {
     try {
       await this.m.insert(JobRow, { ...job, accountKey: accountKey(job.accountId) });
     } catch (err) {
@@ -159,7 +154,7 @@ export class Tx {
    * Makes an ended job active again; false when another job of the account and app became active
    * meanwhile (the one-active-job index refused it), so the caller can refuse instead of crash.
    */
-  async reactivateJob(jobId: string, patch: Parameters<Tx['updateJob']>[1]): Promise<boolean> {
+  async reactivateJob(jobId: string, patch: JobPatch): Promise<boolean> {
     try {
       await this.m.query('SAVEPOINT reactivate');
       // A reopened job's consent is exchanged anew: no earlier claim stands.
@@ -172,7 +167,7 @@ export class Tx {
       return false;
     }
   }
-  async updateJob(jobId: string, patch: Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc' | 'deadline' | 'stateEnc' | 'verifierEnc' | 'exchangeStartedAt'>> & { workerId?: string | null; artifacts?: string[] }): Promise<void> {
+  async updateJob(jobId: string, patch: JobPatch): Promise<void> {
     await this.m.update(JobRow, { jobId }, patch);
   }
   /** Active jobs past their deadline, locked; replicas skip each other's. */
@@ -236,7 +231,7 @@ export class Tx {
 }
 
 /** Transactions (each commit nudges the outbox relay) and plain reads. */
-export class Store {
+export class Store implements OrchestratorStore {
   constructor(private readonly ds: DataSource, private readonly onCommit: () => void = () => undefined) {}
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {

@@ -1,17 +1,14 @@
 import type { Keyring, Logger } from '@xauth/shared';
 import type { XApp } from '../config.js';
-import type { CampaignStore } from '../data-access/campaign.store.js';
-import type { EncryptedRowsStore } from '../data-access/encrypted-rows.store.js';
-import type { Store } from '../data-access/store.js';
-import type { ProfileDirectoryPort, XOAuthPort } from './ports.js';
+import type { CampaignsPort, EncryptedRowsPort, OrchestratorStore, ProfileDirectoryPort, XOAuthPort } from './ports.js';
 import type { AppPauses, BackoffPolicy } from './refresh-failure.rule.js';
 
 /** What the use cases need, handed in once at start. */
 export interface OrchestratorDeps {
-  store: Store;
-  campaigns: CampaignStore;
+  store: OrchestratorStore;
+  campaigns: CampaignsPort;
   /** Every stored ciphertext, for re-encryption under the active key. */
-  encryptedRows: EncryptedRowsStore;
+  encryptedRows: EncryptedRowsPort;
   keyring: Keyring;
   x: XOAuthPort;
   profiles: ProfileDirectoryPort;

@@ -1,6 +1,6 @@
-import type { JobStatus } from '@xauth/contracts';
+import type { CampaignSelection, CampaignStatus, JobStatus } from '@xauth/contracts';
 
-/** Plain shapes the use cases work with; entities stay in data-access. */
+/** Plain shapes the use cases work with; the database's entities never reach the domain. */
 export interface Job {
   jobId: string;
   accountId: string;
@@ -61,6 +61,39 @@ export interface TokenSet {
 }
 
 export interface ProfileLink { profileId: string; accountId: string }
+
+/** Which failed jobs an operator asks about (times bound when the job ended). */
+export interface FailedJobFilter { errorCode?: string; accountId?: string; app?: string; from?: string; to?: string }
+
+/** A campaign as stored (progress apart). */
+export interface CampaignRecord {
+  campaignId: string;
+  status: CampaignStatus;
+  app: string;
+  scopes: string | null;
+  force: boolean;
+  selection: CampaignSelection;
+  ratePerSecond: number;
+  createdBy: string;
+  reason: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What one runner step did for one campaign. */
+export interface CampaignStep { requested: number; finished: boolean; budgetLeft: boolean }
+
+/** The tables whose rows hold ciphertexts. */
+export type EncryptedTableName = 'tokens' | 'jobs';
+
+/** The stored ciphertexts of one row, with the associated data each was encrypted with. */
+export interface EncryptedRow {
+  /** The row's place in its table's order (the pass's cursor). */
+  key: string[];
+  aad: string;
+  /** Column name -> ciphertext (null columns left out). */
+  values: Record<string, string>;
+}
 
 /** Case-insensitive key of an X username. */
 export function accountKey(accountId: string): string {

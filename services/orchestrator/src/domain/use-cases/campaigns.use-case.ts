@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type CampaignStatus, type CampaignView, type InternalCreateCampaignRequest } from '@xauth/contracts';
 import { AppError, NotFoundError } from '@xauth/shared';
-import type { CampaignRecord } from '../../data-access/campaign.store.js';
 import type { OrchestratorDeps } from '../deps.js';
+import type { CampaignRecord } from '../model.js';
 
 type Action = 'pause' | 'resume' | 'cancel';
 /** From where each action may move a campaign, and to where. */

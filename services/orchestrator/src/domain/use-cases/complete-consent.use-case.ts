@@ -1,12 +1,12 @@
 import { ErrorCodes, type AuthorizationConsentCaptured } from '@xauth/contracts';
 import { AppError, TransientError, constantTimeEqual, errorMessage } from '@xauth/shared';
-import type { Tx } from '../../data-access/store.js';
 import type { XApp } from '../../config.js';
 import type { OrchestratorDeps } from '../deps.js';
 import { assertIdentity } from '../identity.js';
 import { acceptsConsent, isTerminal } from '../job-rules.js';
 import { tokenAad, type Job, type TokenSet } from '../model.js';
-import { failJob } from './fail-job.js';
+import type { OrchestratorTx } from '../ports.js';
+import { failJob, type FailJobTx } from './fail-job.js';
 import type { MessageMeta } from './request-login.use-case.js';
 
 /**
@@ -59,7 +59,7 @@ const exchangeLeaseMs = (deps: OrchestratorDeps) => 3 * deps.settings.xHttpTimeo
  * (it comes back, and then finds the job ended or the tokens pending); past the lease the claim's
  * holder is presumed dead and this copy takes over.
  */
-async function claimExchange(deps: OrchestratorDeps, tx: Tx, msg: AuthorizationConsentCaptured): Promise<Job | undefined> {
+async function claimExchange(deps: OrchestratorDeps, tx: Pick<OrchestratorTx, 'lockJob'> & FailJobTx, msg: AuthorizationConsentCaptured): Promise<Job | undefined> {
   const job = await tx.lockJob(msg.jobId);
   if (!job) throw new AppError({ code: ErrorCodes.UNKNOWN_JOB, message: `no job ${msg.jobId}`, retryable: false });
   if (isTerminal(job.status) || !acceptsConsent(job.status)) {

@@ -1,8 +1,11 @@
-import type { Tx } from '../../data-access/store.js';
 import type { Job } from '../model.js';
+import type { OrchestratorTx } from '../ports.js';
+
+/** What ending a job touches: the job, its waiting requests, and their answers. */
+export type FailJobTx = Pick<OrchestratorTx, 'updateJob' | 'requestsOfJob' | 'setRequestsOutcome' | 'emit'>;
 
 /** Ends a job as failed and answers every request waiting on it with `user.authentication.failed`. */
-export async function failJob(tx: Tx, job: Job, errorCode: string, message: string, extra: { status?: 'failed' | 'expired' | 'dead_lettered'; artifacts?: string[] } = {}): Promise<void> {
+export async function failJob(tx: FailJobTx, job: Job, errorCode: string, message: string, extra: { status?: 'failed' | 'expired' | 'dead_lettered'; artifacts?: string[] } = {}): Promise<void> {
   await tx.updateJob(job.jobId, {
     status: extra.status ?? 'failed', errorCode, errorMessage: message, pendingTokensEnc: null,
     ...(extra.artifacts ? { artifacts: extra.artifacts } : {}),

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type AccountActionResult } from '@xauth/contracts';
 import { AppError, NotFoundError, TransientError } from '@xauth/shared';
-import type { Tx } from '../../data-access/store.js';
 import type { OrchestratorDeps } from '../deps.js';
 import { tokenAad, type StoredToken } from '../model.js';
-import { failJob } from './fail-job.js';
+import type { AccountsTx, OrchestratorTx } from '../ports.js';
+import { failJob, type FailJobTx } from './fail-job.js';
 
 export interface AccountAction { by: string; reason: string }
 
-async function requireKnown(deps: OrchestratorDeps, tx: Tx, accountId: string): Promise<void> {
+async function requireKnown(deps: OrchestratorDeps, tx: { accounts: Pick<AccountsTx, 'known'> }, accountId: string): Promise<void> {
   if (!(await tx.accounts.known(accountId))) throw new NotFoundError({ code: ErrorCodes.ACCOUNT_NOT_FOUND, message: `no account @${accountId}` });
 }
 
 /** Ends the account's active jobs (every app) with ACCOUNT_PAUSED, answering their requests; how many. */
-async function endActiveJobs(deps: OrchestratorDeps, tx: Tx, accountId: string): Promise<number> {
+async function endActiveJobs(deps: OrchestratorDeps, tx: Pick<OrchestratorTx, 'activeJobFor' | 'lockJob'> & FailJobTx, accountId: string): Promise<number> {
   let ended = 0;
   for (const app of deps.apps) {
     const active = await tx.activeJobFor(accountId, app.name);

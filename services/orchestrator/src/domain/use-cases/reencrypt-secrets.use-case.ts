@@ -1,7 +1,7 @@
 import type { EncryptionKeyUsage, ReencryptResult } from '@xauth/contracts';
 import { Keyring } from '@xauth/shared';
-import type { EncryptedRow, EncryptedTableName } from '../../data-access/encrypted-rows.store.js';
 import type { OrchestratorDeps } from '../deps.js';
+import type { EncryptedRow, EncryptedTableName } from '../model.js';
 
 /** Rows per transaction: short enough that a refresh finding its row locked only waits one round. */
 const ROWS_PER_TRANSACTION = 100;

@@ -3,12 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError, NeedsOperatorError, TransientError, errorMessage } from '@xauth/shared';
 import type { XApp } from '../../config.js';
-import type { Tx } from '../../data-access/store.js';
 import type { OrchestratorDeps } from '../deps.js';
 import { tokenAad, type StoredToken, type TokenSet } from '../model.js';
+import type { AccountsTx, OrchestratorTx } from '../ports.js';
 import { refreshBackoffMs, refreshFailureAction } from '../refresh-failure.rule.js';
 
 export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'account_paused' | 'outcome_unknown' | 'breaker_open';
+
+/** What declaring a token dead touches: the token, the account's history, the announcements. */
+type EndTokenTx = Pick<OrchestratorTx, 'markTokenDead' | 'emit'> & { accounts: Pick<AccountsTx, 'record'> };
+/** What claiming a token for a refresh reads and marks (and, for a lost answer, ends). */
+type ClaimTx = Pick<OrchestratorTx, 'lockTokenIfFree' | 'findToken' | 'setRefreshState'> & EndTokenTx & { accounts: Pick<AccountsTx, 'standing'> };
 
 export interface RefreshOptions {
   /** The refresher's call: leave tokens that are not due, backing off, or of a paused app. */
@@ -37,7 +42,7 @@ export async function refreshToken(deps: OrchestratorDeps, accountId: string, ap
   return spend(deps, xApp, claim, correlationId);
 }
 
-async function claimForRefresh(deps: OrchestratorDeps, tx: Tx, accountId: string, app: string, opts: RefreshOptions, correlationId: string): Promise<StoredToken | RefreshOutcome> {
+async function claimForRefresh(deps: OrchestratorDeps, tx: ClaimTx, accountId: string, app: string, opts: RefreshOptions, correlationId: string): Promise<StoredToken | RefreshOutcome> {
   const token = await tx.lockTokenIfFree(accountId, app);
   if (!token) return (await tx.findToken(accountId, app)) ? 'busy' : 'absent';
   // A paused account gets no refresh at all, asked for or due (checked under the row lock: an offboarding waits for it).
@@ -146,7 +151,7 @@ async function settleFailure(deps: OrchestratorDeps, token: StoredToken, err: un
  * The token is dead: `token.refresh.failed`, `user.reauthorization.required`, and a new forced
  * login when AUTO_REAUTHORIZE is on.
  */
-async function endToken(deps: OrchestratorDeps, tx: Tx, token: StoredToken, why: { code: string; reason: string }, correlationId: string): Promise<void> {
+async function endToken(deps: OrchestratorDeps, tx: EndTokenTx, token: StoredToken, why: { code: string; reason: string }, correlationId: string): Promise<void> {
   const { accountId, app } = token;
   await tx.markTokenDead(accountId, app, why.code);
   await tx.accounts.record(accountId, { kind: 'token_dead', app, errorCode: why.code, detail: why.reason });

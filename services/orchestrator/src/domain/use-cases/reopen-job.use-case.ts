@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type ReopenJobResult } from '@xauth/contracts';
 import { AppError, NotFoundError } from '@xauth/shared';
-import type { Tx } from '../../data-access/store.js';
 import type { OrchestratorDeps } from '../deps.js';
 import { buildAuthorizeUrl, createPkcePair, createState } from '../pkce.js';
 import { whyNotReopenable } from '../reopen.rule.js';
 import type { Job } from '../model.js';
+import type { OrchestratorTx } from '../ports.js';
+
+/** What reopening a locked job writes: the job, its failed requests, the dispatch, the audit. */
+type ReopenTx = Pick<OrchestratorTx, 'reactivateJob' | 'reacceptFailedRequests' | 'firstCorrelationOf' | 'emit' | 'recordOperatorAction'>;
 
 export interface ReopenOptions {
   dryRun: boolean;
@@ -35,13 +38,13 @@ export async function reopenJob(deps: OrchestratorDeps, jobId: string, opts: Reo
   });
 }
 
-async function assertReopenable(deps: OrchestratorDeps, tx: Tx, job: Job): Promise<void> {
+async function assertReopenable(deps: OrchestratorDeps, tx: Pick<OrchestratorTx, 'latestJobFor'>, job: Job): Promise<void> {
   const latest = (await tx.latestJobFor(job.accountId, job.app)) ?? job;
   const refusal = whyNotReopenable({ job, latest, appConfigured: deps.apps.some((a) => a.name === job.app) });
   if (refusal) throw new AppError({ ...refusal, httpStatus: 409, retryable: false });
 }
 
-async function reopenLocked(deps: OrchestratorDeps, tx: Tx, job: Job, opts: ReopenOptions): Promise<ReopenJobResult> {
+async function reopenLocked(deps: OrchestratorDeps, tx: ReopenTx, job: Job, opts: ReopenOptions): Promise<ReopenJobResult> {
   const app = deps.apps.find((a) => a.name === job.app)!;
   const pkce = createPkcePair();
   const state = createState();

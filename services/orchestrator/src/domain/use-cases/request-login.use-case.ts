@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type UserLoginRequested } from '@xauth/contracts';
 import { ValidationError } from '@xauth/shared';
-import type { Tx } from '../../data-access/store.js';
 import type { OrchestratorDeps } from '../deps.js';
 import { loginRefusal } from '../accounts.rule.js';
 import { tokenIsValid } from '../job-rules.js';
 import { buildAuthorizeUrl, createPkcePair, createState } from '../pkce.js';
+import type { OrchestratorTx } from '../ports.js';
 
 export interface MessageMeta {
   messageId: string;
@@ -95,7 +95,7 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
   if (refusal) throw refusal;
 }
 
-async function answerFromStoredToken(deps: OrchestratorDeps, tx: Tx, request: { requestId: string; accountId: string; app: string; replyTo: string | null }, scopes: string, meta: MessageMeta): Promise<boolean> {
+async function answerFromStoredToken(deps: OrchestratorDeps, tx: Pick<OrchestratorTx, 'findToken' | 'insertLoginRequest' | 'emit'>, request: { requestId: string; accountId: string; app: string; replyTo: string | null }, scopes: string, meta: MessageMeta): Promise<boolean> {
   const token = await tx.findToken(request.accountId, request.app);
   if (!token || token.status !== 'active' || !tokenIsValid(token.expiresAt, new Date(), deps.settings.tokenValidityMarginMs) || !coversScopes(token.scopes, scopes)) return false;
   await tx.insertLoginRequest({ ...request, jobId: null, correlationId: meta.correlationId }, 'answered');
