@@ -278,20 +278,26 @@ export class Store implements OrchestratorStore {
    * another replica's claim is passed over) and marked in flight, committed. Undefined when none is
    * due. Replaces a lock-then-look transaction per token, and replicas no longer walk the same list.
    */
-  async claimNextDue(before: Date, opts: { apps: string[]; pausedApps?: string[] }): Promise<StoredToken | undefined> {
+  async claimNextDue(before: Date, opts: { apps: string[]; pausedApps?: string[]; notSavedSince: Date }): Promise<StoredToken | undefined> {
     const { rows } = await this.pool().query<TokenReadRow>({
       name: 'orchestrator.claim-next-due',
       text: `UPDATE tokens t SET refresh_started_at = now() FROM (
                SELECT account_key, app FROM tokens
                 WHERE status = 'active' AND refresh_token_enc IS NOT NULL AND expires_at < $1 AND refresh_started_at IS NULL
                   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND app = ANY($2::text[]) AND NOT (app = ANY($3::text[]))
-                  AND ${NOT_PAUSED}
+                  AND ${NOT_PAUSED} AND updated_at < $4
                 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED) due
              WHERE t.account_key = due.account_key AND t.app = due.app
              RETURNING ${TOKEN_COLUMNS.split(/,\s*/).map((c) => `t.${c}`).join(', ')}`,
-      values: [before, opts.apps, opts.pausedApps ?? []],
+      values: [before, opts.apps, opts.pausedApps ?? [], opts.notSavedSince],
     });
     return rows[0] && fromTokenRow(rows[0]);
+  }
+
+  /** PostgreSQL's clock: what `updated_at` and the other row times are written with. */
+  async databaseNow(): Promise<Date> {
+    const { rows } = await this.pool().query<{ now: Date }>('SELECT now() AS now');
+    return rows[0]!.now;
   }
 
   /** The pg pool under the ORM, for the hot statements (named, prepared once per connection). */

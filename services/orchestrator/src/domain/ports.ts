@@ -169,7 +169,10 @@ export interface OrchestratorStore {
    * expiring soonest before `before`, not in flight, not backing off, not of a paused account;
    * marked in flight. Replicas never claim the same one. Undefined when none is due.
    */
-  claimNextDue(before: Date, opts: { apps: string[]; pausedApps?: string[] }): Promise<StoredToken | undefined>;
+  /** `notSavedSince`: a token stored at or after it (refreshed this round) is not claimed again. */
+  claimNextDue(before: Date, opts: { apps: string[]; pausedApps?: string[]; notSavedSince: Date }): Promise<StoredToken | undefined>;
+  /** The database's clock, which row times are written with. */
+  databaseNow(): Promise<Date>;
   /** Dead tokens of an app after `afterKey` (account key order), at most `limit`: pages for a recheck. */
   deadTokens(app: string, afterKey: string, limit: number): Promise<Array<{ accountId: string; key: string }>>;
   hasProfileFor(accountId: string): Promise<boolean>;

@@ -43,7 +43,9 @@ async function refreshRound(deps: OrchestratorDeps, counts: Record<string, numbe
   await eachConcurrently(lost, deps.settings.refreshConcurrency, ({ accountId, app }) =>
     tally(accountId, app, () => refreshToken(deps, accountId, app, { onlyIfDue: true })));
   const before = new Date(Date.now() + deps.settings.refreshAheadMs);
-  const claim = { apps: deps.apps.map((a) => a.name), pausedApps: [...deps.appPauses.paused(), ...blocked] };
+  // A token refreshed this round is not claimed again in it, even if it is due again at once (a
+  // token lifetime shorter than REFRESH_AHEAD_MS): the round ends instead of spinning on it.
+  const claim = { apps: deps.apps.map((a) => a.name), pausedApps: [...deps.appPauses.paused(), ...blocked], notSavedSince: await deps.store.databaseNow() };
   await eachLane(deps.settings.refreshConcurrency, async () => {
     if (due >= batch) return false;
     due += 1; // taken before the claim resolves, so the lanes together stay within the batch
