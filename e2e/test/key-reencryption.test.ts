@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from '@xauth/orchestrator';
 import { parseGatewayConfig, startGateway } from '@xauth/gateway';
 import { simUsername } from '@xauth/x-sim';
-import { createLogger } from '@xauth/shared';
+import { INTERNAL_TOKENS, createLogger } from '@xauth/shared';
 import { getJson, schemaOf, startStack, waitUntil, type Stack } from '../src/index.js';
 
 const silent = (service: string) => ({ logger: createLogger({ service, silent: true }) });
@@ -82,7 +82,7 @@ describe('re-encryption under the active key (RabbitMQ, PostgreSQL, x-sim; no br
     const onlyNew: RunningOrchestrator = await startOrchestrator(loadOrchestratorConfig({ ...s.env, ENCRYPTION_KEYS: newKey }), silent('orchestrator'));
     stops.push(() => onlyNew.stop());
     for (const accountId of accounts) {
-      const read = await getJson(`${onlyNew.url}/internal/v1/accounts/${accountId}/token`, { authorization: 'Bearer dev-internal-token' });
+      const read = await getJson(`${onlyNew.url}/internal/v1/accounts/${accountId}/token`, { authorization: `Bearer ${INTERNAL_TOKENS.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR}` });
       expect(read.body.accessToken).to.equal(`access-${accountId}`);
       const t = await onlyNew.deps.store.getToken(accountId, 'xauth-dev');
       expect(onlyNew.deps.keyring.decrypt(t!.refreshTokenEnc!, `${accountId}/xauth-dev`)).to.equal(`refresh-${accountId}`);

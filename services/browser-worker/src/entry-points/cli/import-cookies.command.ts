@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createLogger, errorMessage } from '@xauth/shared';
-import { loadBrowserWorkerConfig } from '../../config.js';
+import { createLogger, errorMessage, parseConfig } from '@xauth/shared';
+import { browserWorkerConfigShape } from '../../config.js';
 import { importProfileCookies } from '../../data-access/profile-cookies.importer.js';
 import { parseCookieExport } from '../../domain/cookie-export.rule.js';
 
@@ -23,7 +23,9 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const config = loadBrowserWorkerConfig(process.env);
+  // Only what a local profile needs: the worker's GoLogin and production checks are not this command's.
+  const { LOCAL_PROFILES_DIR, CHROMIUM_PATH, LOG_LEVEL } = browserWorkerConfigShape;
+  const config = parseConfig({ LOCAL_PROFILES_DIR, CHROMIUM_PATH, LOG_LEVEL }, process.env);
   const logger = createLogger({ service: 'profiles-import', level: config.LOG_LEVEL });
   const cookies = parseCookieExport(JSON.parse(await readFile(values.cookies, 'utf8')));
   const result = await importProfileCookies(values.profile, cookies, { profilesDir: config.LOCAL_PROFILES_DIR, chromiumPath: config.CHROMIUM_PATH, timeoutMs: TIMEOUT_MS, logger });
