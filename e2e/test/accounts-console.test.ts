@@ -1,17 +1,16 @@
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ChromiumCensus, killChromium, launchChromium, type LaunchedChromium } from '@xauth/shared/chromium';
+import type { Page } from 'playwright-core';
+import { ChromiumCensus } from '@xauth/shared/chromium';
 import { getJson, startStack, type Stack } from '../src/index.js';
+import { ConsoleBrowser } from './support/console-browser.helper.js';
 import { loginOverHttp } from './support/http-consent.helper.js';
 
 const census = new ChromiumCensus();
-const quiet = { debug: () => undefined, error: () => undefined };
 
 describe('operator console: the accounts section, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', function () {
   this.timeout(180_000);
   let stack: Stack;
-  let launched: LaunchedChromium | undefined;
-  let browser: Browser | undefined;
+  const consoleBrowser = new ConsoleBrowser();
   let before: number[];
 
   beforeEach(async () => {
@@ -20,20 +19,14 @@ describe('operator console: the accounts section, in a real Chromium (RabbitMQ, 
     stack = await startStack({ inProcessWorker: false, env: { REFRESH_INTERVAL_MS: '3600000' } });
   });
   afterEach(async () => {
-    await browser?.close().catch(() => undefined);
-    if (launched) await killChromium(launched, 2_000);
+    await consoleBrowser.close();
     await stack?.stop();
     expect(await census.leftSince(before), 'Chromium processes the test left').to.deep.equal([]);
   });
 
   async function signIn(): Promise<Page> {
-    launched = await launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 30_000, logger: quiet });
-    browser = await chromium.connectOverCDP(launched.wsUrl);
-    const page = await browser.contexts()[0]!.newPage();
-    await page.goto(`${stack.gateway.url}/console`);
-    await page.fill('#client-id', 'dev-admin');
-    await page.fill('#client-secret', 'dev-admin-secret');
-    await page.click('#sign-in-button');
+    const { page } = await consoleBrowser.open(stack.gateway.url);
+    await ConsoleBrowser.signIn(page);
     return page;
   }
 

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ChromiumCensus, killChromium, launchChromium, type LaunchedChromium } from '@xauth/shared/chromium';
+import type { Page } from 'playwright-core';
+import { ChromiumCensus } from '@xauth/shared/chromium';
 import { schemaOf, startStack, waitUntil, type Stack } from '../src/index.js';
+import { ConsoleBrowser } from './support/console-browser.helper.js';
 import { seedTokens } from './support/operator.helper.js';
 
 const ACCOUNT = 'xsim_user_031';
 const census = new ChromiumCensus();
-const quiet = { debug: () => undefined, error: () => undefined };
 
 describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', function () {
   this.timeout(180_000);
   let stack: Stack;
-  let launched: LaunchedChromium | undefined;
-  let browser: Browser | undefined;
+  const consoleBrowser = new ConsoleBrowser();
   let before: number[];
 
   beforeEach(async () => {
@@ -21,18 +20,14 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     stack = await startStack({ env: { PROFILE_SYNC_MIN_GAP_MS: '0', MAX_REPLAYS: '1' } });
   });
   afterEach(async () => {
-    await browser?.close().catch(() => undefined);
-    if (launched) await killChromium(launched, 2_000);
+    await consoleBrowser.close();
     await stack?.stop();
     expect(await census.leftSince(before), 'Chromium processes the test left').to.deep.equal([]);
   });
 
   async function openConsole(): Promise<Page> {
-    launched = await launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 30_000, logger: quiet });
-    browser = await chromium.connectOverCDP(launched.wsUrl);
-    const page = await browser.contexts()[0]!.newPage();
-    const res = await page.goto(`${stack.gateway.url}/console`);
-    expect(res?.headers()['content-security-policy']).to.contain("frame-ancestors 'none'");
+    const { page, response } = await consoleBrowser.open(stack.gateway.url);
+    expect(response?.headers()['content-security-policy']).to.contain("frame-ancestors 'none'");
     return page;
   }
 
@@ -120,9 +115,7 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     stack.xsim.state.addFault({ endpoint: 'gologin', status5xx: 503 });
     for (let i = 1; i <= 6; i++) stack.probe.publishCommand('user.login.requested', { requestId: randomUUID(), accountId: `xsim_user_00${i}` });
     const page = await openConsole();
-    await page.fill('#client-id', 'dev-admin');
-    await page.fill('#client-secret', 'dev-admin-secret');
-    await page.click('#sign-in-button');
+    await ConsoleBrowser.signIn(page);
     await page.locator('#who', { hasText: 'signed in as dev-admin' }).waitFor();
     const open = page.locator('#breakers tbody tr[data-state="open"]', { hasText: 'gologin:' });
     await waitUntil(async () => { await page.click('#breakers-refresh'); return (await open.count()) === 1; }, 90_000, 'the GoLogin breaker shown open');
