@@ -6,6 +6,7 @@ import {
   type Logger, type RunningServer, type Subscription, busOptionsFrom,
 } from '@xauth/shared';
 import { artifactsForAttempt, startArtifactSweeper } from './failure-artifacts/artifact-store.js';
+import { artifactsOf } from './failure-artifacts/error-artifacts.js';
 import { PgArtifactStore } from './data-access/pg-artifact.store.js';
 import { migrateWorkerSchema } from './data-access/database.js';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
@@ -74,6 +75,7 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     runFlow: (req) => runAuthorizeFlow(req, { stepMs: config.STEP_TIMEOUT_MS, interstitialMs: config.INTERSTITIAL_TIMEOUT_MS, closeMs: config.PAGE_CLOSE_TIMEOUT_MS, captureMs: config.ARTIFACT_CAPTURE_TIMEOUT_MS }, logger, {
       interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
     }, { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifactsForAttempt(artifacts, req.jobId, req.attempt, secrets) }),
+    failureArtifacts: { keptFor: artifactsOf },
     onOutcome: (outcome, seconds) => {
       jobSeconds.observe({ outcome }, seconds);
       controller.flowEnded(outcome === 'captured', OVERLOAD_CODES.has(outcome));

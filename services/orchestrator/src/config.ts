@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import type { XApp } from './domain/model.js';
 import { DEV_ENCRYPTION_KEYS, ConfigError, developmentSecretsInUse, internalTokenConfig, amqpConfig, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
 
-const XApp = z.object({
+const XAppSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   clientId: z.string().min(1),
   clientSecret: z.string().min(1).optional(),
   redirectUri: z.url(),
-});
-export type XApp = z.infer<typeof XApp>;
+}) satisfies z.ZodType<XApp>;
+/** The domain names the app type; the config only parses it. */
+export type { XApp };
 
 const DEV_APPS = JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: 'http://127.0.0.1:8080/oauth/callback' }]);
 
@@ -23,7 +25,7 @@ export const orchestratorConfigShape = {
   ENCRYPTION_KEYS: env.str(DEV_ENCRYPTION_KEYS, 'kid:base64key[,kid:base64key] for tokens, verifiers, states at rest; the first encrypts'),
   X_APPS: z.string().default(DEV_APPS)
     .transform((s, ctx) => {
-      try { return z.array(XApp).min(1).parse(JSON.parse(s)); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be a JSON array of {name, clientId, clientSecret?, redirectUri}: ${(e as Error).message}` }); return z.NEVER; }
+      try { return z.array(XAppSchema).min(1).parse(JSON.parse(s)); } catch (e) { ctx.addIssue({ code: 'custom', message: `must be a JSON array of {name, clientId, clientSecret?, redirectUri}: ${(e as Error).message}` }); return z.NEVER; }
     })
     .describe('our X apps, JSON [{name, clientId, clientSecret?, redirectUri}]'),
   DEFAULT_APP: env.str('xauth-dev', 'app used when a login request names none'),

@@ -1,4 +1,5 @@
 import type { OverloadSpec } from './domain/gologin-overload.rule.js';
+import type { SimApp } from './domain/sim-app.js';
 
 /** Where x-sim writes what it does; the caller decides the format and destination. */
 export interface SimLogger {
@@ -8,13 +9,7 @@ export interface SimLogger {
   debug(msg: string, meta?: object): void;
 }
 
-/** An X app registered with the simulator. Confidential when `clientSecret` is set. */
-export interface SimApp {
-  name: string;
-  clientId: string;
-  clientSecret?: string;
-  redirectUris: string[];
-}
+export type { SimApp };
 
 export const DEFAULT_APP: SimApp = {
   name: 'xauth-dev',

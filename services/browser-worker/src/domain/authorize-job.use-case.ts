@@ -1,7 +1,6 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
 import { AppError, TransientError, decideFailure, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
-import { artifactsOf } from '../failure-artifacts/error-artifacts.js';
-import type { AuthorizeRequest, CapturedConsent, DependencyGate, GatePass, ProfilePool } from './ports.js';
+import type { AuthorizeRequest, CapturedConsent, DependencyGate, FailureArtifactIndex, GatePass, ProfilePool } from './ports.js';
 
 export interface AuthorizeJobDeps {
   bus: Bus;
@@ -11,6 +10,8 @@ export interface AuthorizeJobDeps {
   workerId: string;
   jobTimeoutMs: number;
   runFlow(req: AuthorizeRequest): Promise<CapturedConsent>;
+  /** What `runFlow`'s failures kept, named in the attempt's report. */
+  failureArtifacts: FailureArtifactIndex;
   /** Jobs this worker is running, by jobId: a redelivery of one of them waits for it. */
   runningJobs: Map<string, Promise<void>>;
   onOutcome?(outcome: string, seconds: number): void;
@@ -99,7 +100,7 @@ async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, er
   const code = err instanceof AppError ? err.code : ErrorCodes.INTERNAL;
   const message = errorMessage(err).slice(0, 2000);
   deps.logger.warn('authorization attempt failed', { jobId: job.jobId, errorCode: code, error: message, attempt: envelope.attempt, final });
-  const artifacts = artifactsOf(err);
+  const artifacts = deps.failureArtifacts.keptFor(err);
   const deadLettered = final && (!(err instanceof AppError) || err.retryable);
   await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(deadLettered ? { deadLettered } : {}), ...(artifacts ? { artifacts } : {}) }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
 }

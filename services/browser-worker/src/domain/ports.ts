@@ -49,6 +49,12 @@ export interface ProfilePool {
 
 export interface CapturedConsent { code: string; state: string }
 
+/** What a failed flow kept (screenshots, HTML, trace), told by the error it threw: the flow's adapter records it. */
+export interface FailureArtifactIndex {
+  /** The names kept for this failure, for `authorization.attempt.failed.artifacts`; undefined when none. */
+  keptFor(err: unknown): string[] | undefined;
+}
+
 export interface AuthorizeRequest {
   /** Name the attempt's failure artifacts (`<jobId>/<attempt>/...`). */
   jobId: string;

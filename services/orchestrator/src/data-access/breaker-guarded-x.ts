@@ -1,8 +1,7 @@
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError, TransientError, type CircuitBreaker, type CircuitBreakers } from '@xauth/shared';
-import type { XApp } from '../config.js';
 import type { XIdentity } from '../domain/identity.js';
-import type { TokenSet } from '../domain/model.js';
+import type { TokenSet, XApp } from '../domain/model.js';
 import type { XOAuthPort } from '../domain/ports.js';
 
 /** X's token endpoint did not answer (5xx, 429, network, timeout). */

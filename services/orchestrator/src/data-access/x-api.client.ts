@@ -1,8 +1,7 @@
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError, NeedsOperatorError, SpanKind, TransientError, callHttp, inSpan, requestMayHaveArrived, type OutboundResponse } from '@xauth/shared';
-import type { XApp } from '../config.js';
 import type { XIdentity } from '../domain/identity.js';
-import type { TokenSet } from '../domain/model.js';
+import type { TokenSet, XApp } from '../domain/model.js';
 import type { XOAuthPort } from '../domain/ports.js';
 
 export interface XApiUrls { tokenUrl: string; revokeUrl: string; meUrl: string; timeoutMs: number }

@@ -1,6 +1,6 @@
 import type { Keyring, Logger } from '@xauth/shared';
-import type { XApp } from '../config.js';
 import type { CampaignsPort, EncryptedRowsPort, OrchestratorStore, ProfileDirectoryPort, XOAuthPort } from './ports.js';
+import type { XApp } from './model.js';
 import type { AppPauses, BackoffPolicy } from './refresh-failure.rule.js';
 
 /** What the use cases need, handed in once at start. */

@@ -24,6 +24,15 @@ export interface Job {
   updatedAt: Date;
 }
 
+/** One of our X apps (`X_APPS`): the OAuth client a job and its tokens belong to. */
+export interface XApp {
+  name: string;
+  clientId: string;
+  /** Absent: a public client (PKCE only, no client authentication). */
+  clientSecret?: string;
+  redirectUri: string;
+}
+
 export interface LoginRequest {
   requestId: string;
   accountId: string;

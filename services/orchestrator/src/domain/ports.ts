@@ -1,10 +1,9 @@
 import type { CampaignProgress, CampaignStatus, Payload, RoutingKey } from '@xauth/contracts';
 import type { OutboxMeta } from '@xauth/shared';
-import type { XApp } from '../config.js';
 import type { AccountEventKind, AccountStanding } from './accounts.rule.js';
 import type { XIdentity } from './identity.js';
 import type {
-  CampaignRecord, CampaignStep, EncryptedRow, EncryptedTableName, FailedJobFilter, Job, LoginRequest, ProfileLink, StoredToken, TokenSet,
+  CampaignRecord, CampaignStep, EncryptedRow, EncryptedTableName, FailedJobFilter, Job, LoginRequest, ProfileLink, StoredToken, TokenSet, XApp,
 } from './model.js';
 
 /** X's OAuth 2.0 and identity endpoints. */

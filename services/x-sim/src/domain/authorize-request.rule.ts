@@ -1,4 +1,4 @@
-import type { SimApp } from '../options.js';
+import type { SimApp } from './sim-app.js';
 import type { PkceMethod } from './pkce.rule.js';
 import { parseScopes } from './scopes.rule.js';
 

@@ -1,10 +1,9 @@
 import { ErrorCodes, type AuthorizationConsentCaptured } from '@xauth/contracts';
 import { AppError, TransientError, constantTimeEqual, errorMessage } from '@xauth/shared';
-import type { XApp } from '../../config.js';
 import type { OrchestratorDeps } from '../deps.js';
 import { assertIdentity } from '../identity.js';
 import { acceptsConsent, isTerminal } from '../job-rules.js';
-import { tokenAad, type Job, type TokenSet } from '../model.js';
+import { tokenAad, type Job, type TokenSet, type XApp } from '../model.js';
 import type { OrchestratorTx } from '../ports.js';
 import { failJob, type FailJobTx } from './fail-job.js';
 import type { MessageMeta } from './request-login.use-case.js';

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
 import { AppError, NeedsOperatorError, TransientError, errorMessage } from '@xauth/shared';
-import type { XApp } from '../../config.js';
 import type { OrchestratorDeps } from '../deps.js';
-import { tokenAad, type StoredToken, type TokenSet } from '../model.js';
+import { tokenAad, type StoredToken, type TokenSet, type XApp } from '../model.js';
 import type { AccountsTx, OrchestratorTx } from '../ports.js';
 import { refreshBackoffMs, refreshFailureAction } from '../refresh-failure.rule.js';
 
