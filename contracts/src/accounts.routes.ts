@@ -1,5 +1,5 @@
 import { AccountActionRequest, AccountActionResult, AccountDetail, AccountListQuery, AccountPage, AccountParams } from './accounts.js';
-import type { RestRoute } from './openapi.js';
+import type { RestRoute } from './rest-route.js';
 
 /** The accounts routes (scope `accounts:admin`), listed in `restRoutes`. */
 export const accountRoutes: readonly RestRoute[] = [

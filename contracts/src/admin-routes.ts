@@ -2,7 +2,7 @@ import {
   AuditPage, AuditQuery, ClientList, ClientParams, ClientView, ClientWithSecret, CreateClientRequest, DeletedClient, RotateClientSecretRequest,
   SigningKeyList, SigningKeyRotation, UpdateClientAppsRequest, UpdateClientScopesRequest,
 } from './admin.js';
-import type { RestRoute } from './openapi.js';
+import type { RestRoute } from './rest-route.js';
 
 /** The gateway's own administration: API clients and the JWT signing key (`clients:admin`), the audit log (`audit:read`). */
 export const clientAdminRoutes: readonly RestRoute[] = [

@@ -9,25 +9,9 @@ import { CampaignActionRequest, CampaignList, CampaignListQuery, CampaignParams,
 import { EncryptionKeyUsage, ReencryptRequest, ReencryptResult } from './encryption-keys.js';
 import { accountRoutes } from './accounts.routes.js';
 import { clientAdminRoutes } from './admin-routes.js';
+import type { RestRoute } from './rest-route.js';
 
-/** One public route of the gateway, as the OpenAPI document describes it. */
-export interface RestRoute {
-  method: 'get' | 'post' | 'put' | 'delete';
-  /** OpenAPI path template, e.g. `/v1/jobs/{jobId}`. */
-  path: string;
-  summary: string;
-  /** The scope the route requires; none: no authentication (the token and key routes). */
-  scope?: ServiceScope;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  /** Form bodies are taken too (the OAuth token endpoint). */
-  formBody?: boolean;
-  /** The success status. @defaultValue 200 */
-  status?: number;
-  /** The success body: a schema (JSON), or the content types of a file. */
-  response: z.ZodType | { files: readonly string[] };
-}
+export type { RestRoute };
 
 const DeadLetterDetail = DeadLetterView.extend({ actions: z.array(DeadLetterActionView) });
 const JwksDocument = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });

@@ -1,7 +1,8 @@
 import type { DataSource, Repository } from 'typeorm';
 import type { ApiClient } from '../domain/client-authenticator.js';
 import type { ClientStore } from '../domain/bootstrap-clients.use-case.js';
-import type { ClientAdminStore, ClientChange, ClientState } from '../domain/manage-clients.use-case.js';
+import type { ClientState } from '../domain/client-states.js';
+import type { ClientAdminStore, ClientChange } from '../domain/manage-clients.use-case.js';
 import { ApiClientEntity } from './api-client.entity.js';
 
 /** api_clients; hands out plain objects, never entities. */

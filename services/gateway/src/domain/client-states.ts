@@ -1,4 +1,11 @@
-import type { ClientState } from './manage-clients.use-case.js';
+/** Whether a client's JWTs are still good: what every replica reloads every CLIENT_STATE_REFRESH_MS. */
+export interface ClientState {
+  clientId: string;
+  disabled: boolean;
+  tokenVersion: number;
+  /** The apps whose tokens it may read; null: every app. */
+  apps: string[] | null;
+}
 
 export interface ClientStateSource {
   states(): Promise<ClientState[]>;
@@ -20,7 +27,7 @@ export class ClientStates {
   constructor(private readonly source: ClientStateSource) {}
 
   async refresh(): Promise<void> {
-    const changed = (this.changedDuringRefresh = new Map());
+    const changed = (this.changedDuringRefresh = new Map<string, ClientState | null>());
     try {
       const next = new Map<string, ClientState | null>();
       for (const s of await this.source.states()) next.set(s.clientId, s);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCodes, type ClientView, type ClientWithSecret, type CreateClientRequest } from '@xauth/contracts';
 import { AppError } from '@xauth/shared';
 import type { ApiClient, ClientLookup } from './client-authenticator.js';
-import type { ClientStates } from './client-states.js';
+import type { ClientState, ClientStates } from './client-states.js';
 import { hashSecret } from './secret-hash.rule.js';
 
 /** What an operator changes on a client; every change makes the row the operator's (bootstrap leaves it alone). */
@@ -13,15 +13,6 @@ export interface ClientChange {
   disabled?: boolean;
   /** A new secret hash; the current one becomes the previous, accepted until `previousExpiresAt`. */
   secret?: { hash: string; previousExpiresAt: Date };
-}
-
-/** Whether a client's JWTs are still good: what every replica reloads every CLIENT_STATE_REFRESH_MS. */
-export interface ClientState {
-  clientId: string;
-  disabled: boolean;
-  tokenVersion: number;
-  /** The apps whose tokens it may read; null: every app. */
-  apps: string[] | null;
 }
 
 export interface ClientAdminStore extends ClientLookup {

@@ -3,7 +3,7 @@ import { accountKey, type StoredToken } from '../domain/model.js';
 import type { AccountEventKind, AccountStanding } from '../domain/accounts.rule.js';
 import type { AccountsTx } from '../domain/ports.js';
 import { TokenRow } from './entities/index.js';
-import { toToken } from './store.js';
+import { toToken } from './row-mappers.js';
 
 /** Who pauses an account whose GoLogin profile disappeared (the profile-gone rule). */
 export const PROFILE_GONE_ACTOR = 'system:profile-gone';

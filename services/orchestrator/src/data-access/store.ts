@@ -7,6 +7,7 @@ import { accountKey, type FailedJobFilter, type Job, type LoginRequest, type Pro
 import type { JobPatch, NewJob, OrchestratorStore, OrchestratorTx, RefreshStatePatch } from '../domain/ports.js';
 import { AccountRecords } from './account-records.js';
 import { JobRow, LoginRequestRow, ProfileRow, TokenRow } from './entities/index.js';
+import { toJob, toRequest, toToken } from './row-mappers.js';
 
 const PROFILE_CHUNK = 2_000;
 /** A token's account is not paused (nor offboarded, which pauses): the refresher leaves it alone. */
@@ -27,21 +28,6 @@ const fromTokenRow = (r: TokenReadRow): StoredToken => ({
   accountId: r.account_id, app: r.app, xUserId: r.x_user_id, accessTokenEnc: r.access_token_enc, refreshTokenEnc: r.refresh_token_enc,
   scopes: r.scopes, expiresAt: r.expires_at, status: r.status as StoredToken['status'], version: r.version,
   nextAttemptAt: r.next_attempt_at, failures: r.failures, lastErrorCode: r.last_error_code, refreshStartedAt: r.refresh_started_at,
-});
-
-const toJob = (r: JobRow): Job => ({
-  jobId: r.jobId, accountId: r.accountId, app: r.app, profileId: r.profileId, scopes: r.scopes, status: r.status,
-  attempt: r.attempt, redirectUri: r.redirectUri, stateEnc: r.stateEnc, verifierEnc: r.verifierEnc,
-  pendingTokensEnc: r.pendingTokensEnc, deadline: r.deadline, errorCode: r.errorCode, errorMessage: r.errorMessage,
-  artifacts: r.artifacts ?? [], exchangeStartedAt: r.exchangeStartedAt ?? null, createdAt: r.createdAt, updatedAt: r.updatedAt,
-});
-const toRequest = (r: LoginRequestRow): LoginRequest => ({
-  requestId: r.requestId, accountId: r.accountId, app: r.app, jobId: r.jobId, replyTo: r.replyTo, correlationId: r.correlationId,
-});
-export const toToken = (r: TokenRow): StoredToken => ({
-  accountId: r.accountId, app: r.app, xUserId: r.xUserId, accessTokenEnc: r.accessTokenEnc, refreshTokenEnc: r.refreshTokenEnc,
-  scopes: r.scopes, expiresAt: r.expiresAt, status: r.status as StoredToken['status'], version: r.version,
-  nextAttemptAt: r.nextAttemptAt, failures: r.failures, lastErrorCode: r.lastErrorCode, refreshStartedAt: r.refreshStartedAt,
 });
 
 /** The operations one transaction of the orchestrator can do; plain objects in and out. */
