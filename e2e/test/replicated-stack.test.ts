@@ -159,6 +159,6 @@ describe('every service replicated (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     expect(starts).to.have.length(requests.size + 1);
     expect(new Set(starts).size).to.equal(requests.size);
     expect(front.served.every((n) => n > 0) && orchestrators.served.every((n) => n > 0) && offices.served.every((n) => n > 0),
-      `requests per gateway ${front.served}, orchestrator ${orchestrators.served}, office ${offices.served}`).to.equal(true);
+      `requests per gateway ${front.served.join(',')}, orchestrator ${orchestrators.served.join(',')}, office ${offices.served.join(',')}`).to.equal(true);
   });
 });

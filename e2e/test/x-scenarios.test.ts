@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { readZip } from '@xauth/browser-worker';
 import { DEV_ENCRYPTION_KEYS, Keyring, schemaName } from '@xauth/shared';
 import type { ScenarioName } from '@xauth/x-sim';
-import { getJson, getServiceToken, postJson, schemaOf, startStack, waitUntil, type EventCollector, type Received, type Stack, type StackOptions } from '../src/index.js';
+import { getJson, getServiceToken, postJson, schemaOf, startStack, type EventCollector, type Received, type Stack, type StackOptions } from '../src/index.js';
 
 /** Small retry budget so a transient failure that never clears ends quickly; the first retry comes ~1 s later. */
 const BASE_ENV = { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2', INTERSTITIAL_TIMEOUT_MS: '3000', PROFILE_SYNC_MIN_GAP_MS: '0' };

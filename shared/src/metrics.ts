@@ -53,9 +53,9 @@ export class Metrics {
   }
   private pendingCount(counter: Counter<'routing_key' | 'outcome'>, routingKey: string, outcome: string): PendingCount {
     let byKey = this.pending.get(counter);
-    if (!byKey) this.pending.set(counter, (byKey = new Map()));
+    if (!byKey) this.pending.set(counter, (byKey = new Map<string, Map<string, PendingCount>>()));
     let byOutcome = byKey.get(routingKey);
-    if (!byOutcome) byKey.set(routingKey, (byOutcome = new Map()));
+    if (!byOutcome) byKey.set(routingKey, (byOutcome = new Map<string, PendingCount>()));
     let count = byOutcome.get(outcome);
     if (!count) byOutcome.set(outcome, (count = new PendingCount(counter, { routing_key: routingKey, outcome })));
     return count;

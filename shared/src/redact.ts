@@ -27,7 +27,7 @@ export function redact<T>(value: T, extraKeys: readonly string[] = [], depth = 0
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { name: value.name, message: redactText(value.message) } as T;
   if (Buffer.isBuffer(value)) return `[${value.length} bytes]` as T;
-  if (Array.isArray(value)) return value.map((v) => redact(v, extraKeys, depth + 1)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => redact(v, extraKeys, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     out[k] = isSecretKey(k) || extraKeys.includes(k) ? REDACTED : redact(v, extraKeys, depth + 1);

@@ -9,7 +9,6 @@ export const OVERLAYS = ['dev', 'prod'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 /** A rendered Kubernetes object, read loosely: tests reach into it by path. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [field: string]: any };
 
 /** Runs a command offline; rejects with its stderr. */
@@ -53,7 +52,7 @@ export async function validateObject(obj: K8sObject): Promise<void> {
     // The model's own validate (the package's compiled schema), run on the object as rendered.
     unknown = unknownFields(obj, (watched) => Model.prototype.validate.call(watched));
   } catch (err) {
-    throw new Error(`${obj.kind}/${obj.metadata?.name}: ${(err as Error).message}`);
+    throw new Error(`${obj.kind}/${obj.metadata?.name}: ${(err as Error).message}`, { cause: err });
   }
   if (unknown.length > 0) throw new Error(`${obj.kind}/${obj.metadata?.name}: fields not in the ${obj.apiVersion} ${obj.kind} schema: ${unknown.join(', ')}`);
 }

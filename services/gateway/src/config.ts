@@ -38,7 +38,8 @@ const encryptionKeys = env
   .str(DEV_ENCRYPTION_KEYS, 'kid:base64key[,kid:base64key...]; the first encrypts the stored signing key, all decrypt')
   .refine((spec) => {
     try {
-      return new Keyring(spec) !== undefined;
+      new Keyring(spec);
+      return true;
     } catch {
       return false;
     }

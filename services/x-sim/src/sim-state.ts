@@ -3,7 +3,7 @@ import { Consents } from './domain/consents.store.js';
 import { Faults, type FaultSpec } from './domain/faults.store.js';
 import type { OverloadSpec } from './domain/gologin-overload.rule.js';
 import { OAuthTokens } from './domain/oauth-tokens.store.js';
-import { Outages, type OutageSpec, type OutageTarget } from './domain/outages.store.js';
+import { Outages, type OutageSpec } from './domain/outages.store.js';
 import { Scenarios, type ScenarioName, type ScenarioOptions } from './domain/scenarios.store.js';
 import { SimStatsStore, type SimStats } from './domain/sim-stats.store.js';
 import { SimUsers, type SimProfile, type SimUser } from './domain/sim-users.store.js';

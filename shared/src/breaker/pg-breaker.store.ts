@@ -15,12 +15,12 @@ export interface SqlRunner {
 /** A `pg.Pool` as a `SqlRunner`. */
 export function pgPoolSql(pool: pg.Pool): SqlRunner {
   return {
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    query: async (sql, params) => (await pool.query(sql, params)).rows as unknown[],
     transaction: async (fn) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const out = await fn(async (sql, params) => (await client.query(sql, params)).rows);
+        const out = await fn(async (sql, params) => (await client.query(sql, params)).rows as unknown[]);
         await client.query('COMMIT');
         client.release();
         return out;

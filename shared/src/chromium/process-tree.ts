@@ -141,7 +141,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** When the process started (epoch ms, to ~10 ms), from its stat start time and /proc/uptime. */
 export function processStartedAt(pid: number, now = Date.now()): number | undefined {
   const f = statFields(pid);
-  let uptime = Number.NaN;
+  let uptime: number;
   try {
     uptime = Number.parseFloat(readFileSync('/proc/uptime', 'utf8'));
   } catch {

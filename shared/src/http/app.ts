@@ -49,7 +49,8 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     const stop = opts.metrics.httpRequests.startTimer({ method: req.method });
     const span = startServerSpan(req.method, req.path, req.headers);
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : undefined;
+      const routePath = (req.route as { path?: string | RegExp } | undefined)?.path;
+      const route = routePath ? `${req.baseUrl}${String(routePath)}` : undefined;
       stop({ route: route ?? 'unmatched', status: String(res.statusCode) });
       span.end(route, res.statusCode);
     });

@@ -77,7 +77,7 @@ export class OutboxRelay implements EntryPoint {
       const failed = rows.filter((_, i) => results[i]!.status === 'rejected');
       if (sent.length) await m.createQueryBuilder().update(OutboxRow).set({ sentAt: () => 'now()', attempts: () => 'attempts + 1' }).whereInIds(sent).execute();
       for (const row of failed) {
-        const reason = (results[rows.indexOf(row)] as PromiseRejectedResult).reason;
+        const reason: unknown = (results[rows.indexOf(row)] as PromiseRejectedResult).reason;
         await m.update(OutboxRow, { id: row.id }, { attempts: row.attempts + 1, lastError: errorMessage(reason).slice(0, 500) });
       }
       if (failed.length) this.opts.logger.warn('outbox rows not confirmed; will retry', { failed: failed.length });
@@ -99,7 +99,7 @@ export class OutboxRelay implements EntryPoint {
   }
 
   private async measureLag(): Promise<void> {
-    const [row] = await this.opts.dataSource.query('SELECT EXTRACT(EPOCH FROM (now() - min(created_at))) AS lag FROM outbox WHERE sent_at IS NULL');
+    const [row] = await this.opts.dataSource.query<Array<{ lag: string | null }>>('SELECT EXTRACT(EPOCH FROM (now() - min(created_at))) AS lag FROM outbox WHERE sent_at IS NULL');
     this.lag.set(Number(row?.lag ?? 0) || 0);
   }
 

@@ -102,7 +102,7 @@ export function startArtifactSweeper(store: ArtifactStore, rules: RetentionRules
     .then(({ removed, bytes }) => { if (removed) logger.info('failure artifacts pruned', { removed, bytesLeft: bytes }); })
     .catch((err: unknown) => logger.warn('artifact sweep failed', { error: errorMessage(err) }));
   void run();
-  const timer = setInterval(run, intervalMs);
+  const timer = setInterval(() => void run(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

@@ -27,7 +27,7 @@ export class ProfileLocks {
     }
     const onError = (err: Error): void => void this.logger.warn('profile lock connection broke; the lock is gone with it', { profileId, error: err.message });
     client.on('error', onError);
-    let held = false;
+    let held: boolean;
     try {
       const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
       held = rows[0]?.ok === true;

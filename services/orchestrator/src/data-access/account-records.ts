@@ -30,7 +30,7 @@ export class AccountRecords implements AccountsTx {
 
   /** Pauses the account (a row is made if needed); false when it already was paused. */
   async pause(accountId: string, by: string, reason: string): Promise<boolean> {
-    const rows = await this.m.query(
+    const rows = await this.m.query<unknown[]>(
       `INSERT INTO accounts (account_key, account_id, paused_at, paused_by, pause_reason) VALUES ($1, $2, now(), $3, $4)
        ON CONFLICT (account_key) DO UPDATE SET paused_at = now(), paused_by = $3, pause_reason = $4, updated_at = now()
        WHERE accounts.paused_at IS NULL RETURNING 1`, [accountKey(accountId), accountId, by, reason]);

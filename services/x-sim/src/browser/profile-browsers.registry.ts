@@ -62,7 +62,7 @@ export class ProfileBrowsers {
       const chromium = await ready;
       this.entries.set(profile.id, { status: 'running', chromium });
       this.deps.stats.profileOpened(profile.id);
-      chromium.closed.then(() => this.onClosed(profile.id, chromium));
+      void chromium.closed.then(() => this.onClosed(profile.id, chromium));
       return toRunning(profile.id, chromium);
     } catch (err) {
       this.entries.delete(profile.id);

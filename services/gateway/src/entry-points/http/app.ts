@@ -59,7 +59,7 @@ export interface GatewayAppDeps {
 }
 
 /** The public REST app: open routes first, then everything under /v1 behind auth and the rate limit. */
-export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop(): void } {
+export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop: () => void } {
   // Public port: /ready says ready or not, /metrics and the details are on METRICS_PORT (start.ts).
   // Security headers on every answer, /health, errors and 404s included (the console sets its own stricter CSP on top).
   const app = createHttpApp({ service: 'gateway', logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness, internalEndpoints: false, everyResponse: securityHeaders() });

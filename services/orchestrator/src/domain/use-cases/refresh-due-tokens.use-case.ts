@@ -26,7 +26,7 @@ export async function refreshDueTokens(deps: OrchestratorDeps, maxRounds = 100):
 
 async function refreshRound(deps: OrchestratorDeps, counts: Record<string, number>): Promise<{ due: number; settled: number }> {
   const blocked = await appsBehindOpenBreakers(deps);
-  for (const app of blocked) counts.breaker_open = (counts.breaker_open ?? 0) + 1;
+  if (blocked.length) counts.breaker_open = (counts.breaker_open ?? 0) + blocked.length;
   const batch = deps.settings.refreshBatch;
   let due = 0;
   let settled = 0;

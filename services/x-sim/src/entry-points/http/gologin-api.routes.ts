@@ -17,7 +17,7 @@ export function gologinApiRoutes(state: SimState): Router {
   router.use('/browser', (req, _res, next) => { if (req.path !== '/v2') state.statsStore.gologinProfileCalled(); next(); }, gologinAuth(state));
 
   router.get('/browser/v2', gate, (req, res) => {
-    const page = Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1);
+    const page = Math.max(1, Number.parseInt(typeof req.query.page === 'string' ? req.query.page : '1', 10) || 1);
     const listed = state.users.listed();
     const profiles = listed.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((p) => ({
       id: p.id, name: p.name, notes: p.notes, os: 'lin', browserType: 'chrome', canBeRunning: true,

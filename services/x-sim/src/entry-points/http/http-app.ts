@@ -59,11 +59,12 @@ function recordReceivedSecrets(state: SimState, req: express.Request): void {
 }
 
 function errorHandler(state: SimState): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (err: unknown, req, res, _next) => {
     if (err instanceof ZodError) return void res.status(400).json({ code: 'validation_failed', message: err.message });
-    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) state.options.logger.error('request failed', { path: req.path, err: String(err?.stack ?? err) });
+    const e = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; stack?: unknown; message?: unknown };
+    const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+    if (status === 500) state.options.logger.error('request failed', { path: req.path, err: String(e.stack ?? err) });
     if (res.headersSent) return void res.end();
-    res.status(status).json({ code: status === 500 ? 'internal' : 'bad_request', message: String(err?.message ?? err) });
+    res.status(status).json({ code: status === 500 ? 'internal' : 'bad_request', message: String(e.message ?? err) });
   };
 }
