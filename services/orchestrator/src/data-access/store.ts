@@ -22,7 +22,7 @@ const TOKEN_READ = {
 /** Many token reads at once (the gateway's reads of one moment): one statement for the lot. */
 const TOKEN_READS = {
   name: 'orchestrator.token-reads',
-  text: `SELECT ${TOKEN_COLUMNS} FROM tokens JOIN unnest($1::text[], $2::text[]) AS k(key, app) ON tokens.account_key = k.key AND tokens.app = k.app`,
+  text: `SELECT ${TOKEN_COLUMNS} FROM tokens JOIN unnest($1::text[], $2::text[]) AS k(read_key, read_app) ON tokens.account_key = k.read_key AND tokens.app = k.read_app`,
 };
 interface TokenReadRow {
   account_id: string; app: string; x_user_id: string; access_token_enc: string; refresh_token_enc: string | null; scopes: string;
