@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { expect } from 'chai';
 import { exchangeName, queueBindings, queueName, routingKeyFor, workQueueArguments, workQueues } from '@xauth/contracts';
-import { Bus, publishFrame } from '../src/bus/bus.js';
+import { Bus } from '../src/bus/bus.js';
 import { deleteTopology } from '../src/bus/topology.js';
 import { TransientError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
@@ -53,28 +53,36 @@ describe('bus on a real RabbitMQ', function () {
     expect(await got).to.deep.equal({ payload: { requestId, accountId: 'someone' }, attempt: 1, type: 'user.login.requested', correlationId: 'corr-9' });
   });
 
-  it('when publishFrame sends a message, then the broker delivers what ConfirmChannel.publish would, on the pinned amqplib\'s fast path', async () => {
-    const confirm = await conn.createConfirmChannel();
-    // The shortcut relies on two amqplib internals; an upgrade that moves them must fail here, not only get slower.
-    expect(typeof (confirm as unknown as Record<string, unknown>).sendMessage).to.equal('function');
-    expect(typeof (confirm as unknown as Record<string, unknown>).pushConfirmCallback).to.equal('function');
-    const { queue } = await ch.assertQueue('', { exclusive: true });
-    const props = {
-      persistent: true, messageId: randomUUID(), type: 'user.login.requested', timestamp: 1_764_000_000, contentType: 'application/json',
-      appId: 'bus-test', correlationId: 'corr-1', expiration: 60_000 as unknown as string, priority: 3,
-      headers: { cloudEvents_specversion: '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true, skipped: undefined },
+  it('when fastPath is off, then publishes go through amqplib\'s public ConfirmChannel.publish and are consumed as usual', async () => {
+    const proto = Object.getPrototypeOf(await conn.createConfirmChannel()) as { publish: (...args: unknown[]) => boolean };
+    const publish = proto.publish;
+    let publicCalls = 0;
+    proto.publish = function (this: unknown, ...args: unknown[]) {
+      publicCalls++;
+      return publish.apply(this, args);
     };
-    const confirmed = (send: (cb: (err: unknown) => void) => void) => new Promise<void>((resolve, reject) => send((err) => (err ? reject(err) : resolve())));
-    await confirmed((cb) => publishFrame(confirm, '', queue, Buffer.from('{"fast":true}'), props, cb));
-    await confirmed((cb) => confirm.publish('', queue, Buffer.from('{"fast":true}'), props, cb));
-    const [fast, slow] = [await ch.get(queue, { noAck: true }), await ch.get(queue, { noAck: true })];
-    if (!fast || !slow) throw new Error('both messages should have arrived');
-    expect(fast.content.toString()).to.equal(slow.content.toString());
-    expect(fast.properties).to.deep.equal(slow.properties);
-    expect(fast.properties.headers).to.deep.equal({ cloudEvents_specversion: '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true });
-    expect(fast.properties.deliveryMode).to.equal(2);
-    expect(fast.properties.expiration).to.equal('60000');
-    await confirm.close();
+    try {
+      const fast = await connect();
+      await fast.publish('user.login.requested', { requestId: randomUUID(), accountId: 'fast' });
+      await fast.close();
+      expect(publicCalls, 'publishes on the fast path').to.equal(0);
+      bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics: new Metrics('bus-test'), retryTiersMs: TIERS, fastPath: false });
+      const seen: string[] = [];
+      const both = new Promise<void>((resolve) => {
+        void bus.subscribe('orchestrator.login-requests', {
+          'user.login.requested': async (p, ctx) => {
+            seen.push(`${p.accountId}:${ctx.envelope.attempt}`);
+            if (seen.length === 2) resolve();
+          },
+        }, { prefetch: 2 });
+      });
+      await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'public' });
+      expect(publicCalls, 'publishes with fastPath: false').to.equal(1);
+      await both;
+      expect(seen.sort()).to.deep.equal(['fast:1', 'public:1']);
+    } finally {
+      proto.publish = publish;
+    }
   });
 
   it('when more publishes are held than the limit, then the next ones fail fast with PUBLISH_BUFFER_FULL and publishing goes on once they are confirmed', async () => {
