@@ -1,16 +1,15 @@
 #!/usr/bin/env node
 // Benchmark: persistent 512-byte messages through xauth's bus (envelope, schema validation on
-// publish and consume, publisher confirms, manual ack after the handler, quorum queue), twice: with
-// its private amqplib fast path (`BusOptions.fastPath`, the default) and with amqplib's public API
-// only. In the same run against the same broker it goes through raw amqplib twice: "raw, same
-// work" does what the bus does by hand with amqplib's public API (the same envelope properties and
-// headers, the same zod schema on publish and consume, confirm channel, manual ack: the issue's
-// baseline), and "bare amqplib" sends only the AMQP properties and checks nothing (the floor).
-// Prints msgs/s, p50/p99 publish→handled latency and the CPU the client and the broker spent per
-// message for each, and the ratios. Each side runs in its own process, first a warm-up that is not
-// counted (a fresh namespace's quorum queues are still settling in the broker); bodies are made
-// before the window; sides alternate order from round to round and the medians of the rounds are
-// compared. Not a test: no assertions.
+// publish and consume, publisher confirms, manual ack after the handler, quorum queue) and, in the
+// same run against the same broker, through raw amqplib twice: "raw, same work" does what the bus
+// does by hand with amqplib's public API (the same envelope properties and headers, the same zod
+// schema on publish and consume, confirm channel, manual ack: the issue's baseline), and "bare
+// amqplib" sends only the AMQP properties and checks nothing (the floor). Prints msgs/s, p50/p99
+// publish→handled latency and the CPU the client and the broker spent per message for each, and
+// the ratios. Each side runs in its own process, first a warm-up that is not counted (a fresh
+// namespace's quorum queues are still settling in the broker); bodies are made before the window;
+// sides alternate order from round to round and the medians of the rounds are compared. Not a test:
+// no assertions.
 // `npm run bench:bus -- --messages 20000 --warmup 2000 --window 1000 --prefetch 500 --rounds 5`
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -118,16 +117,16 @@ async function rawSide(onBody, { sameWork }) {
   };
 }
 
-/** xauth's bus in a namespace of its own: the whole topology, one work queue consumed; `fastPath` as given. */
-async function xauthSide(onBody, { fastPath }) {
+/** xauth's bus in a namespace of its own: the whole topology, one work queue consumed. */
+async function xauthSide(onBody) {
   const namespace = `bench-${randomBytes(4).toString('hex')}`;
   const logger = createLogger({ service: 'bench', silent: true });
-  const bus = await Bus.connect({ url: args.url, namespace, service: 'bench', logger, metrics: new Metrics('bench'), fastPath });
+  const bus = await Bus.connect({ url: args.url, namespace, service: 'bench', logger, metrics: new Metrics('bench') });
   await bus.subscribe('orchestrator.authorization-results', {
     [TYPE]: async (body) => onBody(body),
   }, { prefetch: PREFETCH });
   return {
-    name: fastPath ? 'bus, fast path' : 'bus, public API',
+    name: "xauth's bus",
     publish: (body) => bus.publish(TYPE, body),
     close: async () => {
       await bus.close();
@@ -192,12 +191,7 @@ const fmt = (r) => `${r.name.padEnd(15)} ${r.msgsPerSec.toFixed(0).padStart(8)} 
 
 if (args.child) {
   // One run in a fresh process: neither side inherits the other's JIT state, heap or async hooks.
-  const sides = {
-    bare: (onBody) => rawSide(onBody, { sameWork: false }),
-    raw: (onBody) => rawSide(onBody, { sameWork: true }),
-    xauth: (onBody) => xauthSide(onBody, { fastPath: true }),
-    public: (onBody) => xauthSide(onBody, { fastPath: false }),
-  };
+  const sides = { bare: (onBody) => rawSide(onBody, { sameWork: false }), raw: (onBody) => rawSide(onBody, { sameWork: true }), xauth: xauthSide };
   const r = await measure(sides[args.child]);
   process.stdout.write(JSON.stringify(r));
   process.exit(0);
@@ -211,7 +205,7 @@ function runChild(side) {
 }
 
 console.log(`bus benchmark: ${N} persistent ${BODY_BYTES}-byte messages per run after ${WARMUP} of warm-up, ${WINDOW} publishes in flight, prefetch ${PREFETCH}, quorum queue behind a topic exchange, ${ROUNDS} rounds, each run in its own process`);
-const results = { bare: [], raw: [], xauth: [], public: [] };
+const results = { bare: [], raw: [], xauth: [] };
 for (let round = 1; round <= ROUNDS; round++) {
   for (const side of alternate(round, Object.keys(results))) {
     const r = runChild(side);
@@ -223,9 +217,8 @@ const med = (rs) => ({
   name: rs[0].name, msgsPerSec: median(rs.map((r) => r.msgsPerSec)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
   cpuUsPerMsg: median(rs.map((r) => r.cpuUsPerMsg)), brokerUsPerMsg: rs[0].brokerUsPerMsg === undefined ? undefined : median(rs.map((r) => r.brokerUsPerMsg)),
 });
-const [b, r, x, p] = [med(results.bare), med(results.raw), med(results.xauth), med(results.public)];
+const [b, r, x] = [med(results.bare), med(results.raw), med(results.xauth)];
 console.log('\nmedian of the rounds:');
-for (const m of [b, r, x, p]) console.log(`  ${fmt(m)}`);
+for (const m of [b, r, x]) console.log(`  ${fmt(m)}`);
 console.log(`xauth / raw doing the same work: ${(x.msgsPerSec / r.msgsPerSec).toFixed(2)} (target >= 0.90); p50 latency ratio ${(x.p50 / r.p50).toFixed(2)}`);
-console.log(`xauth with the private path off (fastPath: false) / raw doing the same work: ${(p.msgsPerSec / r.msgsPerSec).toFixed(2)}; p50 latency ratio ${(p.p50 / r.p50).toFixed(2)}`);
 console.log(`xauth / bare amqplib (no envelope, no validation): ${(x.msgsPerSec / b.msgsPerSec).toFixed(2)}; raw same work / bare: ${(r.msgsPerSec / b.msgsPerSec).toFixed(2)}`);

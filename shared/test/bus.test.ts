@@ -53,38 +53,6 @@ describe('bus on a real RabbitMQ', function () {
     expect(await got).to.deep.equal({ payload: { requestId, accountId: 'someone' }, attempt: 1, type: 'user.login.requested', correlationId: 'corr-9' });
   });
 
-  it('when fastPath is off, then publishes go through amqplib\'s public ConfirmChannel.publish and are consumed as usual', async () => {
-    const proto = Object.getPrototypeOf(await conn.createConfirmChannel()) as { publish: (...args: unknown[]) => boolean };
-    const publish = proto.publish;
-    let publicCalls = 0;
-    proto.publish = function (this: unknown, ...args: unknown[]) {
-      publicCalls++;
-      return publish.apply(this, args);
-    };
-    try {
-      const fast = await connect();
-      await fast.publish('user.login.requested', { requestId: randomUUID(), accountId: 'fast' });
-      await fast.close();
-      expect(publicCalls, 'publishes on the fast path').to.equal(0);
-      bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics: new Metrics('bus-test'), retryTiersMs: TIERS, fastPath: false });
-      const seen: string[] = [];
-      const both = new Promise<void>((resolve) => {
-        void bus.subscribe('orchestrator.login-requests', {
-          'user.login.requested': async (p, ctx) => {
-            seen.push(`${p.accountId}:${ctx.envelope.attempt}`);
-            if (seen.length === 2) resolve();
-          },
-        }, { prefetch: 2 });
-      });
-      await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'public' });
-      expect(publicCalls, 'publishes with fastPath: false').to.equal(1);
-      await both;
-      expect(seen.sort()).to.deep.equal(['fast:1', 'public:1']);
-    } finally {
-      proto.publish = publish;
-    }
-  });
-
   it('when more publishes are held than the limit, then the next ones fail fast with PUBLISH_BUFFER_FULL and publishing goes on once they are confirmed', async () => {
     bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics: new Metrics('bus-test'), retryTiersMs: TIERS, maxWaitingPublishes: 3 });
     // One synchronous burst: no confirm can arrive before the fourth publish asks for room.

@@ -32,13 +32,6 @@ export interface ConsumerContext extends FailureContext {
   publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void>;
 }
 
-/**
- * Writes one publish on a confirm channel; `onConfirm` is called once, on the broker's ack (no
- * error) or nack. Returns amqplib's answer: false when its write buffer is full. Throws when the
- * channel is closed.
- */
-export type SendPublish = (ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, onConfirm: (err: unknown) => void) => boolean;
-
 /** The confirm channel publishes go out on, as the publisher sees it. */
 export interface PublishLink {
   /** The channel to publish on now; undefined while the link is down or being set up. */
@@ -57,7 +50,7 @@ export interface PublishLink {
   forget(ch: ConfirmChannel): void;
 }
 
-/** What the publisher needs: names for the envelope, telemetry, limits, the link and the way a frame is sent. */
+/** What the publisher needs: names for the envelope, telemetry, limits and the link. */
 export interface PublisherContext {
   readonly namespace: string;
   readonly service: string;
@@ -66,5 +59,4 @@ export interface PublisherContext {
   readonly confirmTimeoutMs: number;
   readonly maxWaitingPublishes: number;
   readonly link: PublishLink;
-  readonly send: SendPublish;
 }

@@ -3,15 +3,13 @@ import { RETRY_TIERS_MS, workQueues, type Payload, type RoutingKey, type WorkQue
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { connectionSocket, fastPublish } from './amqplib-fast-path.js';
 import type { ConsumerContext } from './bus-context.js';
 import { BrokerConnection } from './connection.js';
 import { PublishChannel } from './publish-channel.js';
-import { Publisher, publicPublish, type PublishOptions } from './publisher.js';
+import { Publisher, type PublishOptions } from './publisher.js';
 import { RawConsumer, type RawConsumerOptions, type RawHandler } from './raw-consumer.js';
 import { Subscription, type HandlerMap, type SubscriptionOptions } from './subscription.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
-import { batchWritesPerTick } from './write-batching.js';
 
 export type { PublishOptions } from './publisher.js';
 
@@ -41,12 +39,6 @@ export interface BusOptions {
    * resource alarm, a dead link) cannot grow the process's memory without bound. @defaultValue 10000
    */
   maxWaitingPublishes?: number;
-  /**
-   * Use amqplib's private API on the hot path (`amqplib-fast-path.ts`): publish frames without
-   * `Args.publish`'s per-message `Object.create(headers)`, and send a tick's frames as one `writev`.
-   * false: amqplib's public API only. @defaultValue true
-   */
-  fastPath?: boolean;
 }
 
 /**
@@ -73,7 +65,6 @@ export class Bus implements ConsumerContext {
       namespace: opts.namespace, service: opts.service, logger: opts.logger, metrics: opts.metrics, link: this.link,
       confirmTimeoutMs: opts.confirmTimeoutMs ?? 10_000,
       maxWaitingPublishes: opts.maxWaitingPublishes ?? 10_000,
-      send: opts.fastPath === false ? publicPublish : fastPublish,
     });
   }
 
@@ -86,8 +77,6 @@ export class Bus implements ConsumerContext {
     const { link, consumers } = bus;
     bus.connection = await BrokerConnection.open({ ...opts, retryTiersMs: bus.retryTiersMs }, {
       connected: async (model) => {
-        const socket = opts.fastPath === false ? undefined : connectionSocket(model);
-        if (socket) batchWritesPerTick(socket);
         const ch = await link.open(model);
         await consumers.attachAll(model);
         link.use(model, ch);

@@ -1,4 +1,3 @@
-// Not `amqplib-fast-path.ts`: the bus's use of amqplib's private API stays inside the bus.
 export { Bus, type BusOptions, type PublishOptions } from './bus.js';
 export * from './envelope.js';
 export * from './subscription.js';

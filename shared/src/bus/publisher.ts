@@ -3,7 +3,7 @@ import type { ConfirmChannel, Options } from 'amqplib';
 import { ErrorCodes, exchangeName, messages, routingKeyFor, type Payload, type RoutingKey } from '@xauth/contracts';
 import { AppError, TransientError, ValidationError, errorMessage } from '../errors.js';
 import { SpanKind, inLazySpan } from '../tracing.js';
-import type { PublisherContext, SendPublish } from './bus-context.js';
+import type { PublisherContext } from './bus-context.js';
 import { ConfirmDeadlines } from './confirm-deadlines.js';
 import { publishOptions, type OutgoingEnvelope } from './envelope.js';
 
@@ -16,9 +16,6 @@ export interface PublishOptions extends Omit<OutgoingEnvelope, 'type' | 'source'
   /** Appended to the routing key for targeted replies: `user.authenticated.<suffix>`. */
   routingKeySuffix?: string;
 }
-
-/** amqplib's public `ConfirmChannel.publish`. */
-export const publicPublish: SendPublish = (ch, exchange, routingKey, content, props, onConfirm) => ch.publish(exchange, routingKey, content, props, onConfirm);
 
 /**
  * Validated, confirmed publishing: a payload is checked against its contract, written on the link's
@@ -143,7 +140,7 @@ export class Publisher {
   private sendOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number, done: (err?: unknown) => void): void {
     const waiting = this.confirms.wait(deadline, () => done(this.confirmTimeout(routingKey)));
     try {
-      const ok = this.ctx.send(ch, exchange, routingKey, content, props, (err) => {
+      const ok = ch.publish(exchange, routingKey, content, props, (err) => {
         if (waiting.settle()) done(err ?? undefined);
       });
       if (!ok) this.ctx.logger.debug('publish buffer full; waiting for the broker');
