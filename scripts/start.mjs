@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: sets the machine up (deps, build, RabbitMQ, PostgreSQL, Chromium), migrates, then
+// `npm start`: sets the machine up (deps, build, RabbitMQ, PostgreSQL and each service's role, Chromium), migrates, then
 // runs x-sim and every service in the foreground with prefixed logs. Ctrl-C stops all of it.
 // Every setting is an environment variable the services document (see README); this script only
 // fills in the wiring between them (x-sim as X and GoLogin, the gateway's route to the orchestrator).

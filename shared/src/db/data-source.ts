@@ -20,8 +20,8 @@ export interface DatabaseOptions {
 
 /**
  * Opens a TypeORM data source bound to one schema (via `search_path`, so migrations are plain SQL),
- * creates the schema if missing and runs pending migrations under an advisory lock, so replicas
- * starting together migrate once. Never `synchronize`.
+ * checks that the connecting role owns the schema (or creates it, when the role may) and runs pending
+ * migrations under an advisory lock, so replicas starting together migrate once. Never `synchronize`.
  */
 export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
   const ds = new DataSource({
