@@ -120,6 +120,26 @@ describe('PostgreSQL roles per service: each service owns its schema and reads n
     expect(rows.map((r) => r.owner).sort()).to.deep.equal(DATABASE_SERVICES.map(defaultServiceRole).sort());
   });
 
+  it('when a service role was made a member of another\'s or of pg_read_all_data, then the bootstrap revokes it and the reads are refused again', async () => {
+    const [a, b] = [`xauth_test_${randomBytes(4).toString('hex')}`, `xauth_test_${randomBytes(4).toString('hex')}`];
+    const owned = `${namespace.replace(/-/g, '_')}_b`;
+    try {
+      await provisionServiceDatabases(DATABASE_URL, [{ role: a, schemas: [] }, { role: b, schemas: [owned] }]);
+      await admin.query(`CREATE TABLE "${owned}".secrets (v text); ALTER TABLE "${owned}".secrets OWNER TO "${b}"`);
+      await admin.query(`GRANT "${b}" TO "${a}"; GRANT pg_read_all_data TO "${a}"`);
+      const readAsA = async () => {
+        const client = new pg.Client({ connectionString: DATABASE_URL.replace('//postgres@', `//${a}@`) });
+        await client.connect();
+        return client.query(`SELECT v FROM "${owned}".secrets`).then(() => 'ok', (err: { code?: string }) => err.code).finally(() => client.end());
+      };
+      expect(await readAsA()).to.equal('ok');
+      await provisionServiceDatabases(DATABASE_URL, [{ role: a, schemas: [] }, { role: b, schemas: [owned] }]);
+      expect(await readAsA()).to.equal('42501');
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS "${owned}" CASCADE; DROP ROLE IF EXISTS "${a}"; DROP ROLE IF EXISTS "${b}"`);
+    }
+  });
+
   it('when a password is given, then PostgreSQL stores the SCRAM verifier as sent (the plain text never reaches it); a superuser or shared role is refused', async () => {
     const role = `xauth_test_${randomBytes(4).toString('hex')}`;
     try {

@@ -38,7 +38,8 @@ export class ServiceRoleError extends Error {
  * role (no superuser, no CREATEDB, no CREATEROLE, no replication, no RLS bypass; an existing one is
  * brought back to that), sets its password when one is given, creates each schema owned by it, and
  * hands over a schema another role created before (older releases ran everything as `postgres`),
- * with its tables, views and sequences. It grants nothing else: a role reads only what it owns.
+ * with its tables, views and sequences. It grants nothing else, and revokes a membership in another
+ * service's role or in `pg_read_all_data`/`pg_write_all_data`: a role reads only what it owns.
  * Runs in one transaction under an advisory lock, so concurrent runs (test files, replicated jobs)
  * do not race. `adminUrl` must be a superuser's.
  */
@@ -56,6 +57,7 @@ export async function provisionServiceDatabases(adminUrl: string, services: Serv
       await ensureRole(client, service);
       for (const schema of service.schemas) await ensureOwnedSchema(client, schema, service.role);
     }
+    await revokeWiderMemberships(client, services.map((s) => s.role));
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -85,6 +87,18 @@ async function ensureRole(client: pg.Client, { role, password }: ServiceDatabase
   const name = client.escapeIdentifier(role);
   await client.query(`${existing ? 'ALTER' : 'CREATE'} ROLE ${name} ${ROLE_ATTRIBUTES}`);
   if (password !== undefined) await client.query(`ALTER ROLE ${name} PASSWORD ${client.escapeLiteral(scramSha256Verifier(password))}`);
+}
+
+/** Predefined roles that read or write every table: a service role is never a member. */
+const READ_WRITE_ALL = ['pg_read_all_data', 'pg_write_all_data'];
+
+/** Membership in another service's role, or in a read-all/write-all role, would open other schemas: revoked. */
+async function revokeWiderMemberships(client: pg.Client, roles: string[]): Promise<void> {
+  const { rows } = await client.query<{ granted: string; member: string }>(`
+    SELECT g.rolname AS granted, m.rolname AS member FROM pg_auth_members a
+    JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+    WHERE m.rolname = ANY($1) AND g.rolname = ANY($2)`, [roles, [...roles, ...READ_WRITE_ALL]]);
+  for (const r of rows) await client.query(`REVOKE ${client.escapeIdentifier(r.granted)} FROM ${client.escapeIdentifier(r.member)}`);
 }
 
 /** Relation kinds handed over with a schema, and the ALTER that names each. */
