@@ -9,7 +9,7 @@ export const browserWorkerConfigShape = {
   ...commonConfig,
   ...amqpConfig,
   ...consumerConfig,
-  ...databaseConfig,
+  ...databaseConfig('browser_worker'),
   ...schemaConfig('browser_worker'),
   ...httpConfig(8082),
   WORKER_ID: env.optionalStr('names this worker in authorization.job.started; default <hostname>-<pid>'),

@@ -62,7 +62,7 @@ const signingKeyPem = z
 export const gatewayConfigShape = {
   ...commonConfig,
   ...amqpConfig,
-  ...databaseConfig,
+  ...databaseConfig('gateway'),
   ...httpConfig(8080),
   ...schemaConfig('gateway'),
   ORCHESTRATOR_URL: env.url('http://127.0.0.1:8081', "base URL of the orchestrator's internal API"),
