@@ -7,6 +7,7 @@ COPY shared shared
 COPY services services
 COPY cli cli
 COPY e2e e2e
+COPY scripts scripts
 RUN npm ci --no-audit --no-fund && npx tsc -b && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

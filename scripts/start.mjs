@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `npm start`: sets the machine up (deps, build, RabbitMQ, PostgreSQL, Chromium), migrates, then
+// `npm start`: sets the machine up (deps, build, RabbitMQ, PostgreSQL and each service's role, Chromium), migrates, then
 // runs x-sim and every service in the foreground with prefixed logs. Ctrl-C stops all of it.
 // Every setting is an environment variable the services document (see README); this script only
 // fills in the wiring between them (x-sim as X and GoLogin, the gateway's route to the orchestrator).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { AMQP_URL, DATABASE_URL, ROOT, ensureEnvironment } from './lib/environment.mjs';
+import { AMQP_URL, ROOT, ensureEnvironment } from './lib/environment.mjs';
+import { serviceDatabaseUrls } from './lib/database-roles.mjs';
 import { SERVICE_NODE_ARGS, log, run } from './lib/proc.mjs';
 
 const migrateOnly = process.argv.includes('--migrate-only');
@@ -23,7 +24,7 @@ const common = {
   ...e,
   // The development client and keys exist only when NODE_ENV=development is explicit; services default to production.
   NODE_ENV: e.NODE_ENV ?? 'development',
-  AMQP_URL, DATABASE_URL,
+  AMQP_URL,
   ...(useSim ? {
     X_AUTHORIZE_URL: `${XSIM}/i/oauth2/authorize`, X_TOKEN_URL: `${XSIM}/2/oauth2/token`, X_REVOKE_URL: `${XSIM}/2/oauth2/revoke`,
     X_ME_URL: `${XSIM}/2/users/me`, GOLOGIN_API_URL: XSIM,
@@ -47,9 +48,13 @@ const COLORS = [36, 35, 33, 32, 34];
 const children = [];
 let stopping = false;
 
+/** Each service connects as its own PostgreSQL role (DATABASE_URL_<SERVICE>, scripts/lib/database-roles.mjs). */
+let databaseUrls = {};
+const serviceEnv = (name) => (databaseUrls[name] ? { ...common, DATABASE_URL: databaseUrls[name] } : common);
+
 function startService(svc, i) {
   // Own process group: Ctrl-C reaches this script only, which stops the services in order.
-  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, join(ROOT, svc.main)], { env: { ...common, ...svc.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, join(ROOT, svc.main)], { env: { ...serviceEnv(svc.name), ...svc.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = `\x1b[${COLORS[i % COLORS.length]}m${svc.name.padEnd(15)}|\x1b[0m `;
   for (const stream of [child.stdout, child.stderr]) {
     let buf = '';
@@ -95,8 +100,9 @@ async function stopAll(code) {
 }
 
 await ensureEnvironment({ purpose: migrateOnly ? 'migrations' : 'start' });
+databaseUrls = await serviceDatabaseUrls();
 log('running migrations');
-for (const svc of ['orchestrator', 'dead-letters', 'gateway', 'browser-worker']) await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: common });
+for (const svc of ['orchestrator', 'dead-letters', 'gateway', 'browser-worker']) await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: serviceEnv(svc) });
 if (migrateOnly) process.exit(0);
 
 process.on('SIGINT', () => void stopAll(0));

@@ -261,6 +261,11 @@ export const RetryFailedLoginsRequest = z.strictObject({
   dryRun: z.boolean().default(false),
 });
 /** The orchestrator's internal form: the public request plus who acts (the gateway's client id). */
+/** Internal: the gateway's token reads of one moment, answered together (one query, one hop). */
+export const INTERNAL_TOKEN_READS_MAX = 200;
+export const InternalTokenReadsRequest = z.object({
+  reads: z.array(z.object({ accountId: AccountId, app: AppName })).min(1).max(INTERNAL_TOKEN_READS_MAX),
+});
 export const InternalRetryFailedLoginsRequest = RetryFailedLoginsRequest.extend({ by: InternalReopenJobRequest.shape.by });
 const RetriedLogin = z.object({ jobId: z.uuid(), accountId: z.string(), app: z.string(), errorCode: z.string().nullable() });
 export const RetryFailedLoginsResult = z.object({

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import amqplib from 'amqplib';
 import { RETRY_TIERS_MS } from '@xauth/contracts';
-import { createLogger, deleteTopology, schemaName, type Logger } from '@xauth/shared';
+import { createLogger, defaultServiceDatabases, deleteTopology, provisionServiceDatabases, schemaName, type Logger } from '@xauth/shared';
 import { startXSim, type XSim, type XSimOptions } from '@xauth/x-sim';
 import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from '@xauth/orchestrator';
 import { loadBrowserWorkerConfig, startBrowserWorker, type RunningBrowserWorker } from '@xauth/browser-worker';
@@ -12,6 +12,7 @@ import { loadDeadLettersConfig, startDeadLetters, type RunningDeadLetters } from
 import { BrokerProbe, type Received } from './broker-probe.js';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** A superuser's connection: it sets up each namespace's schemas and roles, and tests read any schema with it. The services connect as their own roles (their DATABASE_URL defaults). */
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
 
@@ -63,7 +64,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
   const env = withoutUnset({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? AMQP_URL, DATABASE_URL, HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug',
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? AMQP_URL, HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
@@ -78,6 +79,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const stops: Array<() => Promise<void>> = [() => xsim.stop()];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
   try {
+    await provisionNamespace(namespace);
     const orchestrator = await startOrchestrator(loadOrchestratorConfig(env), { logger: loggerFor('orchestrator') });
     stops.push(() => orchestrator.stop());
     const worker = opts.inProcessWorker === false ? undefined : await startBrowserWorker(loadBrowserWorkerConfig(env), { logger: loggerFor('browser-worker') });
@@ -123,6 +125,11 @@ export async function readStoredDeadLetters(db: pg.Client, namespace: string): P
     try { body = JSON.parse(raw); } catch { /* keep raw */ }
     return { routingKey: r.routing_key, body, raw, properties: { ...r.properties, headers: r.headers } as unknown as Received['properties'] };
   });
+}
+
+/** Each service's schema in the namespace, owned by the service's own role (roles are shared by every test namespace), as `npm run db:roles` sets them up. */
+export async function provisionNamespace(namespace: string): Promise<void> {
+  await provisionServiceDatabases(DATABASE_URL, defaultServiceDatabases(namespace));
 }
 
 /** Drops the namespace's schemas and deletes its exchanges and queues. */

@@ -24,6 +24,7 @@ describe('internal APIs: each caller holds its own secret, accepted only where i
 
   const orchestratorRoutes = (): Array<[string, string, unknown?]> => [
     ['GET', `/internal/v1/accounts/xsim_user_001/token?app=xauth-dev`],
+    ['POST', '/internal/v1/tokens/read', { reads: [{ accountId: 'xsim_user_001', app: 'xauth-dev' }] }],
     ['GET', `/internal/v1/jobs/${randomUUID()}`],
     ['POST', '/internal/v1/logins/retry-failed', { filter: {}, dryRun: true, by: 'test' }],
     ['GET', '/internal/v1/breakers'],

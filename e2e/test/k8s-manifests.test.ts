@@ -17,8 +17,10 @@ const HTTP_PORTS: Record<string, number> = {
   gateway: parseGatewayConfig({ NODE_ENV: 'test' }).HTTP_PORT,
 };
 const SERVICES = Object.keys(HTTP_PORTS);
+/** The Secret key of a service's own PostgreSQL URL (its role): DATABASE_URL_DEAD_LETTERS. */
+const databaseUrlKey = (service: string) => `DATABASE_URL_${service.toUpperCase().replace(/-/g, '_')}`;
 /** Settings that are keys or credentials: only ever from a Secret. */
-const SECRET_SETTINGS = ['AMQP_URL', 'DATABASE_URL', 'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR', 'ENCRYPTION_KEYS', 'GOLOGIN_API_TOKEN', 'X_APPS', 'JWT_PRIVATE_KEY_PEM', 'BOOTSTRAP_CLIENTS'];
+const SECRET_SETTINGS = ['AMQP_URL', 'DATABASE_URL', 'DATABASE_ADMIN_URL', ...SERVICES.map(databaseUrlKey), 'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR', 'ENCRYPTION_KEYS', 'GOLOGIN_API_TOKEN', 'X_APPS', 'JWT_PRIVATE_KEY_PEM', 'BOOTSTRAP_CLIENTS'];
 /** GoLogin calls one authorization job makes (start, status, stop), and one slot's flows a minute (README "Capacity planning"). */
 const GOLOGIN_CALLS_PER_JOB = 3;
 const FLOWS_PER_SLOT_PER_MINUTE = 18;
@@ -121,11 +123,21 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
         }
       });
 
-      it('when the migrations Job is read, then it runs every service\'s migrate entry point', () => {
+      it('when the migrations Job is read, then it sets up the roles (db:roles) and runs every service\'s migrate entry point as that service\'s role', () => {
         const job = find(rendered[overlay], 'Job', 'xauth-migrate');
         const script = containersOf(job)[0].command.join(' ');
         for (const service of SERVICES) expect(script).to.include(service);
         expect(script).to.include('services/$svc/dist/src/migrate.js');
+        expect(script).to.include('node scripts/db-roles.mjs');
+        const env = containerEnv(rendered[overlay], containersOf(job)[0]);
+        for (const service of SERVICES) expect(env[databaseUrlKey(service)], service).to.deep.equal({ secret: 'xauth-secrets', key: databaseUrlKey(service) });
+      });
+
+      it('when the Deployments\' database URLs are read, then each service connects with its own (its PostgreSQL role), none with another\'s', () => {
+        for (const service of SERVICES) {
+          const env = containerEnv(rendered[overlay], containersOf(find(rendered[overlay], 'Deployment', service))[0]);
+          expect(env.DATABASE_URL, service).to.deep.equal({ secret: 'xauth-secrets', key: databaseUrlKey(service) });
+        }
       });
     });
   }

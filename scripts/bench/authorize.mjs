@@ -26,6 +26,7 @@
 // (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES its default, what fits the machine) under as
 // many lanes as the highest concurrency, so the queue holds a backlog; it is printed beside the best
 // fixed setting (MIN = MAX = c), with how its concurrency moved and why.
+// `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs.
 // Not a test: no assertions. `npm run bench:authorize -- --flows 20 --concurrency 1,2,4 --rounds 1`
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     logs: { type: 'string' },
     spans: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
+    set: { type: 'string', multiple: true, default: [] },
     child: { type: 'string' },
   },
 });
@@ -59,7 +61,7 @@ const ADAPTIVE_LANES = Math.max(...CONCURRENCIES);
 /** Runs one side at one concurrency in its own Node process and returns its figures. */
 function runChild(side, concurrency) {
   return new Promise((resolve, reject) => {
-    const passOn = [...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []), ...(args.spans ? ['--spans'] : [])];
+    const passOn = [...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []), ...(args.spans ? ['--spans'] : []), ...args.set.flatMap((kv) => ['--set', kv])];
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', side, '--concurrency', String(concurrency), '--flows', String(FLOWS), '--warmup', String(warmupFor(concurrency)), ...passOn], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let sampler, measured, result;
     const cpu = new CpuMeter();
@@ -160,7 +162,7 @@ if (args.child) {
   const mark = (msg) => new Promise((resolve) => { process.once('message', resolve); process.send(msg); });
   const concurrency = Number(args.concurrency);
   const run = args.child === 'raw' ? rawSide : pipelineSide;
-  const result = await run({ concurrency, adaptive: args.child === 'adaptive', flows: FLOWS, warmup: warmupFor(concurrency), logDir: args.logs, logLevel: args.logs ? args['log-level'] : 'info', spans: args.spans }, {
+  const result = await run({ concurrency, adaptive: args.child === 'adaptive', flows: FLOWS, warmup: warmupFor(concurrency), logDir: args.logs, logLevel: args.logs ? args['log-level'] : 'info', spans: args.spans, serviceEnv: Object.fromEntries(args.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }, {
     measure: (info) => mark({ phase: 'measure', ...info }),
     measured: (info) => mark({ phase: 'measured', ...info }),
   });

@@ -5,10 +5,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandExists, log, run, tcpReachable, waitForTcp } from './proc.mjs';
+import { DATABASE_ADMIN_URL, provisionServiceRoles } from './database-roles.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const CHROMIUM_PATH = process.env.XSIM_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 class Missing extends Error {}
@@ -60,7 +60,7 @@ async function ensureRabbitMQ() {
 }
 
 async function ensurePostgres() {
-  const target = await localServiceToStart(DATABASE_URL, 5432, 'PostgreSQL', 'DATABASE_URL');
+  const target = await localServiceToStart(DATABASE_ADMIN_URL, 5432, 'PostgreSQL', 'DATABASE_ADMIN_URL');
   if (!target) return;
   const { host, port } = target;
   if (!existsSync('/etc/postgresql') && !(await commandExists('pg_ctlcluster'))) await aptInstall(['postgresql'], 'PostgreSQL');
@@ -69,12 +69,17 @@ async function ensurePostgres() {
   log(`starting the local PostgreSQL ${versions[0]} cluster`);
   await run('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], { allowFail: true });
   if (!(await waitForTcp(host, port, 60_000))) throw new Missing(`PostgreSQL did not come up on ${host}:${port}.`);
-  if (!(await trustsPostgresUser(host, port))) log('note: the local PostgreSQL may need trust auth for user postgres on 127.0.0.1 (pg_hba.conf), or a password in DATABASE_URL');
+  if (!(await trustsPostgresUser(host, port))) log('note: the local PostgreSQL may need trust auth for user postgres on 127.0.0.1 (pg_hba.conf), or a password in DATABASE_ADMIN_URL');
 }
 
 async function trustsPostgresUser(host, port) {
   if (!(await commandExists('psql'))) return true;
   return (await run('psql', ['-h', host, '-p', String(port), '-U', 'postgres', '-w', '-c', 'select 1'], { inherit: false, allowFail: true })) === 0;
+}
+
+/** Each service's own PostgreSQL role; for `npm start` also the schemas it owns (tests make their own per namespace). */
+async function ensureDatabaseRoles(purpose) {
+  for (const line of await provisionServiceRoles({ withSchemas: purpose !== 'test' })) log(`database role ${line}`);
 }
 
 async function ensureChromium() {
@@ -107,6 +112,7 @@ export async function ensureEnvironment({ purpose }) {
     await build();
     await ensureRabbitMQ();
     await ensurePostgres();
+    await ensureDatabaseRoles(purpose);
     await ensureChromium();
     if (purpose === 'test') await ensurePromtool();
     if (purpose === 'test') await ensureManifestTools();

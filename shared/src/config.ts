@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workQueues, type WorkQueueName } from '@xauth/contracts';
-import { SCHEMA_NAME_PATTERN } from './db/schema-name.js';
+import { SCHEMA_NAME_PATTERN, defaultServiceDatabaseUrl, type DatabaseService } from './db/schema-name.js';
 
 /** Thrown when the environment does not satisfy a service's config schema; names each variable. */
 export class ConfigError extends Error {
@@ -101,10 +101,11 @@ export const consumerConfig = {
   }).describe('retry budget (x-attempt) per work queue as queue=n pairs, e.g. "orchestrator.login-requests=8"; unlisted queues keep the contracts default'),
 };
 
-export const databaseConfig = {
-  DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres', 'PostgreSQL connection URL'),
+/** `DATABASE_URL` (the service's own role by default) and the pool size. */
+export const databaseConfig = (service: DatabaseService) => ({
+  DATABASE_URL: env.url(defaultServiceDatabaseUrl(service), 'PostgreSQL connection URL; its user is this service\'s own role, which owns the service\'s schema and nothing else (`npm run db:roles` creates it; README "Credentials")'),
   DATABASE_POOL_SIZE: env.int(10, 'PostgreSQL pool size'),
-};
+});
 
 /** `DATABASE_SCHEMA`, a service's own schema; `schemaName(namespace, service)` when unset. */
 export const schemaConfig = (service: string) => ({

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { expect } from 'chai';
 import { exchangeName, queueBindings, queueName, routingKeyFor, workQueueArguments, workQueues } from '@xauth/contracts';
-import { Bus, publishFrame } from '../src/bus/bus.js';
+import { Bus } from '../src/bus/bus.js';
 import { deleteTopology } from '../src/bus/topology.js';
 import { TransientError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
@@ -51,30 +51,6 @@ describe('bus on a real RabbitMQ', function () {
     const requestId = randomUUID();
     await bus.publish('user.login.requested', { requestId, accountId: 'someone' }, { correlationId: 'corr-9' });
     expect(await got).to.deep.equal({ payload: { requestId, accountId: 'someone' }, attempt: 1, type: 'user.login.requested', correlationId: 'corr-9' });
-  });
-
-  it('when publishFrame sends a message, then the broker delivers what ConfirmChannel.publish would, on the pinned amqplib\'s fast path', async () => {
-    const confirm = await conn.createConfirmChannel();
-    // The shortcut relies on two amqplib internals; an upgrade that moves them must fail here, not only get slower.
-    expect(typeof (confirm as unknown as Record<string, unknown>).sendMessage).to.equal('function');
-    expect(typeof (confirm as unknown as Record<string, unknown>).pushConfirmCallback).to.equal('function');
-    const { queue } = await ch.assertQueue('', { exclusive: true });
-    const props = {
-      persistent: true, messageId: randomUUID(), type: 'user.login.requested', timestamp: 1_764_000_000, contentType: 'application/json',
-      appId: 'bus-test', correlationId: 'corr-1', expiration: 60_000 as unknown as string, priority: 3,
-      headers: { cloudEvents_specversion: '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true, skipped: undefined },
-    };
-    const confirmed = (send: (cb: (err: unknown) => void) => void) => new Promise<void>((resolve, reject) => send((err) => (err ? reject(err) : resolve())));
-    await confirmed((cb) => publishFrame(confirm, '', queue, Buffer.from('{"fast":true}'), props, cb));
-    await confirmed((cb) => confirm.publish('', queue, Buffer.from('{"fast":true}'), props, cb));
-    const [fast, slow] = [await ch.get(queue, { noAck: true }), await ch.get(queue, { noAck: true })];
-    if (!fast || !slow) throw new Error('both messages should have arrived');
-    expect(fast.content.toString()).to.equal(slow.content.toString());
-    expect(fast.properties).to.deep.equal(slow.properties);
-    expect(fast.properties.headers).to.deep.equal({ cloudEvents_specversion: '1.0', 'x-attempt': 2, nested: { a: 'b' }, list: ['x', 1], flag: true });
-    expect(fast.properties.deliveryMode).to.equal(2);
-    expect(fast.properties.expiration).to.equal('60000');
-    await confirm.close();
   });
 
   it('when more publishes are held than the limit, then the next ones fail fast with PUBLISH_BUFFER_FULL and publishing goes on once they are confirmed', async () => {

@@ -120,7 +120,7 @@ export async function rawSide(opts, hooks) {
 // ---- pipeline: user.login.requested → orchestrator → browser-worker → x-sim → user.authenticated
 
 /** Orchestrator and browser-worker as their own processes (their `main`s), wired to x-sim, in a fresh namespace. */
-async function startServices(namespace, xsimUrl, { concurrency, adaptive = false, logLevel = 'info', otel = {} }) {
+async function startServices(namespace, xsimUrl, { concurrency, adaptive = false, logLevel = 'info', otel = {}, serviceEnv = {} }) {
   // Fixed: MIN = MAX = the lanes. Adaptive: from 1 up to the worker's default ceiling (what fits the machine).
   const pool = adaptive ? { MIN_CONCURRENT_PROFILES: '1' } : { MIN_CONCURRENT_PROFILES: String(concurrency), MAX_CONCURRENT_PROFILES: String(concurrency) };
   const env = {
@@ -128,7 +128,7 @@ async function startServices(namespace, xsimUrl, { concurrency, adaptive = false
     NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: logLevel,
     X_AUTHORIZE_URL: `${xsimUrl}/i/oauth2/authorize`, X_TOKEN_URL: `${xsimUrl}/2/oauth2/token`,
     X_REVOKE_URL: `${xsimUrl}/2/oauth2/revoke`, X_ME_URL: `${xsimUrl}/2/users/me`, GOLOGIN_API_URL: xsimUrl,
-    X_APPS: JSON.stringify([APP]), ...pool,
+    X_APPS: JSON.stringify([APP]), ...pool, ...serviceEnv,
   };
   const services = [];
   try {

@@ -52,9 +52,9 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
   let sub: Subscription | undefined;
   const controller = new ConcurrencyController({
     limits: {
-      min: config.MIN_CONCURRENT_PROFILES, max: config.MAX_CONCURRENT_PROFILES, cpuCeiling: config.POOL_CPU_CEILING,
+      min: config.MIN_CONCURRENT_PROFILES, max: config.MAX_CONCURRENT_PROFILES, cpuCeiling: config.POOL_CPU_CEILING, cpuGrowBelow: config.POOL_CPU_GROW_BELOW,
       minFreeMemoryBytes: config.POOL_MIN_FREE_MEMORY_MB * MB, slotMemoryBytes: config.POOL_SLOT_MEMORY_MB * MB,
-      maxLoopLagMs: config.POOL_MAX_LOOP_LAG_MS, slowStartMs: config.POOL_SLOW_START_MS,
+      maxLoopLagMs: config.POOL_MAX_LOOP_LAG_MS, slowStartMs: config.POOL_SLOW_START_MS, slowStartFactor: config.POOL_SLOW_START_FACTOR,
     },
     tickMs: config.POOL_SIZING_INTERVAL_MS, sampler: opts.sampler ?? new SystemSampler(), metrics: concurrencyMetrics(metrics, config.MIN_CONCURRENT_PROFILES), logger,
     apply: async (n) => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { decideConcurrency, fittingMaxConcurrency, GROW_AFTER_SHRINK_TICKS, type ConcurrencyLimits, type ConcurrencyWindow } from '../src/domain/concurrency.rule.js';
 
 const MB = 1024 * 1024;
-const limits: ConcurrencyLimits = { min: 1, max: 6, cpuCeiling: 0.9, minFreeMemoryBytes: 256 * MB, slotMemoryBytes: 300 * MB, maxLoopLagMs: 250, slowStartMs: 10_000 };
+const limits: ConcurrencyLimits = { min: 1, max: 6, cpuCeiling: 0.95, cpuGrowBelow: 0.9, minFreeMemoryBytes: 256 * MB, slotMemoryBytes: 300 * MB, maxLoopLagMs: 250, slowStartMs: 10_000, slowStartFactor: 3 };
 const calm: ConcurrencyWindow = { starts: [{ ms: 800, ok: true }], flows: [{ ok: true, overloaded: false }], peakBusy: 3, cpu: 0.4, freeMemoryBytes: 4_000 * MB, loopLagMs: 20 };
 const settled = GROW_AFTER_SHRINK_TICKS;
 const decide = (current: number, w: Partial<ConcurrencyWindow>, l: Partial<ConcurrencyLimits> = {}, ticks = settled) => decideConcurrency(current, { ...calm, ...w }, { ...limits, ...l }, ticks);
@@ -24,8 +24,13 @@ describe('concurrency rule (unit)', () => {
     expect(decide(3, {}, {}, settled - 1)).to.include({ next: 3, direction: 'none' });
   });
 
-  it('when CPU is near the ceiling but not over it, then it neither grows nor shrinks (hysteresis)', () => {
-    expect(decide(3, { cpu: 0.85 })).to.include({ next: 3, direction: 'none', saturated: false });
+  it('when CPU is over the growth bound but not over the ceiling, then it neither grows nor shrinks', () => {
+    expect(decide(3, { cpu: 0.92 })).to.include({ next: 3, direction: 'none', saturated: false });
+  });
+
+  it('when the ceiling is 1 (the default), then a CPU busy to the full stops growth but never shrinks the pool', () => {
+    expect(decide(2, { cpu: 1 }, { cpuCeiling: 1 })).to.deep.equal({ next: 2, direction: 'none', reason: 'held', saturated: false });
+    expect(decide(1, { cpu: 0.8, peakBusy: 1 }, { cpuCeiling: 1 })).to.include({ next: 2, reason: 'idle_room' });
   });
 
   it('when CPU is over the ceiling, then it shrinks by one for cpu_saturated', () => {
@@ -43,6 +48,13 @@ describe('concurrency rule (unit)', () => {
 
   it('when starts are slow, then it shrinks for starts_slow', () => {
     expect(decide(3, { starts: [{ ms: 12_000, ok: true }, { ms: 15_000, ok: true }, { ms: 900, ok: true }] })).to.include({ next: 2, reason: 'starts_slow' });
+  });
+
+  it('when starts take three times their usual (and over two seconds), then it shrinks for starts_slow; quick ones never do', () => {
+    expect(decide(3, { starts: [{ ms: 2_600, ok: true }], usualStartMs: 800 })).to.include({ next: 2, reason: 'starts_slow' });
+    expect(decide(3, { starts: [{ ms: 2_200, ok: true }], usualStartMs: 800 })).to.include({ next: 4, reason: 'idle_room' });
+    expect(decide(3, { starts: [{ ms: 1_900, ok: true }], usualStartMs: 300 })).to.include({ next: 4, reason: 'idle_room' });
+    expect(decide(3, { starts: [{ ms: 2_600, ok: true }], usualStartMs: 800 }, { slowStartFactor: 0 })).to.include({ next: 4, reason: 'idle_room' });
   });
 
   it('when half the starts fail, then it halves for starts_failing', () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import pg from 'pg';
-import { createLogger, quoteSchema, schemaName } from '@xauth/shared';
+import { createLogger, defaultServiceDatabaseUrl, defaultServiceRole, provisionServiceDatabases, quoteSchema, schemaName } from '@xauth/shared';
 import { artifactsForAttempt } from '../src/failure-artifacts/artifact-store.js';
 import { migrateWorkerSchema } from '../src/data-access/database.js';
 import { PgArtifactStore } from '../src/data-access/pg-artifact.store.js';
@@ -15,10 +15,12 @@ const OTHER = '1b5f8a52-3c1e-4d7a-9f00-1234567890ab';
 
 describe('failure artifacts in PostgreSQL', () => {
   const schema = schemaName(`test-${randomBytes(4).toString('hex')}`, 'browser_worker');
-  const db = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+  // As the worker's own role, which owns the schema (the superuser only sets it up).
+  const db = new pg.Pool({ connectionString: defaultServiceDatabaseUrl('browser_worker'), max: 4 });
   let store: PgArtifactStore;
   before(async () => {
-    await migrateWorkerSchema({ url: DATABASE_URL, schema, logger });
+    await provisionServiceDatabases(DATABASE_URL, [{ role: defaultServiceRole('browser_worker'), schemas: [schema] }]);
+    await migrateWorkerSchema({ url: defaultServiceDatabaseUrl('browser_worker'), schema, logger });
     store = new PgArtifactStore(db, schema);
   });
   beforeEach(async () => { await db.query(`TRUNCATE ${quoteSchema(schema)}.failure_artifacts`); });

@@ -5,7 +5,7 @@ import { ConfigError, amqpConfig, developmentSecretsInUse, internalTokenConfig, 
 export const deadLettersConfigShape = {
   ...commonConfig,
   ...amqpConfig,
-  ...databaseConfig,
+  ...databaseConfig('dead_letters'),
   ...httpConfig(8083),
   ...schemaConfig('dead_letters'),
   ...internalTokenConfig('INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR'),

@@ -3,11 +3,12 @@ import { Writable } from 'node:stream';
 import amqplib from 'amqplib';
 import pg from 'pg';
 import { RETRY_TIERS_MS } from '@xauth/contracts';
-import { createLogger, deleteTopology, schemaName, type Logger } from '@xauth/shared';
+import { createLogger, defaultServiceDatabaseUrl, defaultServiceRole, deleteTopology, provisionServiceDatabases, schemaName, type Logger } from '@xauth/shared';
 import { loadDeadLettersConfig } from '../src/config.js';
 import { startDeadLetters, type RunningDeadLetters } from '../src/start.js';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** A superuser's: it sets up the office's schema for its role and reads what the office stored. */
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const INTERNAL_TOKEN = 'test-internal-token';
 
@@ -18,13 +19,14 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
   return { logger: createLogger({ service: 'dead-letters', level: 'debug', stream, silent: true }), lines };
 }
 
-/** The office alone, in a fresh namespace and schema, with a pg client to look at what it stored. */
+/** The office alone, as its own role, in a fresh namespace and schema, with a pg client to look at what it stored. */
 export async function startOffice(env: Record<string, string> = {}) {
   const namespace = `test-${randomBytes(4).toString('hex')}`;
   const schema = schemaName(namespace, 'dead_letters');
   const { logger, lines } = capturingLogger();
+  await provisionServiceDatabases(DATABASE_URL, [{ role: defaultServiceRole('dead_letters'), schemas: [schema] }]);
   const office: RunningDeadLetters = await startDeadLetters(loadDeadLettersConfig({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: INTERNAL_TOKEN, SHUTDOWN_TIMEOUT_MS: '5000', ...env,
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL: defaultServiceDatabaseUrl('dead_letters'), HTTP_PORT: '0', INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: INTERNAL_TOKEN, SHUTDOWN_TIMEOUT_MS: '5000', ...env,
   }), { logger });
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();

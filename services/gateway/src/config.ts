@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppName, SERVICE_SCOPES } from '@xauth/contracts';
+import { AppName, INTERNAL_TOKEN_READS_MAX, SERVICE_SCOPES } from '@xauth/contracts';
 import { DEV_ENCRYPTION_KEYS, Keyring, internalTokenConfig, amqpConfig, commonConfig, databaseConfig, env, errorMessage, httpConfig, parseConfig, schemaConfig } from '@xauth/shared';
 import { CLIENT_ID_PATTERN } from './domain/credentials.rule.js';
 import { parseSigningKeyPem } from './domain/signing-key.rule.js';
@@ -63,11 +63,12 @@ const signingKeyPem = z
 export const gatewayConfigShape = {
   ...commonConfig,
   ...amqpConfig,
-  ...databaseConfig,
+  ...databaseConfig('gateway'),
   ...httpConfig(8080),
   ...schemaConfig('gateway'),
   ORCHESTRATOR_URL: env.url('http://127.0.0.1:8081', "base URL of the orchestrator's internal API"),
   ORCHESTRATOR_TIMEOUT_MS: env.int(5_000, 'how long a call to the orchestrator may take'),
+  TOKEN_READS_MAX_BATCH: z.coerce.number().int().min(1).max(INTERNAL_TOKEN_READS_MAX).default(100).describe('token reads that arrive together go to the orchestrator as one request of at most this many (1: one request per read)'),
   ORCHESTRATOR_ACTIONS_TIMEOUT_MS: env.int(150_000, 'how long an operator action at the orchestrator may take (a paced "request failed logins again" takes RELOGIN_BATCH_LIMIT / RELOGIN_RATE_PER_SECOND at most)'),
   DEAD_LETTERS_URL: env.url('http://127.0.0.1:8083', "base URL of the dead-letter office's internal API"),
   DEAD_LETTERS_TIMEOUT_MS: env.int(120_000, 'how long a call to the dead-letter office may take (a rate-limited replay takes a while)'),

@@ -17,6 +17,7 @@ import { ClientAdmin } from './domain/manage-clients.use-case.js';
 import type { ServiceTokens } from './domain/service-token.js';
 import { SigningKeys } from './domain/signing-keys.use-case.js';
 import { buildGatewayApp } from './entry-points/http/app.js';
+import { TokenReads } from './data-access/token-reads.client.js';
 
 export interface GatewayOptions {
   /** @defaultValue a JSON logger at `LOG_LEVEL` */
@@ -46,6 +47,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS), timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
   const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER), timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
   const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
+  const tokenReads = new TokenReads(orchestrator, config.TOKEN_READS_MAX_BATCH);
   const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
@@ -125,7 +127,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     start: async () => {
       const built = buildGatewayApp({
         logger, metrics, tokens: tokens!,
-        authenticator: new ClientAuthenticator(clients!, { maxConcurrentChecks: config.SECRET_CHECKS_MAX_CONCURRENT, maxWaitingChecks: config.SECRET_CHECKS_MAX_WAITING, logger }), orchestrator, orchestratorActions, deadLetters, browserWorker,
+        authenticator: new ClientAuthenticator(clients!, { maxConcurrentChecks: config.SECRET_CHECKS_MAX_CONCURRENT, maxWaitingChecks: config.SECRET_CHECKS_MAX_WAITING, logger }), orchestrator, tokenReads, orchestratorActions, deadLetters, browserWorker,
         clientStates: clientStates!, signingKeys: signingKeys!, audit: audit!, auditEvents: auditEvents!,
         clientAdmin: new ClientAdmin({ store: clients!, states: clientStates!, secretOverlapSeconds: config.CLIENT_SECRET_OVERLAP_SECONDS }),
         jwksMaxAgeSeconds: config.JWKS_MAX_AGE_SECONDS,

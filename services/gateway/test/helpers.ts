@@ -72,6 +72,8 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
 
 export interface StubCall {
   path: string;
+  /** The batched token read's reads. */
+  reads?: Array<{ accountId: string; app: string }>;
   authorization: string | undefined;
   requestId: string | undefined;
   correlationId: string | undefined;
@@ -98,10 +100,16 @@ export async function startOrchestratorStub() {
     if (!job) return void res.status(404).json({ code: 'UNKNOWN_JOB', message: `no job ${req.params.jobId}`, requestId: 'orchestrator-request' });
     res.json(job);
   });
-  app.get('/internal/v1/accounts/:accountId/token', (req, res) => {
-    const token = tokens.get(`${req.params.accountId}/${String(req.query.app)}`);
-    if (!token) return void res.status(404).json({ code: 'TOKEN_NOT_FOUND', message: 'no token for that account and app', requestId: 'orchestrator-request' });
-    res.json(token);
+  // The orchestrator's batched read: one answer per read, each as the single read would answer it.
+  app.post('/internal/v1/tokens/read', express.json(), (req, res) => {
+    const reads = (req.body as { reads: Array<{ accountId: string; app: string }> }).reads;
+    calls.at(-1)!.reads = reads;
+    res.json({
+      answers: reads.map(({ accountId, app }) => {
+        const token = tokens.get(`${accountId}/${app}`);
+        return token ? { status: 200, body: token } : { status: 404, body: { code: 'TOKEN_NOT_FOUND', message: 'no token for that account and app' } };
+      }),
+    });
   });
   const server = await listen(app, '127.0.0.1', 0);
   return { url: server.url, jobs, tokens, calls, state, close: () => server.close() };

@@ -69,10 +69,25 @@ describe('gateway: queries routed to the orchestrator', () => {
     expect(res.status).to.equal(200);
     expect(res.headers.get('cache-control')).to.equal('no-store');
     expect(await res.json()).to.deep.equal(stub.tokens.get('alice_x/xauth-dev'));
-    expect(stub.calls.at(-1)!.path).to.equal('/internal/v1/accounts/alice_x/token?app=xauth-dev');
+    expect(stub.calls.at(-1)).to.include({ path: '/internal/v1/tokens/read', authorization: `Bearer ${INTERNAL_TOKEN}` });
+    expect(stub.calls.at(-1)!.reads).to.deep.equal([{ accountId: 'alice_x', app: 'xauth-dev' }]);
 
     const other = await fetch(`${gateway.url}/v1/accounts/alice_x/token?app=other-app`, { headers: bearer(token) });
     expect(((await other.json()) as { accessToken: string }).accessToken).to.equal('x-access-other');
+  });
+
+  it('when many tokens are read at once, then they reach the orchestrator as one request and each read gets its own answer', async () => {
+    const calls = stub.calls.length;
+    const accounts = ['alice_x', 'nobody_x', 'alice_x', 'nobody_y'];
+    const answers = await Promise.all(accounts.map(async (a) => {
+      const res = await fetch(`${gateway.url}/v1/accounts/${a}/token`, { headers: bearer(token) });
+      return { status: res.status, body: (await res.json()) as { accessToken?: string; code?: string } };
+    }));
+    expect(answers.map((a) => a.status)).to.deep.equal([200, 404, 200, 404]);
+    expect(answers.map((a) => a.body.accessToken ?? a.body.code)).to.deep.equal([accessToken, 'TOKEN_NOT_FOUND', accessToken, 'TOKEN_NOT_FOUND']);
+    const batches = stub.calls.slice(calls);
+    expect(batches.flatMap((c) => c.reads ?? []), 'every read reached the orchestrator once').to.have.lengthOf(4);
+    expect(batches.length, 'fewer requests than reads').to.be.below(4);
   });
 
   it('when no token exists, then the 404 passes through, still no-store', async () => {

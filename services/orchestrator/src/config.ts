@@ -17,7 +17,7 @@ export const orchestratorConfigShape = {
   ...commonConfig,
   ...amqpConfig,
   ...consumerConfig,
-  ...databaseConfig,
+  ...databaseConfig('orchestrator'),
   ...breakerConfig,
   ...httpConfig(8081),
   ...schemaConfig('orchestrator'),

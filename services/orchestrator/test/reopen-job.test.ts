@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { DEV_ENCRYPTION_KEYS, Keyring, createLogger, dropSchema, openDatabase } from '@xauth/shared';
+import { DEV_ENCRYPTION_KEYS, Keyring, createLogger, defaultServiceDatabaseUrl, defaultServiceRole, dropSchema, openDatabase, provisionServiceDatabases } from '@xauth/shared';
 import { entities } from '../src/data-access/entities/index.js';
 import { migrations } from '../src/data-access/migrations/index.js';
 import { Store } from '../src/data-access/store.js';
@@ -15,7 +15,8 @@ describe('orchestrator: reopening a job on a real PostgreSQL', function () {
   const schema = `test_${randomBytes(4).toString('hex')}_orchestrator`;
 
   before(async () => {
-    ds = await openDatabase({ url: 'postgres://postgres@127.0.0.1:5432/postgres', schema, entities, migrations, applicationName: 'reopen-test', logger: createLogger({ service: 'reopen-test', silent: true }) });
+    await provisionServiceDatabases('postgres://postgres@127.0.0.1:5432/postgres', [{ role: defaultServiceRole('orchestrator'), schemas: [schema] }]);
+    ds = await openDatabase({ url: defaultServiceDatabaseUrl('orchestrator'), schema, entities, migrations, applicationName: 'reopen-test', logger: createLogger({ service: 'reopen-test', silent: true }) });
     deps = {
       store: new Store(ds), keyring: new Keyring(DEV_ENCRYPTION_KEYS), logger: createLogger({ service: 'reopen-test', silent: true }),
       apps: [{ name: 'xauth-dev', clientId: 'cid', redirectUri: 'http://127.0.0.1:9/cb' }],

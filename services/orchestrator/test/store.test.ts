@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { claimInbox, createLogger, dropSchema, enqueue, openDatabase, pruneOutboxAndInbox } from '@xauth/shared';
+import { claimInbox, createLogger, defaultServiceDatabaseUrl, defaultServiceRole, dropSchema, enqueue, openDatabase, provisionServiceDatabases, pruneOutboxAndInbox } from '@xauth/shared';
 import { entities } from '../src/data-access/entities/index.js';
 import { migrations } from '../src/data-access/migrations/index.js';
 import { Store } from '../src/data-access/store.js';
@@ -12,7 +12,8 @@ describe('orchestrator store on a real PostgreSQL', function () {
   const schema = `test_${randomBytes(4).toString('hex')}_orchestrator`;
 
   before(async () => {
-    ds = await openDatabase({ url: 'postgres://postgres@127.0.0.1:5432/postgres', schema, entities, migrations, applicationName: 'store-test', logger: createLogger({ service: 'store-test', silent: true }) });
+    await provisionServiceDatabases('postgres://postgres@127.0.0.1:5432/postgres', [{ role: defaultServiceRole('orchestrator'), schemas: [schema] }]);
+    ds = await openDatabase({ url: defaultServiceDatabaseUrl('orchestrator'), schema, entities, migrations, applicationName: 'store-test', logger: createLogger({ service: 'store-test', silent: true }) });
   });
   after(async () => {
     await dropSchema(ds, schema);

@@ -2,7 +2,7 @@ import type { ConsumeMessage, Options } from 'amqplib';
 import { ErrorCodes, exchangeName, messages, queueName, retryQueueName, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
 import { AppError, errorMessage } from '../errors.js';
 import { redact, redactText } from '../redact.js';
-import type { Bus } from './bus.js';
+import type { FailureContext } from './bus-context.js';
 import { HEADER, type Envelope } from './envelope.js';
 
 export type FailureDecision =
@@ -42,7 +42,7 @@ export function pickTier(delayMs: number, tiersMs: readonly number[]): number {
   return tiersMs.find((t) => t >= delayMs) ?? tiersMs[tiersMs.length - 1]!;
 }
 
-function failureHeaders(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision): Record<string, unknown> {
+function failureHeaders(ctx: FailureContext, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision): Record<string, unknown> {
   const now = new Date().toISOString();
   const { 'x-delivery-count': _brokerCount, ...h } = envelope.headers;
   return {
@@ -51,8 +51,8 @@ function failureHeaders(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage, env
     [HEADER.errorMessage]: d.message,
     [HEADER.originalExchange]: h[HEADER.originalExchange] ?? msg.fields.exchange,
     [HEADER.originalRoutingKey]: h[HEADER.originalRoutingKey] ?? msg.fields.routingKey,
-    [HEADER.originalQueue]: queueName(bus.namespace, queue),
-    [HEADER.service]: bus.service,
+    [HEADER.originalQueue]: queueName(ctx.namespace, queue),
+    [HEADER.service]: ctx.service,
     [HEADER.firstFailureAt]: h[HEADER.firstFailureAt] ?? now,
     [HEADER.lastFailureAt]: now,
   };
@@ -71,21 +71,21 @@ function carriedProperties(msg: ConsumeMessage, envelope: Envelope): Options.Pub
   };
 }
 
-export function retryOptions(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: Extract<FailureDecision, { action: 'retry' }>) {
-  const tier = pickTier(d.delayMs, bus.retryTiersMs);
-  const rq = retryQueueName(bus.namespace, queue, tier);
+export function retryOptions(ctx: FailureContext, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: Extract<FailureDecision, { action: 'retry' }>) {
+  const tier = pickTier(d.delayMs, ctx.retryTiersMs);
+  const rq = retryQueueName(ctx.namespace, queue, tier);
   const options: Options.Publish = {
     ...carriedProperties(msg, envelope),
     // Per-message TTL below the tier's TTL spreads retries (jitter) without head-of-line blocking across tiers.
     expiration: String(Math.max(1, Math.min(tier, Math.round(d.delayMs)))),
     headers: d.deferred
-      ? { ...failureHeaders(bus, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt, [HEADER.deferrals]: envelope.deferrals + 1 }
-      : { ...failureHeaders(bus, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt + 1 },
+      ? { ...failureHeaders(ctx, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt, [HEADER.deferrals]: envelope.deferrals + 1 }
+      : { ...failureHeaders(ctx, queue, msg, envelope, d), [HEADER.attempt]: envelope.attempt + 1 },
   };
-  return { exchange: exchangeName(bus.namespace, 'retry'), routingKey: rq, options };
+  return { exchange: exchangeName(ctx.namespace, 'retry'), routingKey: rq, options };
 }
 
-export function deadLetterOptions(bus: Bus, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision, type: RoutingKey | undefined) {
+export function deadLetterOptions(ctx: FailureContext, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision, type: RoutingKey | undefined) {
   const secretFields = type ? messages[type].secretFields : undefined;
   let content = msg.content;
   if (secretFields?.length) {
@@ -94,9 +94,9 @@ export function deadLetterOptions(bus: Bus, queue: WorkQueueName, msg: ConsumeMe
       content = Buffer.from(JSON.stringify(redact(JSON.parse(content.toString('utf8')), secretFields)));
     } catch { /* not JSON: nothing structured to redact */ }
   }
-  const headers = failureHeaders(bus, queue, msg, envelope, d);
+  const headers = failureHeaders(ctx, queue, msg, envelope, d);
   return {
-    exchange: exchangeName(bus.namespace, 'dlx'),
+    exchange: exchangeName(ctx.namespace, 'dlx'),
     routingKey: String(headers[HEADER.originalRoutingKey]),
     content,
     options: {

@@ -1,4 +1,4 @@
-export * from './bus.js';
+export { Bus, type BusOptions, type PublishOptions } from './bus.js';
 export * from './envelope.js';
 export * from './subscription.js';
 export * from './raw-consumer.js';

@@ -1,8 +1,9 @@
-import { EventEmitter, once } from 'node:events';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { AckBatcher } from './ack-batcher.js';
+import type { Attachable, ChannelSource } from './bus-context.js';
+import { InFlight } from './signal.js';
 
 /** Takes one delivery as it came; resolving acks it, throwing gives it back to the queue. */
 export type RawHandler = (msg: ConsumeMessage) => Promise<void>;
@@ -12,12 +13,6 @@ export interface RawConsumerOptions {
   prefetch: number;
   /** How long a failed delivery is held before it goes back to the queue, so a broken dependency is not hammered. @defaultValue 1000 */
   failureDelayMs?: number;
-}
-
-/** Something the bus re-attaches after every reconnect and stops on close. */
-export interface Attachable {
-  attach(source: { createChannel(): Promise<Channel> }): Promise<void>;
-  stop(timeoutMs: number): Promise<void>;
 }
 
 /**
@@ -30,9 +25,8 @@ export class RawConsumer implements Attachable {
   private ch?: Channel;
   private acks?: AckBatcher;
   private consumerTag?: string;
-  private inFlight = 0;
+  private readonly inFlight = new InFlight();
   private stopped = false;
-  private readonly idle = new EventEmitter();
   private readonly failureDelayMs: number;
 
   constructor(
@@ -45,7 +39,7 @@ export class RawConsumer implements Attachable {
     this.failureDelayMs = opts.failureDelayMs ?? 1_000;
   }
 
-  async attach(source: { createChannel(): Promise<Channel> }): Promise<void> {
+  async attach(source: ChannelSource): Promise<void> {
     if (this.stopped) return;
     const ch = await source.createChannel();
     ch.on('error', (err: Error) => this.logger.warn('consumer channel error', { queue: this.queue, error: errorMessage(err) }));
@@ -62,7 +56,7 @@ export class RawConsumer implements Attachable {
   }
 
   private async onDelivery(acks: AckBatcher, msg: ConsumeMessage): Promise<void> {
-    this.inFlight++;
+    this.inFlight.enter();
     try {
       await this.handler(msg);
       acks.ack(msg);
@@ -71,8 +65,7 @@ export class RawConsumer implements Attachable {
       if (!this.stopped) await new Promise((r) => setTimeout(r, this.failureDelayMs));
       try { acks.nack(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
     } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) this.idle.emit('idle');
+      this.inFlight.leave();
     }
   }
 
@@ -83,9 +76,8 @@ export class RawConsumer implements Attachable {
     try {
       if (this.ch && this.consumerTag) await this.ch.cancel(this.consumerTag);
     } catch { /* channel already closed */ }
-    if (this.inFlight > 0) {
-      await once(this.idle, 'idle', { signal: AbortSignal.timeout(timeoutMs) })
-        .catch(() => this.logger.warn('stop timed out with deliveries in flight', { queue: this.queue, inFlight: this.inFlight }));
+    if (!(await this.inFlight.drained(timeoutMs))) {
+      this.logger.warn('stop timed out with deliveries in flight', { queue: this.queue, inFlight: this.inFlight.count });
     }
     this.acks?.flush();
     try { await this.ch?.close(); } catch { /* already closed */ }

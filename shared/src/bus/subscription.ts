@@ -1,14 +1,14 @@
-import { once } from 'node:events';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { ErrorCodes, messages, queueName, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
 import { AppError, ValidationError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import { SpanKind, extractTraceContext, inLazySpan } from '../tracing.js';
-import type { Bus } from './bus.js';
 import { AckBatcher } from './ack-batcher.js';
+import type { ChannelSource, ConsumerContext } from './bus-context.js';
 import { ConsumerSet } from './consumer-set.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import { decideFailure, deadLetterOptions, retryOptions } from './failure-policy.js';
+import { InFlight } from './signal.js';
 
 export interface HandlerContext {
   envelope: Envelope;
@@ -28,8 +28,6 @@ export interface SubscriptionOptions {
   maxMessageBytes?: number;
 }
 
-interface ChannelSource { createChannel(): Promise<Channel> }
-
 /**
  * A consumer of one work queue. Resolving a handler acks; throwing hands the error to the failure
  * policy (retry later, dead-letter now); a crash leaves the delivery unacked for the broker's limit.
@@ -39,22 +37,23 @@ export class Subscription {
   private acks?: AckBatcher;
   private consumers?: ConsumerSet;
   private prefetch: number;
-  private inFlight = 0;
+  private readonly inFlight = new InFlight();
   private stopped = false;
   private readonly fullQueue: string;
   private readonly maxAttempts: number;
   private readonly maxMessageBytes: number;
 
+  /** @param opts with the queue's retry budget resolved; `onStopped` is called once it has stopped. */
   constructor(
-    private readonly bus: Bus,
+    private readonly ctx: ConsumerContext,
     readonly queue: WorkQueueName,
     private readonly handlers: HandlerMap,
-    opts: SubscriptionOptions,
+    opts: SubscriptionOptions & { maxAttempts: number },
     private readonly onStopped: () => void,
   ) {
     this.prefetch = opts.prefetch;
-    this.fullQueue = queueName(bus.namespace, queue);
-    this.maxAttempts = opts.maxAttempts ?? bus.maxAttemptsFor(queue);
+    this.fullQueue = queueName(ctx.namespace, queue);
+    this.maxAttempts = opts.maxAttempts;
     this.maxMessageBytes = opts.maxMessageBytes ?? 256 * 1024;
   }
 
@@ -62,15 +61,15 @@ export class Subscription {
   async attach(source: ChannelSource): Promise<void> {
     if (this.stopped) return;
     const ch = await source.createChannel();
-    ch.on('error', (err: Error) => this.bus.logger.warn('consumer channel error', { queue: this.fullQueue, error: errorMessage(err) }));
-    const acks = new AckBatcher(ch, (err) => this.bus.logger.warn('could not ack; the broker will redeliver', { queue: this.fullQueue, error: errorMessage(err) }));
+    ch.on('error', (err: Error) => this.ctx.logger.warn('consumer channel error', { queue: this.fullQueue, error: errorMessage(err) }));
+    const acks = new AckBatcher(ch, (err) => this.ctx.logger.warn('could not ack; the broker will redeliver', { queue: this.fullQueue, error: errorMessage(err) }));
     const consumers: ConsumerSet = new ConsumerSet(ch, this.fullQueue, this.prefetch, {
       onMessage: (msg) => {
         acks.hold(msg);
         this.onDelivery(acks, consumers, msg);
       },
       flushAcks: () => acks.flush(),
-      onError: (err) => this.bus.logger.warn('could not change the consumers\' prefetch', { queue: this.fullQueue, error: errorMessage(err) }),
+      onError: (err) => this.ctx.logger.warn('could not change the consumers\' prefetch', { queue: this.fullQueue, error: errorMessage(err) }),
     });
     this.ch = ch;
     this.acks = acks;
@@ -89,7 +88,7 @@ export class Subscription {
     await this.consumers?.setLimit(n);
   }
 
-  get busy(): number { return this.inFlight; }
+  get busy(): number { return this.inFlight.count; }
 
   /**
    * One delivery through the wrapper, with as few promises as the work needs (the handler's, the
@@ -97,13 +96,13 @@ export class Subscription {
    * the log context.
    */
   private onDelivery(acks: AckBatcher, consumers: ConsumerSet, msg: ConsumeMessage): void {
-    this.inFlight++;
+    this.inFlight.enter();
     const { envelope, filled } = readEnvelope(msg);
     const baseType = this.resolveType(envelope.type, msg.fields.routingKey);
     const metricKey = baseType ?? 'unknown';
     const started = performance.now();
     withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () => {
-      if (filled.length) this.bus.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
+      if (filled.length) this.ctx.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
       return inLazySpan(() => ({
         name: `${metricKey} process`, kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers),
         attributes: {
@@ -114,16 +113,15 @@ export class Subscription {
     }).then(undefined, (err: unknown) => {
       // `handle` settles every delivery itself: reaching this is a bug in the wrapper, logged, never an
       // unhandled rejection, and the delivery no longer counts as in flight (a drain does not wait for it).
-      this.bus.logger.error('consumer wrapper failed', { queue: this.fullQueue, error: errorMessage(err) });
+      this.ctx.logger.error('consumer wrapper failed', { queue: this.fullQueue, error: errorMessage(err) });
       this.finished(consumers, msg, metricKey, started);
     });
   }
 
   private finished(consumers: ConsumerSet, msg: ConsumeMessage, metricKey: string, started: number): void {
     consumers.settled(msg);
-    this.bus.metrics.handlerSeconds(metricKey).observe((performance.now() - started) / 1000);
-    this.inFlight--;
-    if (this.inFlight === 0) this.bus.emit(`idle:${this.queue}`);
+    this.ctx.metrics.handlerSeconds(metricKey).observe((performance.now() - started) / 1000);
+    this.inFlight.leave();
   }
 
   /** Runs the handler; its resolving acks, its error (thrown or rejected) goes to the failure policy. */
@@ -137,7 +135,7 @@ export class Subscription {
     }
     return handled.then(() => {
       acks.ack(msg);
-      this.bus.metrics.consumed(metricKey, 'acked').inc();
+      this.ctx.metrics.consumed(metricKey, 'acked').inc();
       this.finished(consumers, msg, metricKey, started);
     }, failed);
   }
@@ -168,33 +166,33 @@ export class Subscription {
       throw new ValidationError({ message: `${type} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` });
     }
     // At debug, what arrived (the logger redacts its secrets: codes, states, URLs' query secrets).
-    if (this.bus.logger.isDebugEnabled()) this.bus.logger.debug('message received', { routingKey: msg.fields.routingKey, payload: parsed.data });
+    if (this.ctx.logger.isDebugEnabled()) this.ctx.logger.debug('message received', { routingKey: msg.fields.routingKey, payload: parsed.data });
     const handler = this.handlers[type] as Handler<typeof type>;
-    return handler(parsed.data as Payload<typeof type>, { envelope, routingKey: msg.fields.routingKey, logger: this.bus.logger });
+    return handler(parsed.data as Payload<typeof type>, { envelope, routingKey: msg.fields.routingKey, logger: this.ctx.logger });
   }
 
   private async onFailure(acks: AckBatcher, msg: ConsumeMessage, envelope: Envelope, metricKey: string, err: unknown): Promise<void> {
-    const decision = decideFailure(err, envelope.attempt, this.maxAttempts, this.bus.retryTiersMs, envelope.deferrals);
+    const decision = decideFailure(err, envelope.attempt, this.maxAttempts, this.ctx.retryTiersMs, envelope.deferrals);
     const log = { routingKey: msg.fields.routingKey, attempt: envelope.attempt, errorCode: decision.code, error: decision.message };
     try {
       if (decision.action === 'retry') {
-        const { exchange, routingKey, options } = retryOptions(this.bus, this.queue, msg, envelope, decision);
-        await this.bus.publishRaw(exchange, routingKey, msg.content, options);
-        if (decision.deferred) this.bus.logger.info('work could not start; deferred without spending an attempt', { ...log, deferrals: envelope.deferrals + 1, delayMs: decision.delayMs });
-        else this.bus.logger.warn('handler failed; retrying later', { ...log, delayMs: decision.delayMs });
+        const { exchange, routingKey, options } = retryOptions(this.ctx, this.queue, msg, envelope, decision);
+        await this.ctx.publishRaw(exchange, routingKey, msg.content, options);
+        if (decision.deferred) this.ctx.logger.info('work could not start; deferred without spending an attempt', { ...log, deferrals: envelope.deferrals + 1, delayMs: decision.delayMs });
+        else this.ctx.logger.warn('handler failed; retrying later', { ...log, delayMs: decision.delayMs });
       } else {
         const type = (envelope.type in messages ? envelope.type : undefined) as RoutingKey | undefined;
-        const { exchange, routingKey, content, options } = deadLetterOptions(this.bus, this.queue, msg, envelope, decision, type);
-        await this.bus.publishRaw(exchange, routingKey, content, options);
-        this.bus.logger.error('message dead-lettered', log);
+        const { exchange, routingKey, content, options } = deadLetterOptions(this.ctx, this.queue, msg, envelope, decision, type);
+        await this.ctx.publishRaw(exchange, routingKey, content, options);
+        this.ctx.logger.error('message dead-lettered', log);
       }
       acks.ack(msg);
-      this.bus.metrics.consumed(metricKey, decision.action === 'retry' ? 'retried' : 'dead_lettered').inc();
+      this.ctx.metrics.consumed(metricKey, decision.action === 'retry' ? 'retried' : 'dead_lettered').inc();
     } catch (publishErr) {
       // Could not park it safely: give it back. `reject` raises the quorum delivery count, so this stays bounded.
-      this.bus.logger.error('could not retry or dead-letter; returning the message to the queue', { ...log, publishError: errorMessage(publishErr) });
+      this.ctx.logger.error('could not retry or dead-letter; returning the message to the queue', { ...log, publishError: errorMessage(publishErr) });
       try { acks.reject(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
-      this.bus.metrics.consumed(metricKey, 'requeued').inc();
+      this.ctx.metrics.consumed(metricKey, 'requeued').inc();
     }
   }
 
@@ -206,11 +204,8 @@ export class Subscription {
     try {
       await this.consumers?.cancelAll();
     } catch { /* channel already closed */ }
-    if (this.inFlight > 0) {
-      const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(), timeoutMs);
-      await once(this.bus, `idle:${this.queue}`, { signal: ac.signal }).catch(() => this.bus.logger.warn('stop timed out with handlers in flight', { queue: this.fullQueue, inFlight: this.inFlight }));
-      clearTimeout(timer);
+    if (!(await this.inFlight.drained(timeoutMs))) {
+      this.ctx.logger.warn('stop timed out with handlers in flight', { queue: this.fullQueue, inFlight: this.inFlight.count });
     }
     this.acks?.flush();
     try { await ch?.close(); } catch { /* already closed */ }

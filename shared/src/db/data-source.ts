@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { DataSource, type MigrationInterface, type EntitySchema } from 'typeorm';
+import { DataSource, type MigrationInterface, type EntitySchema, type QueryRunner } from 'typeorm';
+import { ConfigError } from '../config.js';
 import type { Logger } from '../logger.js';
 import { quoteSchema } from './schema-name.js';
 
@@ -19,8 +20,8 @@ export interface DatabaseOptions {
 
 /**
  * Opens a TypeORM data source bound to one schema (via `search_path`, so migrations are plain SQL),
- * creates the schema if missing and runs pending migrations under an advisory lock, so replicas
- * starting together migrate once. Never `synchronize`.
+ * checks that the connecting role owns the schema (or creates it, when the role may) and runs pending
+ * migrations under an advisory lock, so replicas starting together migrate once. Never `synchronize`.
  */
 export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
   const ds = new DataSource({
@@ -45,7 +46,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
   try {
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', [opts.schema]);
-    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteSchema(opts.schema)}`);
+    await ensureSchema(runner, opts.schema);
     const ran = await ds.runMigrations({ transaction: 'each' });
     if (ran.length) opts.logger.info('database migrated', { schema: opts.schema, migrations: ran.map((m) => m.name) });
   } finally {
@@ -53,6 +54,25 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
     await runner.release();
   }
   return ds;
+}
+
+/**
+ * Creates the schema when it is missing and the connecting role may (a superuser, in tests that
+ * connect as one); otherwise the schema must exist and belong to this role, as `npm run db:roles`
+ * leaves it. Refused with the variable to fix, before a migration fails halfway on a permission.
+ */
+async function ensureSchema(runner: QueryRunner, schema: string): Promise<void> {
+  const [state] = await runner.query(`
+    SELECT current_user AS role, r.rolsuper AS superuser, n.oid IS NOT NULL AS present, n.nspowner = r.oid AS owned,
+           has_database_privilege(current_database(), 'CREATE') AS may_create
+    FROM pg_roles r LEFT JOIN pg_namespace n ON n.nspname = $1 WHERE r.rolname = current_user`, [schema]) as Array<{ role: string; superuser: boolean; present: boolean; owned: boolean; may_create: boolean }>;
+  if (!state) throw new Error('the connecting role is not in pg_roles');
+  if (state.present) {
+    if (state.owned || state.superuser) return;
+    throw new ConfigError([`DATABASE_URL: schema "${schema}" belongs to another role than "${state.role}"; npm run db:roles hands it over (README "Credentials")`]);
+  }
+  if (!state.may_create) throw new ConfigError([`DATABASE_URL: schema "${schema}" does not exist and role "${state.role}" may not create it; npm run db:roles creates it (README "Credentials")`]);
+  await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)}`);
 }
 
 /** True when a trivial query answers within the pool's timeouts. */

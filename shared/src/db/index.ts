@@ -1,2 +1,3 @@
 export * from './data-source.js';
 export * from './schema-name.js';
+export * from './service-roles.js';

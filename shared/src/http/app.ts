@@ -127,7 +127,7 @@ export function finishHttpApp(app: Express, logger: Logger): Express {
     res.status(404).json({ code: ErrorCodes.NOT_FOUND, message: `no route for ${req.method} ${req.path}`, requestId: req.requestId });
   });
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    const body = toErrorBody(err, req.requestId);
+    const body = toErrorBody(err);
     if (body.status >= 500) logger.error('request failed', { errorCode: body.code, error: errorMessage(err), path: req.path });
     if (err instanceof AppError && err.retryAfterMs) res.setHeader('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
     res.status(body.status).json({ code: body.code, message: body.message, requestId: req.requestId, ...(body.details === undefined ? {} : { details: body.details }) });
@@ -136,7 +136,8 @@ export function finishHttpApp(app: Express, logger: Logger): Express {
   return app;
 }
 
-function toErrorBody(err: unknown, _requestId: string): { status: number; code: string; message: string; details?: unknown } {
+/** An error as the status, code and message (and details) an error answer carries. */
+export function toErrorBody(err: unknown): { status: number; code: string; message: string; details?: unknown } {
   if (err instanceof AppError) return { status: err.httpStatus, code: err.code, message: err.message, details: err.details };
   const e = err as { type?: string; status?: number };
   if (e?.type === 'entity.too.large') return { status: 413, code: ErrorCodes.PAYLOAD_TOO_LARGE, message: 'request body too large' };

@@ -38,42 +38,50 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
   const closeMs = t.closeMs ?? DEFAULT_BOUND_MS;
   if (left() <= 0) throw pageFailures.timeout('before the browser was reached');
   let browser: Browser | undefined;
-  try {
-    browser = await inSpan('browser connect', {}, () => chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) }));
-    const context = browser.contexts()[0] ?? (await browser.newContext());
-    // Tracing covers every page of the context, so the page need not wait for it (it is most of its cost).
-    const [recording, page] = await Promise.all([Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger), context.newPage()]);
-    const crashed = new Promise<never>((_, reject) => {
-      page.once('crash', () => reject(pageFailures.crashed('page crashed')));
-      browser!.once('disconnected', () => reject(pageFailures.crashed('CDP connection closed')));
-    });
-    crashed.catch(() => undefined);
-    const redirect = await catchRedirect(page, req.redirectUri);
-    const secrets = [new URL(req.authorizeUrl).searchParams.get('state') ?? ''];
-    redirect.url.then((url) => { for (const v of new URL(url).searchParams.values()) secrets.push(v); }, () => undefined);
-    try {
-      const consent = await Promise.race([drive(page, req, t, left, observe, redirect.url, documentStatus(page)), crashed]);
-      await recording.discard(closeMs);
-      return consent;
-    } catch (err) {
-      const failure = toFlowFailure(err);
-      const kept = await recording.keep(page, artifacts.into?.(secrets), t.captureMs ?? DEFAULT_BOUND_MS);
-      attachArtifacts(failure, kept);
-      if (kept.length) logger.info('failure artifacts kept', { errorCode: failure instanceof AppError ? failure.code : undefined, artifacts: kept });
-      throw failure;
-    } finally {
-      await bounded(redirect.dispose(), closeMs, 'detaching the redirect catcher').catch(() => undefined);
+  let page: Page | undefined;
+  let redirect: Awaited<ReturnType<typeof catchRedirect>> | undefined;
+  // Each step bounded and never throwing. On a CDP-connected browser close only disconnects; the provider stops the profile itself.
+  const tidyUp = async (): Promise<void> => {
+    if (redirect) await bounded(redirect.dispose(), closeMs, 'detaching the redirect catcher').catch(() => undefined);
+    if (page) {
       await bounded(page.close({ runBeforeUnload: false }), closeMs, 'closing the page')
         .catch((e: unknown) => logger.warn('the page did not close; moving on (the profile is stopped anyway)', { error: errorMessage(e) }));
     }
-  } catch (err) {
-    throw toFlowFailure(err);
-  } finally {
-    // On a CDP-connected browser this only disconnects; the provider stops the profile itself.
     if (browser) {
       await bounded(browser.close(), closeMs, 'disconnecting from the profile browser')
         .catch((e: unknown) => logger.debug('disconnecting from the profile browser', { error: errorMessage(e) }));
     }
+  };
+  try {
+    browser = await inSpan('browser connect', {}, () => chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) }));
+    const context = browser.contexts()[0] ?? (await browser.newContext());
+    // Tracing covers every page of the context, so the page need not wait for it (it is most of its cost).
+    const [recording, opened] = await Promise.all([Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger), context.newPage()]);
+    page = opened;
+    const crashed = new Promise<never>((_, reject) => {
+      opened.once('crash', () => reject(pageFailures.crashed('page crashed')));
+      browser!.once('disconnected', () => reject(pageFailures.crashed('CDP connection closed')));
+    });
+    crashed.catch(() => undefined);
+    redirect = await catchRedirect(opened, req.redirectUri);
+    const secrets = [new URL(req.authorizeUrl).searchParams.get('state') ?? ''];
+    redirect.url.then((url) => { for (const v of new URL(url).searchParams.values()) secrets.push(v); }, () => undefined);
+    let consent: CapturedConsent;
+    try {
+      consent = await Promise.race([drive(opened, req, t, left, observe, redirect.url, documentStatus(opened)), crashed]);
+    } catch (err) {
+      const failure = toFlowFailure(err);
+      const kept = await recording.keep(opened, artifacts.into?.(secrets), t.captureMs ?? DEFAULT_BOUND_MS);
+      attachArtifacts(failure, kept);
+      if (kept.length) logger.info('failure artifacts kept', { errorCode: failure instanceof AppError ? failure.code : undefined, artifacts: kept });
+      throw failure;
+    }
+    // The code is the job's result and lives 30 s at X: it is handed over now, and the trace, the page
+    // and the connection are tidied up off its path (the profile is released once they are).
+    return { ...consent, tidied: recording.discard(closeMs).then(tidyUp) };
+  } catch (err) {
+    await tidyUp();
+    throw toFlowFailure(err);
   }
 }
 

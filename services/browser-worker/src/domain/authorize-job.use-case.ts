@@ -59,12 +59,14 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     pass = (await deps.gate?.enter()) ?? OPEN_GATE;
     const profile = await deps.pool.acquire(job.profileId);
     let outcome: { reusable: boolean; crashed?: boolean } = { reusable: false };
+    let tidied: Promise<void> | undefined;
     try {
       await deps.bus.publish('authorization.job.started', { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
       const consent = await deps.runFlow({
         jobId: job.jobId, attempt: envelope.attempt, wsUrl: profile.wsUrl, authorizeUrl: job.authorizeUrl, redirectUri: job.redirectUri,
         deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
       });
+      tidied = consent.tidied;
       await deps.bus.publish('authorization.consent.captured', { jobId: job.jobId, code: consent.code, state: consent.state }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
       outcome = { reusable: true };
       await pass.flowEnded();
@@ -75,7 +77,12 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       await pass.flowEnded(err);
       throw err;
     } finally {
-      await profile.release(outcome);
+      // After a captured consent the job is done: it is acked while its page is tidied and its browser
+      // closes, so the next job's delivery, breaker check and lock overlap the close (its start still
+      // waits for the room, as GoLogin counts a closing profile). A failed run waits, so its retry
+      // never finds its own profile still busy.
+      const released = profile.release({ ...outcome, after: tidied });
+      if (!outcome.reusable) await released;
     }
   } catch (err) {
     // The consumer wrapper's own policy says what happens next: the worker reports accordingly.

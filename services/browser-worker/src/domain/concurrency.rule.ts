@@ -17,20 +17,32 @@ export interface ConcurrencyWindow {
   freeMemoryBytes: number;
   /** Event-loop delay over the window (p99), ms. */
   loopLagMs: number;
+  /** The pool's usual profile start (the fastest window median of late), ms; absent until one is known. */
+  usualStartMs?: number;
 }
 
 export interface ConcurrencyLimits {
   min: number;
   max: number;
-  /** Above it the machine is saturated; growing needs it below `GROW_CPU_SHARE` of it. */
+  /** Machine CPU above it shrinks the pool (1: CPU alone never does). */
   cpuCeiling: number;
+  /** The pool grows only while machine CPU is below it: one more browser on a busy machine only queues for the cores. */
+  cpuGrowBelow: number;
   /** Below it the pool shrinks; growing needs one more slot's worth on top. */
   minFreeMemoryBytes: number;
   slotMemoryBytes: number;
   maxLoopLagMs: number;
   /** A start (median of the window) slower than this means the machine or the provider is struggling. */
   slowStartMs: number;
+  /**
+   * Starts (median of a window) this many times slower than usual mean the starts queue for the
+   * machine or the provider: the pool is past what they take, whatever the CPU figure says. 0: off.
+   */
+  slowStartFactor: number;
 }
+
+/** Below this a start is quick whatever its ratio to the usual: small figures are noisy. */
+export const SLOW_START_FLOOR_MS = 2_000;
 
 export interface ConcurrencyDecision {
   next: number;
@@ -40,8 +52,6 @@ export interface ConcurrencyDecision {
   saturated: boolean;
 }
 
-/** Hysteresis: a pool that shrank for CPU at the ceiling grows again only well below it. */
-export const GROW_CPU_SHARE = 0.85;
 /** Decisions after a shrink before the pool may grow again, so one bad window is not undone at once. */
 export const GROW_AFTER_SHRINK_TICKS = 3;
 
@@ -49,6 +59,10 @@ export const GROW_AFTER_SHRINK_TICKS = 3;
  * The pool's next concurrency, like Crawlee's AutoscaledPool: grow one step at a time while every
  * slot was busy (demand) and starts, flows, CPU, memory and the event loop have room; shrink at once
  * when they do not: halve when starts or flows fail, one step down otherwise.
+ *
+ * A busy CPU is what a browser pool is for: on its own (below `cpuCeiling`) it only stops growth.
+ * The machine counts as saturated when the work shows it: starts slow down (absolutely, or against
+ * their usual time), starts or flows fail from load, the event loop lags, or memory runs short.
  */
 export function decideConcurrency(current: number, w: ConcurrencyWindow, l: ConcurrencyLimits, ticksSinceShrink: number): ConcurrencyDecision {
   const pressure = pressureOf(w, l);
@@ -57,7 +71,7 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
     return { next, direction: next < current ? 'down' : 'none', reason: next < current ? pressure.reason : 'held', saturated: true };
   }
   const demand = w.peakBusy >= current;
-  const room = w.cpu < l.cpuCeiling * GROW_CPU_SHARE && w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
+  const room = w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling) && w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
   if (demand && room && current < l.max && ticksSinceShrink >= GROW_AFTER_SHRINK_TICKS) return { next: current + 1, direction: 'up', reason: 'idle_room', saturated: false };
   return { next: current, direction: 'none', reason: 'held', saturated: false };
 }
@@ -71,7 +85,9 @@ function pressureOf(w: ConcurrencyWindow, l: ConcurrencyLimits): { reason: Concu
   if (w.cpu > l.cpuCeiling) return { reason: 'cpu_saturated', halve: false };
   if (w.loopLagMs > l.maxLoopLagMs) return { reason: 'loop_lag', halve: false };
   const okStarts = w.starts.filter((s) => s.ok).map((s) => s.ms);
-  if (okStarts.length && median(okStarts) > l.slowStartMs) return { reason: 'starts_slow', halve: false };
+  const typical = okStarts.length ? median(okStarts) : 0;
+  if (typical > l.slowStartMs) return { reason: 'starts_slow', halve: false };
+  if (l.slowStartFactor > 0 && w.usualStartMs !== undefined && typical > SLOW_START_FLOOR_MS && typical > l.slowStartFactor * w.usualStartMs) return { reason: 'starts_slow', halve: false };
   return undefined;
 }
 

@@ -35,10 +35,13 @@ export interface ProfileLease {
   /** Whether the browser was reused from an earlier job. */
   reused: boolean;
   /**
-   * Frees the slot; `reusable: false` (a failed run) always closes the browser, `crashed` says
-   * the browser went away under the job. Never throws.
+   * Frees the slot at once; `reusable: false` (a failed run) always closes the browser, `crashed`
+   * says the browser went away under the job, `after` is the job's own tidying up (its page, its
+   * trace), which ends before the browser is kept warm or closed. Resolves when the browser is
+   * closed (or kept warm) and the profile's lock freed; the pool's shutdown waits for it, and a new
+   * start waits for the room it holds. Never throws.
    */
-  release(opts: { reusable: boolean; crashed?: boolean }): Promise<void>;
+  release(opts: { reusable: boolean; crashed?: boolean; after?: Promise<void> }): Promise<void>;
 }
 
 /** Hands out profiles to jobs: at most one job per profile, at most the worker's slots. */
@@ -47,7 +50,12 @@ export interface ProfilePool {
   acquire(profileId: string): Promise<ProfileLease>;
 }
 
-export interface CapturedConsent { code: string; state: string }
+export interface CapturedConsent {
+  code: string;
+  state: string;
+  /** Settles once the flow's page, trace and browser connection are tidied up (after the code is handed over); never rejects. */
+  tidied?: Promise<void>;
+}
 
 /** What a failed flow kept (screenshots, HTML, trace), told by the error it threw: the flow's adapter records it. */
 export interface FailureArtifactIndex {

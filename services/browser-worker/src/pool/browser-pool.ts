@@ -48,6 +48,13 @@ export class BrowserPool implements ProfilePool {
   private closing = false;
   /** Jobs between acquire and release, starting browsers included. */
   private inUse = 0;
+  /**
+   * Browsers on their way out: released jobs' (their tidying up, then the close) and closes under
+   * way. A job need not wait for them; a new start waits for the room they hold, shutdown for all.
+   */
+  private readonly leaving = new Set<Promise<void>>();
+  /** Browsers no longer in `entries` whose close has not ended: GoLogin still counts them running. */
+  private closingCount = 0;
 
   private readonly closer: BrowserCloser;
 
@@ -115,10 +122,10 @@ export class BrowserPool implements ProfilePool {
     return killed;
   }
 
-  /** Closes every browser and frees every lock (SIGTERM drain). */
+  /** Closes every browser and frees every lock (SIGTERM drain), releases still closing included. */
   async closeAll(): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.entries.values()].map((e) => this.close(e)));
+    await Promise.all([...[...this.entries.values()].map((e) => this.close(e)), ...this.leaving]);
   }
 
   private take(entry: Entry): Entry {
@@ -135,18 +142,31 @@ export class BrowserPool implements ProfilePool {
     let done = false;
     return {
       profileId: entry.open.profileId, wsUrl: entry.open.wsUrl, reused,
-      release: async ({ reusable, crashed }) => {
+      release: async ({ reusable, crashed, after }) => {
         if (done) return;
         done = true;
-        entry.busy = false;
         this.using(-1);
-        const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
-        if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
-        if (crashed) this.o.metrics.browserRestarted('crashed');
-        else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
-        await this.close(entry);
+        await this.track((async () => {
+          // The job's own tidying up (its page, its trace) ends before the browser is kept or closed.
+          await after;
+          entry.busy = false;
+          const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
+          if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
+          if (crashed) this.o.metrics.browserRestarted('crashed');
+          else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
+          await this.close(entry);
+        })());
       },
     };
+  }
+
+  private async track(leaving: Promise<void>): Promise<void> {
+    this.leaving.add(leaving);
+    try {
+      await leaving;
+    } finally {
+      this.leaving.delete(leaving);
+    }
   }
 
   private keepWarm(entry: Entry): void {
@@ -156,11 +176,18 @@ export class BrowserPool implements ProfilePool {
     this.report();
   }
 
-  /** A new browser needs a place: the warm browser idle longest gives up its own. */
+  /**
+   * A new browser needs a place, and a browser on its way out still holds one (GoLogin counts it
+   * running until it stops): the warm browser idle longest gives up its own, else one leaving is
+   * waited for. Only busy browsers left means the bound just shrank under them: the start goes on.
+   */
   private async makeRoom(): Promise<void> {
-    if (this.entries.size < this.o.maxOpen) return;
-    const idle = [...this.entries.values()].filter((e) => !e.busy).sort((a, b) => a.idleSince! - b.idleSince!)[0];
-    if (idle) await this.close(idle);
+    while (this.entries.size + this.closingCount >= this.o.maxOpen) {
+      const idle = [...this.entries.values()].filter((e) => !e.busy).sort((a, b) => a.idleSince! - b.idleSince!)[0];
+      if (idle) await this.close(idle);
+      else if (this.leaving.size) await Promise.race(this.leaving);
+      else return;
+    }
   }
 
   private async timedStart(profileId: string): Promise<OpenProfile> {
@@ -204,9 +231,11 @@ export class BrowserPool implements ProfilePool {
     if (this.entries.get(entry.open.profileId) !== entry) return;
     this.entries.delete(entry.open.profileId);
     clearTimeout(entry.idleTimer);
+    this.closingCount += 1;
     try {
       await this.closer.close(entry.open);
     } finally {
+      this.closingCount -= 1;
       await entry.lock.release();
       this.report();
     }

@@ -31,6 +31,8 @@ export class ConcurrencyController {
   private ticksSinceShrink = GROW_AFTER_SHRINK_TICKS;
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  /** Median start of each of the last windows that had starts: the fastest is the pool's usual start. */
+  private recentStartMedians: number[] = [];
 
   constructor(private readonly o: ConcurrencyControllerOptions) {}
 
@@ -62,7 +64,9 @@ export class ConcurrencyController {
     this.ticking = true;
     try {
       const system = await this.o.sampler.sample();
-      const window: ConcurrencyWindow = { ...this.window, peakBusy: this.peakBusy, ...system };
+      const usualStartMs = this.recentStartMedians.length ? Math.min(...this.recentStartMedians) : undefined;
+      const window: ConcurrencyWindow = { ...this.window, peakBusy: this.peakBusy, ...system, usualStartMs };
+      this.rememberStarts(window.starts);
       this.window = { starts: [], flows: [] };
       this.peakBusy = this.busy;
       const d = decideConcurrency(this.current, window, this.o.limits, this.ticksSinceShrink);
@@ -71,7 +75,7 @@ export class ConcurrencyController {
       if (d.direction !== 'none') {
         this.o.logger.info('browser pool concurrency changed', {
           from: this.current, to: d.next, reason: d.reason, cpu: round(system.cpu), freeMemoryMb: Math.round(system.freeMemoryBytes / 2 ** 20),
-          loopLagMs: Math.round(system.loopLagMs), starts: window.starts.length, failedStarts: window.starts.filter((s) => !s.ok).length, peakBusy: window.peakBusy,
+          loopLagMs: Math.round(system.loopLagMs), usualStartMs: usualStartMs && Math.round(usualStartMs), starts: window.starts.length, failedStarts: window.starts.filter((s) => !s.ok).length, peakBusy: window.peakBusy,
         });
         await this.change(d.next, d.direction, d.reason);
       }
@@ -82,6 +86,13 @@ export class ConcurrencyController {
     }
   }
 
+  private rememberStarts(starts: ConcurrencyWindow['starts']): void {
+    const ok = starts.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+    if (!ok.length) return;
+    this.recentStartMedians.push(ok[ok.length >> 1]!);
+    if (this.recentStartMedians.length > USUAL_START_WINDOWS) this.recentStartMedians.shift();
+  }
+
   private async change(n: number, direction: 'up' | 'down', reason: ConcurrencyReason): Promise<void> {
     this.current = n;
     this.o.metrics.concurrency(n);
@@ -89,5 +100,8 @@ export class ConcurrencyController {
     await this.o.apply(n);
   }
 }
+
+/** Windows with starts whose medians make the usual start: about a minute at the default interval. */
+const USUAL_START_WINDOWS = 20;
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -67,7 +67,7 @@ export class InternalServiceClient {
     const text = await res.text().catch(() => '');
     let body: unknown;
     try { body = JSON.parse(text); } catch { /* not JSON */ }
-    throw this.failure(res.status, body);
+    throw this.errorFor(res.status, body);
   }
 
   /**
@@ -106,7 +106,7 @@ export class InternalServiceClient {
     let parsed: unknown = text;
     try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
     if (status >= 200 && status < 300 && isObject(parsed)) return parsed;
-    throw this.failure(status, parsed);
+    throw this.errorFor(status, parsed);
   }
 
   /** Closes the keep-alive connections (the gateway's stop). */
@@ -114,8 +114,8 @@ export class InternalServiceClient {
     await this.pool.close();
   }
 
-  /** What a non-success answer means for the caller. */
-  private failure(status: number, body: unknown): AppError {
+  /** What a non-success answer (or one answer of a batch) means for the caller. */
+  errorFor(status: number, body: unknown): AppError {
     const service = this.opts.service;
     if (status === 401 || status === 403) {
       // Our internal token is wrong: the caller's own credentials are fine, so not a 401/403 for them.

@@ -20,6 +20,11 @@ const TOKEN_READ = {
   name: 'orchestrator.token-read',
   text: `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE account_key = $1 AND app = $2`,
 };
+/** Many token reads at once (the gateway's reads of one moment): one statement for the lot. */
+const TOKEN_READS = {
+  name: 'orchestrator.token-reads',
+  text: `SELECT ${TOKEN_COLUMNS} FROM tokens JOIN unnest($1::text[], $2::text[]) AS k(read_key, read_app) ON tokens.account_key = k.read_key AND tokens.app = k.read_app`,
+};
 interface TokenReadRow {
   account_id: string; app: string; x_user_id: string; access_token_enc: string; refresh_token_enc: string | null; scopes: string;
   expires_at: Date; status: string; version: number; next_attempt_at: Date | null; failures: number; last_error_code: string | null; refresh_started_at: Date | null;
@@ -241,6 +246,11 @@ export class Store implements OrchestratorStore {
   async getToken(accountId: string, app: string): Promise<StoredToken | undefined> {
     const { rows } = await this.pool().query<TokenReadRow>({ ...TOKEN_READ, values: [accountKey(accountId), app] });
     return rows[0] && fromTokenRow(rows[0]);
+  }
+  async getTokens(keys: ReadonlyArray<{ accountId: string; app: string }>): Promise<Array<StoredToken | undefined>> {
+    const { rows } = await this.pool().query<TokenReadRow>({ ...TOKEN_READS, values: [keys.map((k) => accountKey(k.accountId)), keys.map((k) => k.app)] });
+    const found = new Map(rows.map((r) => [`${accountKey(r.account_id)}/${r.app}`, fromTokenRow(r)]));
+    return keys.map((k) => found.get(`${accountKey(k.accountId)}/${k.app}`));
   }
   /**
    * Refreshes that were lost, at most `limit`: tokens whose refresh outcome is unknown (announced

@@ -158,6 +158,8 @@ export interface OrchestratorStore {
   failedLatestJobs(filter: FailedJobFilter, limit: number): Promise<{ jobs: Job[]; total: number }>;
   /** The hot token read behind every consumer's token request. */
   getToken(accountId: string, app: string): Promise<StoredToken | undefined>;
+  /** The same read for many account+app pairs in one statement; each answer in the keys' order. */
+  getTokens(keys: ReadonlyArray<{ accountId: string; app: string }>): Promise<Array<StoredToken | undefined>>;
   /**
    * Refreshes that were lost, at most `limit`: outcome unknown, or in flight for longer than
    * `leaseMs` (a crashed refresh). Paused accounts' tokens are never selected.

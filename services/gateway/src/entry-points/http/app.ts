@@ -30,6 +30,7 @@ import { securityHeaders } from './security-headers.middleware.js';
 import { tokenRateLimit } from './token-rate-limit.middleware.js';
 import { tokenAdminRoutes } from './token-admin.routes.js';
 import { tokenRoutes } from './token.routes.js';
+import type { TokenReads } from '../../data-access/token-reads.client.js';
 
 export interface GatewayAppDeps {
   logger: Logger;
@@ -38,6 +39,8 @@ export interface GatewayAppDeps {
   tokens: ServiceTokens;
   authenticator: ClientAuthenticator;
   orchestrator: InternalServiceClient;
+  /** Consumers' token reads, batched to the orchestrator. */
+  tokenReads: TokenReads;
   /** The orchestrator again, with the longer timeout of operator actions. */
   orchestratorActions: InternalServiceClient;
   deadLetters: InternalServiceClient;

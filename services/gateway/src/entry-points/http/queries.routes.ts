@@ -3,10 +3,11 @@ import { ErrorCodes, JobParams, TokenParams, TokenQuery } from '@xauth/contracts
 import { AppError, logContext, parseInput } from '@xauth/shared';
 import type { ClientStates } from '../../domain/client-states.js';
 import type { InternalServiceClient } from '../../data-access/internal-service.client.js';
+import type { TokenReads } from '../../data-access/token-reads.client.js';
 import { requireScope } from './auth.middleware.js';
 
 /** Queries the orchestrator owns: validated here, answered there. */
-export function queriesRoutes(deps: { orchestrator: InternalServiceClient; defaultApp: string; clientStates: ClientStates }): Router {
+export function queriesRoutes(deps: { orchestrator: InternalServiceClient; tokenReads: TokenReads; defaultApp: string; clientStates: ClientStates }): Router {
   const router = Router();
   const ctx = (requestId: string) => ({ requestId, correlationId: logContext().correlationId ?? requestId });
 
@@ -25,8 +26,7 @@ export function queriesRoutes(deps: { orchestrator: InternalServiceClient; defau
     if (!(allowed === true || (allowed !== false && (await allowed)))) {
       throw new AppError({ code: ErrorCodes.APP_NOT_ALLOWED, message: `this client may not read tokens of app ${appName}`, httpStatus: 403, retryable: false });
     }
-    const query = new URLSearchParams({ app: appName });
-    res.json(await deps.orchestrator.get(`/internal/v1/accounts/${accountId}/token?${query}`, ctx(req.requestId)));
+    res.json(await deps.tokenReads.read(accountId, appName));
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import { ARTIFACT_FILES, ErrorCodes, artifactHref, parseArtifactName, type AccountTokenView, type ArtifactLink, type JobView } from '@xauth/contracts';
 import { AppError, NotFoundError } from '@xauth/shared';
 import type { OrchestratorDeps } from '../deps.js';
-import { tokenAad } from '../model.js';
+import { tokenAad, type StoredToken } from '../model.js';
 
 export async function getJobView(deps: OrchestratorDeps, jobId: string): Promise<JobView> {
   const j = await deps.store.getJob(jobId);
@@ -22,7 +22,25 @@ function artifactLinks(names: string[]): ArtifactLink[] {
 
 /** The decrypted access token of an account for an app, if it is still valid. */
 export async function getAccountToken(deps: OrchestratorDeps, accountId: string, app = deps.settings.defaultApp): Promise<AccountTokenView> {
-  const t = await deps.store.getToken(accountId, app);
+  return tokenView(deps, accountId, app, await deps.store.getToken(accountId, app));
+}
+
+/**
+ * Many reads at once (the gateway's of one moment), one statement for all: each answer is the view
+ * or the error `getAccountToken` would have thrown, in the reads' order.
+ */
+export async function getAccountTokens(deps: OrchestratorDeps, reads: ReadonlyArray<{ accountId: string; app: string }>): Promise<Array<{ ok: AccountTokenView } | { error: unknown }>> {
+  const stored = await deps.store.getTokens(reads);
+  return reads.map((r, i) => {
+    try {
+      return { ok: tokenView(deps, r.accountId, r.app, stored[i]) };
+    } catch (error) {
+      return { error };
+    }
+  });
+}
+
+function tokenView(deps: OrchestratorDeps, accountId: string, app: string, t: StoredToken | undefined): AccountTokenView {
   if (!t) throw new NotFoundError({ code: ErrorCodes.TOKEN_NOT_FOUND, message: `no token for @${accountId} and app "${app}"` });
   // A lost refresh answer leaves the access token usable until it expires; the refresher announces the rest.
   if (t.status === 'dead') {

@@ -1,9 +1,9 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountId, AppName, AppParams, InternalReopenJobRequest, InternalRetryFailedLoginsRequest, RecheckTokensRequest } from '@xauth/contracts';
-import { parseInput, requireInternalToken } from '@xauth/shared';
+import { AccountId, AppName, AppParams, InternalReopenJobRequest, InternalRetryFailedLoginsRequest, InternalTokenReadsRequest, RecheckTokensRequest } from '@xauth/contracts';
+import { parseInput, requireInternalToken, toErrorBody } from '@xauth/shared';
 import type { OrchestratorDeps } from '../../domain/deps.js';
-import { getAccountToken, getJobView } from '../../domain/use-cases/queries.js';
+import { getAccountToken, getAccountTokens, getJobView } from '../../domain/use-cases/queries.js';
 import { recheckDeadTokens } from '../../domain/use-cases/recheck-dead-tokens.use-case.js';
 import { reopenJob } from '../../domain/use-cases/reopen-job.use-case.js';
 import { retryFailedLogins } from '../../domain/use-cases/retry-failed-logins.use-case.js';
@@ -38,6 +38,20 @@ export function mountInternalApi(app: Express, deps: OrchestratorDeps, tokens: {
     const { app } = parseInput(AppQuery, req.query, 'query');
     res.setHeader('cache-control', 'no-store');
     res.json(await getAccountToken(deps, accountId, app));
+  });
+  // The gateway's token reads of one moment together: one hop and one statement for all. Each answer
+  // is what the single read would have answered, status and body.
+  app.post('/internal/v1/tokens/read', requireInternal, async (req, res) => {
+    const { reads } = parseInput(InternalTokenReadsRequest, req.body, 'body');
+    res.setHeader('cache-control', 'no-store');
+    const answers = await getAccountTokens(deps, reads);
+    res.json({
+      answers: answers.map((a) => {
+        if ('ok' in a) return { status: 200, body: a.ok };
+        const e = toErrorBody(a.error);
+        return { status: e.status, body: { code: e.code, message: e.message } };
+      }),
+    });
   });
   // An operator's action: each dead token of the app (one page) gets its refresh token tried once.
   app.post('/internal/v1/apps/:app/tokens/recheck', requireInternal, async (req, res) => {
