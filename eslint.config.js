@@ -106,8 +106,9 @@ export function xauthLintConfig(root) {
       },
     },
     {
-      // TEMPORARY: the bus split (branch wave5-bus) rewrites these files; drop this block when it is merged and fix what is left.
-      files: ['shared/src/bus/**/*.ts', 'shared/test/bus.test.ts'],
+      // TEMPORARY, while the bus files are left to the bus split's owner: 5 findings (amqplib's any-typed properties in
+      // failure-policy.ts, reject(err) of an unknown in publisher.ts, an unused import in subscription.ts). Fix them and drop this block.
+      files: ['shared/src/bus/failure-policy.ts', 'shared/src/bus/publisher.ts', 'shared/src/bus/subscription.ts'],
       rules: {
         '@typescript-eslint/no-unsafe-assignment': 'off',
         '@typescript-eslint/no-unused-vars': 'off',
