@@ -70,8 +70,8 @@ export class GoLoginProvider implements ProfileProvider {
       const body = res.body as StartBody;
       if (res.status === 200 && body?.status === 'running' && typeof body.wsUrl === 'string') return { profileId, wsUrl: body.wsUrl, openedAt: Date.now() };
       if (res.status !== 200 || body?.status !== 'pending') {
-        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- GoLogin's status is a string; anything else is shown as it came
-        throw new TransientError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin's pending start of profile ${profileId} ended ${String(body?.status ?? res.status)}` });
+        const ended = typeof body?.status === 'string' ? body.status : `with HTTP ${res.status}`;
+        throw new TransientError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin's pending start of profile ${profileId} ended ${ended}` });
       }
     }
     await this.stop(profileId).catch(() => undefined);
