@@ -13,6 +13,7 @@ import { RawConsumer, type Attachable, type RawConsumerOptions, type RawHandler 
 import { Subscription, type HandlerMap, type SubscriptionOptions } from './subscription.js';
 import { BrokerAddresses } from './broker-addresses.js';
 import { assertTopology } from './topology.js';
+import { connectionUser } from './producer-check.js';
 
 export interface BusOptions {
   /** The broker, or the nodes of a cluster: the bus connects to one and, when it goes away, to the next. */
@@ -61,6 +62,8 @@ export class Bus extends EventEmitter {
   readonly namespace: string;
   readonly service: string;
   readonly retryTiersMs: readonly number[];
+  /** The broker user it logs in as: every publish carries it as `user-id` (the broker checks it). */
+  readonly brokerUser: string;
   private model?: RecoveringChannelModel;
   /** The connection the recovering model holds now (publish channels are reopened on it). */
   private connection?: ChannelModel;
@@ -82,6 +85,7 @@ export class Bus extends EventEmitter {
     this.namespace = opts.namespace;
     this.service = opts.service;
     this.retryTiersMs = opts.retryTiersMs ?? RETRY_TIERS_MS;
+    this.brokerUser = connectionUser(opts.url);
     this.confirmTimeoutMs = opts.confirmTimeoutMs ?? 10_000;
     this.maxWaitingPublishes = opts.maxWaitingPublishes ?? 10_000;
     // Each publish waiting for a reconnect listens for it; their number is bounded above.
@@ -152,7 +156,7 @@ export class Bus extends EventEmitter {
     coalesceWrites(model);
     const pub = await this.openPublishChannel(model);
     try {
-      const kept = await assertTopology(model, this.namespace, this.retryTiersMs, { quorumGroupSize: this.opts.quorumGroupSize });
+      const kept = await assertTopology(model, this.namespace, this.retryTiersMs, { quorumGroupSize: this.opts.quorumGroupSize, service: this.service });
       if (kept.length) this.logger.warn('queues exist declared otherwise (another quorum group size, or classic retry tiers of an earlier version); kept as they are', { queues: kept, quorumGroupSize: this.opts.quorumGroupSize });
     } catch (err) {
       if (/PRECONDITION[-_]FAILED/.test(errorMessage(err))) {
@@ -187,7 +191,7 @@ export class Bus extends EventEmitter {
     }
     const exchange = exchangeName(this.namespace, contract.kind === 'command' ? 'commands' : 'events');
     const routingKey = routingKeyFor(type, opts.routingKeySuffix);
-    const props = publishOptions({ ...opts, type, source: this.service });
+    const props = publishOptions({ ...opts, type, source: this.service, userId: this.brokerUser });
     return this.publishTraced(exchange, routingKey, Buffer.from(JSON.stringify(parsed.data)), props, props.messageId);
   }
 
@@ -198,6 +202,8 @@ export class Bus extends EventEmitter {
    * within `confirmTimeoutMs`.
    */
   publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
+    // The broker closes the channel on a user-id that is not ours: one carried over (a dead letter's, a replay's) is replaced.
+    if (props.userId !== this.brokerUser) props = { ...props, userId: this.brokerUser };
     return this.publishTraced(exchange, routingKey, content, props, undefined);
   }
 

@@ -9,6 +9,7 @@ import { AckBatcher } from './ack-batcher.js';
 import { ConsumerSet } from './consumer-set.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import { decideFailure, deadLetterOptions, retryOptions } from './failure-policy.js';
+import { checkProducer } from './producer-check.js';
 
 export interface HandlerContext {
   envelope: Envelope;
@@ -154,6 +155,7 @@ export class Subscription {
   /** Checks the delivery and calls its handler; throws (synchronously) what is wrong with the input. */
   private dispatch(type: RoutingKey | undefined, msg: ConsumeMessage, envelope: Envelope): Promise<void> {
     if (!type) throw new AppError({ code: ErrorCodes.UNKNOWN_MESSAGE_TYPE, message: `no handler for type "${envelope.type}" on ${this.fullQueue}`, retryable: false });
+    checkProducer(type, msg, this.bus);
     if (msg.content.length > this.maxMessageBytes) {
       throw new AppError({ code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body of ${msg.content.length} bytes exceeds ${this.maxMessageBytes}`, retryable: false });
     }
