@@ -106,16 +106,6 @@ export function xauthLintConfig(root) {
       },
     },
     {
-      // TEMPORARY, while the bus files are left to the bus split's owner: 5 findings (amqplib's any-typed properties in
-      // failure-policy.ts, reject(err) of an unknown in publisher.ts, an unused import in subscription.ts). Fix them and drop this block.
-      files: ['shared/src/bus/failure-policy.ts', 'shared/src/bus/publisher.ts', 'shared/src/bus/subscription.ts'],
-      rules: {
-        '@typescript-eslint/no-unsafe-assignment': 'off',
-        '@typescript-eslint/no-unused-vars': 'off',
-        '@typescript-eslint/prefer-promise-reject-errors': 'off',
-      },
-    },
-    {
       files: ['cli/src/**/*.ts'],
       rules: {
         'no-restricted-imports': restrictImports(

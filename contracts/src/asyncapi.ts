@@ -1,6 +1,8 @@
 import { dataSchemaId, messages, type RoutingKey } from './catalog.js';
+import { brokerUserOf, isServiceName } from './producers.js';
 import { embeddedJsonSchema } from './openapi.js';
 import { exchangeName, workQueues } from './topology.js';
+import { replayedTypes } from './broker-access.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,8 +37,18 @@ const ENVELOPE_TEXT = 'A CloudEvent in binary content mode (CloudEvents AMQP pro
   + 'the data is the JSON body, datacontenttype is the contentType property. '
   + 'The AMQP properties say the same for RabbitMQ-native consumers: messageId (the CloudEvents id, a UUID; consumers dedupe on it), type (= the routing key), '
   + 'timestamp, contentType application/json, appId (the publishing service), correlationId (the request that started it all), '
-  + 'persistent delivery. Consumers still accept the ce-* headers of earlier releases (until the next release). '
+  + 'userId (the broker user that published it, which RabbitMQ checks against the connection), persistent delivery. Consumers still accept the ce-* headers of earlier releases (until the next release). '
   + 'A publisher that sends only a JSON body still works: the consumer fills in what is missing.';
+
+/**
+ * Who may publish a type, for its description: each xauth service with its broker user, and
+ * upstream publishers. The same list is the message's `x-producers`.
+ */
+function producersText(type: RoutingKey): string {
+  const names = messages[type].producers.map((p) => (isServiceName(p) ? `the ${p} (broker user ${brokerUserOf(p)})` : 'upstream services (any other broker user)'));
+  const replayed = replayedTypes().includes(type) ? ', and the dead-letter office when an operator replays a dead letter (x-replay-of set)' : '';
+  return `Published by ${names.join(', ')}${replayed}; the userId property names the publisher, and xauth's consumers dead-letter any other with FORGED_PRODUCER.`;
+}
 
 /** Who consumes a command (its work queue's owner), for the message's description. */
 function consumerOf(type: RoutingKey): string | undefined {
@@ -66,6 +78,7 @@ export function asyncApiDocument(opts: { namespace?: string; host?: string; vers
         ENVELOPE_TEXT,
         c.secretFields?.length ? `Secret fields (${c.secretFields.join(', ')}) are redacted wherever the message is logged or stored.` : '',
         c.repliable ? `Also published as \`${type}.<replyTo>\` when the request named a replyTo.` : '',
+        producersText(type),
         c.notes ?? '',
       ].filter(Boolean).join(' '),
       contentType: 'application/json',
@@ -76,6 +89,8 @@ export function asyncApiDocument(opts: { namespace?: string; host?: string; vers
       tags: [{ name: c.kind }, { name: internal ? 'internal' : 'public' }],
       bindings: { amqp: { messageType: type, bindingVersion: '0.3.0' } },
       'x-dataschema': dataSchemaId(type),
+      // Who may publish it: xauth services by name (their broker user is xauth-<service>) and `upstream` for any other publisher.
+      'x-producers': [...c.producers],
     };
     channels[type] = {
       address: c.repliable ? `${type}.#` : type,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import * as m from './messages.js';
+import type { Producer } from './producers.js';
 
 /** Which exchange a message travels on: commands have one logical consumer, events any number. */
 export type MessageKind = 'command' | 'event';
@@ -8,6 +9,12 @@ export interface MessageContract<S extends z.ZodType = z.ZodType> {
   /** The routing key, also the envelope `type`. */
   type: string;
   kind: MessageKind;
+  /**
+   * Who may publish it: xauth services (the broker-validated `user-id`, `xauth-<service>`) and, for
+   * public commands, `upstream` (any other publisher). Consumers dead-letter anything else with
+   * `FORGED_PRODUCER`; the broker users' permissions follow from it too.
+   */
+  producers: readonly Producer[];
   version: number;
   schema: S;
   /** Payload fields that are secrets: redacted wherever the message is logged or stored. */
@@ -16,14 +23,26 @@ export interface MessageContract<S extends z.ZodType = z.ZodType> {
   repliable?: boolean;
   /** What a consumer must know beyond the schema (e.g. when it may arrive more than once). */
   notes?: string;
+  /**
+   * How the dead-letter office replays a letter of this type: `republish` it (the default), or
+   * `reopen` the work at its producer (a job is reopened at the orchestrator, never republished).
+   * Letters whose secret fields were redacted cannot be replayed at all. @defaultValue 'republish'
+   */
+  replay?: 'republish' | 'reopen';
 }
 
 /**
  * `version` changes only with a breaking change to the schema, together with a new snapshot in
  * `contracts/schemas/<type>/v<version>.json` (`npm run contracts:snapshot`; contracts/test/schema-snapshots.test.ts).
  */
-function contract<S extends z.ZodType>(type: string, kind: MessageKind, schema: S, extra: { version?: number; secretFields?: readonly string[]; repliable?: boolean; notes?: string } = {}) {
-  return { type, kind, version: extra.version ?? 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false, notes: extra.notes } satisfies MessageContract<S>;
+function contract<S extends z.ZodType>(
+  type: string, kind: MessageKind, producers: readonly Producer[], schema: S,
+  extra: { version?: number; secretFields?: readonly string[]; repliable?: boolean; notes?: string; replay?: 'republish' | 'reopen' } = {},
+) {
+  return {
+    type, kind, producers, version: extra.version ?? 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false, notes: extra.notes,
+    replay: extra.replay ?? 'republish',
+  } satisfies MessageContract<S>;
 }
 
 /**
@@ -38,20 +57,21 @@ export const REANSWER_NOTE = 'The same requestId may be answered again after an 
 
 /** Every v1 message, by routing key. zod is the source of truth; types are inferred from it. */
 export const messages = {
-  'user.login.requested': contract('user.login.requested', 'command', m.UserLoginRequested),
-  'token.refresh.requested': contract('token.refresh.requested', 'command', m.TokenRefreshRequested),
-  'authorization.job.requested': contract('authorization.job.requested', 'command', m.AuthorizationJobRequested, {
+  'user.login.requested': contract('user.login.requested', 'command', ['upstream', 'gateway', 'orchestrator'], m.UserLoginRequested),
+  'token.refresh.requested': contract('token.refresh.requested', 'command', ['upstream'], m.TokenRefreshRequested),
+  'authorization.job.requested': contract('authorization.job.requested', 'command', ['orchestrator'], m.AuthorizationJobRequested, {
     notes: 'A reopened job is requested again with the same jobId, attempt 1, a fresh deadline and a fresh PKCE state and verifier (so the authorizeUrl differs).',
+    replay: 'reopen',
   }),
-  'authorization.job.started': contract('authorization.job.started', 'event', m.AuthorizationJobStarted),
-  'authorization.consent.captured': contract('authorization.consent.captured', 'event', m.AuthorizationConsentCaptured, { secretFields: ['code', 'state'] }),
-  'authorization.attempt.failed': contract('authorization.attempt.failed', 'event', m.AuthorizationAttemptFailed),
-  'user.authenticated': contract('user.authenticated', 'event', m.UserAuthenticated, { repliable: true, notes: REANSWER_NOTE }),
-  'user.authentication.failed': contract('user.authentication.failed', 'event', m.UserAuthenticationFailed, { repliable: true, notes: REANSWER_NOTE }),
-  'token.refreshed': contract('token.refreshed', 'event', m.TokenRefreshed),
-  'token.refresh.failed': contract('token.refresh.failed', 'event', m.TokenRefreshFailed),
-  'user.reauthorization.required': contract('user.reauthorization.required', 'event', m.UserReauthorizationRequired),
-  'account.offboarded': contract('account.offboarded', 'event', m.AccountOffboarded, {
+  'authorization.job.started': contract('authorization.job.started', 'event', ['browser-worker'], m.AuthorizationJobStarted),
+  'authorization.consent.captured': contract('authorization.consent.captured', 'event', ['browser-worker'], m.AuthorizationConsentCaptured, { secretFields: ['code', 'state'] }),
+  'authorization.attempt.failed': contract('authorization.attempt.failed', 'event', ['browser-worker'], m.AuthorizationAttemptFailed),
+  'user.authenticated': contract('user.authenticated', 'event', ['orchestrator'], m.UserAuthenticated, { repliable: true, notes: REANSWER_NOTE }),
+  'user.authentication.failed': contract('user.authentication.failed', 'event', ['orchestrator'], m.UserAuthenticationFailed, { repliable: true, notes: REANSWER_NOTE }),
+  'token.refreshed': contract('token.refreshed', 'event', ['orchestrator'], m.TokenRefreshed),
+  'token.refresh.failed': contract('token.refresh.failed', 'event', ['orchestrator'], m.TokenRefreshFailed),
+  'user.reauthorization.required': contract('user.reauthorization.required', 'event', ['orchestrator'], m.UserReauthorizationRequired),
+  'account.offboarded': contract('account.offboarded', 'event', ['orchestrator'], m.AccountOffboarded, {
     notes: 'Sent once the tokens were revoked at X and deleted: reads of the account\'s token answer 404 from then on. Forget the account.',
   }),
 } as const;

@@ -1,3 +1,4 @@
+import { brokerUserDefinitions, escapeRegex } from './broker-access.js';
 import { DEAD_LETTER_QUEUE, RETRY_TIERS_MS, exchangeName, exchanges, queueBindings, queueName, retryQueueName, workQueues, type ExchangeRole } from './topology.js';
 
 /** Queue arguments of a work queue: quorum, poison limit, at-least-once dead-lettering to the DLX. */
@@ -31,7 +32,12 @@ export function retryQueueArguments(namespace: string, purpose: string, tierMs: 
   };
 }
 
-/** The whole topology in RabbitMQ's definitions format (for `rabbitmqctl import_definitions`). */
+/**
+ * The whole topology in RabbitMQ's definitions format (for `rabbitmqctl import_definitions`), with
+ * each service's user and its permissions on exactly this namespace. The users carry no password:
+ * they cannot log in until the operator sets one (`rabbitmqctl change_password`), and an import
+ * clears the password of a user that exists already.
+ */
 export function rabbitDefinitions(namespace = 'xauth', vhost = '/') {
   const ex = Object.entries(exchanges).map(([role, e]) => ({
     name: exchangeName(namespace, role as ExchangeRole), vhost, type: e.type, durable: true, auto_delete: false, internal: false, arguments: {},
@@ -53,5 +59,5 @@ export function rabbitDefinitions(namespace = 'xauth', vhost = '/') {
   const dlq = queueName(namespace, DEAD_LETTER_QUEUE);
   queues.push({ name: dlq, vhost, durable: true, auto_delete: false, arguments: deadLetterQueueArguments() });
   bind(exchangeName(namespace, 'dlx'), dlq, '#');
-  return { exchanges: ex, queues, bindings };
+  return { ...brokerUserDefinitions({ vhost, namespacePattern: escapeRegex(namespace), topicNamespaces: [namespace] }), exchanges: ex, queues, bindings };
 }

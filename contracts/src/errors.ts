@@ -10,6 +10,8 @@ export const ErrorCodes = {
   UNKNOWN_PROFILE: 'UNKNOWN_PROFILE',
   STATE_MISMATCH: 'STATE_MISMATCH',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The message's publisher (its broker-validated `user-id`) is not a service the contracts let publish its type. */
+  FORGED_PRODUCER: 'FORGED_PRODUCER',
   // HTTP facade
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',

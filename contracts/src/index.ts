@@ -12,3 +12,5 @@ export * from './admin.js';
 export * from './openapi.js';
 export * from './asyncapi.js';
 export * from './admin-routes.js';
+export * from './producers.js';
+export * from './broker-access.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import amqplib, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
-import { exchangeName, queueName, DEAD_LETTER_QUEUE } from '@xauth/contracts';
+import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage } from 'amqplib';
+import { brokerUserOf, exchangeName, queueName, DEAD_LETTER_QUEUE, type ExchangeRole, type ServiceName } from '@xauth/contracts';
+import { devBrokerUrl } from '@xauth/shared/broker-users';
 
 export interface Received {
   routingKey: string;
@@ -22,7 +23,10 @@ export interface BrokerProbeOptions {
 }
 
 export class BrokerProbe {
-  private constructor(private readonly conn: ChannelModel, readonly ch: Channel, private readonly namespace: string, private readonly opts: BrokerProbeOptions) {}
+  /** Connections as xauth services' development users, opened by `publishAs`. */
+  private readonly asServices = new Map<ServiceName, Promise<{ conn: ChannelModel; ch: ConfirmChannel }>>();
+
+  private constructor(private readonly conn: ChannelModel, readonly ch: Channel, private readonly namespace: string, private readonly opts: BrokerProbeOptions, private readonly host: string) {}
 
   static async open(url: string, namespace: string, opts: BrokerProbeOptions = {}): Promise<BrokerProbe> {
     const conn = await amqplib.connect(url);
@@ -30,7 +34,29 @@ export class BrokerProbe {
     conn.on('error', () => undefined);
     const ch = await conn.createChannel();
     ch.on('error', () => undefined);
-    return new BrokerProbe(conn, ch, namespace, opts);
+    return new BrokerProbe(conn, ch, namespace, opts, new URL(url).host);
+  }
+
+  /**
+   * Publishes as an xauth service: logged in as its development user, with its `user-id` (consumers
+   * accept a type only from its producers). E.g. the browser worker's events when no worker runs, or
+   * a dead letter as the consumer wrapper of its queue writes it. Resolves on the broker's confirm.
+   */
+  async publishAs(service: ServiceName, exchange: ExchangeRole, routingKey: string, body: unknown, props: amqplib.Options.Publish = {}): Promise<void> {
+    let link = this.asServices.get(service);
+    if (!link) {
+      link = amqplib.connect(devBrokerUrl(service, this.host)).then(async (conn) => {
+        conn.on('error', () => undefined);
+        return { conn, ch: await conn.createConfirmChannel() };
+      });
+      this.asServices.set(service, link);
+    }
+    const { ch } = await link;
+    const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    ch.publish(exchangeName(this.namespace, exchange), routingKey, content, {
+      persistent: true, contentType: 'application/json', messageId: randomUUID(), type: routingKey, userId: brokerUserOf(service), ...props,
+    });
+    await ch.waitForConfirms();
   }
 
   /** Publishes raw bytes as a bare upstream might (no envelope unless given). */
@@ -81,6 +107,7 @@ export class BrokerProbe {
   }
 
   async close(): Promise<void> {
+    for (const link of this.asServices.values()) await link.then(({ conn }) => conn.close()).catch(() => undefined);
     await this.conn.close().catch(() => undefined);
   }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { devBrokerDefinitions, devBrokerUsersLogIn, importDefinitions, runWithInput } from '@xauth/shared/broker-users';
 
 const run = promisify(execFile);
 const BIN = '/usr/lib/rabbitmq/bin';
@@ -42,8 +43,11 @@ export class RabbitCluster {
 
   private constructor(readonly dir: string, readonly nodes: RabbitNode[], private readonly distPorts: Map<string, number>) {}
 
-  /** The nodes' URLs, comma-separated: what a service's `AMQP_URL` gets. */
+  /** The nodes' URLs with the administrator's credentials, comma-separated: for the tests' own clients. */
   get url(): string { return this.nodes.map((n) => n.url).join(','); }
+
+  /** The nodes' URLs without credentials, comma-separated: what a service's `AMQP_URL` gets (it logs in as its own user). */
+  get serviceUrl(): string { return this.nodes.map((n) => `amqp://127.0.0.1:${n.port}`).join(','); }
 
   static async start(size = 3): Promise<RabbitCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'xauth-rabbit-'));
@@ -71,6 +75,13 @@ export class RabbitCluster {
         await cluster.ctl(n, 'start_app');
       }
       await cluster.ctl(nodes[0]!, 'await_online_nodes', String(size));
+      // The services' development users (the cluster shares them), as npm test gives the machine's broker.
+      await importDefinitions(devBrokerDefinitions([]), (args, input) => runWithInput(`${BIN}/rabbitmqctl`, ['-q', '-n', nodes[0]!.name, ...args], input, cluster.env()));
+      const deadline = Date.now() + 30_000;
+      while (!(await devBrokerUsersLogIn(`127.0.0.1:${nodes[0]!.port}`))) {
+        if (Date.now() > deadline) throw new Error('the development users imported into the test cluster do not log in');
+        await new Promise((r) => setTimeout(r, 200));
+      }
       return cluster;
     } catch (err) {
       await cluster.destroy();
@@ -183,7 +194,8 @@ export class RabbitCluster {
     live.delete(this);
   }
 
-  private env(): NodeJS.ProcessEnv {
+  /** The environment its rabbitmqctl runs in: the cluster's own HOME (cookie) and env file. */
+  env(): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
       HOME: join(this.dir, 'home'),

@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import amqplib from 'amqplib';
 import { RETRY_TIERS_MS } from '@xauth/contracts';
-import { createLogger, defaultServiceDatabases, deleteTopology, provisionServiceDatabases, schemaName, type Logger } from '@xauth/shared';
+import { assertTopology, createLogger, defaultServiceDatabases, deleteTopology, provisionServiceDatabases, schemaName, type Logger } from '@xauth/shared';
+import { ensureDevBrokerUsers } from '@xauth/shared/broker-users';
 import { startXSim, type XSim, type XSimOptions } from '@xauth/x-sim';
 import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from '@xauth/orchestrator';
 import { loadBrowserWorkerConfig, startBrowserWorker, type RunningBrowserWorker } from '@xauth/browser-worker';
@@ -11,7 +12,10 @@ import { parseGatewayConfig, startGateway } from '@xauth/gateway';
 import { loadDeadLettersConfig, startDeadLetters, type RunningDeadLetters } from '@xauth/dead-letters';
 import { BrokerProbe, type Received } from './broker-probe.js';
 
+/** The machine's broker as its administrator: tests set up, probe and clean up with it (and play upstream services). */
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** The machine's broker for a service: no credentials, so each service logs in as its own development user (`xauth-<service>`). */
+export const SERVICE_AMQP_URL = 'amqp://127.0.0.1:5672';
 /** A superuser's connection: it sets up each namespace's schemas and roles, and tests read any schema with it. The services connect as their own roles (their DATABASE_URL defaults). */
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback';
@@ -23,8 +27,9 @@ export interface StackOptions {
   /** Print service logs (they are always captured in `logs`). */
   printLogs?: boolean;
   /**
-   * Another broker (e.g. a test's cluster): `url` for the services' AMQP_URL, `probeUrl` for the
-   * probe and the clean-up. @defaultValue the machine's RabbitMQ (AMQP_URL)
+   * Another broker (e.g. a test's cluster) with the development users in it: `url` for the services'
+   * AMQP_URL (without credentials), `probeUrl` (an administrator's) for the probe, the topology and
+   * the clean-up. @defaultValue the machine's RabbitMQ (SERVICE_AMQP_URL, AMQP_URL)
    */
   broker?: { url: string; probeUrl: string };
   /** Start a browser worker in this process. @defaultValue true (false: the test runs its own, e.g. as a child process) */
@@ -62,9 +67,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   stream.on('data', (c: Buffer) => logs.push(...c.toString().split('\n').filter(Boolean)));
   const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs, redaction: opts.unredactedLogs !== true });
 
+  // As an operator does (infra/rabbitmq/definitions.json): the users exist and the whole namespace is
+  // declared before any service starts, so nothing published before its consumer's first start is lost.
+  if (!opts.broker) await brokerUsers();
+  const probeUrl = opts.broker?.probeUrl ?? AMQP_URL;
+  await declareNamespace(probeUrl, namespace, opts.env?.AMQP_QUORUM_GROUP_SIZE);
   const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
   const env = withoutUnset({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? AMQP_URL, HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug',
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? SERVICE_AMQP_URL, HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
     X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
@@ -75,7 +85,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   // A fixed concurrency (MIN = MAX) unless the test sizes the pool itself: a shared test machine's CPU is not the stack's.
   if (env.MAX_CONCURRENT_PROFILES !== undefined) env.MIN_CONCURRENT_PROFILES ??= env.MAX_CONCURRENT_PROFILES;
-  const probeUrl = opts.broker?.probeUrl ?? AMQP_URL;
   const stops: Array<() => Promise<void>> = [() => xsim.stop()];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
   try {
@@ -104,6 +113,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await stopAll();
     await removeNamespace(namespace, probeUrl);
     throw err;
+  }
+}
+
+let usersReady: Promise<void> | undefined;
+/** The machine broker's development users, checked (and created if missing) once per process. */
+export function brokerUsers(): Promise<void> {
+  usersReady ??= ensureDevBrokerUsers().catch((err: unknown) => { usersReady = undefined; throw err; });
+  return usersReady;
+}
+
+/** Declares a namespace's whole topology as the broker's administrator. */
+export async function declareNamespace(adminUrl: string, namespace: string, quorumGroupSize?: string): Promise<void> {
+  const conn = await amqplib.connect(adminUrl);
+  try {
+    await assertTopology(conn, namespace, RETRY_TIERS_MS, { quorumGroupSize: quorumGroupSize ? Number(quorumGroupSize) : undefined });
+  } finally {
+    await conn.close();
   }
 }
 

@@ -173,8 +173,8 @@ describe('consent idempotency (no browser: consent answered over HTTP)', functio
     stack.xsim.state.addFault({ endpoint: 'token', user: 'xsim_user_007', latencyMs: 1_000, times: 1 });
     const issuedBefore = stack.xsim.state.stats().tokensIssued;
 
-    publishConsent(stack, consent);
-    publishConsent(stack, consent);
+    await publishConsent(stack, consent);
+    await publishConsent(stack, consent);
 
     await authenticated.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId, 30_000, 'user.authenticated');
     // The loser was deferred, came back, and found the job done.
@@ -197,7 +197,7 @@ describe('consent idempotency (no browser: consent answered over HTTP)', functio
     const failed = await stack.probe.listen('user.authentication.failed.#');
     const requestId = randomUUID();
     stack.probe.publishCommand('user.login.requested', { requestId, accountId: 'xsim_user_008' });
-    publishConsent(stack, await consentOverHttp(stack, 'xsim_user_008'));
+    await publishConsent(stack, await consentOverHttp(stack, 'xsim_user_008'));
 
     const answer = await failed.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId, 30_000, 'user.authentication.failed');
     expect(answer.body).to.include({ errorCode: 'IDENTITY_MISMATCH' });

@@ -36,7 +36,7 @@ describe('a 3-node RabbitMQ cluster under the stack (real rabbitmq-server nodes 
   async function loginsThrough(fault: (leader: RabbitNode) => Promise<void>, heal: (leader: RabbitNode) => Promise<void>) {
     const last = cluster.nodes.at(-1)!;
     stack = await startStack({
-      broker: { url: cluster.url, probeUrl: last.url },
+      broker: { url: cluster.serviceUrl, probeUrl: last.url },
       env: { AMQP_QUORUM_GROUP_SIZE: '3', OUTBOX_POLL_MS: '100' },
       xsim: { interstitialMs: 50 },
     });

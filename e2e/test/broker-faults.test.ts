@@ -20,7 +20,7 @@ describe('broker link cut while logins flow (TCP proxy between the services and 
 
   beforeEach(async () => {
     proxy = await TcpProxy.open('127.0.0.1', 5672);
-    stack = await startStack({ env: { AMQP_URL: `amqp://guest:guest@${proxy.address}`, OUTBOX_POLL_MS: '100' }, xsim: { interstitialMs: 50 } });
+    stack = await startStack({ env: { AMQP_URL: `amqp://${proxy.address}`, OUTBOX_POLL_MS: '100' }, xsim: { interstitialMs: 50 } });
   });
   afterEach(async () => {
     await stack?.stop();

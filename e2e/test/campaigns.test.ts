@@ -47,10 +47,10 @@ describe('login campaigns (RabbitMQ, PostgreSQL, x-sim; no browser)', function (
 
     // A browser takes one job, then fails it: running, then failed with the worker's code.
     const job = await jobOf(s, simUsername(191));
-    publishEvent(s, 'authorization.job.started', { jobId: job.job_id, profileId: job.profile_id, workerId: 'test-worker', startedAt: new Date().toISOString() });
+    await publishEvent(s, 'authorization.job.started', { jobId: job.job_id, profileId: job.profile_id, workerId: 'test-worker', startedAt: new Date().toISOString() });
     const running = await waitUntil(async () => { const c = await progressOf(api, id); return c.progress.running === 1 ? c : undefined; }, 20_000, 'one running');
     expect(running.progress).to.include({ queued: 4, running: 1, succeeded: 190, failed: 5 });
-    publishEvent(s, 'authorization.attempt.failed', { jobId: job.job_id, errorCode: 'CAPTCHA_REQUIRED', message: 'a captcha', retryable: false });
+    await publishEvent(s, 'authorization.attempt.failed', { jobId: job.job_id, errorCode: 'CAPTCHA_REQUIRED', message: 'a captcha', retryable: false });
     const failed = await waitUntil(async () => { const c = await progressOf(api, id); return c.progress.failed === 6 ? c : undefined; }, 20_000, 'six failed');
     expect(failed.progress).to.deep.equal({ total: 200, pending: 0, queued: 4, running: 0, succeeded: 190, failed: 6, cancelled: 0, failedByCode: { UNKNOWN_ACCOUNT: 5, CAPTCHA_REQUIRED: 1 } });
 
@@ -74,7 +74,7 @@ describe('login campaigns (RabbitMQ, PostgreSQL, x-sim; no browser)', function (
     expect((await progressOf(api, bounded)).progress).to.include({ queued: 3, pending: 7 });
 
     const job = await jobOf(s, simUsername(1));
-    publishEvent(s, 'authorization.attempt.failed', { jobId: job.job_id, errorCode: 'ACCOUNT_LOCKED', message: 'locked', retryable: false });
+    await publishEvent(s, 'authorization.attempt.failed', { jobId: job.job_id, errorCode: 'ACCOUNT_LOCKED', message: 'locked', retryable: false });
     const after = await waitUntil(async () => { const c = await progressOf(api, bounded); return c.progress.failed === 1 && c.progress.queued === 3 ? c : undefined; }, 20_000, 'one more requested');
     expect(after.progress).to.include({ pending: 6, failed: 1, queued: 3 });
     expect(after.progress.failedByCode).to.deep.equal({ ACCOUNT_LOCKED: 1 });

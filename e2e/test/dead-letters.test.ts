@@ -57,6 +57,8 @@ describe('dead-letter office through the gateway (RabbitMQ, PostgreSQL, Chromium
     const copy = republished.find((r) => r.properties.messageId === first.body.replayMessageId)!;
     expect(copy.body).to.deep.equal({ requestId, accountId: ACCOUNT });
     expect(copy.properties.headers).to.include({ 'x-replay-of': letter.messageId, 'x-attempt': 1 });
+    // Republished under the office's own broker user, which the orchestrator takes for a replay.
+    expect(copy.properties.userId).to.equal('xauth-dead-letters');
     expect(copy.properties.headers).not.to.have.any.keys('x-error-code', 'x-original-queue', 'x-first-failure-at');
 
     // A second replay (within the cap) is consumed, and changes nothing: the request already succeeded.

@@ -20,7 +20,7 @@ const SERVICES = Object.keys(HTTP_PORTS);
 /** The Secret key of a service's own PostgreSQL URL (its role): DATABASE_URL_DEAD_LETTERS. */
 const databaseUrlKey = (service: string) => `DATABASE_URL_${service.toUpperCase().replace(/-/g, '_')}`;
 /** Settings that are keys or credentials: only ever from a Secret. */
-const SECRET_SETTINGS = ['AMQP_URL', 'DATABASE_URL', 'DATABASE_ADMIN_URL', ...SERVICES.map(databaseUrlKey), 'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR', 'ENCRYPTION_KEYS', 'GOLOGIN_API_TOKEN', 'X_APPS', 'JWT_PRIVATE_KEY_PEM', 'BOOTSTRAP_CLIENTS'];
+const SECRET_SETTINGS = ['AMQP_URL', 'AMQP_PASSWORD', 'DATABASE_URL', 'DATABASE_ADMIN_URL', ...SERVICES.map(databaseUrlKey), 'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR', 'ENCRYPTION_KEYS', 'GOLOGIN_API_TOKEN', 'X_APPS', 'JWT_PRIVATE_KEY_PEM', 'BOOTSTRAP_CLIENTS'];
 /** GoLogin calls one authorization job makes (start, status, stop), and one slot's flows a minute (README "Capacity planning"). */
 const GOLOGIN_CALLS_PER_JOB = 3;
 const FLOWS_PER_SLOT_PER_MINUTE = 18;
@@ -85,6 +85,11 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
               if (SECRET_SETTINGS.includes(e.name)) expect(e.valueFrom?.secretKeyRef, `${w.metadata.name}/${c.name} ${e.name}`).to.be.an('object');
             }
           }
+        }
+        // Each service logs in to the broker as its own user, with a password no other service holds.
+        for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+          const password = containersOf(d)[0].env.find((e: K8sObject) => e.name === 'AMQP_PASSWORD');
+          expect(password?.valueFrom?.secretKeyRef?.key, `${d.metadata.name} AMQP_PASSWORD`).to.equal(`AMQP_PASSWORD_${d.metadata.name.toUpperCase().replace(/-/g, '_')}`);
         }
       });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { exchangeName, queueName } from '@xauth/contracts';
+import { exchangeName, queueName, workQueues, type WorkQueueName } from '@xauth/contracts';
 import { schemaName } from '@xauth/shared';
 import { getServiceToken, postJson, schemaOf, startStack, waitUntil, type Stack } from '../src/index.js';
 
@@ -41,12 +41,14 @@ describe('dead-letter replay: the dry run and the real replay agree (RabbitMQ, P
   /** Puts a letter on the DLX as the consumer wrapper does, and resolves with its stored id once the office has it. */
   async function deadLetter(routingKey: string, body: unknown, opts: { exchange?: string; queue?: string; errorCode?: string; reported?: boolean } = {}): Promise<string> {
     const messageId = randomUUID();
-    stack.probe.ch.publish(exchangeName(stack.namespace, 'dlx'), routingKey, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), {
-      persistent: true, messageId, type: routingKey, contentType: 'application/json', correlationId: 'corr-1',
+    const queue = (opts.queue ?? 'browser-worker.authorization-jobs') as WorkQueueName;
+    // Written by the queue's consumer, as its wrapper does: the office replays only what the rightful consumer dead-lettered.
+    await stack.probe.publishAs(workQueues[queue].service, 'dlx', routingKey, body, {
+      messageId, correlationId: 'corr-1',
       headers: {
         'x-error-code': opts.errorCode ?? 'BLOCKED', 'x-error-message': 'it failed', 'x-original-exchange': opts.exchange ?? exchangeName(stack.namespace, 'commands'),
-        'x-original-routing-key': routingKey, 'x-original-queue': queueName(stack.namespace, opts.queue ?? 'browser-worker.authorization-jobs'),
-        'x-service': 'browser-worker', 'x-attempt': 2, ...(opts.reported ? { 'x-outcome-reported': true } : {}),
+        'x-original-routing-key': routingKey, 'x-original-queue': queueName(stack.namespace, queue),
+        'x-service': workQueues[queue].service, 'x-attempt': 2, ...(opts.reported ? { 'x-outcome-reported': true } : {}),
       },
     });
     return storedId(messageId);

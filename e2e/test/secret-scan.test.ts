@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { exchangeName } from '@xauth/contracts';
+import { SERVICES, devBrokerPassword, exchangeName } from '@xauth/contracts';
 import { readZip } from '@xauth/browser-worker';
 import { INTERNAL_TOKENS, schemaName } from '@xauth/shared';
 import { getServiceToken, readStoredDeadLetters, startStack, type EventCollector, type Received, type Stack } from '../src/index.js';
@@ -104,6 +104,8 @@ async function exercise(stack: Stack): Promise<{ haystacks: Haystack[]; secrets:
   const secrets = [
     ...stack.xsim.state.handledSecrets(), jwt,
     SCANNER.clientSecret, `${SCANNER.clientSecret}-wrong`, 'dev-admin-secret', 'xsim-client-secret', ...Object.values(INTERNAL_TOKENS),
+    // The services' broker passwords (their development ones here).
+    ...SERVICES.map(devBrokerPassword),
   ];
   return { haystacks, secrets };
 }

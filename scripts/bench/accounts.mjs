@@ -128,8 +128,8 @@ function readLoop(gatewayUrl, jwt, accounts, lanes) {
 }
 
 async function main() {
-  const [{ default: amqplib }, { default: pg }, e2e, shared] = await Promise.all([import('amqplib'), import('pg'), import('@xauth/e2e'), import('@xauth/shared')]);
-  const { ServiceProcess, removeNamespace, AMQP_URL, DATABASE_URL } = e2e;
+  const [{ default: amqplib }, { default: pg }, e2e, shared, { devBrokerPassword }] = await Promise.all([import('amqplib'), import('pg'), import('@xauth/e2e'), import('@xauth/shared'), import('@xauth/contracts')]);
+  const { ServiceProcess, removeNamespace, brokerUsers, declareNamespace, AMQP_URL, SERVICE_AMQP_URL, DATABASE_URL } = e2e;
   const n = Number(args.accounts);
   const replicaCount = Number(args.replicas);
   const namespace = `bench-${randomBytes(4).toString('hex')}`;
@@ -142,7 +142,7 @@ async function main() {
   console.log(`accounts benchmark: ${n} accounts, ${replicaCount} orchestrator replicas, ${args.readers} reader loops; machine: ${cpus().length} cores, load average ${load()}`);
 
   const env = {
-    NODE_ENV: 'production', LOG_LEVEL: 'info', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0',
+    NODE_ENV: 'production', LOG_LEVEL: 'info', XAUTH_NAMESPACE: namespace, AMQP_URL: SERVICE_AMQP_URL, DATABASE_URL, HTTP_PORT: '0',
     ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'), METRICS_PORT: '0',
     ...Object.fromEntries(Object.keys(shared.INTERNAL_TOKENS).map((k) => [k, randomBytes(24).toString('base64url')])),
     GOLOGIN_API_TOKEN: 'xsim-gologin-token',
@@ -150,7 +150,10 @@ async function main() {
   };
   const all = started.processes;
   started.cleanup = () => removeNamespace(namespace);
-  const start = async (service, extra) => { const p = await ServiceProcess.start(service, { ...env, ...extra }, 300_000, SERVICE_NODE_ARGS); all.push(p); return p; };
+  // Each service logs in as its own broker user; production has no default password, this machine's broker has the development ones.
+  await brokerUsers();
+  await declareNamespace(AMQP_URL, namespace);
+  const start = async (service, extra) => { const p = await ServiceProcess.start(service, { ...env, AMQP_PASSWORD: devBrokerPassword(service), ...extra }, 300_000, SERVICE_NODE_ARGS); all.push(p); return p; };
   let conn;
   let db;
   try {

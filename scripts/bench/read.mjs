@@ -134,7 +134,8 @@ async function main() {
     import(join(ROOT, 'services/orchestrator/dist/src/data-access/entities/index.js')),
     import('./lib/cpu-profile.mjs'),
   ]);
-  const { ServiceProcess, removeNamespace, AMQP_URL, DATABASE_URL } = e2e;
+  const { ServiceProcess, removeNamespace, brokerUsers, declareNamespace, AMQP_URL, SERVICE_AMQP_URL, DATABASE_URL } = e2e;
+  const { devBrokerPassword } = await import('@xauth/contracts');
   const rounds = Number(args.rounds);
   const seconds = Number(args.seconds);
   const connections = Number(args.connections);
@@ -149,7 +150,7 @@ async function main() {
   const accounts = Array.from({ length: accountCount }, (_, i) => xsimPkg.simUsername(i + 1));
   const reader = { clientId: 'bench-reader', clientSecret: randomBytes(24).toString('base64url') };
   const env = {
-    NODE_ENV: 'production', LOG_LEVEL: 'info', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0',
+    NODE_ENV: 'production', LOG_LEVEL: 'info', XAUTH_NAMESPACE: namespace, AMQP_URL: SERVICE_AMQP_URL, DATABASE_URL, HTTP_PORT: '0',
     ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'), ...Object.fromEntries(Object.keys(shared.INTERNAL_TOKENS).map((k) => [k, randomBytes(24).toString('base64url')])), METRICS_PORT: '0',
     X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`, X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`,
     X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url, GOLOGIN_API_TOKEN: 'xsim-gologin-token',
@@ -159,9 +160,12 @@ async function main() {
   let plain;
   let seeding;
   try {
-    services.push(await ServiceProcess.start('orchestrator', env, 60_000, nodeArgs('orchestrator')));
+    // Each service logs in as its own broker user; production has no default password, this machine's broker has the development ones.
+    await brokerUsers();
+    await declareNamespace(AMQP_URL, namespace);
+    services.push(await ServiceProcess.start('orchestrator', { ...env, AMQP_PASSWORD: devBrokerPassword('orchestrator') }, 60_000, nodeArgs('orchestrator')));
     services.push(await ServiceProcess.start('gateway', {
-      ...env, ORCHESTRATOR_URL: services[0].url, RATE_LIMIT_PER_MINUTE: '1000000000',
+      ...env, AMQP_PASSWORD: devBrokerPassword('gateway'), ORCHESTRATOR_URL: services[0].url, RATE_LIMIT_PER_MINUTE: '1000000000',
       BOOTSTRAP_CLIENTS: JSON.stringify([{ ...reader, scopes: ['tokens:read'] }]),
     }, 60_000, nodeArgs('gateway')));
     const [orchestrator, gateway] = services;

@@ -1,14 +1,15 @@
-// Makes a machine ready to build, start and test xauth: dependencies, build, RabbitMQ,
-// PostgreSQL and Chromium. Uses what is reachable; starts what is installed; installs with apt
+// Makes a machine ready to build, start and test xauth: dependencies, build, RabbitMQ (with the
+// services' development users), PostgreSQL and Chromium. Uses what is reachable; starts what is installed; installs with apt
 // what is missing when it can (as root); otherwise says exactly what is missing and how to get it.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandExists, log, run, tcpReachable, waitForTcp } from './proc.mjs';
 import { DATABASE_ADMIN_URL, provisionServiceRoles } from './database-roles.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** The broker the services use; without credentials each logs in as its own user (xauth-<service>). */
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://127.0.0.1:5672';
 export const CHROMIUM_PATH = process.env.XSIM_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 class Missing extends Error {}
@@ -57,6 +58,21 @@ async function ensureRabbitMQ() {
   log('starting the local RabbitMQ (rabbitmq-server -detached)');
   await run('rabbitmq-server', ['-detached'], { allowFail: true });
   if (!(await waitForTcp(host, port, 90_000))) throw new Missing(`RabbitMQ did not come up on ${host}:${port}; see /var/log/rabbitmq.`);
+}
+
+/**
+ * The services' development users (xauth-<service>, with their development passwords and their
+ * permissions on any namespace) in the local broker: one `rabbitmqctl import_definitions`, skipped
+ * when they are there already. A remote broker keeps the users its operator gave it.
+ */
+async function ensureBrokerUsers() {
+  const url = new URL(AMQP_URL.split(',')[0].trim());
+  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') {
+    log(`RabbitMQ at ${url.host} is not local: its operator creates the services' users (infra/rabbitmq/definitions.json)`);
+    return;
+  }
+  const { ensureDevBrokerUsers } = await import(pathToFileURL(join(ROOT, 'shared', 'dist', 'src', 'broker-users.js')).href);
+  await ensureDevBrokerUsers({ host: `${url.hostname}:${url.port || 5672}`, topicNamespaces: [process.env.XAUTH_NAMESPACE || 'xauth'] });
 }
 
 async function ensurePostgres() {
@@ -111,6 +127,7 @@ export async function ensureEnvironment({ purpose }) {
     await ensureDependencies();
     await build();
     await ensureRabbitMQ();
+    await ensureBrokerUsers();
     await ensurePostgres();
     await ensureDatabaseRoles(purpose);
     await ensureChromium();

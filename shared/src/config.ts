@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { workQueues, type WorkQueueName } from '@xauth/contracts';
+import { brokerUserOf, devBrokerPassword, workQueues, type ServiceName, type WorkQueueName } from '@xauth/contracts';
 import { SCHEMA_NAME_PATTERN, defaultServiceDatabaseUrl, type DatabaseService } from './db/schema-name.js';
 
 /** Thrown when the environment does not satisfy a service's config schema; names each variable. */
@@ -68,17 +68,49 @@ const brokerUrls = () => z.string().superRefine((text, ctx) => {
 });
 
 export const amqpConfig = {
-  AMQP_URL: brokerUrls().default('amqp://guest:guest@127.0.0.1:5672')
-    .describe('RabbitMQ connection URL; several (the nodes of a cluster) comma-separated: the bus connects to one and fails over to the next when it goes away'),
+  AMQP_URL: brokerUrls().default('amqp://127.0.0.1:5672')
+    .describe('RabbitMQ connection URL; several (the nodes of a cluster) comma-separated: the bus connects to one and fails over to the next when it goes away. Credentials in it must be the service\'s own user\'s (`xauth-<service>`); AMQP_PASSWORD replaces them'),
   AMQP_URLS: brokerUrls().optional().describe('the nodes of a RabbitMQ cluster, comma-separated; when set, used instead of AMQP_URL'),
   AMQP_QUORUM_GROUP_SIZE: z.coerce.number().int().min(1).max(255).optional()
     .describe('replicas of each quorum queue when it is created (x-quorum-initial-group-size), e.g. 3 on a 3-node cluster; unset: the broker\'s default (every node, at most 5). An existing queue keeps its size'),
   AMQP_CONFIRM_TIMEOUT_MS: env.int(10_000, 'how long a publish waits for the broker confirm'),
+  AMQP_PASSWORD: z.string().min(1).optional()
+    .describe('password of the service\'s own RabbitMQ user, `xauth-<service>`, which it then connects as whatever AMQP_URL says; unset: the credentials in AMQP_URL, else (development, test only) the development password `npm start` and `npm test` give the users'),
 };
 
-/** The `Bus.connect` options the `amqpConfig` keys give. */
-export function busOptionsFrom(config: { AMQP_URL: string; AMQP_URLS?: string; AMQP_QUORUM_GROUP_SIZE?: number; AMQP_CONFIRM_TIMEOUT_MS: number }) {
-  return { url: splitBrokerUrls(config.AMQP_URLS ?? config.AMQP_URL), quorumGroupSize: config.AMQP_QUORUM_GROUP_SIZE, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS };
+type AmqpSettings = { NODE_ENV: string; AMQP_URL: string; AMQP_URLS?: string; AMQP_PASSWORD?: string; AMQP_QUORUM_GROUP_SIZE?: number; AMQP_CONFIRM_TIMEOUT_MS: number };
+
+/**
+ * The `Bus.connect` options the `amqpConfig` keys give `service`: the broker nodes, each with the
+ * service's own user (`xauth-<service>`) and password. Throws a `ConfigError` naming the variable
+ * when the URLs name another user (its messages would be refused as forged), or when production has
+ * no password.
+ */
+export function busOptionsFrom(config: AmqpSettings, service: ServiceName) {
+  return { url: brokerUrlsFor(config, service), quorumGroupSize: config.AMQP_QUORUM_GROUP_SIZE, confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS };
+}
+
+function brokerUrlsFor(config: AmqpSettings, service: ServiceName): string[] {
+  const user = brokerUserOf(service);
+  const problems = new Set<string>();
+  const urls = splitBrokerUrls(config.AMQP_URLS ?? config.AMQP_URL).map((text) => {
+    const url = new URL(text);
+    const named = decodeURIComponent(url.username);
+    if (config.AMQP_PASSWORD !== undefined) {
+      url.username = user;
+      url.password = config.AMQP_PASSWORD;
+    } else if (named) {
+      if (named !== user) problems.add(`${config.AMQP_URLS ? 'AMQP_URLS' : 'AMQP_URL'}: connects as "${named}"; the ${service} connects as its own broker user "${user}" (consumers refuse what another user publishes as the ${service})`);
+    } else if (config.NODE_ENV === 'production') {
+      problems.add(`AMQP_PASSWORD: required in production: the password of the ${service}'s broker user "${user}" (or put that user's credentials in AMQP_URL)`);
+    } else {
+      url.username = user;
+      url.password = devBrokerPassword(service);
+    }
+    return url.toString();
+  });
+  if (problems.size) throw new ConfigError([...problems]);
+  return urls;
 }
 
 function redactUrl(u: string): string {

@@ -5,7 +5,7 @@ import { queueName, retryQueueName, workQueueArguments, workQueues } from '@xaut
 import { Bus } from '../src/bus/bus.js';
 import { BrokerAddresses, connectOptions } from '../src/bus/broker-addresses.js';
 import { deleteTopology } from '../src/bus/topology.js';
-import { busOptionsFrom, amqpConfig, parseConfig, ConfigError } from '../src/config.js';
+import { busOptionsFrom, amqpConfig, commonConfig, parseConfig, ConfigError } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics.js';
 
@@ -31,10 +31,28 @@ describe('broker addresses', () => {
   });
 
   it('when AMQP_URL lists nodes or AMQP_URLS is set, then the bus gets them all (AMQP_URLS first); a wrong one stops the start naming the variable', () => {
-    expect(busOptionsFrom(parseConfig(amqpConfig, { AMQP_URL: 'amqp://a:5672, amqp://b:5672', AMQP_QUORUM_GROUP_SIZE: '3' }))).to.deep.include({ url: ['amqp://a:5672', 'amqp://b:5672'], quorumGroupSize: 3 });
-    expect(busOptionsFrom(parseConfig(amqpConfig, { AMQP_URLS: 'amqp://c:5672' })).url).to.deep.equal(['amqp://c:5672']);
-    expect(busOptionsFrom(parseConfig(amqpConfig, {})).url).to.deep.equal([AMQP_URL]);
+    const config = (env: Record<string, string>) => parseConfig({ ...commonConfig, ...amqpConfig }, { NODE_ENV: 'test', ...env });
+    const dev = (host: string) => `amqp://xauth-orchestrator:dev-broker-orchestrator@${host}`;
+    expect(busOptionsFrom(config({ AMQP_URL: 'amqp://a:5672, amqp://b:5672', AMQP_QUORUM_GROUP_SIZE: '3' }), 'orchestrator')).to.deep.include({ url: [dev('a:5672'), dev('b:5672')], quorumGroupSize: 3 });
+    expect(busOptionsFrom(config({ AMQP_URLS: 'amqp://c:5672' }), 'orchestrator').url).to.deep.equal([dev('c:5672')]);
+    expect(busOptionsFrom(config({}), 'orchestrator').url).to.deep.equal([dev('127.0.0.1:5672')]);
     expect(() => parseConfig(amqpConfig, { AMQP_URL: 'amqp://a:5672,http://secret@b' })).to.throw(ConfigError, /AMQP_URL.*not an amqp/);
+  });
+
+  it('when the broker credentials are configured, then each service logs in as its own user: AMQP_PASSWORD replaces the URL\'s, another user or production without a password stops the start', () => {
+    const config = (env: Record<string, string>) => parseConfig({ ...commonConfig, ...amqpConfig }, env);
+    expect(busOptionsFrom(config({ NODE_ENV: 'production', AMQP_URL: 'amqp://guest:guest@h:5672/v', AMQP_PASSWORD: 'p@ss:w/rd' }), 'gateway').url)
+      .to.deep.equal(['amqp://xauth-gateway:p%40ss%3Aw%2Frd@h:5672/v']);
+    expect(connectOptions(busOptionsFrom(config({ NODE_ENV: 'production', AMQP_PASSWORD: 'p@ss:w/rd' }), 'gateway').url[0]!)).to.include({ username: 'xauth-gateway', password: 'p@ss:w/rd' });
+    expect(busOptionsFrom(config({ NODE_ENV: 'production', AMQP_URL: 'amqp://xauth-dead-letters:s3cret@h:5672' }), 'dead-letters').url).to.deep.equal(['amqp://xauth-dead-letters:s3cret@h:5672']);
+    const refusal = (env: Record<string, string>) => {
+      try { busOptionsFrom(config(env), 'browser-worker'); } catch (err) { return err; }
+      throw new Error('accepted');
+    };
+    const other = refusal({ NODE_ENV: 'test', AMQP_URL: 'amqp://guest:guest-password@h:5672' });
+    expect(other).to.be.instanceOf(ConfigError);
+    expect(String(other)).to.match(/AMQP_URL: connects as "guest"; the browser-worker connects as its own broker user "xauth-browser-worker"/).and.not.include('guest-password');
+    expect(String(refusal({ NODE_ENV: 'production' }))).to.match(/AMQP_PASSWORD: required in production.*"xauth-browser-worker"/);
   });
 });
 

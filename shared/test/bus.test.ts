@@ -225,7 +225,9 @@ describe('bus on a real RabbitMQ', function () {
 
   it('when a message carrying a code is dead-lettered, then the code and state are redacted at the source', async () => {
     bus = await connect();
-    ch.publish(exchangeName(namespace, 'events'), 'authorization.consent.captured', Buffer.from(JSON.stringify({ jobId: 'not-a-uuid', code: 'SECRET-CODE', state: 'SECRET-STATE' })), { messageId: randomUUID(), type: 'authorization.consent.captured' });
+    ch.publish(exchangeName(namespace, 'events'), 'authorization.consent.captured', Buffer.from(JSON.stringify({ jobId: 'not-a-uuid', code: 'SECRET-CODE', state: 'SECRET-STATE' })),
+      // The bus's own broker user (guest here): consumers take a worker's event only from a producer they trust.
+      { messageId: randomUUID(), type: 'authorization.consent.captured', userId: 'guest' });
     await bus.subscribe('orchestrator.authorization-results', { 'authorization.consent.captured': async () => undefined }, { prefetch: 1 });
     const dl = await deadLetter();
     expect(dl.properties.headers?.['x-error-code']).to.equal('VALIDATION_FAILED');

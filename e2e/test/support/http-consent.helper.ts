@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { buildAuthorizeUrl, s256 } from '@xauth/orchestrator';
-import { exchangeName } from '@xauth/contracts';
 import { getServiceToken, schemaOf, waitUntil, type Stack } from '../../src/index.js';
 
 /**
@@ -32,10 +31,8 @@ export async function consentOverHttp(stack: Stack, accountId: string): Promise<
 }
 
 /** Publishes `authorization.consent.captured` as the browser worker does (each copy its own messageId). */
-export function publishConsent(stack: Stack, consent: { jobId: string; code: string; state: string }): void {
-  stack.probe.ch.publish(exchangeName(stack.namespace, 'events'), 'authorization.consent.captured', Buffer.from(JSON.stringify(consent)), {
-    persistent: true, contentType: 'application/json', messageId: randomUUID(), type: 'authorization.consent.captured',
-  });
+export function publishConsent(stack: Stack, consent: { jobId: string; code: string; state: string }): Promise<void> {
+  return stack.probe.publishAs('browser-worker', 'events', 'authorization.consent.captured', consent);
 }
 
 /** A whole login without a browser: request, consent over HTTP, the consent published; resolves on user.authenticated. */
@@ -43,7 +40,7 @@ export async function loginOverHttp(stack: Stack, accountId: string): Promise<vo
   const events = await stack.probe.listen('user.authenticated.#');
   const requestId = randomUUID();
   stack.probe.publishCommand('user.login.requested', { requestId, accountId });
-  publishConsent(stack, await consentOverHttp(stack, accountId));
+  await publishConsent(stack, await consentOverHttp(stack, accountId));
   await events.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId, 30_000, `user.authenticated for @${accountId}`);
 }
 

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { exchangeName } from '@xauth/contracts';
 import { getJson, getServiceToken, postJson, type Stack } from '../../src/index.js';
 
 /**
@@ -23,9 +21,8 @@ export async function seedTokens(stack: Stack, accounts: string[], app = 'xauth-
 }
 
 /** Publishes an event on the namespace's events exchange, as the browser worker does. */
-export function publishEvent(stack: Stack, routingKey: string, body: unknown): void {
-  stack.probe.ch.publish(exchangeName(stack.namespace, 'events'), routingKey, Buffer.from(JSON.stringify(body)),
-    { persistent: true, contentType: 'application/json', messageId: randomUUID(), type: routingKey });
+export function publishEvent(stack: Stack, routingKey: string, body: unknown): Promise<void> {
+  return stack.probe.publishAs('browser-worker', 'events', routingKey, body);
 }
 
 /** The gateway's REST API as dev-admin (every scope). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import amqplib from 'amqplib';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { ServiceProcess, removeNamespace, AMQP_URL, DATABASE_URL } from '@xauth/e2e';
+import { ServiceProcess, removeNamespace, brokerUsers, declareNamespace, AMQP_URL, SERVICE_AMQP_URL, DATABASE_URL } from '@xauth/e2e';
 import { startSpanCollector } from './span-collector.mjs';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/oauth/callback'; // port 9: nothing listens, nothing leaves
@@ -125,14 +125,17 @@ async function startServices(namespace, xsimUrl, { concurrency, adaptive = false
   const pool = adaptive ? { MIN_CONCURRENT_PROFILES: '1' } : { MIN_CONCURRENT_PROFILES: String(concurrency), MAX_CONCURRENT_PROFILES: String(concurrency) };
   const env = {
     ...otel,
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: logLevel,
+    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: SERVICE_AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: logLevel,
     X_AUTHORIZE_URL: `${xsimUrl}/i/oauth2/authorize`, X_TOKEN_URL: `${xsimUrl}/2/oauth2/token`,
     X_REVOKE_URL: `${xsimUrl}/2/oauth2/revoke`, X_ME_URL: `${xsimUrl}/2/users/me`, GOLOGIN_API_URL: xsimUrl,
     X_APPS: JSON.stringify([APP]), ...pool, ...serviceEnv,
   };
   const services = [];
   try {
-    // The orchestrator first: it declares the topology and maps profiles before any request comes.
+    // Each logs in as its own development user; the namespace is declared whole first, as an operator's import does.
+    await brokerUsers();
+    await declareNamespace(AMQP_URL, namespace);
+    // The orchestrator first: it maps profiles before any request comes.
     services.push(await ServiceProcess.start('orchestrator', env));
     services.push(await ServiceProcess.start('browser-worker', env));
   } catch (err) {

@@ -34,6 +34,7 @@ export interface RunningBrowserWorker {
  */
 export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { logger?: Logger; /** What the pool sizing reads of the machine; tests pin it. */ sampler?: Sampler } = {}): Promise<RunningBrowserWorker> {
   const service = 'browser-worker';
+  const busOptions = busOptionsFrom(config, service);
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });
   const poolStats = poolMetrics(metrics, config.MAX_CONCURRENT_PROFILES);
@@ -67,7 +68,7 @@ export async function startBrowserWorker(config: BrowserWorkerConfig, opts: { lo
     maxOpen: config.MAX_CONCURRENT_PROFILES, closeTimeoutMs: config.BROWSER_CLOSE_TIMEOUT_MS,
     keepAliveMs: config.PROFILE_KEEP_ALIVE_MS, recycleAfterJobs: config.BROWSER_RECYCLE_AFTER_JOBS, observer: controller,
   });
-  const bus = await Bus.connect({ ...busOptionsFrom(config), namespace: config.XAUTH_NAMESPACE, service, logger, metrics, maxAttempts: config.MAX_ATTEMPTS });
+  const bus = await Bus.connect({ ...busOptions, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, maxAttempts: config.MAX_ATTEMPTS });
   // In the worker's schema, so any replica serves any artifact (the gateway may ask any of them).
   const artifacts = new PgArtifactStore(db, config.DATABASE_SCHEMA);
   const deps: AuthorizeJobDeps = {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { jobOfLetter, readDeadLetter, replayHeaders, replayTarget, whyNotReplayable, type Delivery } from '../src/domain/dead-letter.rule.js';
 
-const delivery = (headers: Record<string, unknown>, routingKey = 'user.login.requested'): Delivery =>
-  ({ content: Buffer.from('{}'), fields: { exchange: 'ns.dlx', routingKey }, properties: { headers, messageId: 'm-1', type: 'user.login.requested', appId: undefined } } as unknown as Delivery);
+const delivery = (headers: Record<string, unknown>, routingKey = 'user.login.requested', props: Record<string, unknown> = {}): Delivery =>
+  ({ content: Buffer.from('{}'), fields: { exchange: 'ns.dlx', routingKey }, properties: { headers, messageId: 'm-1', type: 'user.login.requested', appId: undefined, ...props } } as unknown as Delivery);
 
 describe('dead-letter rules', () => {
   it('when the broker dead-lettered at the delivery limit, then the reason fields come from x-death', () => {
@@ -53,7 +53,8 @@ describe('dead-letter rules', () => {
   });
 
   it('when a letter\'s secrets were redacted, then it is not replayable, with the reason; a job letter whose failure was reported is (its replay reopens the job)', () => {
-    const reported = delivery({ 'x-error-code': 'BLOCKED', 'x-service': 'browser-worker', 'x-outcome-reported': true }, 'authorization.job.requested');
+    const reported = delivery({ 'x-error-code': 'BLOCKED', 'x-service': 'browser-worker', 'x-outcome-reported': true, 'x-original-queue': 'ns.browser-worker.authorization-jobs' },
+      'authorization.job.requested', { type: 'authorization.job.requested', userId: 'xauth-browser-worker' });
     reported.content = Buffer.from(JSON.stringify({ jobId: '0b6a1f4e-3c1d-4d7e-9a51-2f0c6f7d8e90' }));
     const reportedLetter = readDeadLetter(reported, 'm-1', 'ns');
     expect(whyNotReplayable(reportedLetter)).to.equal(undefined);
@@ -66,13 +67,30 @@ describe('dead-letter rules', () => {
     (consent.properties as { type: string }).type = 'authorization.consent.captured';
     expect(whyNotReplayable(readDeadLetter(consent, 'm-2', 'ns'))).to.match(/^its code and state were redacted when it was dead-lettered/);
 
-    const login = delivery({ 'x-error-code': 'UNKNOWN_ACCOUNT' }, 'user.login.requested');
+    const login = delivery({ 'x-error-code': 'UNKNOWN_ACCOUNT', 'x-original-queue': 'ns.orchestrator.login-requests' }, 'user.login.requested', { userId: 'xauth-orchestrator' });
     login.content = Buffer.from(JSON.stringify({ requestId: 'r-1', accountId: 'someone' }));
     expect(whyNotReplayable(readDeadLetter(login, 'm-3', 'ns'))).to.equal(undefined);
     expect(jobOfLetter(readDeadLetter(login, 'm-3', 'ns'))).to.equal(undefined);
     // A job the broker dead-lettered (its worker crashed each time) was never reported: the job may still be live.
-    const crashed = readDeadLetter(delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.browser-worker.authorization-jobs' }] }, 'authorization.job.requested'), 'm-4', 'ns');
+    const crashed = readDeadLetter(delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.browser-worker.authorization-jobs' }] }, 'authorization.job.requested',
+      { type: 'authorization.job.requested', userId: 'xauth-orchestrator' }), 'm-4', 'ns');
     expect(whyNotReplayable(crashed)).to.equal(undefined);
+  });
+
+  it('when a letter was written by someone other than its queue\'s consumer, refused as forged, or first published by a producer its type does not name, then it is not replayable', () => {
+    const wrapped = (userId: string | undefined, code = 'UNKNOWN_ACCOUNT') =>
+      readDeadLetter(delivery({ 'x-error-code': code, 'x-original-queue': 'ns.orchestrator.login-requests' }, 'user.login.requested', { userId }), 'm-1', 'ns');
+    expect(whyNotReplayable(wrapped('xauth-orchestrator'))).to.equal(undefined);
+    expect(whyNotReplayable(wrapped('xauth-browser-worker'))).to.match(/^it was written to the dead-letter exchange by broker user "xauth-browser-worker", not by its queue's consumer \(xauth-orchestrator\)/);
+    expect(whyNotReplayable(wrapped(undefined))).to.match(/a publisher that set no user-id/);
+    expect(whyNotReplayable(wrapped('xauth-orchestrator', 'FORGED_PRODUCER'))).to.match(/FORGED_PRODUCER/);
+    // What the broker dead-lettered by itself keeps the first publisher's user-id.
+    const byBroker = (type: string, userId?: string) =>
+      readDeadLetter(delivery({ 'x-death': [{ reason: 'delivery_limit', queue: 'ns.orchestrator.refresh-requests' }] }, type, { type, userId }), 'm-2', 'ns');
+    expect(whyNotReplayable(byBroker('token.refresh.requested'))).to.equal(undefined);
+    expect(whyNotReplayable(byBroker('token.refresh.requested', 'billing-service'))).to.equal(undefined);
+    expect(whyNotReplayable(byBroker('token.refresh.requested', 'xauth-gateway'))).to.match(/broker user "xauth-gateway", may not publish token.refresh.requested \(only upstream\)/);
+    expect(whyNotReplayable(byBroker('token.refresh.requested', 'xauth-dead-letters')), 'a replay that crashed again').to.equal(undefined);
   });
 
   it('when no exchange is on record, then a replay goes straight to the original queue', () => {

@@ -6,7 +6,7 @@ import { api, startOffice, waitUntil, type Office } from './helpers.js';
 
 const LOGIN_QUEUE = 'orchestrator.login-requests';
 
-/** Publishes a dead letter as the consumer wrapper does: to the DLX with our failure headers. */
+/** Publishes a dead letter as the consumer wrapper does: the queue's consumer (the orchestrator) puts it on the DLX with our failure headers. */
 async function publishDeadLetter(o: Office, opts: { messageId?: string; body?: unknown; errorCode?: string; queue?: string; exchange?: string } = {}) {
   const messageId = opts.messageId ?? randomUUID();
   const headers = {
@@ -15,9 +15,9 @@ async function publishDeadLetter(o: Office, opts: { messageId?: string; body?: u
     'x-original-queue': queueName(o.namespace, opts.queue ?? LOGIN_QUEUE), 'x-service': 'orchestrator', 'x-attempt': 3,
     'x-first-failure-at': '2026-11-22T07:00:00.000Z', 'x-last-failure-at': '2026-11-22T07:00:05.000Z', 'ce-source': 'upstream',
   };
-  o.ch.publish(exchangeName(o.namespace, 'dlx'), 'user.login.requested', Buffer.from(JSON.stringify(opts.body ?? { requestId: randomUUID(), accountId: 'nobody' })),
-    { persistent: true, messageId, type: 'user.login.requested', contentType: 'application/json', correlationId: 'corr-1', appId: 'upstream', headers });
-  await o.ch.waitForConfirms();
+  o.asOrchestrator.publish(exchangeName(o.namespace, 'dlx'), 'user.login.requested', Buffer.from(JSON.stringify(opts.body ?? { requestId: randomUUID(), accountId: 'nobody' })),
+    { persistent: true, messageId, type: 'user.login.requested', contentType: 'application/json', correlationId: 'corr-1', appId: 'upstream', userId: 'xauth-orchestrator', headers });
+  await o.asOrchestrator.waitForConfirms();
   return messageId;
 }
 

@@ -40,6 +40,8 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const logger = opts.logger ?? createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   const refused = developmentSecretsInUse(config);
   if (refused.length) throw new ConfigError(refused);
+  // Refused before anything opens (a bus handed in by a test needs none).
+  const busOptions = opts.bus ? undefined : busOptionsFrom(config, 'gateway');
 
   const metrics = new Metrics('gateway', { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
@@ -116,7 +118,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const broker: EntryPoint = {
     name: 'bus',
     start: async () => {
-      bus ??= await Bus.connect({ ...busOptionsFrom(config), namespace: config.XAUTH_NAMESPACE, service: 'gateway', logger, metrics });
+      bus ??= await Bus.connect({ ...busOptions!, namespace: config.XAUTH_NAMESPACE, service: 'gateway', logger, metrics });
     },
     stop: async () => { if (!opts.bus) await bus?.close(config.SHUTDOWN_TIMEOUT_MS); },
   };

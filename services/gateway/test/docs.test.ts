@@ -79,7 +79,7 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
       type Doc = {
         channels: Record<string, { address: string; bindings: { amqp: { exchange: { name: string } } } }>;
         operations: Record<string, { action: string }>;
-        components: { messages: Record<string, { payload: object }> };
+        components: { messages: Record<string, { payload: object; description: string; 'x-producers': string[] }> };
       };
       const doc = await res.json() as Doc;
       // The spec's schema carries its own copy of the draft-07 meta-schema: an instance without ajv's.
@@ -92,6 +92,9 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
       expect(doc.channels['user.authenticated']!.bindings.amqp.exchange.name).to.equal(`${namespace}.events`);
       expect(doc.channels['user.authenticated']!.address, 'targeted replies included').to.equal('user.authenticated.#');
       expect([doc.operations['receive-user.login.requested']!.action, doc.operations['send-user.authenticated']!.action]).to.deep.equal(['receive', 'send']);
+      // Who may publish each type: the contracts' producers, which consumers check against the broker-validated user-id.
+      for (const type of Object.keys(messages) as Array<keyof typeof messages>) expect(doc.components.messages[type]!['x-producers'], type).to.deep.equal([...messages[type].producers]);
+      expect(doc.components.messages['authorization.job.started']!.description).to.contain('the browser-worker (broker user xauth-browser-worker)').and.contain('FORGED_PRODUCER');
       const ajv = new Ajv({ strict: false, allErrors: true });
       addFormats.default(ajv);
       const payload = ajv.compile(doc.components.messages['user.login.requested']!.payload);

@@ -5,12 +5,20 @@ import express from 'express';
 import { DataSource } from 'typeorm';
 import { RETRY_TIERS_MS, type AccountTokenView, type JobView } from '@xauth/contracts';
 import { createLogger, deleteTopology, dropSchema, listen, parseConfig, schemaName, type Logger } from '@xauth/shared';
+import { ensureDevBrokerUsers } from '@xauth/shared/broker-users';
 import { gatewayConfigShape, type GatewayConfig } from '../src/config.js';
 import { startGateway } from '../src/start.js';
 
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The broker as its administrator: the tests' own clients and clean-up. */
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** The broker for the gateway: no credentials, so it logs in as its own development user, xauth-gateway. */
+export const SERVICE_AMQP_URL = 'amqp://127.0.0.1:5672';
 export const INTERNAL_TOKEN = 'test-internal-token';
+
+// A root hook (this module is loaded with the first test file that imports it): the development
+// broker users exist before any gateway logs in, also when one test file runs alone.
+before(() => ensureDevBrokerUsers());
 
 export function testNamespace(): string {
   return `test-${randomBytes(4).toString('hex')}`;
@@ -27,7 +35,7 @@ export function gatewayConfig(namespace: string, overrides: Record<string, strin
     TOKEN_RATE_LIMIT_PER_IP: '100000',
     TOKEN_RATE_LIMIT_PER_CLIENT: '100000',
     DATABASE_URL,
-    AMQP_URL,
+    AMQP_URL: SERVICE_AMQP_URL,
     INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: INTERNAL_TOKEN,
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...overrides,

@@ -1,11 +1,12 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
+import { devBrokerPassword } from '@xauth/contracts';
 import { ConfigError, DEV_ENCRYPTION_KEYS, Keyring, parseConfig } from '@xauth/shared';
 import { gatewayConfigShape } from '../src/config.js';
 import { startGateway, type RunningGateway } from '../src/start.js';
 import {
-  AMQP_URL, DATABASE_URL, bearer, capturingLogger, cleanupNamespace, gatewayConfig, postJson, sampleJob, serviceToken, startOrchestratorStub,
+  SERVICE_AMQP_URL, DATABASE_URL, bearer, capturingLogger, cleanupNamespace, gatewayConfig, postJson, sampleJob, serviceToken, startOrchestratorStub,
   testNamespace, type OrchestratorStub,
 } from './helpers.js';
 
@@ -13,6 +14,8 @@ const READER = { clientId: 'reader', clientSecret: 'reader-secret-0123456789', s
 const PRODUCTION = {
   NODE_ENV: 'production', ENCRYPTION_KEYS: Keyring.generateSpec('k1'),
   INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: 'prod-gateway-orchestrator-0123', INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: 'prod-gateway-dead-letters-0123', INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER: 'prod-gateway-browser-worker-0123',
+  // Production has no default broker password; this machine's broker knows the development one.
+  AMQP_PASSWORD: devBrokerPassword('gateway'),
 };
 
 async function startFailure(promise: Promise<RunningGateway>): Promise<Error> {
@@ -35,7 +38,7 @@ describe('gateway: production refuses development defaults', () => {
   after(() => cleanupNamespace(namespace));
 
   it('when NODE_ENV is unset and the dev internal secrets and keyring are kept, then the start fails naming each variable', async () => {
-    const config = parseConfig(gatewayConfigShape, { XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL });
+    const config = parseConfig(gatewayConfigShape, { XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL: SERVICE_AMQP_URL });
     expect(config.NODE_ENV).to.equal('production');
     const err = await startFailure(startGateway(config, { logger: capturingLogger().logger }));
     expect(err).to.be.instanceOf(ConfigError);
@@ -43,7 +46,7 @@ describe('gateway: production refuses development defaults', () => {
   });
 
   it('when NODE_ENV=production lists the development key second in ENCRYPTION_KEYS, then the start fails naming ENCRYPTION_KEYS', async () => {
-    const config = parseConfig(gatewayConfigShape, { ...PRODUCTION, ENCRYPTION_KEYS: `${Keyring.generateSpec('k2')},old:${DEV_ENCRYPTION_KEYS.split(':')[1]}`, XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL });
+    const config = parseConfig(gatewayConfigShape, { ...PRODUCTION, ENCRYPTION_KEYS: `${Keyring.generateSpec('k2')},old:${DEV_ENCRYPTION_KEYS.split(':')[1]}`, XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL: SERVICE_AMQP_URL });
     const err = await startFailure(startGateway(config, { logger: capturingLogger().logger }));
     expect(err).to.be.instanceOf(ConfigError);
     expect(err.message).to.contain('ENCRYPTION_KEYS').and.not.to.contain('INTERNAL_TOKEN');

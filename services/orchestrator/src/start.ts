@@ -37,13 +37,14 @@ export interface RunningOrchestrator {
 /** Opens the database (migrating), connects the bus, syncs profiles, then starts every entry point. */
 export async function startOrchestrator(config: OrchestratorConfig, opts: { logger?: Logger } = {}): Promise<RunningOrchestrator> {
   const service = 'orchestrator';
+  const busOptions = busOptionsFrom(config, service);
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
   const refreshes = metrics.counter('xauth_token_refresh_total', 'Refresher outcomes (refreshed, not_due, busy, failed, outcome_unknown, or an error code such as REFRESH_OUTCOME_UNKNOWN)', ['outcome']);
   const tokensGauge = metrics.gauge('xauth_tokens', 'Stored tokens by status (active, dead, outcome_unknown; backing_off: active tokens waiting out a failed refresh)', ['status']);
   const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
-  const bus = await Bus.connect({ ...busOptionsFrom(config), namespace: config.XAUTH_NAMESPACE, service, logger, metrics, maxAttempts: config.MAX_ATTEMPTS });
+  const bus = await Bus.connect({ ...busOptions, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, maxAttempts: config.MAX_ATTEMPTS });
   const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
   // One breaker per app over X's token endpoint, in this service's schema so every replica sees one state.
   const breakers = new CircuitBreakers({ store: new PgBreakerStore(dataSourceSql(dataSource), config.DATABASE_SCHEMA), policy: breakerPolicy(config), cacheMs: config.BREAKER_CACHE_MS, logger, metrics });

@@ -22,6 +22,8 @@ export interface Attachable {
 export interface FailureContext {
   readonly namespace: string;
   readonly service: string;
+  /** The broker user this process logs in as: its retries and dead letters carry it as `user-id`. */
+  readonly brokerUser: string;
   readonly retryTiersMs: readonly number[];
 }
 
@@ -54,6 +56,8 @@ export interface PublishLink {
 export interface PublisherContext {
   readonly namespace: string;
   readonly service: string;
+  /** Every publish carries it as `user-id`; the broker refuses any other. */
+  readonly brokerUser: string;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly confirmTimeoutMs: number;

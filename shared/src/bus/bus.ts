@@ -10,6 +10,7 @@ import { Publisher, type PublishOptions } from './publisher.js';
 import { RawConsumer, type RawConsumerOptions, type RawHandler } from './raw-consumer.js';
 import { Subscription, type HandlerMap, type SubscriptionOptions } from './subscription.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
+import { connectionUser } from './producer-check.js';
 
 export type { PublishOptions } from './publisher.js';
 
@@ -51,6 +52,8 @@ export class Bus implements ConsumerContext {
   readonly namespace: string;
   readonly service: string;
   readonly retryTiersMs: readonly number[];
+  /** The broker user it logs in as: every publish carries it as `user-id` (the broker checks it). */
+  readonly brokerUser: string;
   private readonly link: PublishChannel;
   private readonly publisher: Publisher;
   private readonly consumers = new SubscriptionRegistry();
@@ -60,9 +63,10 @@ export class Bus implements ConsumerContext {
     this.namespace = opts.namespace;
     this.service = opts.service;
     this.retryTiersMs = opts.retryTiersMs ?? RETRY_TIERS_MS;
+    this.brokerUser = connectionUser(opts.url);
     this.link = new PublishChannel(opts.logger);
     this.publisher = new Publisher({
-      namespace: opts.namespace, service: opts.service, logger: opts.logger, metrics: opts.metrics, link: this.link,
+      namespace: opts.namespace, service: opts.service, brokerUser: this.brokerUser, logger: opts.logger, metrics: opts.metrics, link: this.link,
       confirmTimeoutMs: opts.confirmTimeoutMs ?? 10_000,
       maxWaitingPublishes: opts.maxWaitingPublishes ?? 10_000,
     });

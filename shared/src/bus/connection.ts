@@ -91,7 +91,7 @@ export class BrokerConnection {
 }
 
 async function setUpTopology(model: ChannelModel, opts: ConnectionOptions): Promise<void> {
-  const kept = await assertTopology(model, opts.namespace, opts.retryTiersMs, { quorumGroupSize: opts.quorumGroupSize });
+  const kept = await assertTopology(model, opts.namespace, opts.retryTiersMs, { quorumGroupSize: opts.quorumGroupSize, service: opts.service });
   if (kept.length) {
     opts.logger.warn('queues exist declared otherwise (another quorum group size, or classic retry tiers of an earlier version); kept as they are', { queues: kept, quorumGroupSize: opts.quorumGroupSize });
   }

@@ -31,6 +31,11 @@ export interface OutgoingEnvelope {
   attempt?: number;
   /** When the event happened (the CloudEvents `time`; the AMQP `timestamp` in seconds). @defaultValue now */
   time?: Date;
+  /**
+   * The `user-id` property: the broker user the publishing connection logged in as. RabbitMQ refuses
+   * any other (406 PRECONDITION_FAILED), so consumers know who published (`producer-check.ts`).
+   */
+  userId?: string;
   headers?: Record<string, unknown>;
 }
 
@@ -65,6 +70,8 @@ export const HEADER = {
   firstFailureAt: 'x-first-failure-at',
   lastFailureAt: 'x-last-failure-at',
   replayOf: 'x-replay-of',
+  /** On a retry or a dead letter: the broker user that first published the message (its `user-id` then). */
+  originalUserId: 'x-original-user-id',
   /** On a dead letter: its consumer had already reported the work ended, so replaying it cannot resume anything. */
   outcomeReported: 'x-outcome-reported',
 } as const;
@@ -72,7 +79,8 @@ export const HEADER = {
 /**
  * AMQP publish options for a message: persistent JSON, the CloudEvent's attributes both as the
  * binding's `cloudEvents_` headers (for CloudEvents-aware consumers) and as AMQP 0-9-1 properties
- * (messageId, type, timestamp, contentType, appId: for RabbitMQ-native consumers), and the trace context.
+ * (messageId, type, timestamp, contentType, appId: for RabbitMQ-native consumers), the publisher's
+ * broker user as `userId` (which the broker checks), and the trace context.
  */
 export function publishOptions(env: OutgoingEnvelope): Options.Publish & { messageId: string } {
   const messageId = env.messageId ?? randomUUID();
@@ -102,6 +110,7 @@ export function publishOptions(env: OutgoingEnvelope): Options.Publish & { messa
     timestamp: Math.floor(now / 1000),
     contentType: 'application/json',
     appId: env.source,
+    userId: env.userId,
     correlationId: env.correlationId ?? messageId,
     headers,
   };

@@ -4,6 +4,7 @@ import { AppError, errorMessage } from '../errors.js';
 import { redact, redactText } from '../redact.js';
 import type { FailureContext } from './bus-context.js';
 import { HEADER, type Envelope } from './envelope.js';
+import { originalProducer } from './producer-check.js';
 
 export type FailureDecision =
   | { action: 'retry'; code: string; message: string; delayMs: number; deferred?: boolean }
@@ -44,9 +45,11 @@ export function pickTier(delayMs: number, tiersMs: readonly number[]): number {
 
 function failureHeaders(ctx: FailureContext, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision): Record<string, unknown> {
   const now = new Date().toISOString();
-  const { 'x-delivery-count': _brokerCount, ...h } = envelope.headers;
+  const { 'x-delivery-count': _brokerCount, [HEADER.originalUserId]: _claimed, ...h } = envelope.headers;
+  const producer = originalProducer(msg, ctx);
   return {
     ...h,
+    ...(producer !== undefined ? { [HEADER.originalUserId]: producer } : {}),
     [HEADER.errorCode]: d.code,
     [HEADER.errorMessage]: d.message,
     [HEADER.originalExchange]: h[HEADER.originalExchange] ?? msg.fields.exchange,
@@ -58,15 +61,17 @@ function failureHeaders(ctx: FailureContext, queue: WorkQueueName, msg: ConsumeM
   };
 }
 
-function carriedProperties(msg: ConsumeMessage, envelope: Envelope): Options.Publish {
+function carriedProperties(ctx: FailureContext, msg: ConsumeMessage, envelope: Envelope): Options.Publish {
   const p = msg.properties;
   return {
     persistent: true,
+    // Published again by this consumer, so under its own user (the broker refuses another); the first publisher stays in x-original-user-id.
+    userId: ctx.brokerUser,
     messageId: envelope.messageId,
     type: envelope.type,
-    timestamp: p.timestamp,
-    contentType: p.contentType ?? 'application/json',
-    appId: p.appId,
+    timestamp: p.timestamp as number | undefined,
+    contentType: (p.contentType as string | undefined) ?? 'application/json',
+    appId: p.appId as string | undefined,
     correlationId: envelope.correlationId,
   };
 }
@@ -75,7 +80,7 @@ export function retryOptions(ctx: FailureContext, queue: WorkQueueName, msg: Con
   const tier = pickTier(d.delayMs, ctx.retryTiersMs);
   const rq = retryQueueName(ctx.namespace, queue, tier);
   const options: Options.Publish = {
-    ...carriedProperties(msg, envelope),
+    ...carriedProperties(ctx, msg, envelope),
     // Per-message TTL below the tier's TTL spreads retries (jitter) without head-of-line blocking across tiers.
     expiration: String(Math.max(1, Math.min(tier, Math.round(d.delayMs)))),
     headers: d.deferred
@@ -100,7 +105,7 @@ export function deadLetterOptions(ctx: FailureContext, queue: WorkQueueName, msg
     routingKey: String(headers[HEADER.originalRoutingKey]),
     content,
     options: {
-      ...carriedProperties(msg, envelope),
+      ...carriedProperties(ctx, msg, envelope),
       headers: { ...headers, [HEADER.attempt]: envelope.attempt, ...(d.action === 'dead-letter' && d.outcomeReported ? { [HEADER.outcomeReported]: true } : {}) },
     } as Options.Publish,
   };

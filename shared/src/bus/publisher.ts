@@ -37,12 +37,14 @@ export class Publisher {
     }
     const exchange = exchangeName(this.ctx.namespace, contract.kind === 'command' ? 'commands' : 'events');
     const routingKey = routingKeyFor(type, opts.routingKeySuffix);
-    const props = publishOptions({ ...opts, type, source: this.ctx.service });
+    const props = publishOptions({ ...opts, type, source: this.ctx.service, userId: this.ctx.brokerUser });
     return this.publishTraced(exchange, routingKey, Buffer.from(JSON.stringify(parsed.data)), props, props.messageId);
   }
 
   /** Publishes bytes as they are (relays, retries, dead letters); resolves on the broker's confirm. */
   publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish): Promise<void> {
+    // The broker closes the channel on a user-id that is not ours: one carried over (a dead letter's, a replay's) is replaced.
+    if (props.userId !== this.ctx.brokerUser) props = { ...props, userId: this.ctx.brokerUser };
     return this.publishTraced(exchange, routingKey, content, props, undefined);
   }
 
@@ -129,7 +131,7 @@ export class Publisher {
 
   private publishOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.sendOnce(ch, exchange, routingKey, content, props, deadline, (err) => (err === undefined ? resolve() : reject(err)));
+      this.sendOnce(ch, exchange, routingKey, content, props, deadline, (err) => (err === undefined ? resolve() : reject(err as Error)));
     });
   }
 

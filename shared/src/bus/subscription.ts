@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { ErrorCodes, messages, queueName, workQueues, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
+import { ErrorCodes, messages, queueName, type Payload, type RoutingKey, type WorkQueueName } from '@xauth/contracts';
 import { AppError, ValidationError, errorMessage } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import { SpanKind, extractTraceContext, inLazySpan } from '../tracing.js';
@@ -9,6 +9,7 @@ import { ConsumerSet } from './consumer-set.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import { decideFailure, deadLetterOptions, retryOptions } from './failure-policy.js';
 import { InFlight } from './signal.js';
+import { checkProducer } from './producer-check.js';
 
 export interface HandlerContext {
   envelope: Envelope;
@@ -152,6 +153,7 @@ export class Subscription {
   /** Checks the delivery and calls its handler; throws (synchronously) what is wrong with the input. */
   private dispatch(type: RoutingKey | undefined, msg: ConsumeMessage, envelope: Envelope): Promise<void> {
     if (!type) throw new AppError({ code: ErrorCodes.UNKNOWN_MESSAGE_TYPE, message: `no handler for type "${envelope.type}" on ${this.fullQueue}`, retryable: false });
+    checkProducer(type, msg, this.ctx);
     if (msg.content.length > this.maxMessageBytes) {
       throw new AppError({ code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body of ${msg.content.length} bytes exceeds ${this.maxMessageBytes}`, retryable: false });
     }

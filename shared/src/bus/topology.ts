@@ -1,12 +1,27 @@
 import type { Channel } from 'amqplib';
 import {
-  DEAD_LETTER_QUEUE, exchangeName, exchanges, queueName, retryQueueName, workQueues,
+  DEAD_LETTER_QUEUE, exchangeName, exchanges, queueName, retryQueueName, workQueues, isServiceName, serviceAccess,
   deadLetterQueueArguments, obsoleteQueueBindings, queueBindings, retryQueueArguments, workQueueArguments, type ExchangeRole,
 } from '@xauth/contracts';
 
 export interface TopologyOptions {
   /** `x-quorum-initial-group-size` of the quorum queues it creates. @defaultValue unset: the broker's default */
   quorumGroupSize?: number;
+  /**
+   * The xauth service declaring: it declares only its part (the exchanges it publishes to or binds
+   * from, its own queues), which is all its broker user may configure. Any other name (a test, a
+   * tool with an administrator's user) declares the whole topology. @defaultValue the whole topology
+   */
+  service?: string;
+}
+
+/** What one declarer declares: exchange roles, whether the dead-letter queue, which work queues. */
+function partOf(service: string | undefined): { exchanges: ExchangeRole[]; deadLetterQueue: boolean; workQueues: string[] } {
+  if (service !== undefined && isServiceName(service)) {
+    const a = serviceAccess(service);
+    return { exchanges: a.declares, deadLetterQueue: a.deadLetterQueue, workQueues: a.workQueues };
+  }
+  return { exchanges: Object.keys(exchanges) as ExchangeRole[], deadLetterQueue: true, workQueues: Object.keys(workQueues) };
 }
 
 interface ChannelSource { createChannel(): Promise<Channel> }
@@ -14,8 +29,8 @@ interface ChannelSource { createChannel(): Promise<Channel> }
 const GROUP_SIZE_ARG = 'x-quorum-initial-group-size';
 
 /**
- * Declares the whole topology of a namespace from the contracts on a channel of its own; idempotent,
- * run after every (re)connect. Returns the queues kept as they are: quorum queues that exist with
+ * Declares the topology of a namespace from the contracts (a service's part of it, see
+ * `TopologyOptions.service`) on a channel of its own; idempotent, run after every (re)connect. Returns the queues kept as they are: quorum queues that exist with
  * another initial group size (RabbitMQ 3.10 compares that argument on a redeclare although it only
  * applies at creation), and retry tiers an earlier version created as classic queues (they work on
  * one broker; on a cluster, delete them once empty and reconnect).
@@ -38,13 +53,17 @@ export async function assertTopology(source: ChannelSource, namespace: string, r
       kept.push(name);
     }
   };
-  for (const [role, ex] of Object.entries(exchanges)) {
-    await ch.assertExchange(exchangeName(namespace, role as ExchangeRole), ex.type, { durable: true });
+  const part = partOf(opts.service);
+  for (const role of part.exchanges) {
+    await ch.assertExchange(exchangeName(namespace, role), exchanges[role].type, { durable: true });
   }
-  const dlq = queueName(namespace, DEAD_LETTER_QUEUE);
-  await assertQuorum(dlq, deadLetterQueueArguments());
-  await ch.bindQueue(dlq, exchangeName(namespace, 'dlx'), '#');
-  for (const [purpose, q] of Object.entries(workQueues)) {
+  if (part.deadLetterQueue) {
+    const dlq = queueName(namespace, DEAD_LETTER_QUEUE);
+    await assertQuorum(dlq, deadLetterQueueArguments());
+    await ch.bindQueue(dlq, exchangeName(namespace, 'dlx'), '#');
+  }
+  for (const purpose of part.workQueues) {
+    const q = workQueues[purpose as keyof typeof workQueues];
     const name = queueName(namespace, purpose);
     await assertQuorum(name, workQueueArguments(namespace, q.deliveryLimit));
     for (const b of queueBindings(q)) await ch.bindQueue(name, exchangeName(namespace, b.exchange), b.pattern);

@@ -90,7 +90,7 @@ export class OutboxRelay implements EntryPoint {
     const kind = messages[type]?.kind ?? 'event';
     const exchange = exchangeName(this.opts.bus.namespace, kind === 'command' ? 'commands' : 'events');
     const props = publishOptions({
-      type, source: this.opts.bus.service, messageId: row.messageId,
+      type, source: this.opts.bus.service, userId: this.opts.bus.brokerUser, messageId: row.messageId,
       correlationId: row.correlationId, causationId: row.causationId ?? undefined,
       // The event happened when its row was written (a resend after a lost confirm keeps the same time).
       time: row.createdAt,

@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { ErrorCodes, isRoutingKey, messages, workQueues } from '@xauth/contracts';
 import { CE_HEADER, HEADER, REDACTED } from '@xauth/shared';
+import { whyPublisherRefused } from './letter-publisher.rule.js';
 import type { DeadLetterRecord } from './model.js';
 
 /** What the office reads of a delivery. */
@@ -9,7 +10,7 @@ export type Delivery = Pick<ConsumeMessage, 'content' | 'fields' | 'properties'>
 /** Headers that describe a failure; a replay starts without them (a fresh attempt count). */
 const FAILURE_HEADERS = new Set<string>([
   HEADER.attempt, HEADER.deferrals, HEADER.errorCode, HEADER.errorMessage, HEADER.originalExchange, HEADER.originalRoutingKey,
-  HEADER.originalQueue, HEADER.service, HEADER.firstFailureAt, HEADER.lastFailureAt, HEADER.replayOf, HEADER.outcomeReported, 'x-delivery-count',
+  HEADER.originalQueue, HEADER.originalUserId, HEADER.service, HEADER.firstFailureAt, HEADER.lastFailureAt, HEADER.replayOf, HEADER.outcomeReported, 'x-delivery-count',
 ]);
 const isBrokerFailureHeader = (name: string) => /^x-(death|first-death-|last-death-)/.test(name);
 
@@ -118,16 +119,19 @@ const START_AGAIN = 'start the work again instead (for a login, a new user.login
 
 /**
  * Why replaying this letter cannot do its work, if it cannot: the secrets it carried were redacted
- * before it was stored. (A job letter whose failure the worker reported, `x-outcome-reported`, is
- * replayable: its replay reopens the job at the orchestrator, which has its own checks.)
+ * before it was stored, or its publisher makes a replay unsafe (`whyPublisherRefused`). (A job
+ * letter whose failure the worker reported, `x-outcome-reported`, is replayable: its replay reopens
+ * the job at the orchestrator, which has its own checks.)
  */
-export function whyNotReplayable(letter: Pick<DeadLetterRecord, 'body' | 'headers' | 'properties' | 'routingKey' | 'service'>): string | undefined {
+export function whyNotReplayable(letter: Pick<DeadLetterRecord, 'body' | 'errorCode' | 'headers' | 'properties' | 'queue' | 'routingKey' | 'service'>): string | undefined {
   const secretFields = secretFieldsOf(str(letter.properties.type) ?? letter.routingKey);
   const fields = secretFields.length ? jsonObject(letter.body) : undefined;
   const redacted = fields ? secretFields.filter((k) => fields[k] === REDACTED) : [];
-  return redacted.length
-    ? `its ${redacted.join(' and ')} ${redacted.length > 1 ? 'were' : 'was'} redacted when it was dead-lettered (secrets are never stored), so a replay cannot carry ${redacted.length > 1 ? 'them' : 'it'}; ${START_AGAIN}`
-    : undefined;
+  if (redacted.length) {
+    return `its ${redacted.join(' and ')} ${redacted.length > 1 ? 'were' : 'was'} redacted when it was dead-lettered (secrets are never stored), so a replay cannot carry ${redacted.length > 1 ? 'them' : 'it'}; ${START_AGAIN}`;
+  }
+  const refused = whyPublisherRefused(letter);
+  return refused ? `${refused}; ${START_AGAIN}` : undefined;
 }
 
 /**

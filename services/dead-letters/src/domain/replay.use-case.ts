@@ -44,7 +44,7 @@ export interface ReplayDeps {
   /** Reopens the job of an `authorization.job.requested` letter at the orchestrator. */
   jobs: JobReopener;
   maxReplays: number;
-  /** Exchanges a replay may go to (the namespace's, and '' for a queue): publishing to a missing one would close the publish channel. */
+  /** Exchanges a replay may go to: those the office's broker user may publish to (any other would close the publish channel). */
   exchanges: ReadonlySet<string>;
 }
 
@@ -66,7 +66,7 @@ export async function replayOne(deps: ReplayDeps, id: string, by: Requester, opt
     if (jobId !== undefined) return reopenJobOf(deps, letter, jobId, by, tx, opts.dryRun ?? false);
     const { exchange, routingKey } = replayTarget(letter);
     if (!deps.exchanges.has(exchange)) {
-      throw new AppError({ code: ErrorCodes.REPLAY_TARGET_UNKNOWN, message: `dead letter ${id} came from exchange "${exchange}", which is not one of this namespace's; replay it by hand`, httpStatus: 409, retryable: false });
+      throw new AppError({ code: ErrorCodes.REPLAY_TARGET_UNKNOWN, message: `dead letter ${id} came from exchange "${exchange}", which is not this namespace's commands or events exchange (the only ones the office publishes to); replay it by hand`, httpStatus: 409, retryable: false });
     }
     if (opts.dryRun) return {};
     const replayMessageId = randomUUID();
