@@ -18,12 +18,32 @@ for (const [service, shape] of Object.entries(shapes)) {
   for (const [key, schema] of Object.entries(shape)) {
     if (service !== 'orchestrator' && common.has(key)) continue;
     let def = '';
-    try { const v = schema.parse(undefined); def = v === undefined || (typeof v === 'object' && v !== null && !Object.keys(v).length) ? '' : typeof v === 'string' ? v : JSON.stringify(v); } catch { def = '(required)'; }
+    try {
+      const v = schema.parse(undefined);
+      def = v === undefined || (typeof v === 'object' && v !== null && !Object.keys(v).length) ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+    } catch {
+      def = '(required)';
+    }
     if (/KEYS|TOKEN|SECRET|X_APPS/.test(key) && def.length > 40) def = '(development value)';
     rows.push(`| \`${key}\` | ${def ? `\`${def.replace(/\|/g, '\\|')}\`` : ''} | ${schema.description ?? ''} |`);
   }
-  if (service === 'orchestrator') for (const k of ['NODE_ENV', 'LOG_LEVEL', 'XAUTH_NAMESPACE', 'SHUTDOWN_TIMEOUT_MS', 'AMQP_URL', 'AMQP_URLS', 'AMQP_QUORUM_GROUP_SIZE', 'AMQP_CONFIRM_TIMEOUT_MS', 'AMQP_PASSWORD', 'DATABASE_POOL_SIZE', 'HTTP_HOST', 'HTTP_PORT']) common.add(k);
-  out += (`\n#### ${service}${service === 'orchestrator' ? ' (the first rows are common to every service)' : ''}\n\n| variable | default | what |\n|---|---|---|\n${rows.join('\n')}\n`);
+  if (service === 'orchestrator')
+    for (const k of [
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'XAUTH_NAMESPACE',
+      'SHUTDOWN_TIMEOUT_MS',
+      'AMQP_URL',
+      'AMQP_URLS',
+      'AMQP_QUORUM_GROUP_SIZE',
+      'AMQP_CONFIRM_TIMEOUT_MS',
+      'AMQP_PASSWORD',
+      'DATABASE_POOL_SIZE',
+      'HTTP_HOST',
+      'HTTP_PORT',
+    ])
+      common.add(k);
+  out += `\n#### ${service}${service === 'orchestrator' ? ' (the first rows are common to every service)' : ''}\n\n| variable | default | what |\n|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 if (process.argv.includes('--write')) {

@@ -25,21 +25,44 @@ const common = {
   // The development client and keys exist only when NODE_ENV=development is explicit; services default to production.
   NODE_ENV: e.NODE_ENV ?? 'development',
   AMQP_URL,
-  ...(useSim ? {
-    X_AUTHORIZE_URL: `${XSIM}/i/oauth2/authorize`, X_TOKEN_URL: `${XSIM}/2/oauth2/token`, X_REVOKE_URL: `${XSIM}/2/oauth2/revoke`,
-    X_ME_URL: `${XSIM}/2/users/me`, GOLOGIN_API_URL: XSIM,
-    X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
-  } : {}),
+  ...(useSim
+    ? {
+        X_AUTHORIZE_URL: `${XSIM}/i/oauth2/authorize`,
+        X_TOKEN_URL: `${XSIM}/2/oauth2/token`,
+        X_REVOKE_URL: `${XSIM}/2/oauth2/revoke`,
+        X_ME_URL: `${XSIM}/2/users/me`,
+        GOLOGIN_API_URL: XSIM,
+        X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
+      }
+    : {}),
 };
 
 const services = [
-  ...(useSim ? [{ name: 'x-sim', main: 'services/x-sim/dist/src/main.js', env: { XSIM_PORT, XSIM_REDIRECT_URIS: REDIRECT_URI }, ready: `${XSIM}/_sim/stats` }] : []),
-  { name: 'orchestrator', main: 'services/orchestrator/dist/src/main.js', env: { HTTP_PORT: ORCHESTRATOR_PORT }, ready: `http://127.0.0.1:${ORCHESTRATOR_PORT}/ready` },
-  { name: 'browser-worker', main: 'services/browser-worker/dist/src/main.js', env: { HTTP_PORT: WORKER_PORT }, ready: `http://127.0.0.1:${WORKER_PORT}/ready` },
-  { name: 'dead-letters', main: 'services/dead-letters/dist/src/main.js', env: { HTTP_PORT: DEAD_LETTERS_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}` }, ready: `http://127.0.0.1:${DEAD_LETTERS_PORT}/ready` },
+  ...(useSim
+    ? [{ name: 'x-sim', main: 'services/x-sim/dist/src/main.js', env: { XSIM_PORT, XSIM_REDIRECT_URIS: REDIRECT_URI }, ready: `${XSIM}/_sim/stats` }]
+    : []),
   {
-    name: 'gateway', main: 'services/gateway/dist/src/main.js',
-    env: { HTTP_PORT: GATEWAY_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}`, DEAD_LETTERS_URL: `http://127.0.0.1:${DEAD_LETTERS_PORT}`, BROWSER_WORKER_URL: `http://127.0.0.1:${WORKER_PORT}` },
+    name: 'orchestrator',
+    main: 'services/orchestrator/dist/src/main.js',
+    env: { HTTP_PORT: ORCHESTRATOR_PORT },
+    ready: `http://127.0.0.1:${ORCHESTRATOR_PORT}/ready`,
+  },
+  { name: 'browser-worker', main: 'services/browser-worker/dist/src/main.js', env: { HTTP_PORT: WORKER_PORT }, ready: `http://127.0.0.1:${WORKER_PORT}/ready` },
+  {
+    name: 'dead-letters',
+    main: 'services/dead-letters/dist/src/main.js',
+    env: { HTTP_PORT: DEAD_LETTERS_PORT, ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}` },
+    ready: `http://127.0.0.1:${DEAD_LETTERS_PORT}/ready`,
+  },
+  {
+    name: 'gateway',
+    main: 'services/gateway/dist/src/main.js',
+    env: {
+      HTTP_PORT: GATEWAY_PORT,
+      ORCHESTRATOR_URL: `http://127.0.0.1:${ORCHESTRATOR_PORT}`,
+      DEAD_LETTERS_URL: `http://127.0.0.1:${DEAD_LETTERS_PORT}`,
+      BROWSER_WORKER_URL: `http://127.0.0.1:${WORKER_PORT}`,
+    },
     ready: `http://127.0.0.1:${GATEWAY_PORT}/ready`,
   },
 ];
@@ -54,7 +77,11 @@ const serviceEnv = (name) => (databaseUrls[name] ? { ...common, DATABASE_URL: da
 
 function startService(svc, i) {
   // Own process group: Ctrl-C reaches this script only, which stops the services in order.
-  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, join(ROOT, svc.main)], { env: { ...serviceEnv(svc.name), ...svc.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, join(ROOT, svc.main)], {
+    env: { ...serviceEnv(svc.name), ...svc.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const prefix = `\x1b[${COLORS[i % COLORS.length]}m${svc.name.padEnd(15)}|\x1b[0m `;
   for (const stream of [child.stdout, child.stderr]) {
     let buf = '';
@@ -67,7 +94,10 @@ function startService(svc, i) {
   }
   child.on('exit', (code, signal) => {
     process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
-    if (!stopping) { log(`${svc.name} stopped unexpectedly; stopping everything`); void stopAll(1); }
+    if (!stopping) {
+      log(`${svc.name} stopped unexpectedly; stopping everything`);
+      void stopAll(1);
+    }
   });
   children.push(child);
   return child;
@@ -77,7 +107,11 @@ async function waitReady(url, timeoutMs, child) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) return false;
-    try { if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return true; } catch { /* not yet */ }
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return true;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
   return false;
@@ -102,11 +136,14 @@ async function stopAll(code) {
 await ensureEnvironment({ purpose: migrateOnly ? 'migrations' : 'start' });
 databaseUrls = await serviceDatabaseUrls();
 log('running migrations');
-for (const svc of ['orchestrator', 'dead-letters', 'gateway', 'browser-worker']) await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: serviceEnv(svc) });
+for (const svc of ['orchestrator', 'dead-letters', 'gateway', 'browser-worker'])
+  await run(process.execPath, [join(ROOT, `services/${svc}/dist/src/migrate.js`)], { env: serviceEnv(svc) });
 if (migrateOnly) process.exit(0);
 
 process.on('SIGINT', () => void stopAll(0));
-process.on('exit', () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
 process.on('SIGTERM', () => void stopAll(0));
 for (const [i, svc] of services.entries()) {
   const child = startService(svc, i);

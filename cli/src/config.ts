@@ -7,7 +7,10 @@ export const DEV_CLIENT = { id: 'dev-admin', secret: 'dev-admin-secret' } as con
 /** The CLI's one config schema; flags override these variables. */
 export const cliConfigShape = {
   // Unlike the services, unset means development: the development credentials only open a development gateway.
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('production makes --client-id and --client-secret required; otherwise the development client is the default'),
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'])
+    .default('development')
+    .describe('production makes --client-id and --client-secret required; otherwise the development client is the default'),
   XAUTH_GATEWAY_URL: env.url('http://127.0.0.1:8080', 'gateway base URL the CLI talks to (--gateway)'),
   XAUTH_CLIENT_ID: z.string().optional().describe(`client id for the client-credentials grant (--client-id); default ${DEV_CLIENT.id} outside production`),
   XAUTH_CLIENT_SECRET: z.string().optional().describe('its secret (--client-secret); default the development secret outside production'),

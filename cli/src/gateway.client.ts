@@ -2,7 +2,11 @@ import type { CliSettings } from './config.js';
 
 /** An error answer of the gateway (`{code, message}`), or the gateway being unreachable. */
 export class GatewayError extends Error {
-  constructor(readonly code: string, message: string, readonly status?: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'GatewayError';
   }
@@ -14,7 +18,10 @@ export class GatewayClient {
   private readonly scoped = new Map<string, GatewayClient>();
 
   /** @param scope the one scope its token asks for @defaultValue every scope the client holds */
-  constructor(private readonly settings: CliSettings, private readonly scope?: string) {}
+  constructor(
+    private readonly settings: CliSettings,
+    private readonly scope?: string,
+  ) {}
 
   /** The same gateway with a token for another scope (e.g. `clients:admin`), fetched once too. */
   withScope(scope: string): GatewayClient {
@@ -47,9 +54,17 @@ export class GatewayClient {
 
   /** A token with every scope the client holds: the commands span several (dlq:admin, accounts:admin); each route checks its own. */
   private async fetchToken(): Promise<string> {
-    const res = await this.send<{ access_token: string }>('POST', '/v1/oauth/token', {}, {
-      grant_type: 'client_credentials', client_id: this.settings.clientId, client_secret: this.settings.clientSecret, ...(this.scope ? { scope: this.scope } : {}),
-    });
+    const res = await this.send<{ access_token: string }>(
+      'POST',
+      '/v1/oauth/token',
+      {},
+      {
+        grant_type: 'client_credentials',
+        client_id: this.settings.clientId,
+        client_secret: this.settings.clientSecret,
+        ...(this.scope ? { scope: this.scope } : {}),
+      },
+    );
     return res.access_token;
   }
 
@@ -68,7 +83,11 @@ export class GatewayClient {
     }
     const text = await res.text();
     let json: unknown;
-    try { json = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
     if (res.ok) return json as T;
     const e = (json ?? {}) as { code?: string; message?: string; error?: string; error_description?: string };
     throw new GatewayError(e.code ?? e.error ?? `HTTP_${res.status}`, e.message ?? e.error_description ?? (text.slice(0, 200) || res.statusText), res.status);

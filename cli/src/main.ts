@@ -8,9 +8,17 @@ import { buildProgram } from './program.js';
 // Only @xauth/shared/config is loaded (not the whole kit: database, broker, telemetry), so the CLI starts fast.
 // The one place that reads process.env and decides exit codes: 1 refused or failed, 2 usage.
 let failed = false;
-const program = buildProgram(process.env, { out: (text) => process.stdout.write(`${text}\n`), fail: () => { failed = true; } });
+const program = buildProgram(process.env, {
+  out: (text) => process.stdout.write(`${text}\n`),
+  fail: () => {
+    failed = true;
+  },
+});
 // Subcommands built on their own do not inherit it: set it on each.
-const overrideExit = (c: Command): void => { c.exitOverride(); c.commands.forEach(overrideExit); };
+const overrideExit = (c: Command): void => {
+  c.exitOverride();
+  c.commands.forEach(overrideExit);
+};
 overrideExit(program);
 try {
   await program.parseAsync(process.argv);

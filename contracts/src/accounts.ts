@@ -15,12 +15,18 @@ export type TokenState = z.infer<typeof TokenState>;
 /** `GET /v1/accounts`: a page in account order, narrowed by every given field (AND). */
 export const AccountListQuery = z.strictObject({
   /** Accounts whose id starts with this (case-insensitive). */
-  prefix: z.string().regex(/^[A-Za-z0-9_]{1,15}$/, 'must be the start of an X username').optional(),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,15}$/, 'must be the start of an X username')
+    .optional(),
   /** Accounts with a token (for some app) in this state. */
   state: TokenState.optional(),
   /** Accounts whose last job ended with this code, or whose token's last refresh failed with it. */
   errorCode: ErrorCode.optional(),
-  paused: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  paused: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
@@ -81,10 +87,18 @@ export const AccountEventView = z.object({
 /** `GET /v1/accounts/{accountId}`: the summary and its history (newest first, bounded). */
 export const AccountDetail = z.object({
   account: AccountSummary,
-  jobs: z.array(z.object({
-    jobId: z.uuid(), app: AppName, status: JobStatus, attempt: z.number().int(), errorCode: z.string().nullable(),
-    errorMessage: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
-  })),
+  jobs: z.array(
+    z.object({
+      jobId: z.uuid(),
+      app: AppName,
+      status: JobStatus,
+      attempt: z.number().int(),
+      errorCode: z.string().nullable(),
+      errorMessage: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
   events: z.array(AccountEventView),
 });
 export type AccountDetail = z.infer<typeof AccountDetail>;

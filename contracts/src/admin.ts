@@ -28,7 +28,12 @@ export const UpdateClientScopesRequest = z.strictObject({ scopes: Scopes });
 /** `POST /v1/clients/{clientId}/secret/rotate`. */
 export const RotateClientSecretRequest = z.strictObject({
   /** How long the previous secret keeps working (0: at once no more). @defaultValue the gateway's CLIENT_SECRET_OVERLAP_SECONDS */
-  overlapSeconds: z.number().int().min(0).max(30 * 86_400).optional(),
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .optional(),
 });
 
 /** A client as operators see it: never its secret or its hash. */
@@ -79,12 +84,18 @@ export const AuditQuery = z.strictObject({
   clientId: ClientId.optional(),
   accountId: AccountId.optional(),
   /** e.g. `token.read`, `login.request`, `clients.disable`, `keys.signing.rotate`, `dead-letters.replay`. */
-  action: z.string().regex(/^[a-z0-9.-]{1,100}$/).optional(),
+  action: z
+    .string()
+    .regex(/^[a-z0-9.-]{1,100}$/)
+    .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
   /** `next` of the previous page. */
-  before: z.string().regex(/^[0-9]{1,19}$/).optional(),
+  before: z
+    .string()
+    .regex(/^[0-9]{1,19}$/)
+    .optional(),
 });
 export const AuditEventView = z.object({
   id: z.string(),

@@ -22,9 +22,16 @@ const ENVELOPE_HEADERS: Json = {
     cloudEvents_id: { type: 'string', description: 'the CloudEvents id: a UUID, the same as the messageId property; consumers dedupe on it' },
     cloudEvents_source: { type: 'string', format: 'uri-reference', description: 'the publishing service, e.g. orchestrator (also the appId property)' },
     cloudEvents_type: { type: 'string', description: 'the message type, e.g. user.authenticated (also the type property; no reply suffix)' },
-    cloudEvents_time: { type: 'string', format: 'date-time', description: 'when the message was first published, RFC 3339 (the timestamp property in whole seconds)' },
+    cloudEvents_time: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the message was first published, RFC 3339 (the timestamp property in whole seconds)',
+    },
     cloudEvents_dataschema: { type: 'string', format: 'uri', description: 'the payload schema with its version, e.g. urn:xauth:schema:user.authenticated:v1' },
-    cloudEvents_traceparent: { type: 'string', description: 'CloudEvents Distributed Tracing extension: the W3C trace context it was published in, when tracing is on' },
+    cloudEvents_traceparent: {
+      type: 'string',
+      description: 'CloudEvents Distributed Tracing extension: the W3C trace context it was published in, when tracing is on',
+    },
     cloudEvents_tracestate: { type: 'string', description: 'CloudEvents Distributed Tracing extension: W3C tracestate, when there is one' },
     'x-attempt': { type: 'integer', minimum: 1, description: 'our own delivery attempt, 1-based' },
     'x-causation-id': { type: 'string', description: 'messageId of the message that caused this one' },
@@ -33,19 +40,22 @@ const ENVELOPE_HEADERS: Json = {
   },
 };
 
-const ENVELOPE_TEXT = 'A CloudEvent in binary content mode (CloudEvents AMQP protocol binding): the attributes are the cloudEvents_* headers, '
-  + 'the data is the JSON body, datacontenttype is the contentType property. '
-  + 'The AMQP properties say the same for RabbitMQ-native consumers: messageId (the CloudEvents id, a UUID; consumers dedupe on it), type (= the routing key), '
-  + 'timestamp, contentType application/json, appId (the publishing service), correlationId (the request that started it all), '
-  + 'userId (the broker user that published it, which RabbitMQ checks against the connection), persistent delivery. Consumers still accept the ce-* headers of earlier releases (until the next release). '
-  + 'A publisher that sends only a JSON body still works: the consumer fills in what is missing.';
+const ENVELOPE_TEXT =
+  'A CloudEvent in binary content mode (CloudEvents AMQP protocol binding): the attributes are the cloudEvents_* headers, ' +
+  'the data is the JSON body, datacontenttype is the contentType property. ' +
+  'The AMQP properties say the same for RabbitMQ-native consumers: messageId (the CloudEvents id, a UUID; consumers dedupe on it), type (= the routing key), ' +
+  'timestamp, contentType application/json, appId (the publishing service), correlationId (the request that started it all), ' +
+  'userId (the broker user that published it, which RabbitMQ checks against the connection), persistent delivery. Consumers still accept the ce-* headers of earlier releases (until the next release). ' +
+  'A publisher that sends only a JSON body still works: the consumer fills in what is missing.';
 
 /**
  * Who may publish a type, for its description: each xauth service with its broker user, and
  * upstream publishers. The same list is the message's `x-producers`.
  */
 function producersText(type: RoutingKey): string {
-  const names = messages[type].producers.map((p) => (isServiceName(p) ? `the ${p} (broker user ${brokerUserOf(p)})` : 'upstream services (any other broker user)'));
+  const names = messages[type].producers.map((p) =>
+    isServiceName(p) ? `the ${p} (broker user ${brokerUserOf(p)})` : 'upstream services (any other broker user)',
+  );
   const replayed = replayedTypes().includes(type) ? ', and the dead-letter office when an operator replays a dead letter (x-replay-of set)' : '';
   return `Published by ${names.join(', ')}${replayed}; the userId property names the publisher, and xauth's consumers dead-letter any other with FORGED_PRODUCER.`;
 }
@@ -80,7 +90,9 @@ export function asyncApiDocument(opts: { namespace?: string; host?: string; vers
         c.repliable ? `Also published as \`${type}.<replyTo>\` when the request named a replyTo.` : '',
         producersText(type),
         c.notes ?? '',
-      ].filter(Boolean).join(' '),
+      ]
+        .filter(Boolean)
+        .join(' '),
       contentType: 'application/json',
       headers: ENVELOPE_HEADERS,
       // AsyncAPI 3.0's default schema format is a superset of JSON Schema draft-07.
@@ -96,7 +108,9 @@ export function asyncApiDocument(opts: { namespace?: string; host?: string; vers
       address: c.repliable ? `${type}.#` : type,
       description: `Routing key ${type} on the ${exchange} topic exchange${c.repliable ? ` (and ${type}.<replyTo> for targeted replies: bind ${type}.# to hear all)` : ''}.`,
       messages: { [type]: { $ref: `#/components/messages/${type}` } },
-      bindings: { amqp: { is: 'routingKey', exchange: { name: exchange, type: 'topic', durable: true, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } },
+      bindings: {
+        amqp: { is: 'routingKey', exchange: { name: exchange, type: 'topic', durable: true, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' },
+      },
     };
     operations[`${c.kind === 'command' ? 'receive' : 'send'}-${type}`] = {
       action: c.kind === 'command' ? 'receive' : 'send',
@@ -112,11 +126,19 @@ export function asyncApiDocument(opts: { namespace?: string; host?: string; vers
     info: {
       title: 'xauth on RabbitMQ',
       version: opts.version ?? '1',
-      description: `Commands go to the ${exchangeName(ns, 'commands')} topic exchange, events come from ${exchangeName(ns, 'events')}; `
-        + `the exchange names start with the namespace (XAUTH_NAMESPACE, here "${ns}"). Tokens never travel on the bus: read them over REST.`,
+      description:
+        `Commands go to the ${exchangeName(ns, 'commands')} topic exchange, events come from ${exchangeName(ns, 'events')}; ` +
+        `the exchange names start with the namespace (XAUTH_NAMESPACE, here "${ns}"). Tokens never travel on the bus: read them over REST.`,
     },
     defaultContentType: 'application/json',
-    servers: { rabbitmq: { host: opts.host ?? '127.0.0.1:5672', protocol: 'amqp', protocolVersion: '0.9.1', description: 'the broker of the deployment (quorum queues, publisher confirms)' } },
+    servers: {
+      rabbitmq: {
+        host: opts.host ?? '127.0.0.1:5672',
+        protocol: 'amqp',
+        protocolVersion: '0.9.1',
+        description: 'the broker of the deployment (quorum queues, publisher confirms)',
+      },
+    },
     channels,
     operations,
     components: { messages: componentMessages },

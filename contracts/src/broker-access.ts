@@ -33,7 +33,10 @@ export interface ServiceAccess {
 
 const exchangeOfKind = (type: RoutingKey): TopicRole => (messages[type].kind === 'command' ? 'commands' : 'events');
 const allTypes = () => Object.keys(messages) as RoutingKey[];
-const ordered = (roles: Iterable<ExchangeRole>): ExchangeRole[] => { const set = new Set(roles); return ROLE_ORDER.filter((r) => set.has(r)); };
+const ordered = (roles: Iterable<ExchangeRole>): ExchangeRole[] => {
+  const set = new Set(roles);
+  return ROLE_ORDER.filter((r) => set.has(r));
+};
 
 /**
  * The types the dead-letter office republishes when a letter is replayed: those a work queue
@@ -60,11 +63,23 @@ export function serviceAccess(service: ServiceName): ServiceAccess {
   for (const t of published) publishes[exchangeOfKind(t)].push(t);
   const binds: Record<TopicRole, RoutingKey[]> = { commands: [], events: [] };
   for (const [, q] of queues) for (const b of q.bindings) binds[b.exchange].push(b.pattern);
-  const publishesTo = ordered([...TOPIC_ROLES.filter((r) => publishes[r].length), ...(consumer ? ['retry', 'dlx'] as const : [])]);
-  const bindsFrom = ordered([...TOPIC_ROLES.filter((r) => binds[r].length), ...(consumer ? ['retry'] as const : []), ...(deadLetterQueue ? ['dlx'] as const : [])]);
+  const publishesTo = ordered([...TOPIC_ROLES.filter((r) => publishes[r].length), ...(consumer ? (['retry', 'dlx'] as const) : [])]);
+  const bindsFrom = ordered([
+    ...TOPIC_ROLES.filter((r) => binds[r].length),
+    ...(consumer ? (['retry'] as const) : []),
+    ...(deadLetterQueue ? (['dlx'] as const) : []),
+  ]);
   return {
-    service, user: brokerUserOf(service), workQueues: queues.map(([purpose]) => purpose), deadLetterQueue,
-    declares: ordered([...publishesTo, ...bindsFrom]), publishesTo, bindsFrom, defaultExchange: consumer, publishes, binds,
+    service,
+    user: brokerUserOf(service),
+    workQueues: queues.map(([purpose]) => purpose),
+    deadLetterQueue,
+    declares: ordered([...publishesTo, ...bindsFrom]),
+    publishesTo,
+    bindsFrom,
+    defaultExchange: consumer,
+    publishes,
+    binds,
   };
 }
 
@@ -84,10 +99,7 @@ const anchored = (alternatives: string[]) => (alternatives.length ? `^(${alterna
  */
 export function permissionsOf(service: ServiceName, namespacePattern: string): { configure: string; write: string; read: string } {
   const a = serviceAccess(service);
-  const queues = [
-    ...a.workQueues.map((p) => `${escapeRegex(p)}(\\.retry\\.[0-9]+)?`),
-    ...(a.deadLetterQueue ? [escapeRegex(DEAD_LETTER_QUEUE)] : []),
-  ];
+  const queues = [...a.workQueues.map((p) => `${escapeRegex(p)}(\\.retry\\.[0-9]+)?`), ...(a.deadLetterQueue ? [escapeRegex(DEAD_LETTER_QUEUE)] : [])];
   // Names inside the namespace, and the default exchange (not namespaced) beside them.
   const inNamespace = (names: string[], defaultExchange = false) => {
     const alternatives = [...(names.length ? [`${namespacePattern}\\.(${names.join('|')})`] : []), ...(defaultExchange ? ['amq\\.default'] : [])];
@@ -129,8 +141,15 @@ export interface BrokerUserDefinitionsOptions {
 export function brokerUserDefinitions(opts: BrokerUserDefinitionsOptions) {
   const vhost = opts.vhost ?? '/';
   return {
-    users: SERVICES.map((s) => ({ name: brokerUserOf(s), password_hash: opts.passwordHash?.(s) ?? '', hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] as string[] })),
+    users: SERVICES.map((s) => ({
+      name: brokerUserOf(s),
+      password_hash: opts.passwordHash?.(s) ?? '',
+      hashing_algorithm: 'rabbit_password_hashing_sha256',
+      tags: [] as string[],
+    })),
     permissions: SERVICES.map((s) => ({ user: brokerUserOf(s), vhost, ...permissionsOf(s, opts.namespacePattern) })),
-    topic_permissions: SERVICES.flatMap((s) => opts.topicNamespaces.flatMap((ns) => topicPermissionsOf(s, ns).map((p) => ({ user: brokerUserOf(s), vhost, ...p })))),
+    topic_permissions: SERVICES.flatMap((s) =>
+      opts.topicNamespaces.flatMap((ns) => topicPermissionsOf(s, ns).map((p) => ({ user: brokerUserOf(s), vhost, ...p }))),
+    ),
   };
 }

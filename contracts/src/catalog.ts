@@ -36,11 +36,21 @@ export interface MessageContract<S extends z.ZodType = z.ZodType> {
  * `contracts/schemas/<type>/v<version>.json` (`npm run contracts:snapshot`; contracts/test/schema-snapshots.test.ts).
  */
 function contract<S extends z.ZodType>(
-  type: string, kind: MessageKind, producers: readonly Producer[], schema: S,
+  type: string,
+  kind: MessageKind,
+  producers: readonly Producer[],
+  schema: S,
   extra: { version?: number; secretFields?: readonly string[]; repliable?: boolean; notes?: string; replay?: 'republish' | 'reopen' } = {},
 ) {
   return {
-    type, kind, producers, version: extra.version ?? 1, schema, secretFields: extra.secretFields, repliable: extra.repliable ?? false, notes: extra.notes,
+    type,
+    kind,
+    producers,
+    version: extra.version ?? 1,
+    schema,
+    secretFields: extra.secretFields,
+    repliable: extra.repliable ?? false,
+    notes: extra.notes,
     replay: extra.replay ?? 'republish',
   } satisfies MessageContract<S>;
 }
@@ -51,28 +61,35 @@ function contract<S extends z.ZodType>(
  * `POST /v1/logins/retry-failed`), and when the reopened job ends every request joined to it is
  * answered again with the same requestId and jobId.
  */
-export const REANSWER_NOTE = 'The same requestId may be answered again after an operator reopens its failed job (a replayed dead letter, '
-  + 'POST /v1/jobs/{jobId}/reopen or POST /v1/logins/retry-failed): a user.authenticated after an earlier user.authentication.failed is the expected sequence, '
-  + 'and the latest answer for a requestId stands.';
+export const REANSWER_NOTE =
+  'The same requestId may be answered again after an operator reopens its failed job (a replayed dead letter, ' +
+  'POST /v1/jobs/{jobId}/reopen or POST /v1/logins/retry-failed): a user.authenticated after an earlier user.authentication.failed is the expected sequence, ' +
+  'and the latest answer for a requestId stands.';
 
 /** Every v1 message, by routing key. zod is the source of truth; types are inferred from it. */
 export const messages = {
   'user.login.requested': contract('user.login.requested', 'command', ['upstream', 'gateway', 'orchestrator'], m.UserLoginRequested),
   'token.refresh.requested': contract('token.refresh.requested', 'command', ['upstream'], m.TokenRefreshRequested),
   'authorization.job.requested': contract('authorization.job.requested', 'command', ['orchestrator'], m.AuthorizationJobRequested, {
-    notes: 'A reopened job is requested again with the same jobId, attempt 1, a fresh deadline and a fresh PKCE state and verifier (so the authorizeUrl differs).',
+    notes:
+      'A reopened job is requested again with the same jobId, attempt 1, a fresh deadline and a fresh PKCE state and verifier (so the authorizeUrl differs).',
     replay: 'reopen',
   }),
   'authorization.job.started': contract('authorization.job.started', 'event', ['browser-worker'], m.AuthorizationJobStarted),
-  'authorization.consent.captured': contract('authorization.consent.captured', 'event', ['browser-worker'], m.AuthorizationConsentCaptured, { secretFields: ['code', 'state'] }),
+  'authorization.consent.captured': contract('authorization.consent.captured', 'event', ['browser-worker'], m.AuthorizationConsentCaptured, {
+    secretFields: ['code', 'state'],
+  }),
   'authorization.attempt.failed': contract('authorization.attempt.failed', 'event', ['browser-worker'], m.AuthorizationAttemptFailed),
   'user.authenticated': contract('user.authenticated', 'event', ['orchestrator'], m.UserAuthenticated, { repliable: true, notes: REANSWER_NOTE }),
-  'user.authentication.failed': contract('user.authentication.failed', 'event', ['orchestrator'], m.UserAuthenticationFailed, { repliable: true, notes: REANSWER_NOTE }),
+  'user.authentication.failed': contract('user.authentication.failed', 'event', ['orchestrator'], m.UserAuthenticationFailed, {
+    repliable: true,
+    notes: REANSWER_NOTE,
+  }),
   'token.refreshed': contract('token.refreshed', 'event', ['orchestrator'], m.TokenRefreshed),
   'token.refresh.failed': contract('token.refresh.failed', 'event', ['orchestrator'], m.TokenRefreshFailed),
   'user.reauthorization.required': contract('user.reauthorization.required', 'event', ['orchestrator'], m.UserReauthorizationRequired),
   'account.offboarded': contract('account.offboarded', 'event', ['orchestrator'], m.AccountOffboarded, {
-    notes: 'Sent once the tokens were revoked at X and deleted: reads of the account\'s token answer 404 from then on. Forget the account.',
+    notes: "Sent once the tokens were revoked at X and deleted: reads of the account's token answer 404 from then on. Forget the account.",
   }),
 } as const;
 
@@ -103,6 +120,21 @@ export function dataSchemaId(type: RoutingKey, version: number = messages[type].
 
 /** Field names that must never be logged or stored in clear, across all contracts. */
 export const SECRET_FIELD_NAMES: readonly string[] = [
-  'code', 'state', 'codeVerifier', 'verifier', 'accessToken', 'refreshToken', 'access_token', 'refresh_token',
-  'clientSecret', 'client_secret', 'password', 'authorization', 'token', 'secret', 'apiKey', 'x-api-key', 'cookie',
+  'code',
+  'state',
+  'codeVerifier',
+  'verifier',
+  'accessToken',
+  'refreshToken',
+  'access_token',
+  'refresh_token',
+  'clientSecret',
+  'client_secret',
+  'password',
+  'authorization',
+  'token',
+  'secret',
+  'apiKey',
+  'x-api-key',
+  'cookie',
 ];

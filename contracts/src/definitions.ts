@@ -1,5 +1,15 @@
 import { brokerUserDefinitions, escapeRegex } from './broker-access.js';
-import { DEAD_LETTER_QUEUE, RETRY_TIERS_MS, exchangeName, exchanges, queueBindings, queueName, retryQueueName, workQueues, type ExchangeRole } from './topology.js';
+import {
+  DEAD_LETTER_QUEUE,
+  RETRY_TIERS_MS,
+  exchangeName,
+  exchanges,
+  queueBindings,
+  queueName,
+  retryQueueName,
+  workQueues,
+  type ExchangeRole,
+} from './topology.js';
 
 /** Queue arguments of a work queue: quorum, poison limit, at-least-once dead-lettering to the DLX. */
 export function workQueueArguments(namespace: string, deliveryLimit: number): Record<string, unknown> {
@@ -40,7 +50,13 @@ export function retryQueueArguments(namespace: string, purpose: string, tierMs: 
  */
 export function rabbitDefinitions(namespace = 'xauth', vhost = '/') {
   const ex = Object.entries(exchanges).map(([role, e]) => ({
-    name: exchangeName(namespace, role as ExchangeRole), vhost, type: e.type, durable: true, auto_delete: false, internal: false, arguments: {},
+    name: exchangeName(namespace, role as ExchangeRole),
+    vhost,
+    type: e.type,
+    durable: true,
+    auto_delete: false,
+    internal: false,
+    arguments: {},
   }));
   const queues: object[] = [];
   const bindings: object[] = [];

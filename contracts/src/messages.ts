@@ -6,7 +6,10 @@ export const AccountId = z.string().regex(/^[A-Za-z0-9_]{1,15}$/, 'must be an X 
 export const ProfileId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
 export const AppName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase app name');
 /** Space-separated X OAuth 2.0 scopes. */
-export const Scopes = z.string().regex(/^[a-z.]+( [a-z.]+)*$/, 'must be space-separated scopes').max(500);
+export const Scopes = z
+  .string()
+  .regex(/^[a-z.]+( [a-z.]+)*$/, 'must be space-separated scopes')
+  .max(500);
 export const ErrorCode = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/);
 const IsoDate = z.iso.datetime({ offset: true });
 const Text = z.string().max(2000);
@@ -19,7 +22,10 @@ export const UserLoginRequested = z.strictObject({
   scopes: Scopes.optional(),
   profileId: ProfileId.optional(),
   force: z.boolean().optional(),
-  replyTo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).optional(),
+  replyTo: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/)
+    .optional(),
 });
 
 export const AuthorizationJobRequested = z.strictObject({

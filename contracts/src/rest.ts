@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { AccountId, AppName, ErrorCode, ProfileId, Scopes } from './messages.js';
 
 /** Service scopes a client can hold. */
-export const SERVICE_SCOPES = ['logins:write', 'tokens:read', 'jobs:read', 'artifacts:read', 'dlq:admin', 'accounts:admin', 'keys:admin', 'clients:admin', 'audit:read'] as const;
+export const SERVICE_SCOPES = [
+  'logins:write',
+  'tokens:read',
+  'jobs:read',
+  'artifacts:read',
+  'dlq:admin',
+  'accounts:admin',
+  'keys:admin',
+  'clients:admin',
+  'audit:read',
+] as const;
 export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 
 /** `POST /v1/oauth/token` (client-credentials; JSON or form, or HTTP Basic for the client). */
@@ -27,7 +37,10 @@ export const CreateLoginRequest = z.strictObject({
   scopes: Scopes.optional(),
   profileId: ProfileId.optional(),
   force: z.boolean().optional(),
-  replyTo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).optional(),
+  replyTo: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/)
+    .optional(),
 });
 export const CreateLoginResponse = z.object({ requestId: z.uuid(), status: z.literal('accepted') });
 
@@ -43,7 +56,8 @@ export type ArtifactFile = keyof typeof ARTIFACT_FILES;
  * An artifact's name, `<jobId>/<attempt>/<file>`: a lowercase UUID, a positive attempt and one of
  * {@link ARTIFACT_FILES}. Nothing else is a name, so a name can never climb out of its folder.
  */
-export const ARTIFACT_NAME_PATTERN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([1-9][0-9]{0,2})\/(screenshot\.png|page\.html|trace\.zip)$/;
+export const ARTIFACT_NAME_PATTERN =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([1-9][0-9]{0,2})\/(screenshot\.png|page\.html|trace\.zip)$/;
 export const ArtifactName = z.string().max(200).regex(ARTIFACT_NAME_PATTERN, 'must be <jobId>/<attempt>/<screenshot.png|page.html|trace.zip>');
 /** The path parameters of an artifact download. */
 export const ArtifactParams = z.strictObject({
@@ -198,11 +212,13 @@ const oneSelection = (v: { ids?: unknown; filter?: unknown }) => (v.ids === unde
 const oneSelectionMessage = { message: 'give exactly one of ids or filter' };
 
 /** `POST /v1/dead-letters/replay` */
-export const ReplayDeadLettersRequest = z.strictObject({
-  ...Selection,
-  /** Messages per second. @defaultValue the office's REPLAY_DEFAULT_RATE */
-  rate: z.number().positive().max(10_000).optional(),
-}).refine(oneSelection, oneSelectionMessage);
+export const ReplayDeadLettersRequest = z
+  .strictObject({
+    ...Selection,
+    /** Messages per second. @defaultValue the office's REPLAY_DEFAULT_RATE */
+    rate: z.number().positive().max(10_000).optional(),
+  })
+  .refine(oneSelection, oneSelectionMessage);
 /** `POST /v1/dead-letters/discard` */
 export const DiscardDeadLettersRequest = z.strictObject(Selection).refine(oneSelection, oneSelectionMessage);
 /** `POST /v1/dead-letters/{id}/replay` and `/discard` */
@@ -264,7 +280,10 @@ export const RetryFailedLoginsRequest = z.strictObject({
 /** Internal: the gateway's token reads of one moment, answered together (one query, one hop). */
 export const INTERNAL_TOKEN_READS_MAX = 200;
 export const InternalTokenReadsRequest = z.object({
-  reads: z.array(z.object({ accountId: AccountId, app: AppName })).min(1).max(INTERNAL_TOKEN_READS_MAX),
+  reads: z
+    .array(z.object({ accountId: AccountId, app: AppName }))
+    .min(1)
+    .max(INTERNAL_TOKEN_READS_MAX),
 });
 export const InternalRetryFailedLoginsRequest = RetryFailedLoginsRequest.extend({ by: InternalReopenJobRequest.shape.by });
 const RetriedLogin = z.object({ jobId: z.uuid(), accountId: z.string(), app: z.string(), errorCode: z.string().nullable() });

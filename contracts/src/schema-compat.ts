@@ -28,8 +28,26 @@ export function breakingChanges(before: JsonSchema, after: JsonSchema): string[]
 const ANNOTATIONS = new Set(['$schema', '$id', 'title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
 /** Keywords compared below; any other one that changes counts as breaking. */
 const UNDERSTOOD = new Set([
-  'type', 'enum', 'const', 'format', 'pattern', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'oneOf',
-  'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'multipleOf',
+  'type',
+  'enum',
+  'const',
+  'format',
+  'pattern',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'anyOf',
+  'oneOf',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'multipleOf',
 ]);
 /** Bounds where a larger value accepts less, and where a smaller one does. */
 const LOWER_BOUNDS = ['minLength', 'minimum', 'exclusiveMinimum', 'minItems'] as const;
@@ -81,7 +99,8 @@ function compare(before: JsonSchema, after: JsonSchema, path: string, out: strin
   }
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (ANNOTATIONS.has(k) || UNDERSTOOD.has(k)) continue;
-    if (!same(before[k], after[k])) out.push(`${at}: ${k} changed from ${show(before[k])} to ${show(after[k])} (a keyword this check does not read: treated as breaking)`);
+    if (!same(before[k], after[k]))
+      out.push(`${at}: ${k} changed from ${show(before[k])} to ${show(after[k])} (a keyword this check does not read: treated as breaking)`);
   }
 }
 
@@ -165,7 +184,12 @@ export function same(a: unknown, b: unknown): boolean {
 export function canonicalJson(value: unknown, indent?: number): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
   return JSON.stringify(sort(value), null, indent);

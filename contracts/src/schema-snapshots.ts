@@ -28,7 +28,11 @@ export const snapshotPath = (type: RoutingKey, version: number, dir = SNAPSHOT_D
 export function snapshotVersions(type: RoutingKey, dir = SNAPSHOT_DIR): number[] {
   const typeDir = join(dir, type);
   if (!existsSync(typeDir)) return [];
-  return readdirSync(typeDir).map((f) => /^v(\d+)\.json$/.exec(f)?.[1]).filter((v): v is string => v !== undefined).map(Number).sort((a, b) => a - b);
+  return readdirSync(typeDir)
+    .map((f) => /^v(\d+)\.json$/.exec(f)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 export function readSnapshot(type: RoutingKey, version: number, dir = SNAPSHOT_DIR): JsonSchema | undefined {
@@ -38,11 +42,7 @@ export function readSnapshot(type: RoutingKey, version: number, dir = SNAPSHOT_D
 
 /** How a type's current contract stands against the snapshot of its current version. */
 export type SnapshotStatus =
-  | { state: 'current' }
-  | { state: 'missing' }
-  | { state: 'stale' }
-  | { state: 'breaking'; changes: string[] }
-  | { state: 'version-went-back'; newest: number };
+  { state: 'current' } | { state: 'missing' } | { state: 'stale' } | { state: 'breaking'; changes: string[] } | { state: 'version-went-back'; newest: number };
 
 export function snapshotStatus(type: RoutingKey, dir = SNAPSHOT_DIR): SnapshotStatus {
   const version = messages[type].version;
@@ -74,7 +74,9 @@ export function writeSnapshots(opts: { dir?: string; acceptBreaking?: readonly s
       continue;
     }
     if (status.state === 'breaking' && !opts.acceptBreaking?.includes(type)) {
-      refused.push(`${type}: breaks the published ${dataSchemaId(type)}:\n    ${status.changes.join('\n    ')}\n  give it a new version instead (version: ${messages[type].version + 1} in contracts/src/catalog.ts)`);
+      refused.push(
+        `${type}: breaks the published ${dataSchemaId(type)}:\n    ${status.changes.join('\n    ')}\n  give it a new version instead (version: ${messages[type].version + 1} in contracts/src/catalog.ts)`,
+      );
       continue;
     }
     const file = snapshotPath(type, messages[type].version, dir);

@@ -1,7 +1,22 @@
 import { expect } from 'chai';
 import {
-  ANY_NAMESPACE_PATTERN, DEAD_LETTER_QUEUE, RETRY_TIERS_MS, SERVICES, exchangeName, messages, permissionsOf, queueName, rabbitDefinitions, retryQueueName,
-  serviceAccess, serviceOfBrokerUser, topicPermissionsOf, workQueues, type ExchangeRole, type RoutingKey, type ServiceName,
+  ANY_NAMESPACE_PATTERN,
+  DEAD_LETTER_QUEUE,
+  RETRY_TIERS_MS,
+  SERVICES,
+  exchangeName,
+  messages,
+  permissionsOf,
+  queueName,
+  rabbitDefinitions,
+  retryQueueName,
+  serviceAccess,
+  serviceOfBrokerUser,
+  topicPermissionsOf,
+  workQueues,
+  type ExchangeRole,
+  type RoutingKey,
+  type ServiceName,
 } from '../src/index.js';
 
 const NS = 'test-1a2b';
@@ -39,7 +54,7 @@ describe('broker users and their permissions, derived from the topology and the 
     });
   }
 
-  it('when the services\' access is read, then the gateway only writes commands, the worker writes no command and reads no event, and only the office reads the dead letters', () => {
+  it("when the services' access is read, then the gateway only writes commands, the worker writes no command and reads no event, and only the office reads the dead letters", () => {
     expect(permissionsOf('gateway', ANY_NAMESPACE_PATTERN).read).to.equal('^$');
     expect(serviceAccess('gateway').publishesTo).to.deep.equal(['commands']);
     expect(serviceAccess('browser-worker').publishesTo).not.to.include('commands');
@@ -67,7 +82,7 @@ describe('broker users and their permissions, derived from the topology and the 
     expect(matches(orchestratorEvents.read, '#')).to.equal(false);
   });
 
-  it('when the definitions are exported, then they carry every service\'s user without a password, with permissions on exactly that namespace', () => {
+  it("when the definitions are exported, then they carry every service's user without a password, with permissions on exactly that namespace", () => {
     const d = rabbitDefinitions('xauth');
     expect(d.users.map((u) => [u.name, u.password_hash])).to.deep.equal(SERVICES.map((s) => [`xauth-${s}`, '']));
     expect(d.users.map((u) => serviceOfBrokerUser(u.name))).to.deep.equal([...SERVICES]);

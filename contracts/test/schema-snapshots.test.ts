@@ -15,8 +15,9 @@ describe('published message schemas (contracts/schemas)', () => {
         current: '',
         missing: `no snapshot of ${dataSchemaId(type)}: run \`npm run contracts:snapshot\` and commit contracts/schemas`,
         stale: `${type} changed compatibly since its snapshot: run \`npm run contracts:snapshot\` and commit contracts/schemas`,
-        breaking: `${type} breaks the published ${dataSchemaId(type)}; give it a new version (version: ${messages[type].version + 1} in contracts/src/catalog.ts), `
-          + `then run \`npm run contracts:snapshot\`:\n  ${status.state === 'breaking' ? status.changes.join('\n  ') : ''}`,
+        breaking:
+          `${type} breaks the published ${dataSchemaId(type)}; give it a new version (version: ${messages[type].version + 1} in contracts/src/catalog.ts), ` +
+          `then run \`npm run contracts:snapshot\`:\n  ${status.state === 'breaking' ? status.changes.join('\n  ') : ''}`,
         'version-went-back': `${type} is at v${messages[type].version} but a later version was published: versions only go up`,
       }[status.state];
       expect(status.state, fix).to.equal('current');
@@ -33,7 +34,9 @@ describe('schema snapshots: the check and the writer', () => {
   };
   const current = () => currentSchema(type) as { properties: Record<string, unknown>; required: string[] };
 
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'xauth-schemas-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'xauth-schemas-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('when the published version had a field the contract no longer has, then it is breaking and the writer refuses to overwrite it', () => {

@@ -26,7 +26,13 @@ export class BrokerProbe {
   /** Connections as xauth services' development users, opened by `publishAs`. */
   private readonly asServices = new Map<ServiceName, Promise<{ conn: ChannelModel; ch: ConfirmChannel }>>();
 
-  private constructor(private readonly conn: ChannelModel, readonly ch: Channel, private readonly namespace: string, private readonly opts: BrokerProbeOptions, private readonly host: string) {}
+  private constructor(
+    private readonly conn: ChannelModel,
+    readonly ch: Channel,
+    private readonly namespace: string,
+    private readonly opts: BrokerProbeOptions,
+    private readonly host: string,
+  ) {}
 
   static async open(url: string, namespace: string, opts: BrokerProbeOptions = {}): Promise<BrokerProbe> {
     const conn = await amqplib.connect(url);
@@ -54,7 +60,12 @@ export class BrokerProbe {
     const { ch } = await link;
     const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     ch.publish(exchangeName(this.namespace, exchange), routingKey, content, {
-      persistent: true, contentType: 'application/json', messageId: randomUUID(), type: routingKey, userId: brokerUserOf(service), ...props,
+      persistent: true,
+      contentType: 'application/json',
+      messageId: randomUUID(),
+      type: routingKey,
+      userId: brokerUserOf(service),
+      ...props,
     });
     await ch.waitForConfirms();
   }
@@ -62,7 +73,13 @@ export class BrokerProbe {
   /** Publishes raw bytes as a bare upstream might (no envelope unless given). */
   publishCommand(routingKey: string, body: unknown, props: amqplib.Options.Publish = {}): void {
     const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    this.ch.publish(exchangeName(this.namespace, 'commands'), routingKey, content, { persistent: true, contentType: 'application/json', messageId: randomUUID(), type: routingKey, ...props });
+    this.ch.publish(exchangeName(this.namespace, 'commands'), routingKey, content, {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: randomUUID(),
+      type: routingKey,
+      ...props,
+    });
   }
 
   /** Binds a fresh exclusive queue to the events exchange and collects what arrives. */
@@ -70,7 +87,13 @@ export class BrokerProbe {
     const { queue } = await this.ch.assertQueue('', { exclusive: true, autoDelete: true });
     await this.ch.bindQueue(queue, exchangeName(this.namespace, 'events'), pattern);
     const collector = new EventCollector();
-    await this.ch.consume(queue, (m) => { if (m) collector.push(toReceived(m)); }, { noAck: true });
+    await this.ch.consume(
+      queue,
+      (m) => {
+        if (m) collector.push(toReceived(m));
+      },
+      { noAck: true },
+    );
     return collector;
   }
 
@@ -86,7 +109,10 @@ export class BrokerProbe {
         const all = await stored();
         const hit = all.find(pred);
         if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`no matching dead letter stored within ${timeoutMs} ms (saw ${all.length}: ${all.map((s) => s.properties.headers?.['x-error-code']).join(', ')})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no matching dead letter stored within ${timeoutMs} ms (saw ${all.length}: ${all.map((s) => s.properties.headers?.['x-error-code']).join(', ')})`,
+          );
         await new Promise((res) => setTimeout(res, 100));
       }
     }
@@ -103,7 +129,9 @@ export class BrokerProbe {
         await new Promise((res) => setTimeout(res, 50));
       }
     }
-    throw new Error(`no matching dead letter within ${timeoutMs} ms (saw ${seen.length}: ${seen.map((s) => s.properties.headers?.['x-error-code']).join(', ')})`);
+    throw new Error(
+      `no matching dead letter within ${timeoutMs} ms (saw ${seen.length}: ${seen.map((s) => s.properties.headers?.['x-error-code']).join(', ')})`,
+    );
   }
 
   async close(): Promise<void> {
@@ -115,7 +143,11 @@ export class BrokerProbe {
 function toReceived(m: ConsumeMessage | GetMessage): Received {
   const raw = m.content.toString('utf8');
   let body: unknown = raw;
-  try { body = JSON.parse(raw); } catch { /* keep raw */ }
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    /* keep raw */
+  }
   return { routingKey: m.fields.routingKey, body, raw, properties: m.properties };
 }
 
@@ -138,10 +170,14 @@ export class EventCollector {
       const hit = this.all.find(pred);
       if (hit) return hit;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; got ${this.all.map((a) => `${a.routingKey}:${JSON.stringify(a.body)}`).join(' | ') || 'nothing'}`);
+      if (left <= 0)
+        throw new Error(`no ${what} within ${timeoutMs} ms; got ${this.all.map((a) => `${a.routingKey}:${JSON.stringify(a.body)}`).join(' | ') || 'nothing'}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 1_000));
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
   }

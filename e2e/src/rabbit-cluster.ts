@@ -20,7 +20,9 @@ export interface RabbitNode {
 
 /** Every cluster this process started and has not cleaned up: killed on exit, even after a failed test. */
 const live = new Set<RabbitCluster>();
-const killAll = () => { for (const c of live) c.killNow(); };
+const killAll = () => {
+  for (const c of live) c.killNow();
+};
 process.once('exit', killAll);
 // A signal ends the process without 'exit': kill the nodes, then die of the signal as before.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -41,13 +43,21 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 export class RabbitCluster {
   private readonly processes = new Map<string, ChildProcess>();
 
-  private constructor(readonly dir: string, readonly nodes: RabbitNode[], private readonly distPorts: Map<string, number>) {}
+  private constructor(
+    readonly dir: string,
+    readonly nodes: RabbitNode[],
+    private readonly distPorts: Map<string, number>,
+  ) {}
 
   /** The nodes' URLs with the administrator's credentials, comma-separated: for the tests' own clients. */
-  get url(): string { return this.nodes.map((n) => n.url).join(','); }
+  get url(): string {
+    return this.nodes.map((n) => n.url).join(',');
+  }
 
   /** The nodes' URLs without credentials, comma-separated: what a service's `AMQP_URL` gets (it logs in as its own user). */
-  get serviceUrl(): string { return this.nodes.map((n) => `amqp://127.0.0.1:${n.port}`).join(','); }
+  get serviceUrl(): string {
+    return this.nodes.map((n) => `amqp://127.0.0.1:${n.port}`).join(',');
+  }
 
   static async start(size = 3): Promise<RabbitCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'xauth-rabbit-'));
@@ -76,7 +86,9 @@ export class RabbitCluster {
       }
       await cluster.ctl(nodes[0]!, 'await_online_nodes', String(size));
       // The services' development users (the cluster shares them), as npm test gives the machine's broker.
-      await importDefinitions(devBrokerDefinitions([]), (args, input) => runWithInput(`${BIN}/rabbitmqctl`, ['-q', '-n', nodes[0]!.name, ...args], input, cluster.env()));
+      await importDefinitions(devBrokerDefinitions([]), (args, input) =>
+        runWithInput(`${BIN}/rabbitmqctl`, ['-q', '-n', nodes[0]!.name, ...args], input, cluster.env()),
+      );
       const deadline = Date.now() + 30_000;
       while (!(await devBrokerUsersLogIn(`127.0.0.1:${nodes[0]!.port}`))) {
         if (Date.now() > deadline) throw new Error('the development users imported into the test cluster do not log in');
@@ -155,7 +167,11 @@ export class RabbitCluster {
   async kill(node: RabbitNode): Promise<void> {
     const pid = this.beamPid(node);
     if (pid) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     const child = this.processes.get(node.name);
     if (child && child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
@@ -172,12 +188,14 @@ export class RabbitCluster {
 
   /** Shuts every node down, kills what does not stop, removes the directory. */
   async destroy(): Promise<void> {
-    await Promise.all(this.nodes.map(async (n) => {
-      const child = this.processes.get(n.name);
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      await this.ctl(n, 'shutdown', '--timeout', '30').catch(() => this.kill(n));
-      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
-    }));
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const child = this.processes.get(n.name);
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        await this.ctl(n, 'shutdown', '--timeout', '30').catch(() => this.kill(n));
+        if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+      }),
+    );
     this.killNow();
   }
 
@@ -187,7 +205,13 @@ export class RabbitCluster {
       const child = this.processes.get(n.name);
       if (child && child.exitCode === null && child.signalCode === null) {
         const pid = this.beamPid(n);
-        for (const p of [pid, child.pid]) if (p) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+        for (const p of [pid, child.pid])
+          if (p)
+            try {
+              process.kill(p, 'SIGKILL');
+            } catch {
+              /* gone */
+            }
       }
     }
     rmSync(this.dir, { recursive: true, force: true });

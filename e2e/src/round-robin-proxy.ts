@@ -15,14 +15,20 @@ export class RoundRobinProxy {
   readonly served: number[];
   private next = 0;
 
-  private constructor(private readonly server: Server, readonly targets: readonly URL[]) {
+  private constructor(
+    private readonly server: Server,
+    readonly targets: readonly URL[],
+  ) {
     this.served = targets.map(() => 0);
   }
 
   static async open(targets: readonly string[]): Promise<RoundRobinProxy> {
     if (!targets.length) throw new Error('a round-robin proxy needs an upstream');
     const server = createServer();
-    const proxy = new RoundRobinProxy(server, targets.map((t) => new URL(t)));
+    const proxy = new RoundRobinProxy(
+      server,
+      targets.map((t) => new URL(t)),
+    );
     server.on('request', (req, res) => proxy.forward(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
@@ -36,13 +42,19 @@ export class RoundRobinProxy {
     const index = this.next++ % this.targets.length;
     const target = this.targets[index]!;
     this.served[index]!++;
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, [SERVED_BY]: String(index) });
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, [SERVED_BY]: String(index) });
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', (err) => {
       if (res.headersSent) res.destroy(err);
-      else res.writeHead(502, { 'content-type': 'application/json', [SERVED_BY]: String(index) }).end(JSON.stringify({ code: 'BAD_GATEWAY', message: err.message }));
+      else
+        res
+          .writeHead(502, { 'content-type': 'application/json', [SERVED_BY]: String(index) })
+          .end(JSON.stringify({ code: 'BAD_GATEWAY', message: err.message }));
     });
     req.pipe(upstream);
   }

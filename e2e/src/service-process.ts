@@ -15,7 +15,10 @@ export class ServiceProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   url?: string;
 
-  private constructor(readonly name: string, readonly child: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
     for (const stream of [child.stdout!, child.stderr!]) {
       let rest = '';
@@ -31,7 +34,12 @@ export class ServiceProcess {
    * Starts `@xauth/<service>`'s main with `env` and resolves once it logs that it is ready.
    * `nodeArgs` go before the main (a benchmark's `--cpu-prof`, say).
    */
-  static async start(service: string, env: Record<string, string>, timeoutMs = 60_000, nodeArgs: readonly string[] = ['--enable-source-maps']): Promise<ServiceProcess> {
+  static async start(
+    service: string,
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+    nodeArgs: readonly string[] = ['--enable-source-maps'],
+  ): Promise<ServiceProcess> {
     const main = join(dirname(require.resolve(`@xauth/${service}`)), 'main.js');
     // A test run's tag goes along, so a census of the run's Chromiums sees this service's too.
     const tag = process.env[TEST_RUN_ENV] ? { [TEST_RUN_ENV]: process.env[TEST_RUN_ENV] } : {};
@@ -57,7 +65,9 @@ export class ServiceProcess {
 
   /** Log lines (parsed JSON) whose message matches. */
   logged(message: string | RegExp): Array<Record<string, unknown>> {
-    return this.lines.map(parse).filter((l): l is Record<string, unknown> => !!l && (typeof message === 'string' ? l.message === message : message.test(String(l.message))));
+    return this.lines
+      .map(parse)
+      .filter((l): l is Record<string, unknown> => !!l && (typeof message === 'string' ? l.message === message : message.test(String(l.message))));
   }
 }
 

@@ -65,28 +65,46 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (c: Buffer) => logs.push(...c.toString().split('\n').filter(Boolean)));
-  const loggerFor = (service: string): Logger => createLogger({ service, level: 'debug', stream, silent: !opts.printLogs, redaction: opts.unredactedLogs !== true });
+  const loggerFor = (service: string): Logger =>
+    createLogger({ service, level: 'debug', stream, silent: !opts.printLogs, redaction: opts.unredactedLogs !== true });
 
   // As an operator does (infra/rabbitmq/definitions.json): the users exist and the whole namespace is
   // declared before any service starts, so nothing published before its consumer's first start is lost.
   if (!opts.broker) await brokerUsers();
   const probeUrl = opts.broker?.probeUrl ?? AMQP_URL;
   await declareNamespace(probeUrl, namespace, opts.env?.AMQP_QUORUM_GROUP_SIZE);
-  const xsim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }], logger: loggerFor('x-sim'), ...opts.xsim });
+  const xsim = await startXSim({
+    apps: [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUris: [REDIRECT_URI] }],
+    logger: loggerFor('x-sim'),
+    ...opts.xsim,
+  });
   const env = withoutUnset({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: opts.broker?.url ?? SERVICE_AMQP_URL, HTTP_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug',
-    X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
-    X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`, X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
+    NODE_ENV: 'test',
+    XAUTH_NAMESPACE: namespace,
+    AMQP_URL: opts.broker?.url ?? SERVICE_AMQP_URL,
+    HTTP_PORT: '0',
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'debug',
+    X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`,
+    X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
+    X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`,
+    X_ME_URL: `${xsim.url}/2/users/me`,
+    GOLOGIN_API_URL: xsim.url,
     X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
     // Tests poll the token endpoint; its budget is tested in services/gateway/test/edge.test.ts.
-    TOKEN_RATE_LIMIT_PER_IP: '100000', TOKEN_RATE_LIMIT_PER_CLIENT: '100000',
-    OUTBOX_POLL_MS: '200', SHUTDOWN_TIMEOUT_MS: '10000', MAX_CONCURRENT_PROFILES: '4',
+    TOKEN_RATE_LIMIT_PER_IP: '100000',
+    TOKEN_RATE_LIMIT_PER_CLIENT: '100000',
+    OUTBOX_POLL_MS: '200',
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    MAX_CONCURRENT_PROFILES: '4',
     ...opts.env,
   });
   // A fixed concurrency (MIN = MAX) unless the test sizes the pool itself: a shared test machine's CPU is not the stack's.
   if (env.MAX_CONCURRENT_PROFILES !== undefined) env.MIN_CONCURRENT_PROFILES ??= env.MAX_CONCURRENT_PROFILES;
   const stops: Array<() => Promise<void>> = [() => xsim.stop()];
-  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
   try {
     await provisionNamespace(namespace);
     const orchestrator = await startOrchestrator(loadOrchestratorConfig(env), { logger: loggerFor('orchestrator') });
@@ -95,7 +113,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (worker) stops.push(() => worker.stop());
     const deadLetters = await startDeadLetters(loadDeadLettersConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url }), { logger: loggerFor('dead-letters') });
     stops.push(() => deadLetters.stop());
-    const gateway = await startGateway(parseGatewayConfig({ ...env, ORCHESTRATOR_URL: orchestrator.url, DEAD_LETTERS_URL: deadLetters.url, ...(worker ? { BROWSER_WORKER_URL: worker.url } : {}) }), { logger: loggerFor('gateway') });
+    const gateway = await startGateway(
+      parseGatewayConfig({
+        ...env,
+        ORCHESTRATOR_URL: orchestrator.url,
+        DEAD_LETTERS_URL: deadLetters.url,
+        ...(worker ? { BROWSER_WORKER_URL: worker.url } : {}),
+      }),
+      { logger: loggerFor('gateway') },
+    );
     stops.push(() => gateway.stop());
     const db = new pg.Client({ connectionString: DATABASE_URL });
     await db.connect();
@@ -103,7 +129,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const probe = await BrokerProbe.open(probeUrl, namespace, { storedDeadLetters: () => readStoredDeadLetters(db, namespace) });
     stops.push(() => probe.close());
     return {
-      namespace, xsim, orchestrator, worker, deadLetters, gateway, probe, db, logs, env,
+      namespace,
+      xsim,
+      orchestrator,
+      worker,
+      deadLetters,
+      gateway,
+      probe,
+      db,
+      logs,
+      env,
       stop: async () => {
         await stopAll();
         await removeNamespace(namespace, probeUrl);
@@ -119,7 +154,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 let usersReady: Promise<void> | undefined;
 /** The machine broker's development users, checked (and created if missing) once per process. */
 export function brokerUsers(): Promise<void> {
-  usersReady ??= ensureDevBrokerUsers().catch((err: unknown) => { usersReady = undefined; throw err; });
+  usersReady ??= ensureDevBrokerUsers().catch((err: unknown) => {
+    usersReady = undefined;
+    throw err;
+  });
   return usersReady;
 }
 
@@ -144,11 +182,17 @@ export function schemaOf(stack: Pick<Stack, 'namespace'>): string {
 
 /** Every dead letter the office stored in a namespace, as the probe shows a delivery. */
 export async function readStoredDeadLetters(db: pg.Client, namespace: string): Promise<Received[]> {
-  const { rows } = await db.query(`SELECT routing_key, body, properties, headers FROM "${schemaName(namespace, 'dead_letters')}".dead_letters ORDER BY received_at`);
+  const { rows } = await db.query(
+    `SELECT routing_key, body, properties, headers FROM "${schemaName(namespace, 'dead_letters')}".dead_letters ORDER BY received_at`,
+  );
   return rows.map((r: { routing_key: string; body: Buffer; properties: Record<string, unknown>; headers: Record<string, unknown> }) => {
     const raw = r.body.toString('utf8');
     let body: unknown = raw;
-    try { body = JSON.parse(raw); } catch { /* keep raw */ }
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      /* keep raw */
+    }
     return { routingKey: r.routing_key, body, raw, properties: { ...r.properties, headers: r.headers } as unknown as Received['properties'] };
   });
 }
@@ -163,7 +207,8 @@ export async function removeNamespace(namespace: string, amqpUrl = AMQP_URL): Pr
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   try {
-    for (const service of ['orchestrator', 'gateway', 'dead_letters', 'browser_worker']) await db.query(`DROP SCHEMA IF EXISTS "${schemaName(namespace, service)}" CASCADE`);
+    for (const service of ['orchestrator', 'gateway', 'dead_letters', 'browser_worker'])
+      await db.query(`DROP SCHEMA IF EXISTS "${schemaName(namespace, service)}" CASCADE`);
   } finally {
     await db.end();
   }

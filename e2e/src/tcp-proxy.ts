@@ -11,7 +11,10 @@ export class TcpProxy {
   /** Connections dropped by `cut` or refused while down. */
   cuts = 0;
 
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   static async open(targetHost: string, targetPort: number): Promise<TcpProxy> {
     const server = createServer();

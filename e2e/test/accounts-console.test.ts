@@ -40,7 +40,9 @@ describe('operator console: the accounts section, in a real Chromium (RabbitMQ, 
     await page.click('#accounts-filters button[type=submit]');
     await page.locator('#accounts-summary', { hasText: '1 match' }).waitFor();
     const row = page.locator('#accounts tbody tr[data-account="xsim_user_012"]');
-    expect(await row.textContent()).to.contain('xauth-dev: active').and.contain('succeeded');
+    expect(await row.textContent())
+      .to.contain('xauth-dev: active')
+      .and.contain('succeeded');
     await row.locator('button').click();
     await page.locator('#account-id', { hasText: 'xsim_user_012' }).waitFor();
     await page.locator('#account-jobs tbody tr', { hasText: 'succeeded' }).waitFor();

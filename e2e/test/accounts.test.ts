@@ -11,20 +11,34 @@ import { adminJwt, consentOverHttp, loginOverHttp, publishConsent } from './supp
 const APP = 'xauth-dev';
 
 async function storedTokens(stack: Stack, accountId: string): Promise<{ access: string; refresh: string; version: number }> {
-  const { rows } = await stack.db.query(`SELECT access_token_enc, refresh_token_enc, version FROM "${schemaOf(stack)}".tokens WHERE account_key = $1`, [accountId]);
+  const { rows } = await stack.db.query(`SELECT access_token_enc, refresh_token_enc, version FROM "${schemaOf(stack)}".tokens WHERE account_key = $1`, [
+    accountId,
+  ]);
   const keyring = stack.orchestrator.deps.keyring;
-  return { access: keyring.decrypt(rows[0].access_token_enc, `${accountId}/${APP}`), refresh: keyring.decrypt(rows[0].refresh_token_enc, `${accountId}/${APP}`), version: rows[0].version };
+  return {
+    access: keyring.decrypt(rows[0].access_token_enc, `${accountId}/${APP}`),
+    refresh: keyring.decrypt(rows[0].refresh_token_enc, `${accountId}/${APP}`),
+    version: rows[0].version,
+  };
 }
 
-const refreshAtX = (stack: Stack, refreshToken: string) => fetch(`${stack.xsim.url}/2/oauth2/token`, {
-  method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-  headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('xsim-client-id:xsim-client-secret').toString('base64')}` },
-});
+const refreshAtX = (stack: Stack, refreshToken: string) =>
+  fetch(`${stack.xsim.url}/2/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('xsim-client-id:xsim-client-secret').toString('base64')}`,
+    },
+  });
 
 describe('accounts: offboard, pause, the profile-gone rule (no browser: consent answered over HTTP)', function () {
   this.timeout(120_000);
   let stack: Stack | undefined;
-  afterEach(async () => { await stack?.stop(); stack = undefined; });
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
 
   it('when an account is offboarded, then X revoked both its tokens (users/me 401, refresh refused), account.offboarded is announced and reads answer 404', async () => {
     stack = await startStack({ inProcessWorker: false, env: { REFRESH_INTERVAL_MS: '3600000' } });
@@ -55,7 +69,11 @@ describe('accounts: offboard, pause, the profile-gone rule (no browser: consent 
 
   it('when an account is paused, then it is neither refreshed nor logged in (ACCOUNT_PAUSED, not dead-lettered); resumed, it is refreshed again', async () => {
     // Tokens live 30 min and the refresh window is 50 min: every token is always due.
-    stack = await startStack({ inProcessWorker: false, xsim: { tokenLifetimeSec: 1800 }, env: { REFRESH_INTERVAL_MS: '3600000', REFRESH_AHEAD_MS: '3000000' } });
+    stack = await startStack({
+      inProcessWorker: false,
+      xsim: { tokenLifetimeSec: 1800 },
+      env: { REFRESH_INTERVAL_MS: '3600000', REFRESH_AHEAD_MS: '3000000' },
+    });
     await loginOverHttp(stack, 'xsim_user_006');
     const before = await storedTokens(stack, 'xsim_user_006');
     const auth = { authorization: `Bearer ${await adminJwt(stack)}` };
@@ -75,7 +93,7 @@ describe('accounts: offboard, pause, the profile-gone rule (no browser: consent 
     const answer = await failed.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId, 20_000, 'user.authentication.failed');
     expect(answer.body).to.include({ errorCode: 'ACCOUNT_PAUSED', jobId: null });
     const jobs = await stack.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(stack)}".authorization_jobs WHERE account_key = 'xsim_user_006'`);
-    expect(jobs.rows[0].n, 'no new job: only the first login\'s').to.equal(1);
+    expect(jobs.rows[0].n, "no new job: only the first login's").to.equal(1);
     const list = await getJson(`${stack.gateway.url}/v1/accounts?paused=true`, auth);
     expect(list.body.items.map((a: { accountId: string }) => a.accountId)).to.deep.equal(['xsim_user_006']);
     expect(list.body.counts.paused).to.equal(1);
@@ -118,21 +136,30 @@ describe('accounts: offboard, pause, the profile-gone rule (no browser: consent 
     expect(await offboardGoneAccounts(deps, 0)).to.equal(1);
     const event = await offboarded.waitFor((r) => (r.body as { accountId?: string }).accountId === 'xsim_user_040', 10_000, 'account.offboarded');
     expect(event.body).to.include({ by: 'system:profile-gone' });
-    expect((await getJson(`${stack.xsim.url}/_sim/revocations?user=xsim_user_040`)).body.map((r: { kind: string }) => r.kind)).to.have.members(['access_token', 'refresh_token']);
+    expect((await getJson(`${stack.xsim.url}/_sim/revocations?user=xsim_user_040`)).body.map((r: { kind: string }) => r.kind)).to.have.members([
+      'access_token',
+      'refresh_token',
+    ]);
     expect((await getJson(`${stack.gateway.url}/v1/accounts/xsim_user_040/token`, auth)).status).to.equal(404);
   });
 });
 
 /** The `xauth` command npm linked at install (what `npx xauth` runs). */
 const BIN = fileURLToPath(new URL('../../../node_modules/.bin/xauth', import.meta.url));
-const xauth = (stack: Stack, args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-  execFile(BIN, args, { env: { PATH: process.env.PATH ?? '', XAUTH_GATEWAY_URL: stack.gateway.url }, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-});
+const xauth = (stack: Stack, args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(BIN, args, { env: { PATH: process.env.PATH ?? '', XAUTH_GATEWAY_URL: stack.gateway.url }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 
 describe('xauth accounts CLI against a running stack', function () {
   this.timeout(120_000);
   let stack: Stack | undefined;
-  afterEach(async () => { await stack?.stop(); stack = undefined; });
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
 
   it('when an operator lists, pauses, shows, resumes and offboards with the CLI, then the orchestrator does it and the output says so', async () => {
     stack = await startStack({ inProcessWorker: false, env: { REFRESH_INTERVAL_MS: '3600000' } });
@@ -148,9 +175,14 @@ describe('xauth accounts CLI against a running stack', function () {
 
     expect((await xauth(stack, ['accounts', 'pause', 'xsim_user_011', '--reason', 'checking it'])).stdout.trim()).to.equal('paused @xsim_user_011');
     const shown = await xauth(stack, ['accounts', 'show', 'xsim_user_011']);
-    expect(shown.stdout).to.match(/paused:\s+yes, by dev-admin at .*: checking it/).and.contain('succeeded').and.contain('paused');
+    expect(shown.stdout)
+      .to.match(/paused:\s+yes, by dev-admin at .*: checking it/)
+      .and.contain('succeeded')
+      .and.contain('paused');
     expect((await xauth(stack, ['accounts', 'resume', 'xsim_user_011', '--reason', 'fine'])).stdout.trim()).to.equal('resumed @xsim_user_011');
-    expect((await xauth(stack, ['accounts', 'offboard', 'xsim_user_011', '--reason', 'sold'])).stdout.trim()).to.equal('offboarded @xsim_user_011: tokens revoked at X and deleted for xauth-dev');
+    expect((await xauth(stack, ['accounts', 'offboard', 'xsim_user_011', '--reason', 'sold'])).stdout.trim()).to.equal(
+      'offboarded @xsim_user_011: tokens revoked at X and deleted for xauth-dev',
+    );
     const gone = await xauth(stack, ['accounts', 'show', 'xsim_user_011']);
     expect(gone.code).to.not.equal(0);
   });
@@ -159,7 +191,10 @@ describe('xauth accounts CLI against a running stack', function () {
 describe('consent idempotency (no browser: consent answered over HTTP)', function () {
   this.timeout(120_000);
   let stack: Stack | undefined;
-  afterEach(async () => { await stack?.stop(); stack = undefined; });
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
 
   it('when two copies of one consent.captured arrive at once, then the code is exchanged once and the loser changes nothing', async () => {
     // A short X timeout makes the exchange's lease (3 × X_HTTP_TIMEOUT_MS) short: the deferred copy comes back within the test.
@@ -178,8 +213,15 @@ describe('consent idempotency (no browser: consent answered over HTTP)', functio
 
     await authenticated.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId, 30_000, 'user.authenticated');
     // The loser was deferred, came back, and found the job done.
-    await waitUntil(() => stack!.logs.some((l) => l.includes('consent for a job that is no longer waiting') && l.includes(consent.jobId)), 30_000, 'the deferred copy to find the job done');
-    expect(stack.logs.some((l) => l.includes('another copy of this consent is exchanging the code')), 'the second copy was deferred').to.equal(true);
+    await waitUntil(
+      () => stack!.logs.some((l) => l.includes('consent for a job that is no longer waiting') && l.includes(consent.jobId)),
+      30_000,
+      'the deferred copy to find the job done',
+    );
+    expect(
+      stack.logs.some((l) => l.includes('another copy of this consent is exchanging the code')),
+      'the second copy was deferred',
+    ).to.equal(true);
     expect(stack.xsim.state.stats().tokensIssued - issuedBefore, 'one exchange').to.equal(1);
     expect(failed.all).to.have.length(0);
     expect(authenticated.all.filter((r) => (r.body as { requestId?: string }).requestId === requestId)).to.have.length(1);
@@ -201,10 +243,14 @@ describe('consent idempotency (no browser: consent answered over HTTP)', functio
 
     const answer = await failed.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId, 30_000, 'user.authentication.failed');
     expect(answer.body).to.include({ errorCode: 'IDENTITY_MISMATCH' });
-    const revoked = await waitUntil(async () => {
-      const all = (await getJson(`${stack!.xsim.url}/_sim/revocations`)).body as Array<{ kind: string }>;
-      return all.length >= 2 ? all : undefined;
-    }, 10_000, 'both revocations');
+    const revoked = await waitUntil(
+      async () => {
+        const all = (await getJson(`${stack!.xsim.url}/_sim/revocations`)).body as Array<{ kind: string }>;
+        return all.length >= 2 ? all : undefined;
+      },
+      10_000,
+      'both revocations',
+    );
     expect(revoked.map((r) => r.kind)).to.have.members(['access_token', 'refresh_token']);
     expect((await stack.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(stack)}".tokens`)).rows[0].n).to.equal(0);
   });

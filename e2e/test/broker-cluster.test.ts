@@ -53,11 +53,21 @@ describe('a 3-node RabbitMQ cluster under the stack (real rabbitmq-server nodes 
     await setupCh.assertQueue(listenQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await setupCh.bindQueue(listenQueue, exchangeName(s.namespace, 'events'), 'user.#');
     await setup.close();
-    const client = await Bus.connect({ url: cluster.url.split(','), namespace: s.namespace, service: 'upstream', logger: createLogger({ service: 'upstream', silent: true }), metrics: new Metrics('upstream') });
+    const client = await Bus.connect({
+      url: cluster.url.split(','),
+      namespace: s.namespace,
+      service: 'upstream',
+      logger: createLogger({ service: 'upstream', silent: true }),
+      metrics: new Metrics('upstream'),
+    });
     const outcomes = new EventCollector();
-    await client.consumeRaw(listenQueue, async (m) => {
-      outcomes.push({ routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString('utf8')), raw: '', properties: m.properties });
-    }, { prefetch: 200 });
+    await client.consumeRaw(
+      listenQueue,
+      async (m) => {
+        outcomes.push({ routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString('utf8')), raw: '', properties: m.properties });
+      },
+      { prefetch: 200 },
+    );
     const requests = Array.from({ length: REQUESTS }, (_, i) => ({ requestId: randomUUID(), accountId: ACCOUNTS[i % ACCOUNTS.length]! }));
     const publishing = (async () => {
       for (let i = 0; i < requests.length; i += 100) await Promise.all(requests.slice(i, i + 100).map((r) => client.publish('user.login.requested', r)));
@@ -76,10 +86,14 @@ describe('a 3-node RabbitMQ cluster under the stack (real rabbitmq-server nodes 
     await waitUntil(() => answered().size >= ids.size || undefined, 300_000, 'an outcome for every request').catch((err: Error) => {
       throw new Error(`${err.message}: ${ids.size - answered().size} without an outcome`);
     });
-    await waitUntil(async () => {
-      const { rows } = await s.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(s)}".outbox WHERE sent_at IS NULL`);
-      return rows[0].n === 0 || undefined;
-    }, 60_000, 'the outbox to drain');
+    await waitUntil(
+      async () => {
+        const { rows } = await s.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(s)}".outbox WHERE sent_at IS NULL`);
+        return rows[0].n === 0 || undefined;
+      },
+      60_000,
+      'the outbox to drain',
+    );
 
     // Exactly once: one outcome message (a resend keeps its messageId) per request, none for another.
     const byRequest = new Map<string, Set<string>>();
@@ -88,33 +102,55 @@ describe('a 3-node RabbitMQ cluster under the stack (real rabbitmq-server nodes 
       if (!byRequest.has(id)) byRequest.set(id, new Set());
       byRequest.get(id)!.add(String(o.properties.messageId));
     }
-    expect([...ids].filter((id) => !byRequest.has(id)), 'requests without an outcome').to.deep.equal([]);
-    expect([...byRequest].filter(([, mids]) => mids.size > 1), 'requests with two different outcomes').to.deep.equal([]);
+    expect(
+      [...ids].filter((id) => !byRequest.has(id)),
+      'requests without an outcome',
+    ).to.deep.equal([]);
+    expect(
+      [...byRequest].filter(([, mids]) => mids.size > 1),
+      'requests with two different outcomes',
+    ).to.deep.equal([]);
     expect([...byRequest.keys()].filter((id) => !ids.has(id))).to.deep.equal([]);
-    expect(outcomes.all.filter((o) => o.routingKey.startsWith('user.authentication.failed')), 'failed logins').to.deep.equal([]);
+    expect(
+      outcomes.all.filter((o) => o.routingKey.startsWith('user.authentication.failed')),
+      'failed logins',
+    ).to.deep.equal([]);
 
     // No job lost or doubled: one job per account, one row per request.
     const db = schemaOf(s);
     const jobs = await s.db.query(`SELECT account_id, count(*)::int AS n FROM "${db}".authorization_jobs GROUP BY account_id`);
-    expect(jobs.rows.map((r: { n: number }) => r.n), 'jobs per account').to.deep.equal(ACCOUNTS.map(() => 1));
+    expect(
+      jobs.rows.map((r: { n: number }) => r.n),
+      'jobs per account',
+    ).to.deep.equal(ACCOUNTS.map(() => 1));
     const rows = await s.db.query(`SELECT count(*)::int AS n, count(DISTINCT request_id)::int AS d FROM "${db}".login_requests`);
     expect(rows.rows[0]).to.deep.equal({ n: REQUESTS, d: REQUESTS });
 
     // The pause: the longest gap between two first answers after the fault began.
     const firstAnswer = new Map<string, number>();
-    outcomes.all.forEach((o, i) => { if (isOutcome(o) && !firstAnswer.has(requestIdOf(o)!)) firstAnswer.set(requestIdOf(o)!, outcomes.times[i]!); });
+    outcomes.all.forEach((o, i) => {
+      if (isOutcome(o) && !firstAnswer.has(requestIdOf(o)!)) firstAnswer.set(requestIdOf(o)!, outcomes.times[i]!);
+    });
     const times = [...firstAnswer.values()].sort((a, b) => a - b);
     let pause = 0;
     for (let i = 1; i < times.length; i++) if (times[i]! >= faultAt) pause = Math.max(pause, times[i]! - Math.max(times[i - 1]!, faultAt));
     await client.close();
-    console.log(`      ${leader.name} led ${loginQueue}; failover pause (longest gap between answers after the fault): ${pause} ms; ${REQUESTS} answered in ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s`);
+    console.log(
+      `      ${leader.name} led ${loginQueue}; failover pause (longest gap between answers after the fault): ${pause} ms; ${REQUESTS} answered in ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s`,
+    );
   }
 
   it('when the node leading the work queues is stopped during 2,000 login requests and started again, then every request is answered exactly once and no job is lost or doubled', async () => {
-    await loginsThrough((leader) => cluster.stopApp(leader), (leader) => cluster.startApp(leader));
+    await loginsThrough(
+      (leader) => cluster.stopApp(leader),
+      (leader) => cluster.startApp(leader),
+    );
   });
 
   it('when the node leading the work queues is killed with SIGKILL during 2,000 login requests and started again, then every request is answered exactly once and no job is lost or doubled', async () => {
-    await loginsThrough((leader) => cluster.kill(leader), (leader) => cluster.launch(leader));
+    await loginsThrough(
+      (leader) => cluster.kill(leader),
+      (leader) => cluster.launch(leader),
+    );
   });
 });

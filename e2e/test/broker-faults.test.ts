@@ -38,7 +38,12 @@ describe('broker link cut while logins flow (TCP proxy between the services and 
     const pub = await conn.createConfirmChannel();
     const publishing = (async () => {
       for (const r of requests) {
-        pub.publish(exchangeName(stack.namespace, 'commands'), 'user.login.requested', Buffer.from(JSON.stringify(r)), { persistent: true, messageId: randomUUID(), type: 'user.login.requested', contentType: 'application/json' });
+        pub.publish(exchangeName(stack.namespace, 'commands'), 'user.login.requested', Buffer.from(JSON.stringify(r)), {
+          persistent: true,
+          messageId: randomUUID(),
+          type: 'user.login.requested',
+          contentType: 'application/json',
+        });
       }
       await pub.waitForConfirms();
     })();
@@ -60,10 +65,14 @@ describe('broker link cut while logins flow (TCP proxy between the services and 
       throw new Error(`${err.message}: ${left.length} without an outcome (accounts ${accounts.join(', ')})`);
     });
     // Everything the orchestrator committed has been published (a resend keeps the messageId).
-    await waitUntil(async () => {
-      const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(stack)}".outbox WHERE sent_at IS NULL`);
-      return rows[0].n === 0 || undefined;
-    }, 60_000, 'the outbox to drain');
+    await waitUntil(
+      async () => {
+        const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(stack)}".outbox WHERE sent_at IS NULL`);
+        return rows[0].n === 0 || undefined;
+      },
+      60_000,
+      'the outbox to drain',
+    );
 
     const byRequest = new Map<string, Set<string>>();
     for (const o of outcomes.all.filter((e) => /^user\.authenticat/.test(e.routingKey))) {
@@ -84,17 +93,26 @@ describe('broker link cut while logins flow (TCP proxy between the services and 
     // One job per account, and no request points at two: the login_requests row is the request's only record.
     const db = schemaOf(stack);
     const jobs = await stack.db.query(`SELECT account_id, count(*)::int AS n FROM "${db}".authorization_jobs GROUP BY account_id`);
-    expect(jobs.rows.map((r: { n: number }) => r.n), 'jobs per account').to.deep.equal(ACCOUNTS.map(() => 1));
+    expect(
+      jobs.rows.map((r: { n: number }) => r.n),
+      'jobs per account',
+    ).to.deep.equal(ACCOUNTS.map(() => 1));
     const rows = await stack.db.query(`SELECT count(*)::int AS n, count(DISTINCT request_id)::int AS d FROM "${db}".login_requests`);
     expect(rows.rows[0]).to.deep.equal({ n: REQUESTS, d: REQUESTS });
 
     // The refused ones were dead-lettered with their reason (stored by the office); nothing else was.
     // At most one per refused request and message (a refusal whose dead-lettering was cut short is
     // still answered: the failed event was committed with the refusal).
-    const letters = await waitUntil(async () => {
-      const { rows } = await stack.db.query(`SELECT error_code, count(*)::int AS n FROM "${schemaName(stack.namespace, 'dead_letters')}".dead_letters GROUP BY error_code`);
-      return rows.length ? (rows as Array<{ error_code: string; n: number }>) : undefined;
-    }, 30_000, 'stored dead letters');
+    const letters = await waitUntil(
+      async () => {
+        const { rows } = await stack.db.query(
+          `SELECT error_code, count(*)::int AS n FROM "${schemaName(stack.namespace, 'dead_letters')}".dead_letters GROUP BY error_code`,
+        );
+        return rows.length ? (rows as Array<{ error_code: string; n: number }>) : undefined;
+      },
+      30_000,
+      'stored dead letters',
+    );
     expect(letters.map((r) => r.error_code)).to.deep.equal(['UNKNOWN_ACCOUNT']);
     expect(letters[0]!.n).to.be.at.most(unknown.length);
     expect(proxy.cuts, 'connections the proxy dropped').to.be.at.least(3);

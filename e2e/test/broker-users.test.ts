@@ -34,14 +34,23 @@ describe('per-service broker users on the whole stack (RabbitMQ, PostgreSQL, x-s
     for (const c of connections) expect(c.user, c.service).to.equal(brokerUserOf(c.service as (typeof SERVICES)[number]));
   });
 
-  it('when the dead-letter office\'s user publishes a browser worker\'s event outside a replay, then the orchestrator dead-letters it with FORGED_PRODUCER and the office will not replay it', async () => {
+  it("when the dead-letter office's user publishes a browser worker's event outside a replay, then the orchestrator dead-letters it with FORGED_PRODUCER and the office will not replay it", async () => {
     const jobId = randomUUID();
-    await stack.probe.publishAs('dead-letters', 'events', 'authorization.attempt.failed', { jobId, errorCode: 'CAPTCHA_REQUIRED', message: 'forged', retryable: false });
+    await stack.probe.publishAs('dead-letters', 'events', 'authorization.attempt.failed', {
+      jobId,
+      errorCode: 'CAPTCHA_REQUIRED',
+      message: 'forged',
+      retryable: false,
+    });
     const auth = { authorization: `Bearer ${await getServiceToken(stack.gateway.url, 'dev-admin', 'dev-admin-secret')}` };
-    const letter = await waitUntil(async () => {
-      const list = await getJson(`${stack.gateway.url}/v1/dead-letters?errorCode=FORGED_PRODUCER`, auth);
-      return list.body.items?.find((d: { body: { jobId?: string } }) => d.body.jobId === jobId);
-    }, 30_000, 'the forged event stored by the office');
+    const letter = await waitUntil(
+      async () => {
+        const list = await getJson(`${stack.gateway.url}/v1/dead-letters?errorCode=FORGED_PRODUCER`, auth);
+        return list.body.items?.find((d: { body: { jobId?: string } }) => d.body.jobId === jobId);
+      },
+      30_000,
+      'the forged event stored by the office',
+    );
     expect(letter).to.include({ errorCode: 'FORGED_PRODUCER', service: 'orchestrator' });
     expect(letter.errorMessage).to.equal('authorization.attempt.failed was published by broker user "xauth-dead-letters"; only browser-worker may publish it');
     expect(letter.headers).to.include({ 'x-original-user-id': 'xauth-dead-letters' });

@@ -40,10 +40,14 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
       return requestId;
     });
     const ended = new Map<string, Received>();
-    await waitUntil(() => {
-      for (const e of events.all) if (TERMINAL.has(e.routingKey) && requestIdOf(e)) ended.set(requestIdOf(e)!, e);
-      return ids.every((id) => ended.has(id));
-    }, timeoutMs, `${ids.length} terminal events (have ${ended.size})`);
+    await waitUntil(
+      () => {
+        for (const e of events.all) if (TERMINAL.has(e.routingKey) && requestIdOf(e)) ended.set(requestIdOf(e)!, e);
+        return ids.every((id) => ended.has(id));
+      },
+      timeoutMs,
+      `${ids.length} terminal events (have ${ended.size})`,
+    );
     return new Map(ids.map((id) => [id, ended.get(id)!]));
   }
 
@@ -57,7 +61,9 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     const stats = stack.xsim.state.stats();
     expect(stats.maxConcurrentOpen).to.be.at.most(4).and.at.least(1);
     expect(stats.alreadyRunningRejections).to.equal(0);
-    expect([...ended.values()].map((e) => e.routingKey)).to.have.lengthOf(60).and.satisfy((keys: string[]) => keys.every((k) => k === 'user.authenticated'));
+    expect([...ended.values()].map((e) => e.routingKey))
+      .to.have.lengthOf(60)
+      .and.satisfy((keys: string[]) => keys.every((k) => k === 'user.authenticated'));
     await waitUntil(() => stack!.xsim.state.runningBrowsers().length === 0, 30_000, 'every profile to be stopped');
     await waitUntil(async () => (await metricValue(stack!.worker!.url, 'xauth_pool_slots_busy')) === 0, 30_000, 'every slot to be free');
   });
@@ -67,16 +73,24 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
    * starts slower than usual (this test's own Chromiums on a busy CI machine) do not shrink it.
    */
   async function adaptiveWorker(s: Stack, env: Record<string, string> = {}): Promise<RunningBrowserWorker> {
-    const config = loadBrowserWorkerConfig({ ...s.env, MIN_CONCURRENT_PROFILES: '1', MAX_CONCURRENT_PROFILES: '3', POOL_SIZING_INTERVAL_MS: '300', POOL_SLOW_START_FACTOR: '0', ...env });
+    const config = loadBrowserWorkerConfig({
+      ...s.env,
+      MIN_CONCURRENT_PROFILES: '1',
+      MAX_CONCURRENT_PROFILES: '3',
+      POOL_SIZING_INTERVAL_MS: '300',
+      POOL_SLOW_START_FACTOR: '0',
+      ...env,
+    });
     const worker = await startBrowserWorker(config, { logger: createLogger({ service: 'browser-worker', silent: true }), sampler: calmMachine });
     extraWorkers.push(worker);
     return worker;
   }
-  const slowAccounts = (s: Stack, from: number, n: number) => Array.from({ length: n }, (_, i) => {
-    const accountId = simUsername(from + i);
-    s.xsim.state.setScenario(accountId, 'slow', { latencyMs: 1_000 });
-    return { accountId };
-  });
+  const slowAccounts = (s: Stack, from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const accountId = simUsername(from + i);
+      s.xsim.state.setScenario(accountId, 'slow', { latencyMs: 1_000 });
+      return { accountId };
+    });
 
   it('when jobs queue up and the machine has room, then the pool starts at MIN_CONCURRENT_PROFILES, grows one step at a time to MAX_CONCURRENT_PROFILES, and its prefetch follows', async () => {
     stack = await startStack({ inProcessWorker: false, xsim: { interstitialMs: 50 } });
@@ -85,7 +99,10 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     expect(await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'up', reason: 'start' })).to.equal(1);
 
     const ended = await loginAll(stack, slowAccounts(stack, 31, 8), 180_000);
-    expect([...ended.values()].every((e) => e.routingKey === 'user.authenticated'), JSON.stringify([...ended.values()].map((e) => e.body))).to.equal(true);
+    expect(
+      [...ended.values()].every((e) => e.routingKey === 'user.authenticated'),
+      JSON.stringify([...ended.values()].map((e) => e.body)),
+    ).to.equal(true);
     expect(await metricValue(worker.url, 'xauth_pool_concurrency')).to.equal(3);
     expect(await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'up', reason: 'idle_room' })).to.equal(2);
     expect(await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'down' })).to.equal(0);
@@ -100,26 +117,47 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     await waitUntil(async () => (await metricValue(worker.url, 'xauth_pool_concurrency')) === 3, 60_000, 'the pool to grow to 3');
 
     stack.xsim.state.addFault({ endpoint: 'gologin', latencyMs: 2_500 });
-    await waitUntil(async () => (await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'down', reason: 'starts_slow' })) >= 1, 60_000, 'a shrink for slow starts');
+    await waitUntil(
+      async () => (await metricValue(worker.url, 'xauth_pool_concurrency_changes_total', { direction: 'down', reason: 'starts_slow' })) >= 1,
+      60_000,
+      'a shrink for slow starts',
+    );
     expect(await metricValue(worker.url, 'xauth_pool_concurrency')).to.be.below(3);
     const ended = await all;
     expect([...ended.values()].every((e) => e.routingKey === 'user.authenticated')).to.equal(true);
   });
 
   it('when two worker replicas get two jobs for each profile at once, then no profile is ever opened twice (advisory lock)', async () => {
-    const apps = [{ name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret' }, { name: 'xauth-two', clientId: 'xsim-client-two', clientSecret: 'xsim-secret-two' }];
+    const apps = [
+      { name: 'xauth-dev', clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret' },
+      { name: 'xauth-two', clientId: 'xsim-client-two', clientSecret: 'xsim-secret-two' },
+    ];
     stack = await startStack({
       xsim: { interstitialMs: 50, apps: apps.map((a) => ({ ...a, redirectUris: [REDIRECT_URI] })) },
       // The default budget of 3 attempts: waiting for a profile held by the other replica spends none.
       env: { X_APPS: JSON.stringify(apps.map((a) => ({ ...a, redirectUri: REDIRECT_URI }))), MAX_CONCURRENT_PROFILES: '3' },
     });
-    extraWorkers.push(await startBrowserWorker(loadBrowserWorkerConfig({ ...stack.env, WORKER_ID: 'replica-2' }), { logger: createLogger({ service: 'browser-worker', silent: true }) }));
+    extraWorkers.push(
+      await startBrowserWorker(loadBrowserWorkerConfig({ ...stack.env, WORKER_ID: 'replica-2' }), {
+        logger: createLogger({ service: 'browser-worker', silent: true }),
+      }),
+    );
     const started = await stack.probe.listen('authorization.job.started');
     const accounts = Array.from({ length: 6 }, (_, i) => simUsername(i + 11));
-    const ended = await loginAll(stack, accounts.flatMap((accountId) => [{ accountId, app: 'xauth-dev' }, { accountId, app: 'xauth-two' }]), 240_000);
+    const ended = await loginAll(
+      stack,
+      accounts.flatMap((accountId) => [
+        { accountId, app: 'xauth-dev' },
+        { accountId, app: 'xauth-two' },
+      ]),
+      240_000,
+    );
 
     expect(stack.xsim.state.stats().alreadyRunningRejections, 'starts GoLogin refused as already running').to.equal(0);
-    expect([...ended.values()].every((e) => e.routingKey === 'user.authenticated'), JSON.stringify([...ended.values()].map((e) => e.body))).to.equal(true);
+    expect(
+      [...ended.values()].every((e) => e.routingKey === 'user.authenticated'),
+      JSON.stringify([...ended.values()].map((e) => e.body)),
+    ).to.equal(true);
     const workers = new Set(started.all.map((e) => (e.body as { workerId: string }).workerId));
     expect(workers.size, 'both replicas took jobs').to.equal(2);
   });
@@ -173,7 +211,7 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     expect(await lockIsFree(stack, profileId), 'the worker holds the lock').to.equal(false);
 
     await worker.kill('SIGKILL');
-    await waitUntil(() => lockIsFree(stack!, profileId), 30_000, 'the dead worker\'s lock to go with its connection');
+    await waitUntil(() => lockIsFree(stack!, profileId), 30_000, "the dead worker's lock to go with its connection");
     stack.xsim.state.setScenario(user, 'normal');
     const fresh = await ServiceProcess.start('browser-worker', env);
     processes.push(fresh);

@@ -6,7 +6,13 @@ import { getJson, getServiceToken, schemaOf, startStack, waitUntil, type EventCo
 
 /** Two failures open a breaker; a short open window keeps the test quick. */
 const ENV = { BREAKER_FAILURE_THRESHOLD: '2', BREAKER_OPEN_MS: '5000', MAX_ATTEMPTS: 'browser-worker.authorization-jobs=5' };
-interface Breaker { service: string; name: string; state: string; failures: number; lastError?: string }
+interface Breaker {
+  service: string;
+  name: string;
+  state: string;
+  failures: number;
+  lastError?: string;
+}
 
 describe('circuit breakers, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', function () {
   this.timeout(120_000);
@@ -35,15 +41,25 @@ describe('circuit breakers, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)',
     stack.probe.publishCommand('user.login.requested', { requestId, accountId });
     return requestId;
   };
-  const answerTo = (requestId: string) => events.waitFor((r) => (r.body as { requestId?: string }).requestId === requestId && r.routingKey.startsWith('user.authentica'), 90_000, `the answer to ${requestId}`);
+  const answerTo = (requestId: string) =>
+    events.waitFor(
+      (r) => (r.body as { requestId?: string }).requestId === requestId && r.routingKey.startsWith('user.authentica'),
+      90_000,
+      `the answer to ${requestId}`,
+    );
   /** Every probe but the last (which closed the breaker) failed. */
   const failedProbes = (breaker: string) => stack.logs.filter((l) => l.includes('this call probes the dependency') && l.includes(breaker)).length - 1;
-  const failedAttempts = (jobId: string) => events.all.filter((r: Received) => r.routingKey === 'authorization.attempt.failed' && (r.body as { jobId: string }).jobId === jobId);
+  const failedAttempts = (jobId: string) =>
+    events.all.filter((r: Received) => r.routingKey === 'authorization.attempt.failed' && (r.body as { jobId: string }).jobId === jobId);
 
   it('when GoLogin keeps answering 503, then its breaker opens, later jobs are deferred without an attempt or a GoLogin call, and once GoLogin is back the probe closes it and the jobs complete', async () => {
     stack.xsim.state.addFault({ endpoint: 'gologin', status5xx: 503 });
     const first = login('xsim_user_001');
-    const gologin = await waitUntil(async () => (await breakers()).find((b) => b.name.startsWith('gologin:') && b.state === 'open'), 30_000, 'the GoLogin breaker to open');
+    const gologin = await waitUntil(
+      async () => (await breakers()).find((b) => b.name.startsWith('gologin:') && b.state === 'open'),
+      30_000,
+      'the GoLogin breaker to open',
+    );
     expect(gologin).to.include({ service: 'browser-worker', failures: 2 });
     expect(gologin.lastError).to.contain('GoLogin answered 503');
     const callsWhenOpened = stack.xsim.state.stats().gologinProfileCalls;
@@ -51,7 +67,11 @@ describe('circuit breakers, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)',
 
     const second = login('xsim_user_002');
     const secondProfile = stack.xsim.state.profileOf('xsim_user_002')!.id;
-    await waitUntil(() => stack.logs.some((l) => l.includes('job deferred') && l.includes(secondProfile) && l.includes('CIRCUIT_OPEN')), 30_000, 'the second job to be deferred');
+    await waitUntil(
+      () => stack.logs.some((l) => l.includes('job deferred') && l.includes(secondProfile) && l.includes('CIRCUIT_OPEN')),
+      30_000,
+      'the second job to be deferred',
+    );
     expect(stack.xsim.state.stats().gologinProfileCalls, 'GoLogin is not called while the breaker is open').to.equal(callsWhenOpened);
     expect(stack.xsim.state.stats().startsByProfile[secondProfile]).to.equal(undefined);
     const ready = await getJson(`${stack.worker!.url}/ready`);
@@ -66,12 +86,14 @@ describe('circuit breakers, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)',
     const firstFailures = failedAttempts((a.body as { jobId: string }).jobId).map((r) => (r.body as { errorCode: string }).errorCode);
     expect(firstFailures.slice(0, 2)).to.deep.equal(['GOLOGIN_UNAVAILABLE', 'GOLOGIN_UNAVAILABLE']);
     const secondFailures = failedAttempts((b.body as { jobId: string }).jobId);
-    expect(firstFailures.length + secondFailures.length, 'attempts spent = the failures that opened it + the probes that failed').to.equal(2 + failedProbes(gologin.name));
+    expect(firstFailures.length + secondFailures.length, 'attempts spent = the failures that opened it + the probes that failed').to.equal(
+      2 + failedProbes(gologin.name),
+    );
     expect((await breakers()).find((b) => b.name === gologin.name)).to.include({ state: 'closed', failures: 0 });
     expect(await getMetric(stack.worker!.url, `xauth_circuit_breaker_transitions_total{breaker="${gologin.name}",to="closed"`)).to.equal(1);
   });
 
-  it('when X refuses the app\'s credentials on refresh, then the app\'s token-endpoint breaker opens, the refresher skips the app and no token is marked dead', async () => {
+  it("when X refuses the app's credentials on refresh, then the app's token-endpoint breaker opens, the refresher skips the app and no token is marked dead", async () => {
     expect((await answerTo(login('xsim_user_003'))).routingKey).to.equal('user.authenticated');
     const deps = stack.orchestrator.deps;
     const app = deps.apps.find((a) => a.name === 'xauth-dev')!;

@@ -31,12 +31,20 @@ describe('PostgreSQL unreachable for the orchestrator (TCP proxy in between)', f
     const fresh: string = randomUUID();
     stack.probe.publishCommand('user.login.requested', { requestId: fresh, accountId: 'xsim_user_022' });
 
-    const ready = await waitUntil(async () => {
-      const r = await getJson(`${stack.orchestrator.url}/ready`);
-      return r.status === 503 ? r : undefined;
-    }, 30_000, '/ready to say not ready');
+    const ready = await waitUntil(
+      async () => {
+        const r = await getJson(`${stack.orchestrator.url}/ready`);
+        return r.status === 503 ? r : undefined;
+      },
+      30_000,
+      '/ready to say not ready',
+    );
     expect(JSON.stringify(ready.body)).to.match(/database/);
-    await waitUntil(() => stack.logs.some((l) => l.includes('handler failed; retrying later') && l.includes('user.login.requested')) || undefined, 30_000, 'a retry');
+    await waitUntil(
+      () => stack.logs.some((l) => l.includes('handler failed; retrying later') && l.includes('user.login.requested')) || undefined,
+      30_000,
+      'a retry',
+    );
     expect(events.all.filter((e) => [...cached, fresh].includes((e.body as { requestId: string }).requestId))).to.deep.equal([]);
 
     proxy.up();
@@ -47,7 +55,7 @@ describe('PostgreSQL unreachable for the orchestrator (TCP proxy in between)', f
     }
     const ev = await events.waitFor(isFor(fresh), 90_000, 'the login that needed a browser');
     expect(ev.routingKey).to.equal('user.authenticated');
-    await waitUntil(async () => ((await getJson(`${stack.orchestrator.url}/ready`)).status === 200) || undefined, 30_000, '/ready to recover');
+    await waitUntil(async () => (await getJson(`${stack.orchestrator.url}/ready`)).status === 200 || undefined, 30_000, '/ready to recover');
     // Retried, not dead-lettered: each request was answered exactly once.
     const answers = events.all.filter((e) => [...cached, fresh].includes((e.body as { requestId: string }).requestId));
     expect(answers).to.have.lengthOf(cached.length + 1);

@@ -17,7 +17,8 @@ describe('dead-letter office through the gateway (RabbitMQ, PostgreSQL, Chromium
   beforeEach(async () => {
     stack = await startStack({
       env: {
-        MAX_REPLAYS: '2', PROFILE_SYNC_MIN_GAP_MS: '0',
+        MAX_REPLAYS: '2',
+        PROFILE_SYNC_MIN_GAP_MS: '0',
         BOOTSTRAP_CLIENTS: JSON.stringify([{ clientId: 'reader', clientSecret: 'reader-secret-12345', scopes: ['jobs:read', 'tokens:read'] }]),
       },
     });
@@ -45,7 +46,13 @@ describe('dead-letter office through the gateway (RabbitMQ, PostgreSQL, Chromium
     const { queue } = await stack.probe.ch.assertQueue('', { exclusive: true, autoDelete: true });
     await stack.probe.ch.bindQueue(queue, exchangeName(stack.namespace, 'commands'), 'user.login.requested');
     const republished: Received[] = [];
-    await stack.probe.ch.consume(queue, (m) => { if (m) republished.push({ routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString()), raw: '', properties: m.properties }); }, { noAck: true });
+    await stack.probe.ch.consume(
+      queue,
+      (m) => {
+        if (m) republished.push({ routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString()), raw: '', properties: m.properties });
+      },
+      { noAck: true },
+    );
     const authenticated = await stack.probe.listen('user.authenticated');
 
     stack.xsim.state.reset(); // the cause is fixed: GoLogin lists the profile again
@@ -64,8 +71,16 @@ describe('dead-letter office through the gateway (RabbitMQ, PostgreSQL, Chromium
     // A second replay (within the cap) is consumed, and changes nothing: the request already succeeded.
     const second = await postJson(url(`/${letter.id}/replay`), { reason: 'again' }, auth);
     expect(second.status).to.equal(200);
-    await waitUntil(async () => (await stack.db.query(`SELECT 1 FROM "${schemaOf(stack)}".inbox WHERE message_id = $1`, [second.body.replayMessageId])).rowCount === 1, 30_000, 'the second replay consumed');
-    await waitUntil(async () => (await stack.db.query(`SELECT 1 FROM "${schemaOf(stack)}".outbox WHERE sent_at IS NULL`)).rowCount === 0, 30_000, 'the outbox drained');
+    await waitUntil(
+      async () => (await stack.db.query(`SELECT 1 FROM "${schemaOf(stack)}".inbox WHERE message_id = $1`, [second.body.replayMessageId])).rowCount === 1,
+      30_000,
+      'the second replay consumed',
+    );
+    await waitUntil(
+      async () => (await stack.db.query(`SELECT 1 FROM "${schemaOf(stack)}".outbox WHERE sent_at IS NULL`)).rowCount === 0,
+      30_000,
+      'the outbox drained',
+    );
     expect(authenticated.all.filter(isFor(requestId))).to.have.length(1);
 
     for (let i = 0; i < 2; i++) {
@@ -75,8 +90,10 @@ describe('dead-letter office through the gateway (RabbitMQ, PostgreSQL, Chromium
       expect(refused.body.message).to.contain('MAX_REPLAYS=2');
     }
     const shown = await getJson(url(`/${letter.id}`), auth);
-    expect(shown.body.actions.map((a: { action: string; actor: string; reason: string }) => [a.action, a.actor, a.reason]))
-      .to.deep.equal([['replay', 'dev-admin', 'GoLogin is back'], ['replay', 'dev-admin', 'again']]);
+    expect(shown.body.actions.map((a: { action: string; actor: string; reason: string }) => [a.action, a.actor, a.reason])).to.deep.equal([
+      ['replay', 'dev-admin', 'GoLogin is back'],
+      ['replay', 'dev-admin', 'again'],
+    ]);
   });
 
   it('when dead letters are listed, counted, discarded and replayed by filter, then filters narrow, discarded letters are kept and every action is audited', async () => {
@@ -86,7 +103,10 @@ describe('dead-letter office through the gateway (RabbitMQ, PostgreSQL, Chromium
     await waitUntil(async () => (await getJson(`${url('/counts')}`, auth)).body.total === 3, 30_000, 'three dead letters');
 
     const counts = await getJson(url('/counts'), auth);
-    expect(counts.body.byErrorCode).to.deep.equal([{ errorCode: 'VALIDATION_FAILED', count: 2 }, { errorCode: 'MESSAGE_UNPARSEABLE', count: 1 }]);
+    expect(counts.body.byErrorCode).to.deep.equal([
+      { errorCode: 'VALIDATION_FAILED', count: 2 },
+      { errorCode: 'MESSAGE_UNPARSEABLE', count: 1 },
+    ]);
     expect(counts.body.byQueue).to.deep.equal([{ queue: queueName(stack.namespace, 'orchestrator.login-requests'), count: 3 }]);
     const invalid = await getJson(`${url()}?errorCode=VALIDATION_FAILED&limit=1`, auth);
     expect(invalid.body).to.include({ total: 2, limit: 1, offset: 0 });
@@ -109,7 +129,11 @@ describe('dead-letter office through the gateway (RabbitMQ, PostgreSQL, Chromium
     expect(replayed.body).to.include({ matched: 1 });
     expect(replayed.body.done).to.have.length(1);
     // Still not JSON: dead-lettered again, as a new letter (new messageId) pointing at the first.
-    await waitUntil(async () => (await getJson(`${url()}?errorCode=MESSAGE_UNPARSEABLE&status=new`, auth)).body.total === 1, 30_000, 'the replay dead-lettered again');
+    await waitUntil(
+      async () => (await getJson(`${url()}?errorCode=MESSAGE_UNPARSEABLE&status=new`, auth)).body.total === 1,
+      30_000,
+      'the replay dead-lettered again',
+    );
 
     const audit = await stack.db.query(`SELECT action, actor, reason FROM "${office()}".dead_letter_actions ORDER BY id`);
     expect(audit.rows).to.deep.equal([

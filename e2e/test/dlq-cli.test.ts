@@ -46,7 +46,9 @@ describe('xauth dlq CLI against a running stack', function () {
 
     const dry = await xauth(stack, ['dlq', 'replay', '--filter', 'errorCode=MESSAGE_UNPARSEABLE', '--dry-run', '--reason', 'count first']);
     const [unparseable] = JSON.parse((await xauth(stack, ['dlq', 'list', '--error-code', 'MESSAGE_UNPARSEABLE', '--json'])).stdout).items;
-    expect(dry.stdout.trim()).to.equal(`dry run: 1 of 1 matching dead letter(s) would be replayed, 0 refused (the same checks as the real run)\n  ${unparseable.id}  would be replayed`);
+    expect(dry.stdout.trim()).to.equal(
+      `dry run: 1 of 1 matching dead letter(s) would be replayed, 0 refused (the same checks as the real run)\n  ${unparseable.id}  would be replayed`,
+    );
     const replay = await xauth(stack, ['dlq', 'replay', '--filter', 'errorCode=MESSAGE_UNPARSEABLE', '--rate', '10', '--reason', 'upstream fixed', '--json']);
     expect(replay.code).to.equal(0);
     expect(JSON.parse(replay.stdout)).to.include({ matched: 1, dryRun: false });
@@ -81,7 +83,10 @@ describe('xauth logins retry-failed and jobs reopen CLI against a running stack 
   let stack: Stack;
 
   beforeEach(async () => {
-    stack = await startStack({ xsim: { interstitialMs: 50 }, env: { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=1', INTERSTITIAL_TIMEOUT_MS: '3000', PROFILE_SYNC_MIN_GAP_MS: '0' } });
+    stack = await startStack({
+      xsim: { interstitialMs: 50 },
+      env: { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=1', INTERSTITIAL_TIMEOUT_MS: '3000', PROFILE_SYNC_MIN_GAP_MS: '0' },
+    });
   });
   afterEach(async () => {
     await stack?.stop();
@@ -98,23 +103,61 @@ describe('xauth logins retry-failed and jobs reopen CLI against a running stack 
     expect(failed.body).to.include({ errorCode: 'BLOCKED' });
     const jobId = (failed.body as { jobId: string }).jobId;
     // Another account's failure with another code is not selected.
-    await stack.db.query(`INSERT INTO "${schemaOf(stack)}".authorization_jobs (job_id, account_id, account_key, app, profile_id, scopes, status, attempt, redirect_uri, state_enc, verifier_enc, deadline, error_code)
-      VALUES ($1, 'acct_other', 'acct_other', 'xauth-dev', 'p', 's', 'failed', 1, 'http://127.0.0.1:9/cb', 'x', 'x', now(), 'CAPTCHA_REQUIRED')`, [randomUUID()]);
+    await stack.db.query(
+      `INSERT INTO "${schemaOf(stack)}".authorization_jobs (job_id, account_id, account_key, app, profile_id, scopes, status, attempt, redirect_uri, state_enc, verifier_enc, deadline, error_code)
+      VALUES ($1, 'acct_other', 'acct_other', 'xauth-dev', 'p', 's', 'failed', 1, 'http://127.0.0.1:9/cb', 'x', 'x', now(), 'CAPTCHA_REQUIRED')`,
+      [randomUUID()],
+    );
 
-    const dry = await xauth(stack, ['logins', 'retry-failed', '--error-code', 'BLOCKED', '--since', new Date(Date.now() - 3_600_000).toISOString(), '--dry-run', '--reason', 'see who']);
+    const dry = await xauth(stack, [
+      'logins',
+      'retry-failed',
+      '--error-code',
+      'BLOCKED',
+      '--since',
+      new Date(Date.now() - 3_600_000).toISOString(),
+      '--dry-run',
+      '--reason',
+      'see who',
+    ]);
     expect(dry.code, dry.stderr).to.equal(0);
-    expect(dry.stdout).to.contain('dry run: 1 of 1 failed login(s) would be requested again, 0 refused').and.contain(account).and.contain(jobId).and.not.contain('acct_other');
+    expect(dry.stdout)
+      .to.contain('dry run: 1 of 1 failed login(s) would be requested again, 0 refused')
+      .and.contain(account)
+      .and.contain(jobId)
+      .and.not.contain('acct_other');
 
     stack.xsim.state.setScenario(account, 'normal');
     const real = await xauth(stack, ['logins', 'retry-failed', '--error-code', 'BLOCKED', '--reason', 'the CDN lets us through again', '--json']);
     expect(real.code, real.stderr).to.equal(0);
     const result = JSON.parse(real.stdout);
-    expect(result).to.deep.include({ dryRun: false, matched: 1, more: false, refused: [], requested: [{ jobId, accountId: account, app: 'xauth-dev', errorCode: 'BLOCKED' }] });
-    const again = await answers.waitFor((r) => r.routingKey.startsWith('user.authenticated') && (r.body as { requestId?: string }).requestId === requestId, 90_000, 'the same request answered again');
+    expect(result).to.deep.include({
+      dryRun: false,
+      matched: 1,
+      more: false,
+      refused: [],
+      requested: [{ jobId, accountId: account, app: 'xauth-dev', errorCode: 'BLOCKED' }],
+    });
+    const again = await answers.waitFor(
+      (r) => r.routingKey.startsWith('user.authenticated') && (r.body as { requestId?: string }).requestId === requestId,
+      90_000,
+      'the same request answered again',
+    );
     expect(again.body).to.include({ jobId, accountId: account });
 
-    const audit = await stack.db.query(`SELECT id::text AS id, action, actor, reason, params->'filter' AS filter, jsonb_array_length(result->'requested') AS requested FROM "${schemaOf(stack)}".operator_actions`);
-    expect(audit.rows).to.deep.equal([{ id: result.actionId, action: 'logins.retry-failed', actor: 'dev-admin', reason: 'the CDN lets us through again', filter: { errorCode: 'BLOCKED' }, requested: 1 }]);
+    const audit = await stack.db.query(
+      `SELECT id::text AS id, action, actor, reason, params->'filter' AS filter, jsonb_array_length(result->'requested') AS requested FROM "${schemaOf(stack)}".operator_actions`,
+    );
+    expect(audit.rows).to.deep.equal([
+      {
+        id: result.actionId,
+        action: 'logins.retry-failed',
+        actor: 'dev-admin',
+        reason: 'the CDN lets us through again',
+        filter: { errorCode: 'BLOCKED' },
+        requested: 1,
+      },
+    ]);
 
     // The job succeeded now: reopening it is refused, dry or not, with the reason.
     const reopen = await xauth(stack, ['jobs', 'reopen', jobId, '--dry-run', '--reason', 'once more']);

@@ -20,7 +20,22 @@ const SERVICES = Object.keys(HTTP_PORTS);
 /** The Secret key of a service's own PostgreSQL URL (its role): DATABASE_URL_DEAD_LETTERS. */
 const databaseUrlKey = (service: string) => `DATABASE_URL_${service.toUpperCase().replace(/-/g, '_')}`;
 /** Settings that are keys or credentials: only ever from a Secret. */
-const SECRET_SETTINGS = ['AMQP_URL', 'AMQP_PASSWORD', 'DATABASE_URL', 'DATABASE_ADMIN_URL', ...SERVICES.map(databaseUrlKey), 'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR', 'ENCRYPTION_KEYS', 'GOLOGIN_API_TOKEN', 'X_APPS', 'JWT_PRIVATE_KEY_PEM', 'BOOTSTRAP_CLIENTS'];
+const SECRET_SETTINGS = [
+  'AMQP_URL',
+  'AMQP_PASSWORD',
+  'DATABASE_URL',
+  'DATABASE_ADMIN_URL',
+  ...SERVICES.map(databaseUrlKey),
+  'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR',
+  'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS',
+  'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER',
+  'INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR',
+  'ENCRYPTION_KEYS',
+  'GOLOGIN_API_TOKEN',
+  'X_APPS',
+  'JWT_PRIVATE_KEY_PEM',
+  'BOOTSTRAP_CLIENTS',
+];
 /** GoLogin calls one authorization job makes (start, status, stop), and one slot's flows a minute (README "Capacity planning"). */
 const GOLOGIN_CALLS_PER_JOB = 3;
 const FLOWS_PER_SLOT_PER_MINUTE = 18;
@@ -59,8 +74,13 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
           for (const c of containersOf(d)) {
             for (const kind of ['requests', 'limits']) expect(c.resources?.[kind], `${name}/${c.name} ${kind}`).to.include.keys('cpu', 'memory');
           }
-          expect(d.spec.template.spec.terminationGracePeriodSeconds * 1000, `${name} grace vs SHUTDOWN_TIMEOUT_MS`).to.be.greaterThan(Number(env.SHUTDOWN_TIMEOUT_MS));
-          expect(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.spec.selector.matchLabels['app.kubernetes.io/name'] === name), `${name} PDB`).to.equal(true);
+          expect(d.spec.template.spec.terminationGracePeriodSeconds * 1000, `${name} grace vs SHUTDOWN_TIMEOUT_MS`).to.be.greaterThan(
+            Number(env.SHUTDOWN_TIMEOUT_MS),
+          );
+          expect(
+            objects.some((o) => o.kind === 'PodDisruptionBudget' && o.spec.selector.matchLabels['app.kubernetes.io/name'] === name),
+            `${name} PDB`,
+          ).to.equal(true);
         }
       });
 
@@ -89,7 +109,9 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
         // Each service logs in to the broker as its own user, with a password no other service holds.
         for (const d of objects.filter((o) => o.kind === 'Deployment')) {
           const password = containersOf(d)[0].env.find((e: K8sObject) => e.name === 'AMQP_PASSWORD');
-          expect(password?.valueFrom?.secretKeyRef?.key, `${d.metadata.name} AMQP_PASSWORD`).to.equal(`AMQP_PASSWORD_${d.metadata.name.toUpperCase().replace(/-/g, '_')}`);
+          expect(password?.valueFrom?.secretKeyRef?.key, `${d.metadata.name} AMQP_PASSWORD`).to.equal(
+            `AMQP_PASSWORD_${d.metadata.name.toUpperCase().replace(/-/g, '_')}`,
+          );
         }
       });
 
@@ -115,20 +137,33 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
       it('when the NetworkPolicies are read, then only the gateway takes traffic from anywhere and each internal API answers the gateway (the orchestrator also the dead-letter office)', () => {
         const objects = rendered[overlay];
         const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-        expect(policies.some((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).every((k) => k === 'app.kubernetes.io/part-of') && p.spec.policyTypes.includes('Ingress') && !p.spec.ingress)).to.equal(true, 'a default deny');
-        const senders = (service: string): string[] => policies
-          .filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === service)
-          .flatMap((p) => (p.spec.ingress ?? []).flatMap((rule: K8sObject) => (rule.from ? rule.from.map((f: K8sObject) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? 'a namespace') : ['anywhere'])));
+        expect(
+          policies.some(
+            (p) =>
+              Object.keys(p.spec.podSelector.matchLabels ?? {}).every((k) => k === 'app.kubernetes.io/part-of') &&
+              p.spec.policyTypes.includes('Ingress') &&
+              !p.spec.ingress,
+          ),
+        ).to.equal(true, 'a default deny');
+        const senders = (service: string): string[] =>
+          policies
+            .filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === service)
+            .flatMap((p) =>
+              (p.spec.ingress ?? []).flatMap((rule: K8sObject) =>
+                rule.from ? rule.from.map((f: K8sObject) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? 'a namespace') : ['anywhere'],
+              ),
+            );
         expect(senders('gateway')).to.deep.equal(['anywhere']);
         expect(senders('orchestrator').sort()).to.deep.equal(['dead-letters', 'gateway']);
         expect(senders('dead-letters')).to.deep.equal(['gateway']);
         expect(senders('browser-worker')).to.deep.equal(['gateway']);
         for (const p of policies) {
-          for (const rule of p.spec.ingress ?? []) if (!rule.from) expect(p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'], p.metadata.name).to.equal('gateway');
+          for (const rule of p.spec.ingress ?? [])
+            if (!rule.from) expect(p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'], p.metadata.name).to.equal('gateway');
         }
       });
 
-      it('when the migrations Job is read, then it sets up the roles (db:roles) and runs every service\'s migrate entry point as that service\'s role', () => {
+      it("when the migrations Job is read, then it sets up the roles (db:roles) and runs every service's migrate entry point as that service's role", () => {
         const job = find(rendered[overlay], 'Job', 'xauth-migrate');
         const script = containersOf(job)[0].command.join(' ');
         for (const service of SERVICES) expect(script).to.include(service);
@@ -138,7 +173,7 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
         for (const service of SERVICES) expect(env[databaseUrlKey(service)], service).to.deep.equal({ secret: 'xauth-secrets', key: databaseUrlKey(service) });
       });
 
-      it('when the Deployments\' database URLs are read, then each service connects with its own (its PostgreSQL role), none with another\'s', () => {
+      it("when the Deployments' database URLs are read, then each service connects with its own (its PostgreSQL role), none with another's", () => {
         for (const service of SERVICES) {
           const env = containerEnv(rendered[overlay], containersOf(find(rendered[overlay], 'Deployment', service))[0]);
           expect(env.DATABASE_URL, service).to.deep.equal({ secret: 'xauth-secrets', key: databaseUrlKey(service) });
@@ -159,20 +194,86 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
     const obj = structuredClone(find(rendered.prod, kind, name));
     await validateObject(obj);
     mutate(obj);
-    return validateObject(obj).then(() => 'accepted', (err: Error) => err.message);
+    return validateObject(obj).then(
+      () => 'accepted',
+      (err: Error) => err.message,
+    );
   };
 
   it('when a rendered object carries a wrong field, then the validator rejects it', async () => {
     const mutations: Array<[string, string, string, (o: K8sObject) => void]> = [
-      ['Deployment', 'browser-worker', 'a replica count as text', (o) => { o.spec.replicas = 'two'; }],
-      ['Deployment', 'gateway', 'a container without its image name', (o) => { delete o.spec.template.spec.containers[0].name; }],
-      ['Deployment', 'orchestrator', 'a port number as an object', (o) => { o.spec.template.spec.containers[0].ports[0].containerPort = { port: 8081 }; }],
-      ['PodDisruptionBudget', 'gateway', 'a selector as a list', (o) => { o.spec.selector = ['gateway']; }],
-      ['HorizontalPodAutoscaler', 'gateway', 'an HPA without its maximum', (o) => { delete o.spec.maxReplicas; }],
-      ['NetworkPolicy', 'gateway-from-anywhere', 'a port as a boolean', (o) => { o.spec.ingress[0].ports[0].port = true; }],
-      ['ScaledObject', 'browser-worker', 'a KEDA maximum as text', (o) => { o.spec.maxReplicaCount = 'two'; }],
-      ['ScaledObject', 'browser-worker', 'a KEDA trigger without its type', (o) => { delete o.spec.triggers[0].type; }],
-      ['TriggerAuthentication', 'browser-worker-rabbitmq', 'a secret reference without its key', (o) => { delete o.spec.secretTargetRef[0].key; }],
+      [
+        'Deployment',
+        'browser-worker',
+        'a replica count as text',
+        (o) => {
+          o.spec.replicas = 'two';
+        },
+      ],
+      [
+        'Deployment',
+        'gateway',
+        'a container without its image name',
+        (o) => {
+          delete o.spec.template.spec.containers[0].name;
+        },
+      ],
+      [
+        'Deployment',
+        'orchestrator',
+        'a port number as an object',
+        (o) => {
+          o.spec.template.spec.containers[0].ports[0].containerPort = { port: 8081 };
+        },
+      ],
+      [
+        'PodDisruptionBudget',
+        'gateway',
+        'a selector as a list',
+        (o) => {
+          o.spec.selector = ['gateway'];
+        },
+      ],
+      [
+        'HorizontalPodAutoscaler',
+        'gateway',
+        'an HPA without its maximum',
+        (o) => {
+          delete o.spec.maxReplicas;
+        },
+      ],
+      [
+        'NetworkPolicy',
+        'gateway-from-anywhere',
+        'a port as a boolean',
+        (o) => {
+          o.spec.ingress[0].ports[0].port = true;
+        },
+      ],
+      [
+        'ScaledObject',
+        'browser-worker',
+        'a KEDA maximum as text',
+        (o) => {
+          o.spec.maxReplicaCount = 'two';
+        },
+      ],
+      [
+        'ScaledObject',
+        'browser-worker',
+        'a KEDA trigger without its type',
+        (o) => {
+          delete o.spec.triggers[0].type;
+        },
+      ],
+      [
+        'TriggerAuthentication',
+        'browser-worker-rabbitmq',
+        'a secret reference without its key',
+        (o) => {
+          delete o.spec.secretTargetRef[0].key;
+        },
+      ],
     ];
     for (const [kind, name, what, mutate] of mutations) expect(await verdictOnMutated(kind, name, mutate), what).to.not.equal('accepted');
   });
@@ -185,9 +286,24 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
     };
     const misspellings: Array<[string, string, string, (o: K8sObject) => void]> = [
       ['Deployment', 'orchestrator', '/spec/replcas', (o) => rename(o.spec, 'replicas', 'replcas')],
-      ['Deployment', 'gateway', '/spec/template/spec/terminationGracePeriod', (o) => rename(o.spec.template.spec, 'terminationGracePeriodSeconds', 'terminationGracePeriod')],
-      ['Deployment', 'browser-worker', '/spec/template/spec/containers/0/livenesProbe', (o) => rename(o.spec.template.spec.containers[0], 'livenessProbe', 'livenesProbe')],
-      ['Deployment', 'dead-letters', '/spec/template/spec/containers/0/readinessProbe/httpGet/paht', (o) => rename(o.spec.template.spec.containers[0].readinessProbe.httpGet, 'path', 'paht')],
+      [
+        'Deployment',
+        'gateway',
+        '/spec/template/spec/terminationGracePeriod',
+        (o) => rename(o.spec.template.spec, 'terminationGracePeriodSeconds', 'terminationGracePeriod'),
+      ],
+      [
+        'Deployment',
+        'browser-worker',
+        '/spec/template/spec/containers/0/livenesProbe',
+        (o) => rename(o.spec.template.spec.containers[0], 'livenessProbe', 'livenesProbe'),
+      ],
+      [
+        'Deployment',
+        'dead-letters',
+        '/spec/template/spec/containers/0/readinessProbe/httpGet/paht',
+        (o) => rename(o.spec.template.spec.containers[0].readinessProbe.httpGet, 'path', 'paht'),
+      ],
       ['ScaledObject', 'browser-worker', '/spec/maxReplicas', (o) => rename(o.spec, 'maxReplicaCount', 'maxReplicas')],
       ['ScaledObject', 'browser-worker', '/spec/triggers/0/authenticationRefs', (o) => rename(o.spec.triggers[0], 'authenticationRef', 'authenticationRefs')],
     ];
@@ -204,7 +320,7 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
     await validateObject(scaled);
   });
 
-  describe('docker-compose.yml (Debian\'s docker-compose, installed by npm test\'s set-up)', () => {
+  describe("docker-compose.yml (Debian's docker-compose, installed by npm test's set-up)", () => {
     it('when docker-compose checks the file, then it is valid', async () => {
       await run('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config', '--quiet']);
     });
@@ -216,7 +332,10 @@ describe('Kubernetes manifests and docker-compose.yml: rendered and validated of
         const wrong = text.replace('  gateway:\n', '  gateway:\n    helthcheck: { test: ["CMD", "true"] }\n');
         expect(wrong).to.not.equal(text);
         await writeFile(join(dir, 'docker-compose.yml'), wrong);
-        const verdict = await run('docker-compose', ['-f', join(dir, 'docker-compose.yml'), '--project-directory', ROOT, 'config', '--quiet']).then(() => 'accepted', (err: Error) => err.message);
+        const verdict = await run('docker-compose', ['-f', join(dir, 'docker-compose.yml'), '--project-directory', ROOT, 'config', '--quiet']).then(
+          () => 'accepted',
+          (err: Error) => err.message,
+        );
         expect(verdict).to.match(/helthcheck/);
       } finally {
         await rm(dir, { recursive: true, force: true });

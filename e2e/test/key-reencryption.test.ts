@@ -26,7 +26,10 @@ describe('re-encryption under the active key (RabbitMQ, PostgreSQL, x-sim; no br
     const oldKey = key('old');
     const newKey = key('new');
     // Step 1 of a rotation: every replica knows both keys, the old one still encrypts.
-    stack = await startStack({ inProcessWorker: false, env: { ENCRYPTION_KEYS: `${oldKey},${newKey}`, RATE_LIMIT_PER_MINUTE: '1000000', REENCRYPT_LIMIT: '40' } });
+    stack = await startStack({
+      inProcessWorker: false,
+      env: { ENCRYPTION_KEYS: `${oldKey},${newKey}`, RATE_LIMIT_PER_MINUTE: '1000000', REENCRYPT_LIMIT: '40' },
+    });
     const s = stack;
     const accounts = users(1, 45);
     await seedTokens(s, accounts);
@@ -36,7 +39,10 @@ describe('re-encryption under the active key (RabbitMQ, PostgreSQL, x-sim; no br
     await waitUntil(async () => (await s.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(s)}".authorization_jobs`)).rows[0].n === 5, 30_000, 'five jobs');
 
     // Step 2: a replica whose first key is the new one (behind its own gateway) re-encrypts; the old replica keeps serving reads.
-    const replica: RunningOrchestrator = await startOrchestrator(loadOrchestratorConfig({ ...s.env, ENCRYPTION_KEYS: `${newKey},${oldKey}` }), silent('orchestrator'));
+    const replica: RunningOrchestrator = await startOrchestrator(
+      loadOrchestratorConfig({ ...s.env, ENCRYPTION_KEYS: `${newKey},${oldKey}` }),
+      silent('orchestrator'),
+    );
     stops.push(() => replica.stop());
     const gateway = await startGateway(parseGatewayConfig({ ...s.env, ORCHESTRATOR_URL: replica.url, DEAD_LETTERS_URL: s.deadLetters.url }), silent('gateway'));
     stops.push(() => gateway.stop());
@@ -73,22 +79,32 @@ describe('re-encryption under the active key (RabbitMQ, PostgreSQL, x-sim; no br
 
     const { rows } = await s.db.query(
       `SELECT (SELECT count(*)::int FROM "${schemaOf(s)}".tokens WHERE access_token_enc NOT LIKE 'v1.new.%' OR refresh_token_enc NOT LIKE 'v1.new.%') AS tokens,
-              (SELECT count(*)::int FROM "${schemaOf(s)}".authorization_jobs WHERE state_enc NOT LIKE 'v1.new.%' OR verifier_enc NOT LIKE 'v1.new.%') AS jobs`);
+              (SELECT count(*)::int FROM "${schemaOf(s)}".authorization_jobs WHERE state_enc NOT LIKE 'v1.new.%' OR verifier_enc NOT LIKE 'v1.new.%') AS jobs`,
+    );
     expect(rows[0]).to.deep.equal({ tokens: 0, jobs: 0 });
     const usage = await xauthCli(gateway.url, ['keys', 'usage']);
-    expect(usage.stdout).to.match(/^new\s+45\s+5\s+active$/m).and.match(/^old\s+0\s+0\s+configured$/m);
+    expect(usage.stdout)
+      .to.match(/^new\s+45\s+5\s+active$/m)
+      .and.match(/^old\s+0\s+0\s+configured$/m);
 
     // Step 3: the old key removed, the new ciphertexts still decrypt (tokens, and a job's state and verifier through a real answer).
     const onlyNew: RunningOrchestrator = await startOrchestrator(loadOrchestratorConfig({ ...s.env, ENCRYPTION_KEYS: newKey }), silent('orchestrator'));
     stops.push(() => onlyNew.stop());
     for (const accountId of accounts) {
-      const read = await getJson(`${onlyNew.url}/internal/v1/accounts/${accountId}/token`, { authorization: `Bearer ${INTERNAL_TOKENS.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR}` });
+      const read = await getJson(`${onlyNew.url}/internal/v1/accounts/${accountId}/token`, {
+        authorization: `Bearer ${INTERNAL_TOKENS.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR}`,
+      });
       expect(read.body.accessToken).to.equal(`access-${accountId}`);
       const t = await onlyNew.deps.store.getToken(accountId, 'xauth-dev');
       expect(onlyNew.deps.keyring.decrypt(t!.refreshTokenEnc!, `${accountId}/xauth-dev`)).to.equal(`refresh-${accountId}`);
     }
-    const jobs = (await s.db.query(`SELECT job_id, state_enc, verifier_enc FROM "${schemaOf(s)}".authorization_jobs`)).rows as Array<{ job_id: string; state_enc: string; verifier_enc: string }>;
-    for (const j of jobs) expect(() => [onlyNew.deps.keyring.decrypt(j.state_enc, j.job_id), onlyNew.deps.keyring.decrypt(j.verifier_enc, j.job_id)]).not.to.throw();
+    const jobs = (await s.db.query(`SELECT job_id, state_enc, verifier_enc FROM "${schemaOf(s)}".authorization_jobs`)).rows as Array<{
+      job_id: string;
+      state_enc: string;
+      verifier_enc: string;
+    }>;
+    for (const j of jobs)
+      expect(() => [onlyNew.deps.keyring.decrypt(j.state_enc, j.job_id), onlyNew.deps.keyring.decrypt(j.verifier_enc, j.job_id)]).not.to.throw();
     expect(authenticated.all).to.have.length(0);
   });
 });

@@ -57,7 +57,14 @@ describe('load and outages, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)',
       }
       return m;
     };
-    await waitUntil(() => { const m = byId(); return ids.every((id) => m.has(id)); }, timeoutMs, `${ids.length} answered (have ${byId().size})`);
+    await waitUntil(
+      () => {
+        const m = byId();
+        return ids.every((id) => m.has(id));
+      },
+      timeoutMs,
+      `${ids.length} answered (have ${byId().size})`,
+    );
     return byId();
   }
 
@@ -77,16 +84,25 @@ describe('load and outages, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)',
     stack = await startStack({ env: { MAX_CONCURRENT_PROFILES: undefined } });
     const events = await stack.probe.listen('user.#');
     const fifty = accounts(50);
-    const ids = publishLogins(stack, Array.from({ length: 4_000 }, (_, i) => fifty[i % 50]!));
+    const ids = publishLogins(
+      stack,
+      Array.from({ length: 4_000 }, (_, i) => fifty[i % 50]!),
+    );
     const byId = await answers(events, ids, 840_000);
     await waitUntil(async () => (await unsentOutbox(stack!)) === 0, 30_000, 'the outbox to drain');
 
     const twice = [...byId].filter(([, list]) => list.length !== 1);
     expect(twice, 'requests answered more than once').to.deep.equal([]);
     const failed = [...byId.values()].flat().filter((e) => e.routingKey !== 'user.authenticated');
-    expect(failed.map((e) => e.body), 'failed answers').to.deep.equal([]);
+    expect(
+      failed.map((e) => e.body),
+      'failed answers',
+    ).to.deep.equal([]);
     expect(await activeTokens(stack)).to.deep.equal([...fifty].sort());
-    expect((await readStoredDeadLetters(stack.db, stack.namespace)).map((l) => l.properties.headers?.['x-error-code']), 'dead letters').to.deep.equal([]);
+    expect(
+      (await readStoredDeadLetters(stack.db, stack.namespace)).map((l) => l.properties.headers?.['x-error-code']),
+      'dead letters',
+    ).to.deep.equal([]);
   });
 
   async function deadLetterCodes(s: Stack): Promise<unknown[]> {
@@ -102,12 +118,22 @@ describe('load and outages, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)',
     const ids = publishLogins(s, twenty);
     await waitUntil(() => events.all.filter((e) => e.routingKey === 'user.authenticated').length >= 2, 300_000, 'the first accounts authorized');
     s.xsim.state.startOutage({ target: 'gologin', durationMs: 120_000, mode: '503' });
-    await waitUntil(async () => (await metricValue(s.worker!.url, 'xauth_circuit_breaker_transitions_total', { to: 'open' })) >= 1, 120_000, 'the GoLogin breaker to open');
+    await waitUntil(
+      async () => (await metricValue(s.worker!.url, 'xauth_circuit_breaker_transitions_total', { to: 'open' })) >= 1,
+      120_000,
+      'the GoLogin breaker to open',
+    );
 
     const byId = await answers(events, ids, 720_000);
     const all = [...byId.values()].flat();
-    expect(all.filter((e) => e.routingKey !== 'user.authenticated').map((e) => e.body), 'failed answers').to.deep.equal([]);
-    expect([...byId.values()].every((list) => list.length === 1), 'each request answered once').to.equal(true);
+    expect(
+      all.filter((e) => e.routingKey !== 'user.authenticated').map((e) => e.body),
+      'failed answers',
+    ).to.deep.equal([]);
+    expect(
+      [...byId.values()].every((list) => list.length === 1),
+      'each request answered once',
+    ).to.equal(true);
     expect(await activeTokens(s)).to.deep.equal([...twenty].sort());
     expect(await deadLetterCodes(s), 'dead letters').to.deep.equal([]);
 
@@ -121,8 +147,11 @@ describe('load and outages, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)',
     expect(spent).to.not.include('CIRCUIT_OPEN');
   });
 
-  it('when a GoLogin outage outlasts the jobs\' deadline, then the jobs are dead-lettered, and one replay command after it authorizes every account', async () => {
-    stack = await startStack({ xsim: { interstitialMs: 50 }, env: { MAX_CONCURRENT_PROFILES: undefined, BREAKER_FAILURE_THRESHOLD: '2', JOB_TTL_MS: '45000', SWEEP_INTERVAL_MS: '5000' } });
+  it("when a GoLogin outage outlasts the jobs' deadline, then the jobs are dead-lettered, and one replay command after it authorizes every account", async () => {
+    stack = await startStack({
+      xsim: { interstitialMs: 50 },
+      env: { MAX_CONCURRENT_PROFILES: undefined, BREAKER_FAILURE_THRESHOLD: '2', JOB_TTL_MS: '45000', SWEEP_INTERVAL_MS: '5000' },
+    });
     const s = stack;
     const events = await s.probe.listen('user.#');
     const six = Array.from({ length: 6 }, (_, i) => simUsername(i + 31));

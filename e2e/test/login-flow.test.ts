@@ -12,7 +12,9 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
   let stack: Stack;
 
   beforeEach(async () => {
-    stack = await startStack({ env: { BOOTSTRAP_CLIENTS: JSON.stringify([{ clientId: 'login-only', clientSecret: 'login-only-secret-123', scopes: ['logins:write'] }]) } });
+    stack = await startStack({
+      env: { BOOTSTRAP_CLIENTS: JSON.stringify([{ clientId: 'login-only', clientSecret: 'login-only-secret-123', scopes: ['logins:write'] }]) },
+    });
   });
   afterEach(async () => {
     await stack?.stop();
@@ -45,7 +47,9 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
     // The stored token columns hold ciphertext, never the token.
     const { rows } = await stack.db.query(`SELECT access_token_enc, refresh_token_enc FROM "${schemaOf(stack)}".tokens`);
     expect(rows).to.have.length(1);
-    expect(rows[0].access_token_enc).to.match(/^v1\.[A-Za-z0-9_-]+\./).and.not.contain(tok.body.accessToken);
+    expect(rows[0].access_token_enc)
+      .to.match(/^v1\.[A-Za-z0-9_-]+\./)
+      .and.not.contain(tok.body.accessToken);
     expect(rows[0].refresh_token_enc).to.match(/^v1\./);
     // And no secret reached any log line.
     expect(stack.logs.join('\n')).not.to.contain(tok.body.accessToken);
@@ -73,8 +77,15 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
     stack.probe.publishCommand('user.login.requested', { requestId, accountId: ACCOUNT });
     await events.waitFor(isFor(requestId), 90_000, 'user.authenticated');
     // Both deliveries processed (the inbox holds both message ids), and only one outcome was written.
-    await waitUntil(async () => (await stack.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(stack)}".inbox WHERE consumer = 'login-requested'`)).rows[0].n === 2, 20_000, 'both deliveries processed');
-    const outcomes = await stack.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(stack)}".outbox WHERE type = 'user.authenticated' AND payload->>'requestId' = $1`, [requestId]);
+    await waitUntil(
+      async () => (await stack.db.query(`SELECT count(*)::int AS n FROM "${schemaOf(stack)}".inbox WHERE consumer = 'login-requested'`)).rows[0].n === 2,
+      20_000,
+      'both deliveries processed',
+    );
+    const outcomes = await stack.db.query(
+      `SELECT count(*)::int AS n FROM "${schemaOf(stack)}".outbox WHERE type = 'user.authenticated' AND payload->>'requestId' = $1`,
+      [requestId],
+    );
     expect(outcomes.rows[0].n).to.equal(1);
     expect(stack.xsim.state.stats().startsByProfile[simProfileId(7)]).to.equal(1);
 
@@ -116,8 +127,10 @@ describe('one login request, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)'
     stack.probe.publishCommand('user.login.requested', 'this is {not json');
     const notJson = await stack.probe.waitForDeadLetter((r) => r.raw === 'this is {not json');
     expect(notJson.properties.headers).to.include({
-      'x-error-code': 'MESSAGE_UNPARSEABLE', 'x-original-routing-key': 'user.login.requested',
-      'x-original-queue': queueName(stack.namespace, 'orchestrator.login-requests'), 'x-service': 'orchestrator',
+      'x-error-code': 'MESSAGE_UNPARSEABLE',
+      'x-original-routing-key': 'user.login.requested',
+      'x-original-queue': queueName(stack.namespace, 'orchestrator.login-requests'),
+      'x-service': 'orchestrator',
     });
 
     stack.probe.publishCommand('user.login.requested', { accountId: ACCOUNT, requestId: 'not-a-uuid' });

@@ -15,7 +15,9 @@ const DASHBOARD = join(ROOT, 'infra/grafana/xauth-dashboard.json');
 /** promtool (installed by `npm test`'s set-up from Debian's prometheus package). */
 function promtool(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('promtool', args, { timeout: 60_000 }, (err, out, errOut) => (err ? reject(new Error(`promtool ${args.join(' ')} failed: ${err.message}\n${out}\n${errOut}`)) : resolve(out)));
+    execFile('promtool', args, { timeout: 60_000 }, (err, out, errOut) =>
+      err ? reject(new Error(`promtool ${args.join(' ')} failed: ${err.message}\n${out}\n${errOut}`)) : resolve(out),
+    );
   });
 }
 
@@ -30,13 +32,13 @@ const metricNames = (text: string): string[] => [...new Set([...text.matchAll(/\
 describe('observability: alert rules and the dashboard (promtool, the running stack)', function () {
   this.timeout(120_000);
 
-  it('when promtool checks the scrape config and the rules and runs the rules\' unit tests, then all pass', async () => {
+  it("when promtool checks the scrape config and the rules and runs the rules' unit tests, then all pass", async () => {
     expect(await promtool('check', 'config', SCRAPE_CONFIG)).to.contain('SUCCESS');
     expect(await promtool('check', 'rules', ALERTS)).to.match(/SUCCESS: \d+ rules found/);
     expect(await promtool('test', 'rules', ALERT_TESTS)).to.contain('SUCCESS');
   });
 
-  it('when the dashboard\'s queries are parsed by promtool, then every one is valid PromQL', async () => {
+  it("when the dashboard's queries are parsed by promtool, then every one is valid PromQL", async () => {
     const queries = await dashboardQueries();
     expect(queries.length).to.be.greaterThan(10);
     const dir = await mkdtemp(join(tmpdir(), 'xauth-dashboard-'));
@@ -52,8 +54,12 @@ describe('observability: alert rules and the dashboard (promtool, the running st
 
   describe('against the services', () => {
     let stack: Stack;
-    before(async () => { stack = await startStack(); });
-    after(async () => { await stack?.stop(); });
+    before(async () => {
+      stack = await startStack();
+    });
+    after(async () => {
+      await stack?.stop();
+    });
 
     it('when the stack runs, then every metric the alert rules and the dashboard name is one a service exports', async () => {
       const exported = new Set<string>();
@@ -63,7 +69,10 @@ describe('observability: alert rules and the dashboard (promtool, the running st
       }
       const named = metricNames(`${await readFile(ALERTS, 'utf8')}\n${(await dashboardQueries()).join('\n')}`);
       expect(named.length).to.be.greaterThan(10);
-      expect(named.filter((n) => !exported.has(n)), 'named but exported by no service').to.deep.equal([]);
+      expect(
+        named.filter((n) => !exported.has(n)),
+        'named but exported by no service',
+      ).to.deep.equal([]);
     });
   });
 });

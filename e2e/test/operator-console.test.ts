@@ -76,17 +76,25 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     await page.fill('#bulk-reason', 'what would happen?');
     await page.click('#bulk-dry-run');
     await page.locator('#bulk-summary', { hasText: 'dry run: 0 of 1 would be replayed, 1 would be refused' }).waitFor();
-    expect(await page.locator('#bulk-result tbody tr').textContent()).to.contain('would be refused').and.contain('REPLAY_LIMIT_REACHED');
+    expect(await page.locator('#bulk-result tbody tr').textContent())
+      .to.contain('would be refused')
+      .and.contain('REPLAY_LIMIT_REACHED');
 
     // Request failed logins again: the dry run lists the account whose newest job failed with the code.
     const jobId = randomUUID();
-    await stack.db.query(`INSERT INTO "${schemaOf(stack)}".authorization_jobs (job_id, account_id, account_key, app, profile_id, scopes, status, attempt, redirect_uri, state_enc, verifier_enc, deadline, error_code)
-      VALUES ($1, 'acct_console', 'acct_console', 'xauth-dev', 'p', 's', 'dead_lettered', 2, 'http://127.0.0.1:9/cb', 'x', 'x', now(), 'BLOCKED')`, [jobId]);
+    await stack.db.query(
+      `INSERT INTO "${schemaOf(stack)}".authorization_jobs (job_id, account_id, account_key, app, profile_id, scopes, status, attempt, redirect_uri, state_enc, verifier_enc, deadline, error_code)
+      VALUES ($1, 'acct_console', 'acct_console', 'xauth-dev', 'p', 's', 'dead_lettered', 2, 'http://127.0.0.1:9/cb', 'x', 'x', now(), 'BLOCKED')`,
+      [jobId],
+    );
     await page.fill('#relogin-error-code', 'BLOCKED');
     await page.fill('#relogin-reason', 'CDN fixed');
     await page.click('#relogin-dry-run');
     await page.locator('#relogin-summary', { hasText: 'dry run: 1 of 1 would be requested again, 0 would be refused' }).waitFor();
-    expect(await page.locator('#relogin-result tbody tr').textContent()).to.contain('acct_console').and.contain(jobId).and.contain('would be requested');
+    expect(await page.locator('#relogin-result tbody tr').textContent())
+      .to.contain('acct_console')
+      .and.contain(jobId)
+      .and.contain('would be requested');
 
     // A login campaign over two accounts that hold tokens: started, then its row shows both succeeded.
     await seedTokens(stack, ['xsim_user_041', 'xsim_user_042', 'xsim_user_043']);
@@ -97,13 +105,22 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     const started = await page.locator('#campaign-summary', { hasText: /^started campaign [0-9a-f-]{36}: 2 login\(s\)/ }).textContent();
     const campaignId = /campaign ([0-9a-f-]{36})/.exec(started!)![1]!;
     const campaignRow = page.locator(`#campaigns tbody tr[data-id="${campaignId}"]`);
-    await waitUntil(async () => { await page.click('#campaigns-refresh'); return (await campaignRow.getAttribute('data-status')) === 'finished'; }, 30_000, 'the campaign finished on the page');
+    await waitUntil(
+      async () => {
+        await page.click('#campaigns-refresh');
+        return (await campaignRow.getAttribute('data-status')) === 'finished';
+      },
+      30_000,
+      'the campaign finished on the page',
+    );
     expect(await campaignRow.locator('td').allTextContents()).to.deep.equal([campaignId, 'finished', '2', '2', '0', '0', '0', '0', '0', '']);
     // A slow one paused, then cancelled, from its row's buttons.
     await page.fill('#campaign-argument', 'xsim_user_043');
     await page.fill('#campaign-rate', '0.1');
     await page.click('#campaign-create-button');
-    const slowId = /campaign ([0-9a-f-]{36})/.exec((await page.locator('#campaign-summary', { hasText: /^started campaign [0-9a-f-]{36}: 1 login/ }).textContent())!)![1]!;
+    const slowId = /campaign ([0-9a-f-]{36})/.exec(
+      (await page.locator('#campaign-summary', { hasText: /^started campaign [0-9a-f-]{36}: 1 login/ }).textContent())!,
+    )![1]!;
     await page.locator(`#campaigns tbody tr[data-id="${slowId}"] button[data-action="pause"]`).click();
     await page.locator(`#campaigns tbody tr[data-id="${slowId}"][data-status="paused"]`).waitFor();
     await page.locator(`#campaigns tbody tr[data-id="${slowId}"] button[data-action="cancel"]`).click();
@@ -118,7 +135,17 @@ describe('operator console, in a real Chromium (RabbitMQ, PostgreSQL, x-sim)', f
     await ConsoleBrowser.signIn(page);
     await page.locator('#who', { hasText: 'signed in as dev-admin' }).waitFor();
     const open = page.locator('#breakers tbody tr[data-state="open"]', { hasText: 'gologin:' });
-    await waitUntil(async () => { await page.click('#breakers-refresh'); return (await open.count()) === 1; }, 90_000, 'the GoLogin breaker shown open');
-    expect(await open.textContent()).to.contain('browser-worker').and.contain('open').and.contain('503');
+    await waitUntil(
+      async () => {
+        await page.click('#breakers-refresh');
+        return (await open.count()) === 1;
+      },
+      90_000,
+      'the GoLogin breaker shown open',
+    );
+    expect(await open.textContent())
+      .to.contain('browser-worker')
+      .and.contain('open')
+      .and.contain('503');
   });
 });

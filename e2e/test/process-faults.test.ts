@@ -29,11 +29,15 @@ describe('processes that die (real child processes, RabbitMQ, PostgreSQL, Chromi
     for (; crashes <= limit + 2; crashes++) {
       const child = spawn(process.execPath, [CRASHING_CONSUMER, AMQP_URL, stack.namespace], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
-      child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
       const exit = once(child, 'exit');
       // It gets the message and crashes, or, once the broker has dead-lettered it, sits idle.
-      const idle = waitUntil(() => out.includes('consuming') || undefined, 30_000, 'the consumer to start')
-        .then(() => new Promise((r) => setTimeout(r, 3_000, 'idle')), () => 'no start');
+      const idle = waitUntil(() => out.includes('consuming') || undefined, 30_000, 'the consumer to start').then(
+        () => new Promise((r) => setTimeout(r, 3_000, 'idle')),
+        () => 'no start',
+      );
       const outcome = await Promise.race([exit.then(() => 'crashed'), idle]);
       if (outcome === 'crashed') continue;
       child.kill('SIGKILL');

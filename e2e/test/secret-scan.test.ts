@@ -9,7 +9,10 @@ const SCANNER = { clientId: 'scanner', clientSecret: 'scanner-secret-0123456789'
 const isFor = (requestId: string) => (r: Received) => (r.body as { requestId?: string }).requestId === requestId;
 
 /** Where a run's outputs are: each haystack is one log line, event, dead letter, error body or artifact. */
-interface Haystack { where: string; text: string }
+interface Haystack {
+  where: string;
+  text: string;
+}
 
 /**
  * The two work messages whose contracts carry a secret to the one service that needs it: the
@@ -20,7 +23,12 @@ const CARRIED: Record<string, string[]> = { 'authorization.job.requested': ['aut
 
 function onTheBus(where: string, r: Received): Haystack {
   let body: unknown = r.body;
-  if (typeof body === 'string') try { body = JSON.parse(body); } catch { /* scanned as is */ }
+  if (typeof body === 'string')
+    try {
+      body = JSON.parse(body);
+    } catch {
+      /* scanned as is */
+    }
   const base = Object.keys(CARRIED).find((k) => r.routingKey === k || r.routingKey.startsWith(`${k}.`));
   if (base && body && typeof body === 'object') body = Object.fromEntries(Object.entries(body).filter(([k]) => !CARRIED[base]!.includes(k)));
   return { where: `${where} (${r.routingKey})`, text: `${typeof body === 'string' ? body : JSON.stringify(body)}\n${JSON.stringify(r.properties)}` };
@@ -46,7 +54,10 @@ async function exercise(stack: Stack): Promise<{ haystacks: Haystack[]; secrets:
   const errorBodies: Haystack[] = [];
   const jwt = await getServiceToken(stack.gateway.url, SCANNER.clientId, SCANNER.clientSecret);
   const call = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${stack.gateway.url}${path}`, { ...init, headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', ...init.headers } });
+    const res = await fetch(`${stack.gateway.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', ...init.headers },
+    });
     const bytes = Buffer.from(await res.arrayBuffer());
     if (res.status >= 400) errorBodies.push({ where: `HTTP ${res.status} ${path}`, text: bytes.toString('utf8') });
     return { status: res.status, bytes, json: () => JSON.parse(bytes.toString('utf8')) };
@@ -61,7 +72,11 @@ async function exercise(stack: Stack): Promise<{ haystacks: Haystack[]; secrets:
 
   // A full login, then the refresher rotates its token (30-minute tokens are inside the refresh window).
   await login('xsim_user_011', 'user.authenticated', events);
-  await events.waitFor((r) => r.routingKey === 'token.refreshed' && (r.body as { accountId?: string }).accountId === 'xsim_user_011', 60_000, 'token.refreshed');
+  await events.waitFor(
+    (r) => r.routingKey === 'token.refreshed' && (r.body as { accountId?: string }).accountId === 'xsim_user_011',
+    60_000,
+    'token.refreshed',
+  );
   stack.xsim.state.setTokenLifetime(7200);
   expect((await call('/v1/accounts/xsim_user_011/token')).status).to.equal(200);
 
@@ -95,15 +110,24 @@ async function exercise(stack: Stack): Promise<{ haystacks: Haystack[]; secrets:
   // Refused calls: their bodies are scanned too.
   expect((await call('/v1/accounts/xsim_user_099/token')).status).to.be.at.least(400);
   expect((await call('/v1/jobs/not-a-uuid')).status).to.equal(400);
-  const wrongSecret = await fetch(`${stack.gateway.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: SCANNER.clientId, client_secret: `${SCANNER.clientSecret}-wrong` }) });
+  const wrongSecret = await fetch(`${stack.gateway.url}/v1/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: SCANNER.clientId, client_secret: `${SCANNER.clientSecret}-wrong` }),
+  });
   errorBodies.push({ where: 'HTTP 401 token', text: await wrongSecret.text() });
 
   const deadLetters = (await readStoredDeadLetters(stack.db, stack.namespace)).map((d, i) => onTheBus(`dead letter ${i}`, d));
   const bus = [...events.all, ...commands.all].map((r) => onTheBus('bus', r));
   const haystacks = [...stack.logs.map((l, i) => ({ where: `log line ${i}`, text: l })), ...bus, ...deadLetters, ...errorBodies, ...artifacts];
   const secrets = [
-    ...stack.xsim.state.handledSecrets(), jwt,
-    SCANNER.clientSecret, `${SCANNER.clientSecret}-wrong`, 'dev-admin-secret', 'xsim-client-secret', ...Object.values(INTERNAL_TOKENS),
+    ...stack.xsim.state.handledSecrets(),
+    jwt,
+    SCANNER.clientSecret,
+    `${SCANNER.clientSecret}-wrong`,
+    'dev-admin-secret',
+    'xsim-client-secret',
+    ...Object.values(INTERNAL_TOKENS),
     // The services' broker passwords (their development ones here).
     ...SERVICES.map(devBrokerPassword),
   ];
@@ -115,23 +139,37 @@ async function listenToCommands(stack: Stack): Promise<EventCollector> {
   const collector = await stack.probe.listen('no.such.event');
   const { queue } = await stack.probe.ch.assertQueue('', { exclusive: true, autoDelete: true });
   await stack.probe.ch.bindQueue(queue, exchangeName(stack.namespace, 'commands'), '#');
-  await stack.probe.ch.consume(queue, (m) => { if (m) collector.push({ routingKey: m.fields.routingKey, body: m.content.toString(), raw: m.content.toString(), properties: m.properties }); }, { noAck: true });
+  await stack.probe.ch.consume(
+    queue,
+    (m) => {
+      if (m) collector.push({ routingKey: m.fields.routingKey, body: m.content.toString(), raw: m.content.toString(), properties: m.properties });
+    },
+    { noAck: true },
+  );
   return collector;
 }
 
 describe('secret scan: no secret a run handled reaches its logs, bus, error bodies or artifacts (RabbitMQ, PostgreSQL, Chromium, x-sim)', function () {
   this.timeout(300_000);
   let stack: Stack | undefined;
-  afterEach(async () => { await stack?.stop(); stack = undefined; });
-
-  const start = (unredactedLogs: boolean) => startStack({
-    unredactedLogs,
-    xsim: { interstitialMs: 50, tokenLifetimeSec: 1800 },
-    env: {
-      LOG_LEVEL: 'debug', MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2', PROFILE_SYNC_MIN_GAP_MS: '0',
-      REFRESH_INTERVAL_MS: '200', REFRESH_AHEAD_MS: '3000000', BOOTSTRAP_CLIENTS: JSON.stringify([SCANNER]),
-    },
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
   });
+
+  const start = (unredactedLogs: boolean) =>
+    startStack({
+      unredactedLogs,
+      xsim: { interstitialMs: 50, tokenLifetimeSec: 1800 },
+      env: {
+        LOG_LEVEL: 'debug',
+        MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2',
+        PROFILE_SYNC_MIN_GAP_MS: '0',
+        REFRESH_INTERVAL_MS: '200',
+        REFRESH_AHEAD_MS: '3000000',
+        BOOTSTRAP_CLIENTS: JSON.stringify([SCANNER]),
+      },
+    });
 
   it('when a login, a refresh, a failure with artifacts, a dead letter and its replay run at debug, then none of their secrets appears anywhere', async () => {
     stack = await start(false);
@@ -146,6 +184,9 @@ describe('secret scan: no secret a run handled reaches its logs, bus, error bodi
     const { haystacks, secrets } = await exercise(stack);
     const found = leaks(haystacks, secrets);
     expect(found, 'redaction off must leak').to.not.deep.equal([]);
-    expect(found.every((f) => f.startsWith('log line')), found.join('\n')).to.equal(true);
+    expect(
+      found.every((f) => f.startsWith('log line')),
+      found.join('\n'),
+    ).to.equal(true);
   });
 });

@@ -23,8 +23,12 @@ async function revokeStoredRefreshToken(stack: Stack, accountId: string): Promis
   const { rows } = await stack.db.query(`SELECT refresh_token_enc FROM "${schemaOf(stack)}".tokens WHERE account_key = $1`, [accountId]);
   const refresh = stack.orchestrator.deps.keyring.decrypt(rows[0].refresh_token_enc, `${accountId}/xauth-dev`);
   const res = await fetch(`${stack.xsim.url}/2/oauth2/revoke`, {
-    method: 'POST', body: new URLSearchParams({ token: refresh }),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('xsim-client-id:xsim-client-secret').toString('base64')}` },
+    method: 'POST',
+    body: new URLSearchParams({ token: refresh }),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('xsim-client-id:xsim-client-secret').toString('base64')}`,
+    },
   });
   expect(res.status).to.equal(200);
 }
@@ -32,7 +36,10 @@ async function revokeStoredRefreshToken(stack: Stack, accountId: string): Promis
 describe('keeping tokens alive (refresh with rotation)', function () {
   this.timeout(120_000);
   let stack: Stack | undefined;
-  afterEach(async () => { await stack?.stop(); stack = undefined; });
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
 
   it('when a token nears expiry, then the refresher rotates it and announces token.refreshed', async () => {
     // Tokens live 30 min at first, so a fresh one is already inside the 50-minute refresh window.
@@ -44,7 +51,11 @@ describe('keeping tokens alive (refresh with rotation)', function () {
     const first = await refreshed.waitFor(isAccount('xsim_user_021'), 30_000, 'token.refreshed');
     // From now on X hands out 2-hour tokens: the next refresh leaves the window and the refresher stops.
     stack.xsim.state.setTokenLifetime(7200);
-    const settled = await refreshed.waitFor((r) => isAccount('xsim_user_021')(r) && Date.parse((r.body as { expiresAt: string }).expiresAt) > Date.now() + 3_600_000, 30_000, 'a 2-hour token.refreshed');
+    const settled = await refreshed.waitFor(
+      (r) => isAccount('xsim_user_021')(r) && Date.parse((r.body as { expiresAt: string }).expiresAt) > Date.now() + 3_600_000,
+      30_000,
+      'a 2-hour token.refreshed',
+    );
     expect(first.body).to.include({ accountId: 'xsim_user_021', app: 'xauth-dev' });
     expect(JSON.stringify(first.body)).not.to.match(/token"/i);
 
@@ -69,12 +80,27 @@ describe('keeping tokens alive (refresh with rotation)', function () {
     await revokeStoredRefreshToken(stack, 'xsim_user_022');
 
     stack.probe.publishCommand('token.refresh.requested', { accountId: 'xsim_user_022' });
-    expect((await failed.waitFor(isAccount('xsim_user_022'), 20_000, 'token.refresh.failed')).body).to.include({ errorCode: 'REFRESH_TOKEN_INVALID', app: 'xauth-dev' });
+    expect((await failed.waitFor(isAccount('xsim_user_022'), 20_000, 'token.refresh.failed')).body).to.include({
+      errorCode: 'REFRESH_TOKEN_INVALID',
+      app: 'xauth-dev',
+    });
     expect((await reauth.waitFor(isAccount('xsim_user_022'), 20_000, 'user.reauthorization.required')).body).to.include({ app: 'xauth-dev' });
 
     // The automatic new login opens the browser again and stores a fresh token.
-    await authenticated.waitFor((r) => isAccount('xsim_user_022')(r) && (r.body as { cached: boolean }).cached === false && authenticated.all.filter(isAccount('xsim_user_022')).length >= 2, 90_000, 'the second user.authenticated');
-    const fresh = await waitUntil(async () => { const t = await readToken(stack!, 'xsim_user_022'); return t.status === 200 && t.body.accessToken !== old.body.accessToken ? t : undefined; }, 20_000, 'a fresh token');
+    await authenticated.waitFor(
+      (r) =>
+        isAccount('xsim_user_022')(r) && (r.body as { cached: boolean }).cached === false && authenticated.all.filter(isAccount('xsim_user_022')).length >= 2,
+      90_000,
+      'the second user.authenticated',
+    );
+    const fresh = await waitUntil(
+      async () => {
+        const t = await readToken(stack!, 'xsim_user_022');
+        return t.status === 200 && t.body.accessToken !== old.body.accessToken ? t : undefined;
+      },
+      20_000,
+      'a fresh token',
+    );
     expect((await getJson(`${stack.xsim.url}/2/users/me`, { authorization: `Bearer ${fresh.body.accessToken}` })).status).to.equal(200);
     expect(stack.xsim.state.stats().startsByProfile[simProfileId(22)]).to.equal(2);
   });
@@ -95,7 +121,12 @@ describe('keeping tokens alive (refresh with rotation)', function () {
     stack.xsim.state.addFault({ user: 'xsim_user_024', endpoint: 'token', latencyMs: 700, times: 1 });
     const deps = stack.orchestrator.deps;
     const first = refreshToken(deps, 'xsim_user_024', 'xauth-dev', { onlyIfDue: false });
-    await waitUntil(async () => (await stack!.db.query(`SELECT 1 FROM "${schemaOf(stack!)}".tokens WHERE account_key = 'xsim_user_024' AND refresh_started_at IS NOT NULL`)).rowCount, 5_000, 'the first refresh to claim the token');
+    await waitUntil(
+      async () =>
+        (await stack!.db.query(`SELECT 1 FROM "${schemaOf(stack!)}".tokens WHERE account_key = 'xsim_user_024' AND refresh_started_at IS NOT NULL`)).rowCount,
+      5_000,
+      'the first refresh to claim the token',
+    );
     const second = await refreshToken(deps, 'xsim_user_024', 'xauth-dev', { onlyIfDue: false });
     expect([await first, second]).to.deep.equal(['refreshed', 'busy']);
     expect((await readToken(stack, 'xsim_user_024')).status).to.equal(200);

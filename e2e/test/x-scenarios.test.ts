@@ -13,8 +13,19 @@ const JOB_READER = { clientId: 'job-reader', clientSecret: 'job-reader-secret-12
 const isFor = (requestId: string) => (r: Received) => (r.body as { requestId?: string }).requestId === requestId;
 const ofJob = (jobId: string, type: string) => (r: Received) => r.routingKey === type && (r.body as { jobId?: string }).jobId === jobId;
 
-interface Artifact { name: string; href: string; contentType: string }
-interface Job { jobId: string; profileId: string; status: string; errorCode: string | null; attempt: number; artifacts: Artifact[] }
+interface Artifact {
+  name: string;
+  href: string;
+  contentType: string;
+}
+interface Job {
+  jobId: string;
+  profileId: string;
+  status: string;
+  errorCode: string | null;
+  attempt: number;
+  artifacts: Artifact[];
+}
 
 describe('what X shows, end to end: each becomes its error code and outcome (RabbitMQ, PostgreSQL, Chromium, x-sim)', function () {
   this.timeout(120_000);
@@ -117,7 +128,8 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
 
   /** Once an attempt failed with `code`, `fix` the cause: the retry (a second or more later) then meets a healthy X. */
   function fixAfterFailure(code: string, fix: () => void): void {
-    void events.waitFor((r) => r.routingKey === 'authorization.attempt.failed' && (r.body as { errorCode?: string }).errorCode === code, 90_000)
+    void events
+      .waitFor((r) => r.routingKey === 'authorization.attempt.failed' && (r.body as { errorCode?: string }).errorCode === code, 90_000)
       .then(fix, () => undefined);
   }
 
@@ -135,7 +147,9 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     const metrics = await (await fetch(`${stack.worker!.url}/metrics`)).text();
     expect(metrics).to.match(/xauth_interstitials_total\{cleared="true"[^}]*\} [1-9]/);
     // A success discards its trace: nothing stored for the job.
-    const { rows } = await stack.db.query(`SELECT file FROM "${schemaName(stack.namespace, 'browser_worker')}".failure_artifacts WHERE job_id = $1`, [job.jobId]);
+    const { rows } = await stack.db.query(`SELECT file FROM "${schemaName(stack.namespace, 'browser_worker')}".failure_artifacts WHERE job_id = $1`, [
+      job.jobId,
+    ]);
     expect(rows).to.deep.equal([]);
   });
 
@@ -144,7 +158,10 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     scenario('xsim_user_003', 'blocked');
     const { answer, job } = await login('xsim_user_003', 'user.authentication.failed');
     expect(answer.body).to.include({ errorCode: 'BLOCKED', attempts: 2 });
-    expect(events.all.filter(ofJob(job.jobId, 'authorization.attempt.failed')).map((f) => (f.body as { retryable: boolean }).retryable)).to.deep.equal([true, false]);
+    expect(events.all.filter(ofJob(job.jobId, 'authorization.attempt.failed')).map((f) => (f.body as { retryable: boolean }).retryable)).to.deep.equal([
+      true,
+      false,
+    ]);
     const letter = await stack.probe.waitForDeadLetter((r) => (r.body as { jobId?: string }).jobId === job.jobId, 30_000);
     expect(letter.routingKey).to.equal('authorization.job.requested');
     expect(letter.properties.headers).to.include({ 'x-error-code': 'BLOCKED', 'x-attempt': 2, 'x-service': 'browser-worker', 'x-outcome-reported': true });
@@ -162,13 +179,20 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(replay.status, JSON.stringify(replay.body)).to.equal(200);
     expect(replay.body).to.include({ status: 'replayed', replayCount: 1, reopenedJobId: job.jobId });
     const requestId = (answer.body as { requestId: string }).requestId;
-    const again = await events.waitFor((r) => isFor(requestId)(r) && r.routingKey.startsWith('user.authenticated'), 90_000, 'user.authenticated for the same request');
+    const again = await events.waitFor(
+      (r) => isFor(requestId)(r) && r.routingKey.startsWith('user.authenticated'),
+      90_000,
+      'user.authenticated for the same request',
+    );
     expect(again.body).to.include({ jobId: job.jobId, accountId: 'xsim_user_003', cached: false });
     expect(events.all.filter(isFor(requestId)).map((r) => r.routingKey)).to.deep.equal(['user.authentication.failed', 'user.authenticated']);
     const reopened = await getJson(`${stack.gateway.url}/v1/jobs/${job.jobId}`, auth);
     expect(reopened.body).to.include({ status: 'succeeded', errorCode: null, attempt: 1 });
     // The fresh job message is the replay's (caused by the letter); a second replay is refused by the orchestrator, and says why.
-    const fresh = await stack.db.query(`SELECT causation_id, payload->>'attempt' AS attempt FROM "${schemaOf(stack)}".outbox WHERE message_id = $1 AND type = 'authorization.job.requested'`, [replay.body.replayMessageId]);
+    const fresh = await stack.db.query(
+      `SELECT causation_id, payload->>'attempt' AS attempt FROM "${schemaOf(stack)}".outbox WHERE message_id = $1 AND type = 'authorization.job.requested'`,
+      [replay.body.replayMessageId],
+    );
     expect(fresh.rows).to.deep.equal([{ causation_id: stored.messageId, attempt: '1' }]);
     const second = await postJson(`${stack.gateway.url}/v1/dead-letters/${stored.id}/replay`, { reason: 'once more' }, auth);
     expect(second.status).to.equal(409);
@@ -191,7 +215,13 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
   }
 
   it('when X refuses the app ("You weren\'t able to give access to the App"), then APP_CONFIG_INVALID with artifacts', async () => {
-    await start({ env: { X_APPS: JSON.stringify([{ name: 'xauth-dev', clientId: 'not-registered-at-x', clientSecret: 'xsim-client-secret', redirectUri: 'http://127.0.0.1:9/oauth/callback' }]) } });
+    await start({
+      env: {
+        X_APPS: JSON.stringify([
+          { name: 'xauth-dev', clientId: 'not-registered-at-x', clientSecret: 'xsim-client-secret', redirectUri: 'http://127.0.0.1:9/oauth/callback' },
+        ]),
+      },
+    });
     await expectNeedsPerson('xsim_user_006', 'APP_CONFIG_INVALID', 'able to give access to the App');
   });
 
@@ -210,11 +240,14 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
   it('when X is slow past the step timeout once, then TIMEOUT is retried and the job completes', async () => {
     await start({ env: { STEP_TIMEOUT_MS: '4000' } });
     stack.xsim.state.addFault({ user: 'xsim_user_009', endpoint: 'authorize', latencyMs: 10_000, times: 1 });
-    const job = await expectRecovers('xsim_user_009', 'TIMEOUT').catch((e) => { console.log(stack.logs.filter((l) => /artifact/i.test(l)).join('\n')); throw e; });
+    const job = await expectRecovers('xsim_user_009', 'TIMEOUT').catch((e) => {
+      console.log(stack.logs.filter((l) => /artifact/i.test(l)).join('\n'));
+      throw e;
+    });
     expect(job.artifacts.map((a) => a.name)).to.include(`${job.jobId}/1/screenshot.png`);
   });
 
-  it('when X drops the connection (and Chromium\'s own resend), then X_UNAVAILABLE is retried and the job completes', async () => {
+  it("when X drops the connection (and Chromium's own resend), then X_UNAVAILABLE is retried and the job completes", async () => {
     // Chromium itself resends a request whose connection closed unanswered (how often varies): drop until the attempt fails.
     await start({ env: { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=3' } });
     stack.xsim.state.addFault({ user: 'xsim_user_010', endpoint: 'authorize', drop: true });
@@ -261,7 +294,16 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(missing.body.message).to.be.a('string').and.not.empty;
     expect(missing.body.requestId).to.equal(missing.headers.get('x-request-id'));
 
-    for (const rest of ['..%2F..%2Foutside.txt', '1/..%2Foutside.txt', '1/outside.txt', '..%2F1/page.html', '1/page.html%00', '0/page.html', '1/%2e%2e', '1/trace.raw']) {
+    for (const rest of [
+      '..%2F..%2Foutside.txt',
+      '1/..%2Foutside.txt',
+      '1/outside.txt',
+      '..%2F1/page.html',
+      '1/page.html%00',
+      '0/page.html',
+      '1/%2e%2e',
+      '1/trace.raw',
+    ]) {
       const res = await getJson(url(rest), auth);
       expect(res.status, rest).to.be.oneOf([400, 404]);
       expect(res.body, rest).to.have.keys('code', 'message', 'requestId', ...(res.body.details ? ['details'] : []));

@@ -47,9 +47,16 @@ const DUE_AHEAD_MS = 3_600_000; // between the two lifetimes: every short-lived 
 const started = { processes: [], cleanup: undefined };
 
 const rssMb = (pid) => {
-  try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024; } catch { return NaN; }
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+  } catch {
+    return NaN;
+  }
 };
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const secs = (ms) => (ms / 1000).toFixed(1);
 
 /** Counts events of some routing keys on `<namespace>.events`; `until(n)` resolves once `key` was heard n times. */
@@ -60,21 +67,43 @@ async function listen(conn, namespace, keys) {
   const counts = Object.fromEntries(keys.map((k) => [k, 0]));
   const times = Object.fromEntries(keys.map((k) => [k, { first: 0, last: 0 }]));
   const waiters = [];
-  await ch.consume(queue, (m) => {
-    const key = m.fields.routingKey;
-    counts[key] = (counts[key] ?? 0) + 1;
-    const t = times[key] ??= { first: 0, last: 0 };
-    t.first ||= performance.now();
-    t.last = performance.now();
-    for (const w of [...waiters]) if (w.count() >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
-  }, { noAck: true });
+  await ch.consume(
+    queue,
+    (m) => {
+      const key = m.fields.routingKey;
+      counts[key] = (counts[key] ?? 0) + 1;
+      const t = (times[key] ??= { first: 0, last: 0 });
+      t.first ||= performance.now();
+      t.last = performance.now();
+      for (const w of [...waiters])
+        if (w.count() >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+    },
+    { noAck: true },
+  );
   return {
-    counts, times,
+    counts,
+    times,
     /** Resolves once `count()` (by default how often `key` was heard) reaches n. */
-    until: (key, n, timeoutMs, what, count = () => counts[key]) => (count() >= n ? Promise.resolve() : new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${what}: ${count()} of ${n} ${key} within ${secs(timeoutMs)} s (${JSON.stringify(counts)})`)), timeoutMs);
-      waiters.push({ count, n, resolve: () => { clearTimeout(timer); resolve(); } });
-    })),
+    until: (key, n, timeoutMs, what, count = () => counts[key]) =>
+      count() >= n
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(
+              () => reject(new Error(`${what}: ${count()} of ${n} ${key} within ${secs(timeoutMs)} s (${JSON.stringify(counts)})`)),
+              timeoutMs,
+            );
+            waiters.push({
+              count,
+              n,
+              resolve: () => {
+                clearTimeout(timer);
+                resolve();
+              },
+            });
+          }),
   };
 }
 
@@ -88,12 +117,20 @@ async function consentAnswerer(conn, namespace, xsimUrl, lanes) {
   await ch.consume(queue, async (m) => {
     try {
       const job = JSON.parse(m.content.toString('utf8'));
-      const res = await fetch(`${xsimUrl}/_sim/consent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authorizeUrl: job.authorizeUrl, username: job.accountId }) });
+      const res = await fetch(`${xsimUrl}/_sim/consent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ authorizeUrl: job.authorizeUrl, username: job.accountId }),
+      });
       if (res.status !== 200) throw new Error(`x-sim consent answered ${res.status}: ${await res.text()}`);
       const to = new URL((await res.json()).location);
       const body = { jobId: job.jobId, code: to.searchParams.get('code'), state: to.searchParams.get('state') };
       ch.publish(`${namespace}.events`, 'authorization.consent.captured', Buffer.from(JSON.stringify(body)), {
-        persistent: true, contentType: 'application/json', messageId: randomUUID(), type: 'authorization.consent.captured', appId: 'bench',
+        persistent: true,
+        contentType: 'application/json',
+        messageId: randomUUID(),
+        type: 'authorization.consent.captured',
+        appId: 'bench',
       });
       ch.ack(m);
     } catch (err) {
@@ -110,25 +147,39 @@ function readLoop(gatewayUrl, jwt, accounts, lanes) {
   const ms = [];
   const statuses = {};
   let running = true;
-  const done = Promise.all(Array.from({ length: lanes }, async () => {
-    while (running) {
-      const account = accounts[Math.floor(Math.random() * accounts.length)];
-      const t0 = performance.now();
-      try {
-        const res = await fetch(`${gatewayUrl}/v1/accounts/${account}/token`, { headers: { authorization: `Bearer ${jwt}` } });
-        await res.arrayBuffer();
-        ms.push(performance.now() - t0);
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-      } catch {
-        statuses.error = (statuses.error ?? 0) + 1;
+  const done = Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (running) {
+        const account = accounts[Math.floor(Math.random() * accounts.length)];
+        const t0 = performance.now();
+        try {
+          const res = await fetch(`${gatewayUrl}/v1/accounts/${account}/token`, { headers: { authorization: `Bearer ${jwt}` } });
+          await res.arrayBuffer();
+          ms.push(performance.now() - t0);
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        } catch {
+          statuses.error = (statuses.error ?? 0) + 1;
+        }
       }
-    }
-  }));
-  return { stop: async () => { running = false; await done; return { ms, statuses }; } };
+    }),
+  );
+  return {
+    stop: async () => {
+      running = false;
+      await done;
+      return { ms, statuses };
+    },
+  };
 }
 
 async function main() {
-  const [{ default: amqplib }, { default: pg }, e2e, shared, { devBrokerPassword }] = await Promise.all([import('amqplib'), import('pg'), import('@xauth/e2e'), import('@xauth/shared'), import('@xauth/contracts')]);
+  const [{ default: amqplib }, { default: pg }, e2e, shared, { devBrokerPassword }] = await Promise.all([
+    import('amqplib'),
+    import('pg'),
+    import('@xauth/e2e'),
+    import('@xauth/shared'),
+    import('@xauth/contracts'),
+  ]);
   const { ServiceProcess, removeNamespace, brokerUsers, declareNamespace, AMQP_URL, SERVICE_AMQP_URL, DATABASE_URL } = e2e;
   const n = Number(args.accounts);
   const replicaCount = Number(args.replicas);
@@ -139,11 +190,19 @@ async function main() {
   // GoLogin lists 30 profiles a page: a sync of N profiles is N/30 calls, past x-sim's default
   // 300 a minute from 9,000 profiles on (a 429 would invalidate the API token). Raised here.
   const gologinPerMinute = Math.max(300, 2 * Math.ceil(n / 30) * replicaCount + 100);
-  console.log(`accounts benchmark: ${n} accounts, ${replicaCount} orchestrator replicas, ${args.readers} reader loops; machine: ${cpus().length} cores, load average ${load()}`);
+  console.log(
+    `accounts benchmark: ${n} accounts, ${replicaCount} orchestrator replicas, ${args.readers} reader loops; machine: ${cpus().length} cores, load average ${load()}`,
+  );
 
   const env = {
-    NODE_ENV: 'production', LOG_LEVEL: 'info', XAUTH_NAMESPACE: namespace, AMQP_URL: SERVICE_AMQP_URL, DATABASE_URL, HTTP_PORT: '0',
-    ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'), METRICS_PORT: '0',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    XAUTH_NAMESPACE: namespace,
+    AMQP_URL: SERVICE_AMQP_URL,
+    DATABASE_URL,
+    HTTP_PORT: '0',
+    ENCRYPTION_KEYS: shared.Keyring.generateSpec('bench'),
+    METRICS_PORT: '0',
     ...Object.fromEntries(Object.keys(shared.INTERNAL_TOKENS).map((k) => [k, randomBytes(24).toString('base64url')])),
     GOLOGIN_API_TOKEN: 'xsim-gologin-token',
     X_APPS: JSON.stringify([{ name: APP, clientId: 'xsim-client-id', clientSecret: 'xsim-client-secret', redirectUri: REDIRECT_URI }]),
@@ -153,18 +212,35 @@ async function main() {
   // Each service logs in as its own broker user; production has no default password, this machine's broker has the development ones.
   await brokerUsers();
   await declareNamespace(AMQP_URL, namespace);
-  const start = async (service, extra) => { const p = await ServiceProcess.start(service, { ...env, AMQP_PASSWORD: devBrokerPassword(service), ...extra }, 300_000, SERVICE_NODE_ARGS); all.push(p); return p; };
+  const start = async (service, extra) => {
+    const p = await ServiceProcess.start(service, { ...env, AMQP_PASSWORD: devBrokerPassword(service), ...extra }, 300_000, SERVICE_NODE_ARGS);
+    all.push(p);
+    return p;
+  };
   let conn;
   let db;
   try {
-    const xsim = await ServiceProcess.start('x-sim', {
-      NODE_ENV: 'test', LOG_LEVEL: 'info', XSIM_PORT: '0', XSIM_USER_COUNT: String(n), XSIM_REDIRECT_URIS: REDIRECT_URI,
-      XSIM_TOKEN_LIFETIME_SEC: String(SHORT_LIFETIME_SEC), XSIM_GOLOGIN_RATE_LIMIT_PER_MINUTE: String(gologinPerMinute),
-    }, 120_000, SERVICE_NODE_ARGS);
+    const xsim = await ServiceProcess.start(
+      'x-sim',
+      {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        XSIM_PORT: '0',
+        XSIM_USER_COUNT: String(n),
+        XSIM_REDIRECT_URIS: REDIRECT_URI,
+        XSIM_TOKEN_LIFETIME_SEC: String(SHORT_LIFETIME_SEC),
+        XSIM_GOLOGIN_RATE_LIMIT_PER_MINUTE: String(gologinPerMinute),
+      },
+      120_000,
+      SERVICE_NODE_ARGS,
+    );
     all.push(xsim);
     Object.assign(env, {
-      X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`, X_TOKEN_URL: `${xsim.url}/2/oauth2/token`, X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`,
-      X_ME_URL: `${xsim.url}/2/users/me`, GOLOGIN_API_URL: xsim.url,
+      X_AUTHORIZE_URL: `${xsim.url}/i/oauth2/authorize`,
+      X_TOKEN_URL: `${xsim.url}/2/oauth2/token`,
+      X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`,
+      X_ME_URL: `${xsim.url}/2/users/me`,
+      GOLOGIN_API_URL: xsim.url,
     });
     const simStats = async () => (await fetch(`${xsim.url}/_sim/stats`)).json();
 
@@ -173,18 +249,32 @@ async function main() {
     for (let i = 0; i < replicaCount; i++) loginReplicas.push(await start('orchestrator', { REFRESH_AHEAD_MS: '60000' }));
     const synced = loginReplicas.map((r) => r.logged('profiles synced')[0]);
     for (const [i, s] of synced.entries()) {
-      if (!s || s.count !== n || s.complete !== true) throw new Error(`replica ${i + 1}'s sync listed ${s?.count} profiles (complete: ${s?.complete}), expected ${n}`);
+      if (!s || s.count !== n || s.complete !== true)
+        throw new Error(`replica ${i + 1}'s sync listed ${s?.count} profiles (complete: ${s?.complete}), expected ${n}`);
     }
     const syncMs = Number(synced[0].durationMs);
-    console.log(`sync: ${n} profiles in ${Math.ceil(n / 30)} GoLogin pages: ${secs(syncMs)} s (first, into an empty table); next replicas: ${synced.slice(1).map((s) => `${secs(s.durationMs)} s`).join(', ')} (updates)`);
+    console.log(
+      `sync: ${n} profiles in ${Math.ceil(n / 30)} GoLogin pages: ${secs(syncMs)} s (first, into an empty table); next replicas: ${synced
+        .slice(1)
+        .map((s) => `${secs(s.durationMs)} s`)
+        .join(', ')} (updates)`,
+    );
 
     const gateway = await start('gateway', {
-      ORCHESTRATOR_URL: loginReplicas[0].url, RATE_LIMIT_PER_MINUTE: '1000000000', BOOTSTRAP_CLIENTS: JSON.stringify([{ ...reader, scopes: ['tokens:read'] }]),
+      ORCHESTRATOR_URL: loginReplicas[0].url,
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+      BOOTSTRAP_CLIENTS: JSON.stringify([{ ...reader, scopes: ['tokens:read'] }]),
     });
 
     // ---- 2. N logins through the real path, the bench answering consent as the browser would
     conn = await amqplib.connect(AMQP_URL);
-    const events = await listen(conn, namespace, ['user.authenticated', 'user.authentication.failed', 'token.refreshed', 'token.refresh.failed', 'user.reauthorization.required']);
+    const events = await listen(conn, namespace, [
+      'user.authenticated',
+      'user.authentication.failed',
+      'token.refreshed',
+      'token.refresh.failed',
+      'user.reauthorization.required',
+    ]);
     const consents = await consentAnswerer(conn, namespace, xsim.url, Number(args['login-lanes']));
     const cmd = await conn.createConfirmChannel();
     const loginT0 = performance.now();
@@ -196,21 +286,36 @@ async function main() {
       if (i - ended() >= inFlight) await events.until('ended', i - inFlight + 1, 120_000, 'logins', ended);
       const requestId = randomUUID();
       cmd.publish(`${namespace}.commands`, 'user.login.requested', Buffer.from(JSON.stringify({ requestId, accountId })), {
-        persistent: true, contentType: 'application/json', messageId: randomUUID(), type: 'user.login.requested', appId: 'bench', correlationId: requestId,
+        persistent: true,
+        contentType: 'application/json',
+        messageId: randomUUID(),
+        type: 'user.login.requested',
+        appId: 'bench',
+        correlationId: requestId,
       });
     }
     await cmd.waitForConfirms();
     await events.until('ended', n, 300_000, 'logins', ended);
     if (events.counts['user.authentication.failed']) throw new Error(`${events.counts['user.authentication.failed']} of ${n} logins failed`);
     const loginMs = performance.now() - loginT0;
-    console.log(`logins: ${n} tokens stored in ${secs(loginMs)} s (${(n / (loginMs / 1000)).toFixed(0)} logins/s over ${replicaCount} replicas; failed ${events.counts['user.authentication.failed']}, consent answers failed ${consents.failed()})`);
+    console.log(
+      `logins: ${n} tokens stored in ${secs(loginMs)} s (${(n / (loginMs / 1000)).toFixed(0)} logins/s over ${replicaCount} replicas; failed ${events.counts['user.authentication.failed']}, consent answers failed ${consents.failed()})`,
+    );
     const rssAfterLogins = loginReplicas.map((r) => rssMb(r.child.pid));
     for (const r of loginReplicas) await r.kill('SIGTERM');
 
     // ---- 3. the drain: every token due, 2 fresh replicas refresh them while readers read
-    await fetch(`${xsim.url}/_sim/token-lifetime`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: FULL_LIFETIME_SEC }) });
+    await fetch(`${xsim.url}/_sim/token-lifetime`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seconds: FULL_LIFETIME_SEC }),
+    });
     const issuedBefore = (await simStats()).tokensIssued;
-    const grant = await fetch(`${gateway.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: reader.clientId, client_secret: reader.clientSecret }) });
+    const grant = await fetch(`${gateway.url}/v1/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', client_id: reader.clientId, client_secret: reader.clientSecret }),
+    });
     if (grant.status !== 200) throw new Error(`token grant failed: ${grant.status} ${await grant.text()}`);
     const jwt = (await grant.json()).access_token;
     const memBefore = { 'x-sim': rssMb(xsim.child.pid), gateway: rssMb(gateway.child.pid) };
@@ -226,7 +331,8 @@ async function main() {
     }
     const peak = { ...memBefore };
     const sampler = setInterval(() => {
-      for (const [name, p] of [['x-sim', xsim], ['gateway', gateway], ...replicas.map((r, i) => [`orchestrator ${i + 1}`, r])]) peak[name] = Math.max(peak[name], rssMb(p.child.pid));
+      for (const [name, p] of [['x-sim', xsim], ['gateway', gateway], ...replicas.map((r, i) => [`orchestrator ${i + 1}`, r])])
+        peak[name] = Math.max(peak[name], rssMb(p.child.pid));
     }, 500);
     await events.until('token.refreshed', n, Math.max(300_000, n * 100), 'the drain').finally(() => clearInterval(sampler));
     const drainMs = performance.now() - drainT0;
@@ -234,27 +340,43 @@ async function main() {
     const refreshT = events.times['token.refreshed'];
     const refreshMs = refreshT.last - refreshT.first;
     const rate = n / (refreshMs / 1000);
-    const memAfter = { 'x-sim': rssMb(xsim.child.pid), gateway: rssMb(gateway.child.pid), ...Object.fromEntries(replicas.map((r, i) => [`orchestrator ${i + 1}`, rssMb(r.child.pid)])) };
+    const memAfter = {
+      'x-sim': rssMb(xsim.child.pid),
+      gateway: rssMb(gateway.child.pid),
+      ...Object.fromEntries(replicas.map((r, i) => [`orchestrator ${i + 1}`, rssMb(r.child.pid)])),
+    };
     const stats = await simStats();
 
     db = new pg.Client({ connectionString: DATABASE_URL });
     await db.connect();
     const { rows: byState } = await db.query(
-      `SELECT status, (expires_at > now() + interval '1 hour') AS renewed, count(*)::int AS n FROM "${schema}".tokens GROUP BY 1, 2 ORDER BY 1, 2`);
+      `SELECT status, (expires_at > now() + interval '1 hour') AS renewed, count(*)::int AS n FROM "${schema}".tokens GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
     const p50 = quantile(ms, 0.5);
     const p99 = quantile(ms, 0.99);
-    console.log(`refresh: ${n} tokens refreshed by ${replicaCount} replicas in ${secs(refreshMs)} s from the first token.refreshed to the last (${secs(drainMs)} s from the first replica's spawn, starts and syncs included): ${rate.toFixed(1)} tokens/s`);
-    console.log(`  X token calls during the drain: ${stats.tokensIssued - issuedBefore} issued; refresh failures heard: ${events.counts['token.refresh.failed']}, reauthorizations: ${events.counts['user.reauthorization.required']}`);
+    console.log(
+      `refresh: ${n} tokens refreshed by ${replicaCount} replicas in ${secs(refreshMs)} s from the first token.refreshed to the last (${secs(drainMs)} s from the first replica's spawn, starts and syncs included): ${rate.toFixed(1)} tokens/s`,
+    );
+    console.log(
+      `  X token calls during the drain: ${stats.tokensIssued - issuedBefore} issued; refresh failures heard: ${events.counts['token.refresh.failed']}, reauthorizations: ${events.counts['user.reauthorization.required']}`,
+    );
     console.log(`  stored tokens now: ${byState.map((r) => `${r.status}${r.renewed ? ' (renewed)' : ' (not renewed)'} ${r.n}`).join(', ')}`);
-    console.log(`reads during the refresh: ${ms.length} through the gateway (${args.readers} loops), p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; answers ${JSON.stringify(statuses)}`);
+    console.log(
+      `reads during the refresh: ${ms.length} through the gateway (${args.readers} loops), p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; answers ${JSON.stringify(statuses)}`,
+    );
     console.log(`memory (RSS, MB): before the drain -> peak -> after`);
-    for (const name of Object.keys(memAfter)) console.log(`  ${name.padEnd(15)} ${memBefore[name].toFixed(0).padStart(5)} -> ${peak[name].toFixed(0).padStart(5)} -> ${memAfter[name].toFixed(0).padStart(5)}`);
+    for (const name of Object.keys(memAfter))
+      console.log(
+        `  ${name.padEnd(15)} ${memBefore[name].toFixed(0).padStart(5)} -> ${peak[name].toFixed(0).padStart(5)} -> ${memAfter[name].toFixed(0).padStart(5)}`,
+      );
     console.log(`  (the login replicas held ${rssAfterLogins.map((m) => m.toFixed(0)).join(' and ')} MB after ${n} logins)`);
     const warns = all.flatMap((p) => p.lines.filter((l) => /"level":"(error|warn)"/.test(l)).map((l) => `${p.name}: ${l}`));
     console.log(`error/warn lines logged: ${warns.length}`);
     for (const w of warns.slice(0, 8)) console.log(`  ${w.slice(0, 300)}`);
     console.log(`load average at the end: ${load()}`);
-    console.log(`accounts bench: ${n} accounts; refresh ${rate.toFixed(0)} tokens/s with ${replicaCount} replicas; double spends ${stats.refreshDoubleSpends}; sync ${secs(syncMs)} s; read p99 ${p99.toFixed(0)} ms`);
+    console.log(
+      `accounts bench: ${n} accounts; refresh ${rate.toFixed(0)} tokens/s with ${replicaCount} replicas; double spends ${stats.refreshDoubleSpends}; sync ${secs(syncMs)} s; read p99 ${p99.toFixed(0)} ms`,
+    );
   } finally {
     await db?.end().catch(() => undefined);
     await conn?.close().catch(() => undefined);

@@ -61,8 +61,27 @@ const ADAPTIVE_LANES = Math.max(...CONCURRENCIES);
 /** Runs one side at one concurrency in its own Node process and returns its figures. */
 function runChild(side, concurrency) {
   return new Promise((resolve, reject) => {
-    const passOn = [...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []), ...(args.spans ? ['--spans'] : []), ...args.set.flatMap((kv) => ['--set', kv])];
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', side, '--concurrency', String(concurrency), '--flows', String(FLOWS), '--warmup', String(warmupFor(concurrency)), ...passOn], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const passOn = [
+      ...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []),
+      ...(args.spans ? ['--spans'] : []),
+      ...args.set.flatMap((kv) => ['--set', kv]),
+    ];
+    const child = spawn(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        '--child',
+        side,
+        '--concurrency',
+        String(concurrency),
+        '--flows',
+        String(FLOWS),
+        '--warmup',
+        String(warmupFor(concurrency)),
+        ...passOn,
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
     let sampler, measured, result;
     const cpu = new CpuMeter();
     // The broker is shared with whatever else runs on this machine: its figure is only clean on an idle one.
@@ -80,31 +99,60 @@ function runChild(side, concurrency) {
         result = m.result;
       }
     });
-    child.on('exit', (code) => (code === 0 && result && measured ? resolve(figures(side, concurrency, result, measured)) : reject(new Error(`${side} c=${concurrency} exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 && result && measured
+        ? resolve(figures(side, concurrency, result, measured))
+        : reject(new Error(`${side} c=${concurrency} exited with ${code}`)),
+    );
   });
 }
 
 function figures(side, concurrency, result, measured) {
   const ok = result.results.filter((r) => !r.error);
   const ms = ok.map((r) => r.ms);
-  const cpuPerFlow = { chromium: measured.chromium.cpuMs / ok.length, ...Object.fromEntries(Object.entries(measured.cpuMs).map(([k, v]) => [k, v / ok.length])) };
+  const cpuPerFlow = {
+    chromium: measured.chromium.cpuMs / ok.length,
+    ...Object.fromEntries(Object.entries(measured.cpuMs).map(([k, v]) => [k, v / ok.length])),
+  };
   return {
-    side, concurrency, config: result.config, ok: ok.length, failed: result.results.filter((r) => r.error).map((r) => r.error),
-    flowsPerSec: ok.length / (result.elapsedMs / 1000), p50: quantile(ms, 0.5), p95: quantile(ms, 0.95),
-    peakPssMb: measured.chromium.peakPssMb, peakOwnPssMb: measured.chromium.peakOwnPssMb, peakRssMb: measured.chromium.peakRssMb, maxBrowsers: measured.chromium.maxBrowsers,
-    samplerCpuMs: measured.chromium.samplerCpuMs, cpuPerFlow, steps: ok.map((r) => r.steps), spans: result.spans, pool: result.pool,
+    side,
+    concurrency,
+    config: result.config,
+    ok: ok.length,
+    failed: result.results.filter((r) => r.error).map((r) => r.error),
+    flowsPerSec: ok.length / (result.elapsedMs / 1000),
+    p50: quantile(ms, 0.5),
+    p95: quantile(ms, 0.95),
+    peakPssMb: measured.chromium.peakPssMb,
+    peakOwnPssMb: measured.chromium.peakOwnPssMb,
+    peakRssMb: measured.chromium.peakRssMb,
+    maxBrowsers: measured.chromium.maxBrowsers,
+    samplerCpuMs: measured.chromium.samplerCpuMs,
+    cpuPerFlow,
+    steps: ok.map((r) => r.steps),
+    spans: result.spans,
+    pool: result.pool,
   };
 }
 
 const n0 = (x, w = 5) => (Number.isFinite(x) ? x.toFixed(0) : '-').padStart(w);
-const fmt = (r) => `${r.side.padEnd(8)} ${r.flowsPerSec.toFixed(2).padStart(5)} flows/s   p50 ${n0(r.p50)} ms   p95 ${n0(r.p95)} ms   Chromium peak PSS ${n0(r.peakPssMb)} MB (anon+shmem ${n0(r.peakOwnPssMb)}; RSS sum ${n0(r.peakRssMb)}; ${r.maxBrowsers} browsers)`;
-const fmtCpu = (r) => `CPU per flow: ${Object.entries(r.cpuPerFlow).map(([k, v]) => `${k} ${n0(v, 0)} ms`).join(', ')}`;
-const fmtPool = (p) => `concurrency (ceiling ${p?.ceiling}): ${p?.moves.map((m) => `${m.concurrency}@${m.atS}s`).join(' → ')}; changes: ${p?.changes.join(', ')}`;
+const fmt = (r) =>
+  `${r.side.padEnd(8)} ${r.flowsPerSec.toFixed(2).padStart(5)} flows/s   p50 ${n0(r.p50)} ms   p95 ${n0(r.p95)} ms   Chromium peak PSS ${n0(r.peakPssMb)} MB (anon+shmem ${n0(r.peakOwnPssMb)}; RSS sum ${n0(r.peakRssMb)}; ${r.maxBrowsers} browsers)`;
+const fmtCpu = (r) =>
+  `CPU per flow: ${Object.entries(r.cpuPerFlow)
+    .map(([k, v]) => `${k} ${n0(v, 0)} ms`)
+    .join(', ')}`;
+const fmtPool = (p) =>
+  `concurrency (ceiling ${p?.ceiling}): ${p?.moves.map((m) => `${m.concurrency}@${m.atS}s`).join(' → ')}; changes: ${p?.changes.join(', ')}`;
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main() {
-  console.log(`authorize benchmark: ${FLOWS} flows per run at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map(warmupFor).join('/')} flows first, not counted), one account per flow, ${ROUNDS} round(s), each run in its own process with its own x-sim process`);
-  console.log(`memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, at each new RSS high, at most every ${PSS_MS} ms; anon+shmem: the part no other Chromium on the machine shares) and RSS (/proc/<pid>/statm, every 100 ms; counts shared pages once per process) of this run's Chromium processes`);
+  console.log(
+    `authorize benchmark: ${FLOWS} flows per run at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map(warmupFor).join('/')} flows first, not counted), one account per flow, ${ROUNDS} round(s), each run in its own process with its own x-sim process`,
+  );
+  console.log(
+    `memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, at each new RSS high, at most every ${PSS_MS} ms; anon+shmem: the part no other Chromium on the machine shares) and RSS (/proc/<pid>/statm, every 100 ms; counts shared pages once per process) of this run's Chromium processes`,
+  );
   console.log(`load before: ${uptime()}`);
   const runs = [];
   let run = 0;
@@ -128,16 +176,33 @@ async function main() {
 
 function summarize(runs) {
   const adaptive = runs.filter((r) => r.side === 'adaptive');
-  console.log(`\nmedian of the rounds (raw: ${runs.find((r) => r.side === 'raw').config}; pipeline: ${runs.find((r) => r.side === 'pipeline').config.replace(/MAX_CONCURRENT_PROFILES=\d+/, 'MAX_CONCURRENT_PROFILES=c')}):`);
+  console.log(
+    `\nmedian of the rounds (raw: ${runs.find((r) => r.side === 'raw').config}; pipeline: ${runs.find((r) => r.side === 'pipeline').config.replace(/MAX_CONCURRENT_PROFILES=\d+/, 'MAX_CONCURRENT_PROFILES=c')}):`,
+  );
   for (const c of CONCURRENCIES) {
     const [raw, pipe] = SIDES.map((side) => {
       const rs = runs.filter((r) => r.side === side && r.concurrency === c);
       const m = (k) => median(rs.map((r) => r[k]));
       const cpuPerFlow = Object.fromEntries(Object.keys(rs[0].cpuPerFlow).map((k) => [k, median(rs.map((r) => r.cpuPerFlow[k]))]));
-      return { side, concurrency: c, spans: rs[0].spans, flowsPerSec: m('flowsPerSec'), p50: m('p50'), p95: m('p95'), peakPssMb: m('peakPssMb'), peakOwnPssMb: m('peakOwnPssMb'), peakRssMb: m('peakRssMb'), maxBrowsers: m('maxBrowsers'), cpuPerFlow, steps: rs.flatMap((r) => r.steps) };
+      return {
+        side,
+        concurrency: c,
+        spans: rs[0].spans,
+        flowsPerSec: m('flowsPerSec'),
+        p50: m('p50'),
+        p95: m('p95'),
+        peakPssMb: m('peakPssMb'),
+        peakOwnPssMb: m('peakOwnPssMb'),
+        peakRssMb: m('peakRssMb'),
+        maxBrowsers: m('maxBrowsers'),
+        cpuPerFlow,
+        steps: rs.flatMap((r) => r.steps),
+      };
     });
     console.log(`c=${c}  ${fmt(raw)}\n     ${fmt(pipe)}`);
-    console.log(`     pipeline / raw: throughput ${(pipe.flowsPerSec / raw.flowsPerSec).toFixed(2)} (target >= 0.90), p50 latency ${(pipe.p50 / raw.p50).toFixed(2)}`);
+    console.log(
+      `     pipeline / raw: throughput ${(pipe.flowsPerSec / raw.flowsPerSec).toFixed(2)} (target >= 0.90), p50 latency ${(pipe.p50 / raw.p50).toFixed(2)}`,
+    );
     for (const r of [raw, pipe]) {
       const names = Object.keys(r.steps[0] ?? {});
       console.log(`     ${r.side.padEnd(8)} steps (median ms): ${names.map((k) => `${k} ${n0(median(r.steps.map((s) => s[k])), 0)}`).join(' | ')}`);
@@ -148,24 +213,47 @@ function summarize(runs) {
       for (const s of pipe.spans) console.log(`       ${s.name.padEnd(64)} ${n0(s.medianMs, 7)} ${String(s.count).padStart(5)}`);
     }
   }
-  const fixed = CONCURRENCIES.map((c) => ({ c, flowsPerSec: median(runs.filter((r) => r.side === 'pipeline' && r.concurrency === c).map((r) => r.flowsPerSec)) }));
+  const fixed = CONCURRENCIES.map((c) => ({
+    c,
+    flowsPerSec: median(runs.filter((r) => r.side === 'pipeline' && r.concurrency === c).map((r) => r.flowsPerSec)),
+  }));
   const best = fixed.reduce((a, b) => (b.flowsPerSec > a.flowsPerSec ? b : a));
   const m = (k) => median(adaptive.map((r) => r[k]));
-  console.log(`\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive[0].pool?.ceiling}; ${ADAPTIVE_LANES} lanes), median of the rounds: ${m('flowsPerSec').toFixed(2)} flows/s, p50 ${n0(m('p50'), 0)} ms, p95 ${n0(m('p95'), 0)} ms, ${m('maxBrowsers')} browsers at most, ${adaptive.reduce((n, r) => n + r.failed.length, 0)} failed`);
-  console.log(`     best fixed pipeline: c=${best.c} ${best.flowsPerSec.toFixed(2)} flows/s; adaptive / best fixed: ${(m('flowsPerSec') / best.flowsPerSec).toFixed(2)}`);
+  console.log(
+    `\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive[0].pool?.ceiling}; ${ADAPTIVE_LANES} lanes), median of the rounds: ${m('flowsPerSec').toFixed(2)} flows/s, p50 ${n0(m('p50'), 0)} ms, p95 ${n0(m('p95'), 0)} ms, ${m('maxBrowsers')} browsers at most, ${adaptive.reduce((n, r) => n + r.failed.length, 0)} failed`,
+  );
+  console.log(
+    `     best fixed pipeline: c=${best.c} ${best.flowsPerSec.toFixed(2)} flows/s; adaptive / best fixed: ${(m('flowsPerSec') / best.flowsPerSec).toFixed(2)}`,
+  );
   for (const r of adaptive) console.log(`     ${fmtPool(r.pool)}`);
 }
 
 if (args.child) {
   // One side at one concurrency in a fresh process; the parent samples /proc between the marks.
   const { rawSide, pipelineSide } = await import('./lib/authorize-sides.mjs');
-  const mark = (msg) => new Promise((resolve) => { process.once('message', resolve); process.send(msg); });
+  const mark = (msg) =>
+    new Promise((resolve) => {
+      process.once('message', resolve);
+      process.send(msg);
+    });
   const concurrency = Number(args.concurrency);
   const run = args.child === 'raw' ? rawSide : pipelineSide;
-  const result = await run({ concurrency, adaptive: args.child === 'adaptive', flows: FLOWS, warmup: warmupFor(concurrency), logDir: args.logs, logLevel: args.logs ? args['log-level'] : 'info', spans: args.spans, serviceEnv: Object.fromEntries(args.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }, {
-    measure: (info) => mark({ phase: 'measure', ...info }),
-    measured: (info) => mark({ phase: 'measured', ...info }),
-  });
+  const result = await run(
+    {
+      concurrency,
+      adaptive: args.child === 'adaptive',
+      flows: FLOWS,
+      warmup: warmupFor(concurrency),
+      logDir: args.logs,
+      logLevel: args.logs ? args['log-level'] : 'info',
+      spans: args.spans,
+      serviceEnv: Object.fromEntries(args.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    },
+    {
+      measure: (info) => mark({ phase: 'measure', ...info }),
+      measured: (info) => mark({ phase: 'measured', ...info }),
+    },
+  );
   process.send({ phase: 'result', result }, () => process.exit(0));
 } else {
   await main();

@@ -74,41 +74,57 @@ async function rawSide(onBody, { sameWork }) {
   await pub.assertQueue(queue, { durable: true, arguments: workQueueArguments('bench-raw', 5) });
   await pub.bindQueue(queue, queue, TYPE);
   await sub.prefetch(PREFETCH);
-  await sub.consume(queue, (msg) => {
-    if (!msg) return; // the consumer was cancelled (queue deleted at the end)
-    const body = JSON.parse(msg.content.toString('utf8'));
-    if (sameWork) {
-      const h = msg.properties.headers ?? {};
-      const parsed = contract.schema.safeParse(body);
-      if (!parsed.success || h.cloudEvents_specversion !== '1.0' || typeof h['x-attempt'] !== 'number') throw new Error('bad message');
-      onBody(parsed.data);
-    } else {
-      onBody(body);
-    }
-    sub.ack(msg);
-  }, { noAck: false });
+  await sub.consume(
+    queue,
+    (msg) => {
+      if (!msg) return; // the consumer was cancelled (queue deleted at the end)
+      const body = JSON.parse(msg.content.toString('utf8'));
+      if (sameWork) {
+        const h = msg.properties.headers ?? {};
+        const parsed = contract.schema.safeParse(body);
+        if (!parsed.success || h.cloudEvents_specversion !== '1.0' || typeof h['x-attempt'] !== 'number') throw new Error('bad message');
+        onBody(parsed.data);
+      } else {
+        onBody(body);
+      }
+      sub.ack(msg);
+    },
+    { noAck: false },
+  );
   return {
     name: sameWork ? 'raw, same work' : 'bare amqplib',
-    publish: (body) => new Promise((resolve, reject) => {
-      let data = body;
-      if (sameWork) {
-        const parsed = contract.schema.safeParse(body);
-        if (!parsed.success) throw new Error(parsed.error.message);
-        data = parsed.data;
-      }
-      const messageId = randomUUID();
-      const now = Date.now();
-      const props = sameWork
-        ? {
-          persistent: true, messageId, type: TYPE, contentType: 'application/json', timestamp: Math.floor(now / 1000), appId: 'bench', correlationId: messageId,
-          headers: {
-            cloudEvents_specversion: '1.0', cloudEvents_id: messageId, cloudEvents_source: 'bench', cloudEvents_type: TYPE,
-            cloudEvents_time: new Date(now).toISOString(), cloudEvents_dataschema: dataSchemaId(TYPE), 'x-attempt': 1,
-          },
+    publish: (body) =>
+      new Promise((resolve, reject) => {
+        let data = body;
+        if (sameWork) {
+          const parsed = contract.schema.safeParse(body);
+          if (!parsed.success) throw new Error(parsed.error.message);
+          data = parsed.data;
         }
-        : { persistent: true, messageId, type: TYPE, contentType: 'application/json', timestamp: Math.floor(now / 1000) };
-      pub.publish(queue, TYPE, Buffer.from(JSON.stringify(data)), props, (err) => (err ? reject(err) : resolve()));
-    }),
+        const messageId = randomUUID();
+        const now = Date.now();
+        const props = sameWork
+          ? {
+              persistent: true,
+              messageId,
+              type: TYPE,
+              contentType: 'application/json',
+              timestamp: Math.floor(now / 1000),
+              appId: 'bench',
+              correlationId: messageId,
+              headers: {
+                cloudEvents_specversion: '1.0',
+                cloudEvents_id: messageId,
+                cloudEvents_source: 'bench',
+                cloudEvents_type: TYPE,
+                cloudEvents_time: new Date(now).toISOString(),
+                cloudEvents_dataschema: dataSchemaId(TYPE),
+                'x-attempt': 1,
+              },
+            }
+          : { persistent: true, messageId, type: TYPE, contentType: 'application/json', timestamp: Math.floor(now / 1000) };
+        pub.publish(queue, TYPE, Buffer.from(JSON.stringify(data)), props, (err) => (err ? reject(err) : resolve()));
+      }),
     close: async () => {
       await pub.deleteQueue(queue);
       await pub.deleteExchange(queue);
@@ -122,9 +138,13 @@ async function xauthSide(onBody) {
   const namespace = `bench-${randomBytes(4).toString('hex')}`;
   const logger = createLogger({ service: 'bench', silent: true });
   const bus = await Bus.connect({ url: args.url, namespace, service: 'bench', logger, metrics: new Metrics('bench') });
-  await bus.subscribe('orchestrator.authorization-results', {
-    [TYPE]: async (body) => onBody(body),
-  }, { prefetch: PREFETCH });
+  await bus.subscribe(
+    'orchestrator.authorization-results',
+    {
+      [TYPE]: async (body) => onBody(body),
+    },
+    { prefetch: PREFETCH },
+  );
   return {
     name: "xauth's bus",
     publish: (body) => bus.publish(TYPE, body),
@@ -163,7 +183,9 @@ async function measure(makeSide) {
     latencies = [];
     handled = 0;
     expected = bodies.length;
-    const all = new Promise((r) => { done = r; });
+    const all = new Promise((r) => {
+      done = r;
+    });
     await pipelined(bodies.length, WINDOW, async (i) => {
       sentAt.set(bodies[i].jobId, performance.now());
       await side.publish(bodies[i]);
@@ -181,13 +203,18 @@ async function measure(makeSide) {
   const broker1 = brokerCpuMs();
   await side.close();
   return {
-    name: side.name, msgsPerSec: N / ((ended - started) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99),
-    cpuUsPerMsg: (cpu.user + cpu.system) / N, brokerUsPerMsg: broker0 === undefined || broker1 === undefined ? undefined : ((broker1 - broker0) * 1000) / N,
+    name: side.name,
+    msgsPerSec: N / ((ended - started) / 1000),
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    cpuUsPerMsg: (cpu.user + cpu.system) / N,
+    brokerUsPerMsg: broker0 === undefined || broker1 === undefined ? undefined : ((broker1 - broker0) * 1000) / N,
   };
 }
 
 const us = (v) => (v === undefined ? '  n/a' : v.toFixed(0).padStart(5));
-const fmt = (r) => `${r.name.padEnd(15)} ${r.msgsPerSec.toFixed(0).padStart(8)} msgs/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   CPU µs/msg: client ${us(r.cpuUsPerMsg)}  broker ${us(r.brokerUsPerMsg)}`;
+const fmt = (r) =>
+  `${r.name.padEnd(15)} ${r.msgsPerSec.toFixed(0).padStart(8)} msgs/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   CPU µs/msg: client ${us(r.cpuUsPerMsg)}  broker ${us(r.brokerUsPerMsg)}`;
 
 if (args.child) {
   // One run in a fresh process: neither side inherits the other's JIT state, heap or async hooks.
@@ -199,12 +226,31 @@ if (args.child) {
 
 /** Runs one side in its own Node process and returns its figures. */
 function runChild(side) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', side,
-    '--messages', String(N), '--warmup', String(WARMUP), '--window', String(WINDOW), '--prefetch', String(PREFETCH), '--url', args.url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(
+    process.execPath,
+    [
+      fileURLToPath(import.meta.url),
+      '--child',
+      side,
+      '--messages',
+      String(N),
+      '--warmup',
+      String(WARMUP),
+      '--window',
+      String(WINDOW),
+      '--prefetch',
+      String(PREFETCH),
+      '--url',
+      args.url,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return JSON.parse(out);
 }
 
-console.log(`bus benchmark: ${N} persistent ${BODY_BYTES}-byte messages per run after ${WARMUP} of warm-up, ${WINDOW} publishes in flight, prefetch ${PREFETCH}, quorum queue behind a topic exchange, ${ROUNDS} rounds, each run in its own process`);
+console.log(
+  `bus benchmark: ${N} persistent ${BODY_BYTES}-byte messages per run after ${WARMUP} of warm-up, ${WINDOW} publishes in flight, prefetch ${PREFETCH}, quorum queue behind a topic exchange, ${ROUNDS} rounds, each run in its own process`,
+);
 const results = { bare: [], raw: [], xauth: [] };
 for (let round = 1; round <= ROUNDS; round++) {
   for (const side of alternate(round, Object.keys(results))) {
@@ -214,11 +260,17 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 const med = (rs) => ({
-  name: rs[0].name, msgsPerSec: median(rs.map((r) => r.msgsPerSec)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
-  cpuUsPerMsg: median(rs.map((r) => r.cpuUsPerMsg)), brokerUsPerMsg: rs[0].brokerUsPerMsg === undefined ? undefined : median(rs.map((r) => r.brokerUsPerMsg)),
+  name: rs[0].name,
+  msgsPerSec: median(rs.map((r) => r.msgsPerSec)),
+  p50: median(rs.map((r) => r.p50)),
+  p99: median(rs.map((r) => r.p99)),
+  cpuUsPerMsg: median(rs.map((r) => r.cpuUsPerMsg)),
+  brokerUsPerMsg: rs[0].brokerUsPerMsg === undefined ? undefined : median(rs.map((r) => r.brokerUsPerMsg)),
 });
 const [b, r, x] = [med(results.bare), med(results.raw), med(results.xauth)];
 console.log('\nmedian of the rounds:');
 for (const m of [b, r, x]) console.log(`  ${fmt(m)}`);
 console.log(`xauth / raw doing the same work: ${(x.msgsPerSec / r.msgsPerSec).toFixed(2)} (target >= 0.90); p50 latency ratio ${(x.p50 / r.p50).toFixed(2)}`);
-console.log(`xauth / bare amqplib (no envelope, no validation): ${(x.msgsPerSec / b.msgsPerSec).toFixed(2)}; raw same work / bare: ${(r.msgsPerSec / b.msgsPerSec).toFixed(2)}`);
+console.log(
+  `xauth / bare amqplib (no envelope, no validation): ${(x.msgsPerSec / b.msgsPerSec).toFixed(2)}; raw same work / bare: ${(r.msgsPerSec / b.msgsPerSec).toFixed(2)}`,
+);

@@ -11,7 +11,16 @@ import { SlidingWindowBudget } from '../../services/browser-worker/dist/src/doma
 const rounds = Number(process.argv[2] ?? 8);
 const redirectUri = 'http://127.0.0.1:9/oauth/callback';
 const sim = await startXSim({ apps: [{ name: 'bench', clientId: 'cid', clientSecret: 'sec', redirectUris: [redirectUri] }], interstitialMs: 0 });
-const provider = new GoLoginProvider({ baseUrl: sim.url, token: 'xsim-gologin-token', timeoutMs: 10_000, stopTimeoutMs: 10_000, startTimeoutMs: 30_000, pollMs: 200, budget: new SlidingWindowBudget(300, 60_000), budgetWaitMs: 10_000 });
+const provider = new GoLoginProvider({
+  baseUrl: sim.url,
+  token: 'xsim-gologin-token',
+  timeoutMs: 10_000,
+  stopTimeoutMs: 10_000,
+  startTimeoutMs: 30_000,
+  pollMs: 200,
+  budget: new SlidingWindowBudget(300, 60_000),
+  budgetWaitMs: 10_000,
+});
 const logger = createLogger({ service: 'bench', silent: true });
 const modes = ['off', 'actions', 'snapshots', 'full'];
 const times = Object.fromEntries(modes.map((m) => [m, []]));
@@ -23,7 +32,13 @@ try {
       try {
         const url = `${sim.url}/i/oauth2/authorize?response_type=code&client_id=cid&redirect_uri=${encodeURIComponent(redirectUri)}&scope=users.read&state=state-${r}-${mode}&code_challenge=challenge-123&code_challenge_method=plain`;
         const t0 = performance.now();
-        await runAuthorizeFlow({ jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 }, { stepMs: 10_000, interstitialMs: 5_000 }, logger, {}, { trace: mode });
+        await runAuthorizeFlow(
+          { jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 },
+          { stepMs: 10_000, interstitialMs: 5_000 },
+          logger,
+          {},
+          { trace: mode },
+        );
         if (r > 0) times[mode].push(performance.now() - t0); // round 0 warms up
       } finally {
         await provider.stop(profile.id);
@@ -37,5 +52,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const base = median(times.off);
 for (const m of modes) {
-  console.log(`${m.padEnd(10)} median ${median(times[m]).toFixed(0).padStart(5)} ms  mean ${mean(times[m]).toFixed(0).padStart(5)} ms  (+${(median(times[m]) - base).toFixed(0)} ms over off)`);
+  console.log(
+    `${m.padEnd(10)} median ${median(times[m]).toFixed(0).padStart(5)} ms  mean ${mean(times[m]).toFixed(0).padStart(5)} ms  (+${(median(times[m]) - base).toFixed(0)} ms over off)`,
+  );
 }

@@ -19,7 +19,9 @@ const loadShared = () => import(pathToFileURL(join(ROOT, 'shared/dist/src/db/ser
 /** Each service's DATABASE_URL by directory name: DATABASE_URL_<SERVICE>, else its role xauth_<service>, no password, on DATABASE_ADMIN_URL's server. */
 export async function serviceDatabaseUrls() {
   const { defaultServiceDatabaseUrl } = await import(pathToFileURL(join(ROOT, 'shared/dist/src/db/schema-name.js')).href);
-  return Object.fromEntries(Object.entries(SERVICES).map(([dir, service]) => [dir, process.env[serviceUrlVariable(dir)] ?? defaultServiceDatabaseUrl(service, DATABASE_ADMIN_URL)]));
+  return Object.fromEntries(
+    Object.entries(SERVICES).map(([dir, service]) => [dir, process.env[serviceUrlVariable(dir)] ?? defaultServiceDatabaseUrl(service, DATABASE_ADMIN_URL)]),
+  );
 }
 
 /**
@@ -34,7 +36,10 @@ export async function provisionServiceRoles({ withSchemas }) {
   const urls = await serviceDatabaseUrls();
   const services = Object.entries(SERVICES).map(([dir, service]) => {
     const db = serviceDatabaseFromUrl(urls[dir], withSchemas ? [schemaName(namespace, service)] : []);
-    if (adminDatabase && db.database !== adminDatabase) throw new Error(`${serviceUrlVariable(dir)} names database "${db.database}" but DATABASE_ADMIN_URL "${adminDatabase}": schemas live in one database, so both must name it`);
+    if (adminDatabase && db.database !== adminDatabase)
+      throw new Error(
+        `${serviceUrlVariable(dir)} names database "${db.database}" but DATABASE_ADMIN_URL "${adminDatabase}": schemas live in one database, so both must name it`,
+      );
     return db;
   });
   await provisionServiceDatabases(DATABASE_ADMIN_URL, services);

@@ -23,7 +23,10 @@ async function aptInstall(pkgs, why) {
   }
   log(`installing ${pkgs.join(' ')} with apt (${why} is missing)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (!aptUpdated) { await run('apt-get', ['update', '-qq'], { env }); aptUpdated = true; }
+  if (!aptUpdated) {
+    await run('apt-get', ['update', '-qq'], { env });
+    aptUpdated = true;
+  }
   await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
 }
 
@@ -46,7 +49,8 @@ async function localServiceToStart(urlText, defaultPort, what, variable) {
   const host = url.hostname;
   const port = Number(url.port || defaultPort);
   if (await tcpReachable(host, port)) return undefined;
-  if (host !== '127.0.0.1' && host !== 'localhost') throw new Missing(`${what} is not reachable at ${host}:${port} (${variable}). Start it, or unset ${variable} to use a local one.`);
+  if (host !== '127.0.0.1' && host !== 'localhost')
+    throw new Missing(`${what} is not reachable at ${host}:${port} (${variable}). Start it, or unset ${variable} to use a local one.`);
   return { host, port };
 }
 
@@ -85,7 +89,8 @@ async function ensurePostgres() {
   log(`starting the local PostgreSQL ${versions[0]} cluster`);
   await run('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], { allowFail: true });
   if (!(await waitForTcp(host, port, 60_000))) throw new Missing(`PostgreSQL did not come up on ${host}:${port}.`);
-  if (!(await trustsPostgresUser(host, port))) log('note: the local PostgreSQL may need trust auth for user postgres on 127.0.0.1 (pg_hba.conf), or a password in DATABASE_ADMIN_URL');
+  if (!(await trustsPostgresUser(host, port)))
+    log('note: the local PostgreSQL may need trust auth for user postgres on 127.0.0.1 (pg_hba.conf), or a password in DATABASE_ADMIN_URL');
 }
 
 async function trustsPostgresUser(host, port) {

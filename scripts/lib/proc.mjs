@@ -22,7 +22,10 @@ export function run(cmd, args, { inherit = true, allowFail = false, env = proces
 export function tcpReachable(host, port, timeoutMs = 1500) {
   return new Promise((resolve) => {
     const socket = connect({ host, port: Number(port) });
-    const done = (ok) => { socket.destroy(); resolve(ok); };
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));

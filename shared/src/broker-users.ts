@@ -33,14 +33,26 @@ export function composeBrokerDefinitions() {
   const salt = (user: string) => createHash('sha256').update(`xauth-dev-salt:${user}`).digest().subarray(0, 4);
   const { exchanges, queues, bindings } = rabbitDefinitions('xauth');
   const users = brokerUserDefinitions({
-    namespacePattern: ANY_NAMESPACE_PATTERN, topicNamespaces: ['xauth'], passwordHash: (s) => rabbitPasswordHash(devBrokerPassword(s), salt(brokerUserOf(s))),
+    namespacePattern: ANY_NAMESPACE_PATTERN,
+    topicNamespaces: ['xauth'],
+    passwordHash: (s) => rabbitPasswordHash(devBrokerPassword(s), salt(brokerUserOf(s))),
   });
   return {
-    users: [{ name: 'guest', password_hash: rabbitPasswordHash('guest', salt('guest')), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] }, ...users.users],
+    users: [
+      {
+        name: 'guest',
+        password_hash: rabbitPasswordHash('guest', salt('guest')),
+        hashing_algorithm: 'rabbit_password_hashing_sha256',
+        tags: ['administrator'],
+      },
+      ...users.users,
+    ],
     vhosts: [{ name: '/' }],
     permissions: [{ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '.*' }, ...users.permissions],
     topic_permissions: users.topic_permissions,
-    exchanges, queues, bindings,
+    exchanges,
+    queues,
+    bindings,
   };
 }
 
@@ -51,15 +63,17 @@ export function devBrokerUrl(service: ServiceName, host = '127.0.0.1:5672'): str
 
 /** Whether every service's user logs in with its development password. */
 export async function devBrokerUsersLogIn(host = '127.0.0.1:5672'): Promise<boolean> {
-  const results = await Promise.all(SERVICES.map(async (s) => {
-    try {
-      const conn = await amqplib.connect(devBrokerUrl(s, host));
-      await conn.close();
-      return true;
-    } catch {
-      return false;
-    }
-  }));
+  const results = await Promise.all(
+    SERVICES.map(async (s) => {
+      try {
+        const conn = await amqplib.connect(devBrokerUrl(s, host));
+        await conn.close();
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
   return results.every(Boolean);
 }
 
@@ -69,7 +83,9 @@ export type RabbitCtl = (args: string[], input: string) => Promise<unknown>;
 /** Runs a command with `input` on its stdin; rejects with its stderr when it fails. */
 export function runWithInput(file: string, args: string[], input: string, env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: 60_000, env }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    const child = execFile(file, args, { timeout: 60_000, env }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    );
     child.stdin?.end(input);
   });
 }
@@ -103,14 +119,19 @@ export interface EnsureDevBrokerUsersOptions {
 export async function ensureDevBrokerUsers(opts: EnsureDevBrokerUsersOptions = {}): Promise<void> {
   const host = opts.host ?? '127.0.0.1:5672';
   const topicNamespaces = opts.topicNamespaces ?? ['xauth'];
-  const fingerprint = createHash('sha256').update(JSON.stringify(brokerUserDefinitions({ namespacePattern: ANY_NAMESPACE_PATTERN, topicNamespaces }))).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(brokerUserDefinitions({ namespacePattern: ANY_NAMESPACE_PATTERN, topicNamespaces })))
+    .digest('hex');
   const marker = join(tmpdir(), `xauth-broker-users-${host.replace(/[^a-z0-9]+/gi, '_')}.json`);
-  if (readMarker(marker) === fingerprint && await devBrokerUsersLogIn(host)) return;
+  if (readMarker(marker) === fingerprint && (await devBrokerUsersLogIn(host))) return;
   try {
     await importDefinitions(devBrokerDefinitions(topicNamespaces), opts.ctl);
   } catch (err) {
-    throw new Error(`could not create the development broker users (xauth-<service>) at ${host} with rabbitmqctl: ${err instanceof Error ? err.message : String(err)}. `
-      + 'Import them where rabbitmqctl reaches the broker: node -e "import(\'@xauth/shared/broker-users\').then((m) => console.log(JSON.stringify(m.devBrokerDefinitions())))" | rabbitmqctl import_definitions --format json', { cause: err });
+    throw new Error(
+      `could not create the development broker users (xauth-<service>) at ${host} with rabbitmqctl: ${err instanceof Error ? err.message : String(err)}. ` +
+        'Import them where rabbitmqctl reaches the broker: node -e "import(\'@xauth/shared/broker-users\').then((m) => console.log(JSON.stringify(m.devBrokerDefinitions())))" | rabbitmqctl import_definitions --format json',
+      { cause: err },
+    );
   }
   // The import runs asynchronously in the broker: wait until the users log in.
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);

@@ -15,7 +15,10 @@ export class Keyring {
   /** @param spec `kid:base64key[,kid:base64key...]`; the first key encrypts, all decrypt. */
   constructor(spec: string) {
     this.keys = new Map();
-    for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const idx = part.indexOf(':');
       const kid = part.slice(0, idx);
       const key = Buffer.from(part.slice(idx + 1), 'base64');

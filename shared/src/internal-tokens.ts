@@ -24,7 +24,8 @@ const DOCS: Record<InternalTokenName, string> = {
   INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: "secret the gateway presents at the orchestrator's internal API (token and job reads, operator routes); held by both",
   INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: "secret the gateway presents at the dead-letter office's internal API; held by both",
   INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER: "secret the gateway presents at the browser-worker's artifact and breaker routes; held by both",
-  INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR: "secret the dead-letter office presents at the orchestrator's job reopen route (its only route there); held by both",
+  INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR:
+    "secret the dead-letter office presents at the orchestrator's job reopen route (its only route there); held by both",
 };
 
 /**
@@ -32,7 +33,10 @@ const DOCS: Record<InternalTokenName, string> = {
  * presents the first. So a rotation is: callee gets `new,old`, caller gets `new`, callee gets `new`.
  */
 export function internalTokenValues(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The secret a caller presents: the first of the pair's variable. */
@@ -48,10 +52,13 @@ export function internalTokenConfig<K extends InternalTokenName>(...names: K[]):
 /** True when any entry of a keyring spec carries the development key, whatever its key id or position. */
 export function hasDevelopmentKey(spec: string): boolean {
   const devKey = DEV_ENCRYPTION_KEYS.slice(DEV_ENCRYPTION_KEYS.indexOf(':') + 1);
-  return spec.split(',').map((s) => s.trim()).some((part) => {
-    const key = part.slice(part.indexOf(':') + 1);
-    return key === devKey || Buffer.from(key, 'base64').equals(Buffer.from(devKey, 'base64'));
-  });
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .some((part) => {
+      const key = part.slice(part.indexOf(':') + 1);
+      return key === devKey || Buffer.from(key, 'base64').equals(Buffer.from(devKey, 'base64'));
+    });
 }
 
 /**
@@ -65,13 +72,16 @@ export function developmentSecretsInUse(config: { NODE_ENV: string; ENCRYPTION_K
   for (const name of Object.keys(INTERNAL_TOKENS) as InternalTokenName[]) {
     if (config[name] === undefined) continue;
     for (const value of internalTokenValues(config[name])) {
-      if (Object.values(INTERNAL_TOKENS).includes(value as never)) problems.push(`${name}: is a development secret; set a long random one (NODE_ENV=production refuses development defaults)`);
+      if (Object.values(INTERNAL_TOKENS).includes(value as never))
+        problems.push(`${name}: is a development secret; set a long random one (NODE_ENV=production refuses development defaults)`);
       else if (seen.has(value) && seen.get(value) !== name) problems.push(`${name}: is the same secret as ${seen.get(value)}; each pair needs its own`);
       else seen.set(value, name);
     }
   }
   if (config.ENCRYPTION_KEYS !== undefined && hasDevelopmentKey(config.ENCRYPTION_KEYS)) {
-    problems.push('ENCRYPTION_KEYS: holds the development key; remove it and set kid:base64(32 random bytes) (NODE_ENV=production refuses development defaults)');
+    problems.push(
+      'ENCRYPTION_KEYS: holds the development key; remove it and set kid:base64(32 random bytes) (NODE_ENV=production refuses development defaults)',
+    );
   }
   return problems;
 }

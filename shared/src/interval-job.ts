@@ -35,11 +35,14 @@ export class IntervalJob implements EntryPoint {
 
   private tick(): void {
     this.current = this.work()
-      .then(() => this.everyMs, (err: unknown) => {
-        const retryMs = this.opts.retryMs ?? Math.min(this.everyMs, 10_000);
-        this.logger.warn(`${this.name} failed; will run again`, { error: errorMessage(err), retryInMs: retryMs });
-        return retryMs;
-      })
+      .then(
+        () => this.everyMs,
+        (err: unknown) => {
+          const retryMs = this.opts.retryMs ?? Math.min(this.everyMs, 10_000);
+          this.logger.warn(`${this.name} failed; will run again`, { error: errorMessage(err), retryInMs: retryMs });
+          return retryMs;
+        },
+      )
       .then((next) => {
         this.current = undefined;
         this.schedule(next);

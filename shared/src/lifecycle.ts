@@ -13,7 +13,11 @@ export interface EntryPoint {
 /** Starts entry points in order and stops them in reverse, each stop bounded by the shutdown budget. */
 export class ServiceRunner {
   private readonly started: EntryPoint[] = [];
-  constructor(private readonly name: string, private readonly logger: Logger, private readonly shutdownTimeoutMs: number) {}
+  constructor(
+    private readonly name: string,
+    private readonly logger: Logger,
+    private readonly shutdownTimeoutMs: number,
+  ) {}
 
   async start(entryPoints: EntryPoint[]): Promise<void> {
     for (const ep of entryPoints) {
@@ -51,7 +55,10 @@ export function stopOnSignals(service: { stop(): Promise<void> }, logger: Logger
       process.exit(1);
     }, shutdownTimeoutMs + 1_000);
     hard.unref();
-    service.stop().then(() => logger.on('finish', () => process.exit(0)).end(), () => process.exit(1));
+    service.stop().then(
+      () => logger.on('finish', () => process.exit(0)).end(),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -86,6 +93,15 @@ export function runService<C extends RunnableConfig>(
     const telemetry = await startTelemetry({ service, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, logger });
     const running = await start(config, { logger });
     logger.info(`${service} ready`, { url: running.url });
-    stopOnSignals({ stop: async () => { await running.stop(); await telemetry.shutdown(); } }, logger, config.SHUTDOWN_TIMEOUT_MS);
+    stopOnSignals(
+      {
+        stop: async () => {
+          await running.stop();
+          await telemetry.shutdown();
+        },
+      },
+      logger,
+      config.SHUTDOWN_TIMEOUT_MS,
+    );
   });
 }

@@ -61,7 +61,12 @@ export function createLogger(opts: LoggerOptions): Logger {
   return winston.createLogger({
     level: opts.level ?? 'info',
     defaultMeta: { service: opts.service },
-    format: winston.format.combine(winston.format.errors({ stack: false }), redactFormat({ off: opts.redaction === false }), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(
+      winston.format.errors({ stack: false }),
+      redactFormat({ off: opts.redaction === false }),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
     transports,
   });
 }

@@ -15,21 +15,32 @@ export class Metrics {
     this.registry.setDefaultLabels({ service });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
     this.httpRequests = new Histogram({
-      name: 'xauth_http_request_duration_seconds', help: 'HTTP requests by route and status',
-      labelNames: ['method', 'route', 'status'], registers: [this.registry],
+      name: 'xauth_http_request_duration_seconds',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     });
     this.busPublished = new Counter({
-      name: 'xauth_bus_published_total', help: 'Messages published, by routing key and outcome (confirmed|failed)',
-      labelNames: ['routing_key', 'outcome'], registers: [this.registry], collect: () => this.flushCounts(),
+      name: 'xauth_bus_published_total',
+      help: 'Messages published, by routing key and outcome (confirmed|failed)',
+      labelNames: ['routing_key', 'outcome'],
+      registers: [this.registry],
+      collect: () => this.flushCounts(),
     });
     this.busConsumed = new Counter({
-      name: 'xauth_bus_consumed_total', help: 'Messages consumed, by routing key and outcome (acked|retried|dead_lettered|requeued)',
-      labelNames: ['routing_key', 'outcome'], registers: [this.registry], collect: () => this.flushCounts(),
+      name: 'xauth_bus_consumed_total',
+      help: 'Messages consumed, by routing key and outcome (acked|retried|dead_lettered|requeued)',
+      labelNames: ['routing_key', 'outcome'],
+      registers: [this.registry],
+      collect: () => this.flushCounts(),
     });
     this.busHandlerSeconds = new Histogram({
-      name: 'xauth_bus_handler_duration_seconds', help: 'Handler duration by routing key',
-      labelNames: ['routing_key'], registers: [this.registry], buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 15, 60],
+      name: 'xauth_bus_handler_duration_seconds',
+      help: 'Handler duration by routing key',
+      labelNames: ['routing_key'],
+      registers: [this.registry],
+      buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 15, 60],
     });
   }
 
@@ -79,8 +90,13 @@ export class Metrics {
 /** Counts in memory until prom-client collects. */
 class PendingCount {
   private n = 0;
-  constructor(private readonly counter: Counter<'routing_key' | 'outcome'>, private readonly labels: { routing_key: string; outcome: string }) {}
-  inc(): void { this.n++; }
+  constructor(
+    private readonly counter: Counter<'routing_key' | 'outcome'>,
+    private readonly labels: { routing_key: string; outcome: string },
+  ) {}
+  inc(): void {
+    this.n++;
+  }
   flush(): void {
     if (this.n === 0) return;
     this.counter.inc(this.labels, this.n);

@@ -12,12 +12,17 @@ export class BoundExceeded extends Error {
  */
 export function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new BoundExceeded(what, ms)), ms); });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BoundExceeded(what, ms)), ms);
+  });
   work.catch(() => undefined);
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Whether `work` succeeded within `ms` (false when it failed or ran late). */
 export function succeedsWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return bounded(work, ms, 'work').then(() => true, () => false);
+  return bounded(work, ms, 'work').then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,4 +1,15 @@
-import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, context, propagation, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  context,
+  propagation,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 
 // Only the API is used here: without a registered SDK these are no-ops. `startTelemetry` starts the
 // SDK and exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (see DESIGN.md, Observability).
@@ -8,7 +19,9 @@ const tracer = () => trace.getTracer('xauth');
 export function injectTraceHeaders(headers: Record<string, unknown>): void {
   if (!tracingActive()) return;
   propagation.inject(context.active(), headers, {
-    set: (carrier, key, value) => { (carrier as Record<string, unknown>)[key] = value; },
+    set: (carrier, key, value) => {
+      (carrier as Record<string, unknown>)[key] = value;
+    },
   });
 }
 

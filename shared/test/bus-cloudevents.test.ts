@@ -92,9 +92,15 @@ describe('CloudEvents binary mode on a real RabbitMQ', function () {
 
   it('when a message is dead-lettered after its handler failed, then the dead letter is still the same valid CloudEvent', async () => {
     bus = await connect();
-    await bus.subscribe('orchestrator.login-requests', {
-      'user.login.requested': async () => { throw new NeedsOperatorError({ code: 'ACCOUNT_LOCKED', message: 'X locked the account' }); },
-    }, { prefetch: 1 });
+    await bus.subscribe(
+      'orchestrator.login-requests',
+      {
+        'user.login.requested': async () => {
+          throw new NeedsOperatorError({ code: 'ACCOUNT_LOCKED', message: 'X locked the account' });
+        },
+      },
+      { prefetch: 1 },
+    );
     const { queue } = await ch.assertQueue('', { exclusive: true });
     await ch.bindQueue(queue, exchangeName(namespace, 'commands'), 'user.login.requested');
     const payload = { requestId: randomUUID(), accountId: 'someone' };
@@ -102,17 +108,27 @@ describe('CloudEvents binary mode on a real RabbitMQ', function () {
     const original = toCloudEvent(await waitUntil(() => ch.get(queue, { noAck: true }), 'the command'));
     const dead = toCloudEvent(await waitUntil(() => ch.get(queueName(namespace, 'dead-letters'), { noAck: true }), 'the dead letter'));
     expect(dead.validate()).to.equal(true);
-    expect({ id: dead.id, type: dead.type, source: dead.source, time: dead.time, dataschema: dead.dataschema, data: dead.data })
-      .to.deep.equal({ id: original.id, type: 'user.login.requested', source: 'ce-test', time: original.time, dataschema: 'urn:xauth:schema:user.login.requested:v1', data: payload });
+    expect({ id: dead.id, type: dead.type, source: dead.source, time: dead.time, dataschema: dead.dataschema, data: dead.data }).to.deep.equal({
+      id: original.id,
+      type: 'user.login.requested',
+      source: 'ce-test',
+      time: original.time,
+      dataschema: 'urn:xauth:schema:user.login.requested:v1',
+      data: payload,
+    });
   });
 
   /** Publishes `headers` with no AMQP properties but the content type, and returns the envelope the bus's consumer read. */
   async function envelopeOf(headers: Record<string, unknown>, payload: object): Promise<Envelope> {
     bus = await connect();
     const got = new Promise<Envelope>((resolve) => {
-      void bus!.subscribe('orchestrator.login-requests', {
-        'user.login.requested': async (_p, ctx) => resolve(ctx.envelope),
-      }, { prefetch: 1 });
+      void bus!.subscribe(
+        'orchestrator.login-requests',
+        {
+          'user.login.requested': async (_p, ctx) => resolve(ctx.envelope),
+        },
+        { prefetch: 1 },
+      );
     });
     ch.publish(exchangeName(namespace, 'commands'), 'user.login.requested', Buffer.from(JSON.stringify(payload)), { contentType: 'application/json', headers });
     return got;
@@ -127,9 +143,16 @@ describe('CloudEvents binary mode on a real RabbitMQ', function () {
     it(`when ${who}, then the consumer reads its id, type, source and time from them`, async () => {
       const id = randomUUID();
       const headers = { specversion: '1.0', id, type: 'user.login.requested', source, time: '2026-11-30T08:00:00Z' };
-      const envelope = await envelopeOf(Object.fromEntries(Object.entries(headers).map(([k, v]) => [`${prefix}${k}`, v])), { requestId: randomUUID(), accountId: 'someone' });
-      expect({ messageId: envelope.messageId, type: envelope.type, source: envelope.source, timestamp: envelope.timestamp.toISOString() })
-        .to.deep.equal({ messageId: id, type: 'user.login.requested', source, timestamp: '2026-11-30T08:00:00.000Z' });
+      const envelope = await envelopeOf(Object.fromEntries(Object.entries(headers).map(([k, v]) => [`${prefix}${k}`, v])), {
+        requestId: randomUUID(),
+        accountId: 'someone',
+      });
+      expect({ messageId: envelope.messageId, type: envelope.type, source: envelope.source, timestamp: envelope.timestamp.toISOString() }).to.deep.equal({
+        messageId: id,
+        type: 'user.login.requested',
+        source,
+        timestamp: '2026-11-30T08:00:00.000Z',
+      });
     });
   }
 });

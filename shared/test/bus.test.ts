@@ -16,9 +16,12 @@ const TIERS = [150, 300];
 const logger = createLogger({ service: 'bus-test', silent: true });
 
 /** The broker's own CLI (the broker runs on this machine in tests and CI). */
-const rabbitmqctl = (...args: string[]) => new Promise<string>((resolve, reject) => {
-  execFile('rabbitmqctl', args, { timeout: 30_000 }, (err, out, errOut) => (err ? reject(new Error(`rabbitmqctl ${args.join(' ')}: ${err.message}\n${errOut}`)) : resolve(out)));
-});
+const rabbitmqctl = (...args: string[]) =>
+  new Promise<string>((resolve, reject) => {
+    execFile('rabbitmqctl', args, { timeout: 30_000 }, (err, out, errOut) =>
+      err ? reject(new Error(`rabbitmqctl ${args.join(' ')}: ${err.message}\n${errOut}`)) : resolve(out),
+    );
+  });
 
 describe('bus on a real RabbitMQ', function () {
   this.timeout(30_000);
@@ -44,9 +47,14 @@ describe('bus on a real RabbitMQ', function () {
   it('when a message is published, then the consumer gets the payload and the CloudEvents envelope', async () => {
     bus = await connect();
     const got = new Promise<{ payload: unknown; attempt: number; type: string; correlationId: string }>((resolve) => {
-      void bus.subscribe('orchestrator.login-requests', {
-        'user.login.requested': async (payload, ctx) => resolve({ payload, attempt: ctx.envelope.attempt, type: ctx.envelope.type, correlationId: ctx.envelope.correlationId }),
-      }, { prefetch: 1 });
+      void bus.subscribe(
+        'orchestrator.login-requests',
+        {
+          'user.login.requested': async (payload, ctx) =>
+            resolve({ payload, attempt: ctx.envelope.attempt, type: ctx.envelope.type, correlationId: ctx.envelope.correlationId }),
+        },
+        { prefetch: 1 },
+      );
     });
     const requestId = randomUUID();
     await bus.publish('user.login.requested', { requestId, accountId: 'someone' }, { correlationId: 'corr-9' });
@@ -54,9 +62,19 @@ describe('bus on a real RabbitMQ', function () {
   });
 
   it('when more publishes are held than the limit, then the next ones fail fast with PUBLISH_BUFFER_FULL and publishing goes on once they are confirmed', async () => {
-    bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics: new Metrics('bus-test'), retryTiersMs: TIERS, maxWaitingPublishes: 3 });
+    bus = await Bus.connect({
+      url: AMQP_URL,
+      namespace,
+      service: 'bus-test',
+      logger,
+      metrics: new Metrics('bus-test'),
+      retryTiersMs: TIERS,
+      maxWaitingPublishes: 3,
+    });
     // One synchronous burst: no confirm can arrive before the fourth publish asks for room.
-    const burst = await Promise.allSettled(Array.from({ length: 5 }, () => bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' })));
+    const burst = await Promise.allSettled(
+      Array.from({ length: 5 }, () => bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' })),
+    );
     expect(burst.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
     const refused = (burst[3] as PromiseRejectedResult).reason as TransientError;
     expect(refused).to.be.instanceOf(TransientError);
@@ -71,12 +89,23 @@ describe('bus on a real RabbitMQ', function () {
     const lines: string[] = [];
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => lines.push(c.toString()));
-    bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger: createLogger({ service: 'bus-test', silent: true, stream }), metrics: new Metrics('bus-test'), retryTiersMs: TIERS, confirmTimeoutMs: 1_500 });
+    bus = await Bus.connect({
+      url: AMQP_URL,
+      namespace,
+      service: 'bus-test',
+      logger: createLogger({ service: 'bus-test', silent: true, stream }),
+      metrics: new Metrics('bus-test'),
+      retryTiersMs: TIERS,
+      confirmTimeoutMs: 1_500,
+    });
     const watermark = (await rabbitmqctl('eval', 'vm_memory_monitor:get_vm_memory_high_watermark().')).trim();
     expect(watermark, 'a relative watermark this test can put back').to.match(/^0?\.\d+$|^1(\.0)?$/);
     try {
       await rabbitmqctl('set_vm_memory_high_watermark', 'absolute', '1');
-      const err = await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' }).then(() => undefined, (e: unknown) => e);
+      const err = await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(TransientError);
       expect((err as TransientError).message).to.match(/did not confirm user\.login\.requested within 1500 ms \(the broker blocks publishing: .+\)/);
       expect(lines.join('')).to.contain('broker blocks publishing');
@@ -91,15 +120,21 @@ describe('bus on a real RabbitMQ', function () {
     bus = await connect();
     const seen: string[] = [];
     let releaseFirst!: () => void;
-    const firstHeld = new Promise<void>((r) => { releaseFirst = r; });
+    const firstHeld = new Promise<void>((r) => {
+      releaseFirst = r;
+    });
     const fourthSeen = new Promise<void>((resolve) => {
-      void bus.subscribe('orchestrator.login-requests', {
-        'user.login.requested': async (p) => {
-          seen.push(p.accountId);
-          if (p.accountId === 'first') await firstHeld;
-          if (p.accountId === 'fourth') resolve();
+      void bus.subscribe(
+        'orchestrator.login-requests',
+        {
+          'user.login.requested': async (p) => {
+            seen.push(p.accountId);
+            if (p.accountId === 'first') await firstHeld;
+            if (p.accountId === 'fourth') resolve();
+          },
         },
-      }, { prefetch: 3 });
+        { prefetch: 3 },
+      );
     });
     for (const accountId of ['first', 'second', 'third', 'fourth']) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId });
     // With prefetch 3, the fourth arrives only if second and third were acked while first still runs.
@@ -119,15 +154,19 @@ describe('bus on a real RabbitMQ', function () {
     let started = 0;
     let peak = 0;
     let draining = false;
-    const sub = await bus.subscribe('orchestrator.login-requests', {
-      'user.login.requested': async () => {
-        started++;
-        inHand++;
-        peak = Math.max(peak, inHand);
-        if (!draining) await new Promise<void>((r) => gates.push(r));
-        inHand--;
+    const sub = await bus.subscribe(
+      'orchestrator.login-requests',
+      {
+        'user.login.requested': async () => {
+          started++;
+          inHand++;
+          peak = Math.max(peak, inHand);
+          if (!draining) await new Promise<void>((r) => gates.push(r));
+          inHand--;
+        },
       },
-    }, { prefetch: 4 });
+      { prefetch: 4 },
+    );
     for (let i = 0; i < 14; i++) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: `a${i}` });
     await waitUntil(() => inHand === 4, 'four deliveries in hand');
 
@@ -157,7 +196,15 @@ describe('bus on a real RabbitMQ', function () {
     bus = await Bus.connect({ url: AMQP_URL, namespace, service: 'bus-test', logger, metrics, retryTiersMs: TIERS });
     let handled = 0;
     const allHandled = new Promise<void>((resolve) => {
-      void bus.subscribe('orchestrator.login-requests', { 'user.login.requested': async () => { if (++handled === 3) resolve(); } }, { prefetch: 5 });
+      void bus.subscribe(
+        'orchestrator.login-requests',
+        {
+          'user.login.requested': async () => {
+            if (++handled === 3) resolve();
+          },
+        },
+        { prefetch: 5 },
+      );
     });
     for (let i = 0; i < 3; i++) await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
     await allHandled;
@@ -186,18 +233,25 @@ describe('bus on a real RabbitMQ', function () {
   it('when a handler keeps failing transiently, then it is retried with a growing x-attempt and dead-lettered after maxAttempts', async () => {
     bus = await connect();
     const attempts: number[] = [];
-    await bus.subscribe('orchestrator.login-requests', {
-      'user.login.requested': async (_p, ctx) => {
-        attempts.push(ctx.envelope.attempt);
-        throw new TransientError({ code: 'X_UNAVAILABLE', message: 'X answered 503' });
+    await bus.subscribe(
+      'orchestrator.login-requests',
+      {
+        'user.login.requested': async (_p, ctx) => {
+          attempts.push(ctx.envelope.attempt);
+          throw new TransientError({ code: 'X_UNAVAILABLE', message: 'X answered 503' });
+        },
       },
-    }, { prefetch: 1, maxAttempts: 3 });
+      { prefetch: 1, maxAttempts: 3 },
+    );
     await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
     const dl = await deadLetter();
     expect(attempts).to.deep.equal([1, 2, 3]);
     expect(dl.properties.headers).to.include({
-      'x-error-code': 'X_UNAVAILABLE', 'x-attempt': 3, 'x-service': 'bus-test',
-      'x-original-exchange': exchangeName(namespace, 'commands'), 'x-original-routing-key': 'user.login.requested',
+      'x-error-code': 'X_UNAVAILABLE',
+      'x-attempt': 3,
+      'x-service': 'bus-test',
+      'x-original-exchange': exchangeName(namespace, 'commands'),
+      'x-original-routing-key': 'user.login.requested',
       'x-original-queue': queueName(namespace, 'orchestrator.login-requests'),
     });
     expect(String(dl.properties.headers?.['x-error-message'])).to.match(/^gave up after 3 attempts: X answered 503/);
@@ -208,13 +262,17 @@ describe('bus on a real RabbitMQ', function () {
     bus = await connect();
     const seen: Array<{ attempt: number; deferrals: number }> = [];
     const done = new Promise<void>((resolve) => {
-      void bus.subscribe('orchestrator.login-requests', {
-        'user.login.requested': async (_p, ctx) => {
-          seen.push({ attempt: ctx.envelope.attempt, deferrals: ctx.envelope.deferrals });
-          if (seen.length <= 3) throw new TransientError({ code: 'PROFILE_BUSY', message: 'held elsewhere', deferred: true });
-          resolve();
+      void bus.subscribe(
+        'orchestrator.login-requests',
+        {
+          'user.login.requested': async (_p, ctx) => {
+            seen.push({ attempt: ctx.envelope.attempt, deferrals: ctx.envelope.deferrals });
+            if (seen.length <= 3) throw new TransientError({ code: 'PROFILE_BUSY', message: 'held elsewhere', deferred: true });
+            resolve();
+          },
         },
-      }, { prefetch: 1, maxAttempts: 2 });
+        { prefetch: 1, maxAttempts: 2 },
+      );
     });
     await bus.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
     await done;
@@ -225,9 +283,13 @@ describe('bus on a real RabbitMQ', function () {
 
   it('when a message carrying a code is dead-lettered, then the code and state are redacted at the source', async () => {
     bus = await connect();
-    ch.publish(exchangeName(namespace, 'events'), 'authorization.consent.captured', Buffer.from(JSON.stringify({ jobId: 'not-a-uuid', code: 'SECRET-CODE', state: 'SECRET-STATE' })),
+    ch.publish(
+      exchangeName(namespace, 'events'),
+      'authorization.consent.captured',
+      Buffer.from(JSON.stringify({ jobId: 'not-a-uuid', code: 'SECRET-CODE', state: 'SECRET-STATE' })),
       // The bus's own broker user (guest here): consumers take a worker's event only from a producer they trust.
-      { messageId: randomUUID(), type: 'authorization.consent.captured', userId: 'guest' });
+      { messageId: randomUUID(), type: 'authorization.consent.captured', userId: 'guest' },
+    );
     await bus.subscribe('orchestrator.authorization-results', { 'authorization.consent.captured': async () => undefined }, { prefetch: 1 });
     const dl = await deadLetter();
     expect(dl.properties.headers?.['x-error-code']).to.equal('VALIDATION_FAILED');
@@ -238,7 +300,15 @@ describe('bus on a real RabbitMQ', function () {
   it('when a body is larger than the limit, then it is dead-lettered unread as PAYLOAD_TOO_LARGE', async () => {
     bus = await connect();
     let handled = false;
-    await bus.subscribe('orchestrator.login-requests', { 'user.login.requested': async () => { handled = true; } }, { prefetch: 1, maxMessageBytes: 1024 });
+    await bus.subscribe(
+      'orchestrator.login-requests',
+      {
+        'user.login.requested': async () => {
+          handled = true;
+        },
+      },
+      { prefetch: 1, maxMessageBytes: 1024 },
+    );
     ch.publish(exchangeName(namespace, 'commands'), 'user.login.requested', Buffer.alloc(4096, 'x'), { messageId: randomUUID(), type: 'user.login.requested' });
     const dl = await deadLetter();
     expect(dl.properties.headers?.['x-error-code']).to.equal('PAYLOAD_TOO_LARGE');
@@ -251,23 +321,30 @@ describe('bus on a real RabbitMQ', function () {
     await ch.assertQueue(results, { durable: true, arguments: workQueueArguments(namespace, workQueues['orchestrator.authorization-results'].deliveryLimit) });
     await ch.bindQueue(results, exchangeName(namespace, 'events'), 'authorization.attempt.failed.#');
     bus = await connect();
-    const routed = (key: string) => new Promise<boolean>((resolve) => {
-      const pub = conn.createConfirmChannel();
-      void pub.then((c) => {
-        c.once('return', () => resolve(false));
-        c.publish(exchangeName(namespace, 'events'), key, Buffer.from('{}'), { mandatory: true }, () => setImmediate(() => resolve(true)));
+    const routed = (key: string) =>
+      new Promise<boolean>((resolve) => {
+        const pub = conn.createConfirmChannel();
+        void pub.then((c) => {
+          c.once('return', () => resolve(false));
+          c.publish(exchangeName(namespace, 'events'), key, Buffer.from('{}'), { mandatory: true }, () => setImmediate(() => resolve(true)));
+        });
       });
-    });
     expect(await routed('authorization.attempt.failed'), 'the type itself').to.equal(true);
     expect(await routed('authorization.attempt.failed.billing'), 'a suffix on a type that is never a reply').to.equal(false);
-    expect(queueBindings(workQueues['orchestrator.authorization-results']).map((b) => b.pattern)).to.deep.equal(workQueues['orchestrator.authorization-results'].consumes);
+    expect(queueBindings(workQueues['orchestrator.authorization-results']).map((b) => b.pattern)).to.deep.equal(
+      workQueues['orchestrator.authorization-results'].consumes,
+    );
   });
 
   it('when a routing-key suffix is asked for a type that is not a targeted reply, then publish refuses it', async () => {
     bus = await connect();
     expect(routingKeyFor('user.authenticated', 'billing')).to.equal('user.authenticated.billing');
     try {
-      await bus.publish('authorization.job.started', { jobId: randomUUID(), profileId: 'p1', workerId: 'w', startedAt: new Date().toISOString() }, { routingKeySuffix: 'billing' });
+      await bus.publish(
+        'authorization.job.started',
+        { jobId: randomUUID(), profileId: 'p1', workerId: 'w', startedAt: new Date().toISOString() },
+        { routingKeySuffix: 'billing' },
+      );
       expect.fail('publish should refuse');
     } catch (err) {
       expect((err as Error).message).to.contain('not sent as a targeted reply');
@@ -281,7 +358,9 @@ describe('bus on a real RabbitMQ', function () {
       await connect();
       expect.fail('connect should fail');
     } catch (err) {
-      expect((err as Error).message).to.contain(`namespace "${namespace}"`).and.contain('PRECONDITION_FAILED');
+      expect((err as Error).message)
+        .to.contain(`namespace "${namespace}"`)
+        .and.contain('PRECONDITION_FAILED');
       expect(Date.now() - started).to.be.below(10_000);
     }
   });

@@ -63,11 +63,15 @@ describe('circuit breaker state machine (plain inputs)', () => {
     const tiers = [1_000, 5_000, 30_000, 120_000, 600_000];
     const deferralsWithin = (outageMs: number) => {
       const p = DEFAULT_BREAKER_POLICY;
-      let t = 0; let deferrals = 0; let window = p.openMs;
+      let t = 0;
+      let deferrals = 0;
+      let window = p.openMs;
       while (t < outageMs) {
         const d = decideFailure(new TransientError({ code: 'CIRCUIT_OPEN', message: 'open', deferred: true, retryAfterMs: window }), 1, 5, tiers, deferrals);
         if (d.action !== 'retry' || !d.deferred) return Infinity;
-        t += d.delayMs; deferrals++; window = Math.min(p.maxOpenMs, window * 2);
+        t += d.delayMs;
+        deferrals++;
+        window = Math.min(p.maxOpenMs, window * 2);
       }
       return deferrals;
     };
@@ -85,7 +89,15 @@ describe('circuit breaker shared by two replicas (real PostgreSQL)', function ()
   const metrics: Metrics[] = [];
 
   before(async () => {
-    const ds = await openDatabase({ url, schema, entities: [], migrations: [CircuitBreakers1766000000000], poolSize: 2, applicationName: 'breaker-test', logger });
+    const ds = await openDatabase({
+      url,
+      schema,
+      entities: [],
+      migrations: [CircuitBreakers1766000000000],
+      poolSize: 2,
+      applicationName: 'breaker-test',
+      logger,
+    });
     await ds.destroy();
     db = new pg.Pool({ connectionString: url, max: 6 });
   });
@@ -98,10 +110,17 @@ describe('circuit breaker shared by two replicas (real PostgreSQL)', function ()
   function replica(name: string, over: Partial<BreakerPolicy> = {}): CircuitBreaker {
     const m = new Metrics('breaker-test');
     metrics.push(m);
-    return new CircuitBreakers({ store: new PgBreakerStore(pgPoolSql(db), schema), policy: { ...policy, ...over }, cacheMs: 200, logger, metrics: m }).get(name, 'GoLogin');
+    return new CircuitBreakers({ store: new PgBreakerStore(pgPoolSql(db), schema), policy: { ...policy, ...over }, cacheMs: 200, logger, metrics: m }).get(
+      name,
+      'GoLogin',
+    );
   }
   const refusal = async (p: Promise<unknown>): Promise<AppError> => {
-    try { await p; } catch (err) { return err as AppError; }
+    try {
+      await p;
+    } catch (err) {
+      return err as AppError;
+    }
     throw new Error('expected a refusal');
   };
 
@@ -110,7 +129,14 @@ describe('circuit breaker shared by two replicas (real PostgreSQL)', function ()
     expect((await b.admit()).probe).to.equal(false);
     for (let i = 0; i < 3; i++) await a.failure(boom);
     // b trusts the closed state it read for cacheMs, then asks the table again.
-    await waitUntil(() => b.admit().then(() => false, () => true), 'the other replica to see the breaker open');
+    await waitUntil(
+      () =>
+        b.admit().then(
+          () => false,
+          () => true,
+        ),
+      'the other replica to see the breaker open',
+    );
     for (const r of [a, b]) {
       const err = await refusal(r.admit());
       expect(err).to.be.instanceOf(TransientError);
@@ -127,7 +153,11 @@ describe('circuit breaker shared by two replicas (real PostgreSQL)', function ()
     const outcomes = await Promise.allSettled([a.admit(), b.admit(), a.admit(), b.admit()]);
     const probes = outcomes.filter((o) => o.status === 'fulfilled' && o.value.probe);
     expect(probes, 'probes granted').to.have.length(1);
-    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).to.deep.equal(['CIRCUIT_OPEN', 'CIRCUIT_OPEN', 'CIRCUIT_OPEN']);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).to.deep.equal([
+      'CIRCUIT_OPEN',
+      'CIRCUIT_OPEN',
+      'CIRCUIT_OPEN',
+    ]);
     await a.success();
     const { rows } = await db.query(`SELECT state, failures FROM "${schema}".circuit_breakers WHERE name = 'gologin:two'`);
     expect(rows).to.deep.equal([{ state: 'closed', failures: 0 }]);

@@ -32,7 +32,9 @@ describe('failure policy (the consumer wrapper decision)', () => {
   it('when the handler already reported the outcome, then only its dead letter carries the mark', () => {
     const reported = new TransientError({ code: 'BLOCKED', message: 'cdn', outcomeReported: true });
     expect(decideFailure(reported, 2, 2, tiers)).to.include({ action: 'dead-letter', code: 'BLOCKED', outcomeReported: true });
-    expect(decideFailure(reported, 1, 2, tiers)).to.include({ action: 'retry' }).and.not.have.property('outcomeReported');
+    expect(decideFailure(reported, 1, 2, tiers))
+      .to.include({ action: 'retry' })
+      .and.not.have.property('outcomeReported');
     expect(decideFailure(new TransientError({ code: 'BLOCKED', message: 'cdn' }), 2, 2, tiers)).not.to.have.property('outcomeReported');
   });
 
@@ -42,7 +44,9 @@ describe('failure policy (the consumer wrapper decision)', () => {
     expect(first, 'even on the last attempt').to.include({ action: 'retry', deferred: true });
     const later = decideFailure(busy, 5, 5, tiers, 10);
     expect(later.action === 'retry' && later.delayMs).to.be.within(24_000, 36_000);
-    expect(decideFailure(busy, 1, 5, tiers, MAX_DEFERRALS), 'past the deferral cap it counts as an attempt').to.include({ action: 'retry' }).and.not.have.property('deferred');
+    expect(decideFailure(busy, 1, 5, tiers, MAX_DEFERRALS), 'past the deferral cap it counts as an attempt')
+      .to.include({ action: 'retry' })
+      .and.not.have.property('deferred');
     expect(decideFailure(busy, 5, 5, tiers, MAX_DEFERRALS)).to.include({ action: 'dead-letter' });
   });
 });

@@ -15,13 +15,21 @@ describe('http kit', () => {
     const logger = createLogger({ service: 'kit-test', silent: true });
     const metrics = new Metrics('kit-test');
     const app = createHttpApp({ service: 'kit-test', logger, metrics, readiness: { database: () => ready }, bodyLimit: '1kb' });
-    app.post('/echo', (req, res) => { res.json(parseInput(z.object({ name: z.string().min(2) }), req.body)); });
-    app.get('/boom', () => { throw new AppError({ code: 'X_UNAVAILABLE', message: 'X is away', retryable: true, httpStatus: 503, retryAfterMs: 2000 }); });
-    app.get('/crash', () => { throw new Error('secret internals'); });
+    app.post('/echo', (req, res) => {
+      res.json(parseInput(z.object({ name: z.string().min(2) }), req.body));
+    });
+    app.get('/boom', () => {
+      throw new AppError({ code: 'X_UNAVAILABLE', message: 'X is away', retryable: true, httpStatus: 503, retryAfterMs: 2000 });
+    });
+    app.get('/crash', () => {
+      throw new Error('secret internals');
+    });
     finishHttpApp(app, logger);
     server = await listen(app, '127.0.0.1', 0);
   });
-  after(async () => { await server.close(); });
+  after(async () => {
+    await server.close();
+  });
 
   const get = async (path: string, init?: RequestInit) => {
     const res = await fetch(`${server.url}${path}`, init);
@@ -62,7 +70,9 @@ describe('http kit', () => {
   it('when /metrics is scraped, then it shows the HTTP RED metrics by route', async () => {
     await get('/health');
     const metrics = await get('/metrics');
-    expect(metrics.body).to.match(/xauth_http_request_duration_seconds_count\{(?=[^}]*route="\/health")(?=[^}]*status="200")(?=[^}]*service="kit-test")[^}]*\} [1-9]/);
+    expect(metrics.body).to.match(
+      /xauth_http_request_duration_seconds_count\{(?=[^}]*route="\/health")(?=[^}]*status="200")(?=[^}]*service="kit-test")[^}]*\} [1-9]/,
+    );
   });
 });
 
@@ -81,15 +91,22 @@ describe('config parsing', () => {
     } catch (err) {
       expect(err).to.be.instanceOf(ConfigError);
       expect((err as ConfigError).problems).to.have.length(2);
-      expect((err as Error).message).to.match(/PORT: .*\(listen port\)/).and.match(/MODE: .*\(mode\)/);
+      expect((err as Error).message)
+        .to.match(/PORT: .*\(listen port\)/)
+        .and.match(/MODE: .*\(mode\)/);
     }
   });
 
   it('when MAX_ATTEMPTS names queues, then each gets its budget; an unknown queue or a bad number is refused by name', () => {
     expect(parseConfig(consumerConfig, {}).MAX_ATTEMPTS).to.deep.equal({});
-    expect(parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.login-requests=8, browser-worker.authorization-jobs=2' }).MAX_ATTEMPTS)
-      .to.deep.equal({ 'orchestrator.login-requests': 8, 'browser-worker.authorization-jobs': 2 });
-    expect(() => parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.logins=8' })).to.throw(ConfigError, /MAX_ATTEMPTS: "orchestrator.logins=8" is not <work queue>=<1-999>/);
+    expect(parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.login-requests=8, browser-worker.authorization-jobs=2' }).MAX_ATTEMPTS).to.deep.equal({
+      'orchestrator.login-requests': 8,
+      'browser-worker.authorization-jobs': 2,
+    });
+    expect(() => parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.logins=8' })).to.throw(
+      ConfigError,
+      /MAX_ATTEMPTS: "orchestrator.logins=8" is not <work queue>=<1-999>/,
+    );
     expect(() => parseConfig(consumerConfig, { MAX_ATTEMPTS: 'orchestrator.login-requests=0' })).to.throw(ConfigError, /MAX_ATTEMPTS/);
   });
 });

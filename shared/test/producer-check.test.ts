@@ -28,7 +28,10 @@ async function publishOnce(conn: ChannelModel, exchange: string, routingKey: str
   return new Promise<string>((resolve) => {
     ch.on('error', (err: Error) => resolve(err.message));
     ch.publish(exchange, routingKey, Buffer.from('{}'), { messageId: randomUUID(), type: routingKey, ...props }, (err) => {
-      if (!err) { resolve('confirmed'); void ch.close().catch(() => undefined); }
+      if (!err) {
+        resolve('confirmed');
+        void ch.close().catch(() => undefined);
+      }
     });
   });
 }
@@ -38,7 +41,12 @@ describe('broker users: each service publishes as its own user, and consumers re
   let namespace: string;
   let admin: ChannelModel;
   const opened: Array<ChannelModel | Bus> = [];
-  const as = async (service: ServiceName) => { const c = await amqplib.connect(devBrokerUrl(service)); c.on('error', () => undefined); opened.push(c); return c; };
+  const as = async (service: ServiceName) => {
+    const c = await amqplib.connect(devBrokerUrl(service));
+    c.on('error', () => undefined);
+    opened.push(c);
+    return c;
+  };
   const busAs = async (service: ServiceName) => {
     const bus = await Bus.connect({ url: devBrokerUrl(service), namespace, service, logger, metrics: new Metrics(service), retryTiersMs: TIERS });
     opened.push(bus);
@@ -57,10 +65,11 @@ describe('broker users: each service publishes as its own user, and consumers re
     await admin.close();
   });
 
-  it('when the browser worker\'s user publishes a command, or the orchestrator\'s events where the namespace has topic permissions, then the broker refuses; its own events go through', async () => {
+  it("when the browser worker's user publishes a command, or the orchestrator's events where the namespace has topic permissions, then the broker refuses; its own events go through", async () => {
     const worker = await as('browser-worker');
-    expect(await publishOnce(worker, exchangeName(namespace, 'commands'), 'authorization.job.requested'))
-      .to.match(/403 \(ACCESS-REFUSED\).*access to exchange '.*\.commands'.*refused for user 'xauth-browser-worker'/);
+    expect(await publishOnce(worker, exchangeName(namespace, 'commands'), 'authorization.job.requested')).to.match(
+      /403 \(ACCESS-REFUSED\).*access to exchange '.*\.commands'.*refused for user 'xauth-browser-worker'/,
+    );
     // Topic permissions name exchanges exactly: a production broker has its namespace's (definitions.json); give this one's.
     const events = topicPermissionsOf('browser-worker', namespace).filter((p) => p.exchange === exchangeName(namespace, 'events'));
     await importDefinitions({ topic_permissions: events.map((p) => ({ user: 'xauth-browser-worker', vhost: '/', ...p })) });
@@ -70,16 +79,19 @@ describe('broker users: each service publishes as its own user, and consumers re
         return outcome === 'confirmed' ? undefined : outcome;
       }, 'the topic permissions to apply');
       expect(refused).to.match(/403 \(ACCESS-REFUSED\).*access to topic 'user\.authenticated\.billing' in exchange '.*\.events'/);
-      expect(await publishOnce(worker, exchangeName(namespace, 'events'), 'authorization.job.started', { userId: 'xauth-browser-worker' })).to.equal('confirmed');
+      expect(await publishOnce(worker, exchangeName(namespace, 'events'), 'authorization.job.started', { userId: 'xauth-browser-worker' })).to.equal(
+        'confirmed',
+      );
     } finally {
       await runWithInput('rabbitmqctl', ['clear_topic_permissions', 'xauth-browser-worker', exchangeName(namespace, 'events')], '');
     }
   });
 
-  it('when a publish carries another user\'s user-id, then the broker refuses it; the bus always sets its own', async () => {
+  it("when a publish carries another user's user-id, then the broker refuses it; the bus always sets its own", async () => {
     const worker = await as('browser-worker');
-    expect(await publishOnce(worker, exchangeName(namespace, 'events'), 'authorization.job.started', { userId: 'xauth-orchestrator' }))
-      .to.match(/406 \(PRECONDITION-FAILED\).*user_id property set to 'xauth-orchestrator' but authenticated user was 'xauth-browser-worker'/);
+    expect(await publishOnce(worker, exchangeName(namespace, 'events'), 'authorization.job.started', { userId: 'xauth-orchestrator' })).to.match(
+      /406 \(PRECONDITION-FAILED\).*user_id property set to 'xauth-orchestrator' but authenticated user was 'xauth-browser-worker'/,
+    );
     const { queue } = await (await admin.createChannel()).assertQueue(`${namespace}.test-commands`, { exclusive: true });
     const listen = await admin.createChannel();
     await listen.bindQueue(queue, exchangeName(namespace, 'commands'), 'user.login.requested');
@@ -87,19 +99,26 @@ describe('broker users: each service publishes as its own user, and consumers re
     // Even a raw publish that carries someone else's user-id (a dead letter's, a replay's) goes out under the bus's own.
     await gateway.publish('user.login.requested', { requestId: randomUUID(), accountId: 'someone' });
     await gateway.publishRaw(exchangeName(namespace, 'commands'), 'user.login.requested', Buffer.from('{}'), { userId: 'xauth-orchestrator' });
-    const got = [await waitUntil(() => listen.get(queue, { noAck: true }), 'the first'), await waitUntil(() => listen.get(queue, { noAck: true }), 'the second')];
+    const got = [
+      await waitUntil(() => listen.get(queue, { noAck: true }), 'the first'),
+      await waitUntil(() => listen.get(queue, { noAck: true }), 'the second'),
+    ];
     expect(got.map((m) => m.properties.userId)).to.deep.equal(['xauth-gateway', 'xauth-gateway']);
   });
 
   it('when a message comes from a producer its type does not name, then the consumer dead-letters it with FORGED_PRODUCER; its producers, upstream, replays and its own retries are handled', async () => {
     const orchestrator = await busAs('orchestrator');
     const handled: Array<{ accountId: string; attempt: number; userId: unknown }> = [];
-    await orchestrator.subscribe('orchestrator.login-requests', {
-      'user.login.requested': async (p, ctx) => {
-        handled.push({ accountId: p.accountId, attempt: ctx.envelope.attempt, userId: ctx.envelope.headers['x-original-user-id'] });
-        if (p.accountId === 'flaky' && ctx.envelope.attempt === 1) throw new Error('try again');
+    await orchestrator.subscribe(
+      'orchestrator.login-requests',
+      {
+        'user.login.requested': async (p, ctx) => {
+          handled.push({ accountId: p.accountId, attempt: ctx.envelope.attempt, userId: ctx.envelope.headers['x-original-user-id'] });
+          if (p.accountId === 'flaky' && ctx.envelope.attempt === 1) throw new Error('try again');
+        },
       },
-    }, { prefetch: 5 });
+      { prefetch: 5 },
+    );
     await orchestrator.subscribe('orchestrator.refresh-requests', { 'token.refresh.requested': async () => undefined }, { prefetch: 5 });
     const login = (accountId: string) => Buffer.from(JSON.stringify({ requestId: randomUUID(), accountId }));
     const commands = exchangeName(namespace, 'commands');
@@ -111,14 +130,26 @@ describe('broker users: each service publishes as its own user, and consumers re
     };
 
     // The browser worker may write to the retry exchange (for its own retries): through it, into the orchestrator's login queue.
-    await send(await as('browser-worker'), exchangeName(namespace, 'retry'), retryQueueName(namespace, 'orchestrator.login-requests', 150), login('via_retry'),
-      { type: 'user.login.requested', userId: 'xauth-browser-worker' });
+    await send(
+      await as('browser-worker'),
+      exchangeName(namespace, 'retry'),
+      retryQueueName(namespace, 'orchestrator.login-requests', 150),
+      login('via_retry'),
+      { type: 'user.login.requested', userId: 'xauth-browser-worker' },
+    );
     // The gateway may write commands, but token.refresh.requested comes only from upstream services.
-    await send(await as('gateway'), commands, 'token.refresh.requested', Buffer.from(JSON.stringify({ accountId: 'someone' })), { type: 'token.refresh.requested', userId: 'xauth-gateway' });
+    await send(await as('gateway'), commands, 'token.refresh.requested', Buffer.from(JSON.stringify({ accountId: 'someone' })), {
+      type: 'token.refresh.requested',
+      userId: 'xauth-gateway',
+    });
     // The dead-letter office may republish a login request only as a replay.
     const office = await as('dead-letters');
     await send(office, commands, 'user.login.requested', login('office_not_a_replay'), { type: 'user.login.requested', userId: 'xauth-dead-letters' });
-    await send(office, commands, 'user.login.requested', login('office_replay'), { type: 'user.login.requested', userId: 'xauth-dead-letters', headers: { 'x-replay-of': randomUUID() } });
+    await send(office, commands, 'user.login.requested', login('office_replay'), {
+      type: 'user.login.requested',
+      userId: 'xauth-dead-letters',
+      headers: { 'x-replay-of': randomUUID() },
+    });
     await send(await as('gateway'), commands, 'user.login.requested', login('from_gateway'), { type: 'user.login.requested', userId: 'xauth-gateway' });
     await send(admin, commands, 'user.login.requested', login('from_upstream'), { type: 'user.login.requested' });
     await orchestrator.publish('user.login.requested', { requestId: randomUUID(), accountId: 'flaky' });
@@ -130,7 +161,12 @@ describe('broker users: each service publishes as its own user, and consumers re
       if (m) letters.push(m);
       return letters.length === 3;
     }, 'three dead letters');
-    const byCode = letters.map((m) => ({ code: m.properties.headers?.['x-error-code'], routingKey: m.fields.routingKey, by: m.properties.userId, original: m.properties.headers?.['x-original-user-id'] }));
+    const byCode = letters.map((m) => ({
+      code: m.properties.headers?.['x-error-code'],
+      routingKey: m.fields.routingKey,
+      by: m.properties.userId,
+      original: m.properties.headers?.['x-original-user-id'],
+    }));
     expect(byCode).to.have.deep.members([
       // Through the tier it arrived from the default exchange, routed by the work queue's name.
       { code: 'FORGED_PRODUCER', routingKey: queueName(namespace, 'orchestrator.login-requests'), by: 'xauth-orchestrator', original: 'xauth-browser-worker' },
@@ -140,7 +176,13 @@ describe('broker users: each service publishes as its own user, and consumers re
     const messages = letters.map((m) => String(m.properties.headers?.['x-error-message']));
     expect(messages.find((t) => t.includes('xauth-browser-worker'))).to.include('only upstream, gateway, orchestrator may publish it');
     await waitUntil(async () => handled.length === 5, 'five handled deliveries');
-    expect(handled.map((h) => `${h.accountId}#${h.attempt}`).sort()).to.deep.equal(['flaky#1', 'flaky#2', 'from_gateway#1', 'from_upstream#1', 'office_replay#1']);
+    expect(handled.map((h) => `${h.accountId}#${h.attempt}`).sort()).to.deep.equal([
+      'flaky#1',
+      'flaky#2',
+      'from_gateway#1',
+      'from_upstream#1',
+      'office_replay#1',
+    ]);
     // The retry came back through the tier under the orchestrator's own user, recording who first published it.
     expect(handled.find((h) => h.accountId === 'flaky' && h.attempt === 2)?.userId).to.equal('xauth-orchestrator');
   });

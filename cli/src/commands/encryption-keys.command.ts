@@ -13,9 +13,10 @@ const positiveInt = (v: string) => {
 
 function usageText(u: EncryptionKeyUsage): string {
   const rows = u.keys.map((k) => [k.keyId, k.tokens, k.jobs, k.active ? 'active' : k.configured ? 'configured' : 'NOT CONFIGURED']);
-  const verdict = u.rowsNotOnActiveKey === 0
-    ? `every row is on the active key ${u.activeKeyId}: keys other than it can be removed from ENCRYPTION_KEYS`
-    : `${u.rowsNotOnActiveKey} row(s) are still on other keys than ${u.activeKeyId}: keep those keys (run keys reencrypt)`;
+  const verdict =
+    u.rowsNotOnActiveKey === 0
+      ? `every row is on the active key ${u.activeKeyId}: keys other than it can be removed from ENCRYPTION_KEYS`
+      : `${u.rowsNotOnActiveKey} row(s) are still on other keys than ${u.activeKeyId}: keep those keys (run keys reencrypt)`;
   return `${table(['KEY ID', 'TOKEN ROWS', 'JOB ROWS', 'STATE'], rows)}\n${verdict}`;
 }
 
@@ -27,7 +28,8 @@ const MAX_PASSES = 10;
  * re-encrypt the orchestrator's stored secrets under its active key, then show rows per key id.
  */
 export function addEncryptionKeyCommands(keys: Command, client: () => GatewayClient, io: Output): void {
-  keys.command('reencrypt')
+  keys
+    .command('reencrypt')
     .description('re-encrypt every stored token, PKCE verifier and state under the active key (online, in batches), then show rows per key id')
     .option('--limit <n>', 'rows per request (the orchestrator caps it at REENCRYPT_LIMIT)', positiveInt)
     .option('--json', 'JSON output (one object per request)')
@@ -38,11 +40,18 @@ export function addEncryptionKeyCommands(keys: Command, client: () => GatewayCli
         let rewritten = 0;
         let busy = 0;
         do {
-          const r: ReencryptResult = await client().post('/v1/keys/encryption/reencrypt', { ...(o.limit ? { limit: o.limit } : {}), ...(after ? { after } : {}) });
+          const r: ReencryptResult = await client().post('/v1/keys/encryption/reencrypt', {
+            ...(o.limit ? { limit: o.limit } : {}),
+            ...(after ? { after } : {}),
+          });
           rewritten += r.reencrypted.tokens + r.reencrypted.jobs;
           busy += r.skippedBusy;
-          io.out(o.json ? JSON.stringify(r) : `pass ${pass}: re-encrypted ${r.reencrypted.tokens} token row(s), ${r.reencrypted.jobs} job row(s) under ${r.activeKeyId}`
-            + `${r.skippedBusy ? `, ${r.skippedBusy} busy (next pass)` : ''}${r.undecryptable ? `, ${r.undecryptable} undecryptable` : ''}; ${r.usage.rowsNotOnActiveKey} row(s) left on other keys`);
+          io.out(
+            o.json
+              ? JSON.stringify(r)
+              : `pass ${pass}: re-encrypted ${r.reencrypted.tokens} token row(s), ${r.reencrypted.jobs} job row(s) under ${r.activeKeyId}` +
+                  `${r.skippedBusy ? `, ${r.skippedBusy} busy (next pass)` : ''}${r.undecryptable ? `, ${r.undecryptable} undecryptable` : ''}; ${r.usage.rowsNotOnActiveKey} row(s) left on other keys`,
+          );
           after = r.next;
           last = r;
         } while (after);
@@ -53,7 +62,8 @@ export function addEncryptionKeyCommands(keys: Command, client: () => GatewayCli
       if (!o.json) io.out(usageText(last!.usage));
       if (last!.usage.rowsNotOnActiveKey > 0) io.fail();
     });
-  keys.command('usage')
+  keys
+    .command('usage')
     .description('how many stored rows each encryption key id still holds, so an old key can be removed safely')
     .option('--json', 'JSON output')
     .action(async (o: { json?: boolean }) => {

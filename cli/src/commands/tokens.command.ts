@@ -19,7 +19,8 @@ function recheckText(r: RecheckTokensResult): string {
 /** `xauth tokens ...`: token repair through the gateway (scope dlq:admin). */
 export function tokensCommand(client: () => GatewayClient, io: Output): Command {
   const tokens = new Command('tokens').description('repair tokens (scope dlq:admin)');
-  tokens.command('recheck')
+  tokens
+    .command('recheck')
     .description('try the refresh token of each dead token of an app once: tokens X rotates are active again, those X refuses stay dead')
     .requiredOption('--app <app>', 'the X app whose dead tokens to recheck')
     .option('--limit <n>', 'dead tokens per request (the orchestrator caps it at RECHECK_LIMIT)', positiveInt)
@@ -31,7 +32,10 @@ export function tokensCommand(client: () => GatewayClient, io: Output): Command 
       // Page by page (each bounded by the orchestrator) until every dead token was tried once.
       do {
         const limit = o.max === undefined ? o.limit : Math.min(o.limit ?? o.max, o.max - checked);
-        const r: RecheckTokensResult = await client().post(`/v1/apps/${encodeURIComponent(o.app)}/tokens/recheck`, { ...(limit ? { limit } : {}), ...(after ? { after } : {}) });
+        const r: RecheckTokensResult = await client().post(`/v1/apps/${encodeURIComponent(o.app)}/tokens/recheck`, {
+          ...(limit ? { limit } : {}),
+          ...(after ? { after } : {}),
+        });
         io.out(o.json ? JSON.stringify(r) : recheckText(r));
         if (Object.keys(r.failed).length) io.fail();
         checked += r.checked;

@@ -7,15 +7,28 @@ import { getServiceToken, schemaOf, waitUntil, type Stack } from '../../src/inde
  * would (no Chromium): the job's own state and PKCE challenge, read from the orchestrator's row.
  */
 export async function consentOverHttp(stack: Stack, accountId: string): Promise<{ jobId: string; code: string; state: string }> {
-  const row = await waitUntil(async () => (await stack.db.query(
-    `SELECT job_id, state_enc, verifier_enc, scopes, redirect_uri FROM "${schemaOf(stack)}".authorization_jobs
-     WHERE account_key = $1 AND status IN ('dispatched', 'running') ORDER BY created_at DESC LIMIT 1`, [accountId.toLowerCase()])).rows[0], 20_000, 'the job');
+  const row = await waitUntil(
+    async () =>
+      (
+        await stack.db.query(
+          `SELECT job_id, state_enc, verifier_enc, scopes, redirect_uri FROM "${schemaOf(stack)}".authorization_jobs
+     WHERE account_key = $1 AND status IN ('dispatched', 'running') ORDER BY created_at DESC LIMIT 1`,
+          [accountId.toLowerCase()],
+        )
+      ).rows[0],
+    20_000,
+    'the job',
+  );
   const keyring = stack.orchestrator.deps.keyring;
   const state = keyring.decrypt(row.state_enc, row.job_id);
   const authorizeUrl = buildAuthorizeUrl(`${stack.xsim.url}/i/oauth2/authorize`, {
-    clientId: 'xsim-client-id', redirectUri: row.redirect_uri, scopes: row.scopes, state, challenge: s256(keyring.decrypt(row.verifier_enc, row.job_id)),
+    clientId: 'xsim-client-id',
+    redirectUri: row.redirect_uri,
+    scopes: row.scopes,
+    state,
+    challenge: s256(keyring.decrypt(row.verifier_enc, row.job_id)),
   });
-  const [session] = await (await fetch(`${stack.xsim.url}/_sim/users/${accountId}/cookies`)).json() as Array<{ value: string }>;
+  const [session] = (await (await fetch(`${stack.xsim.url}/_sim/users/${accountId}/cookies`)).json()) as Array<{ value: string }>;
   const cleared = await fetch(`${stack.xsim.url}/cdn-cgi/challenge-platform/clear`, { method: 'POST', headers: { cookie: `auth_token=${session!.value}` } });
   const clearance = /cf_clearance=([^;]+)/.exec(cleared.headers.get('set-cookie') ?? '')![1];
   const cookie = `auth_token=${session!.value}; cf_clearance=${clearance}`;
@@ -23,7 +36,9 @@ export async function consentOverHttp(stack: Stack, accountId: string): Promise<
   const consentId = /name="consent_id" value="([^"]+)"/.exec(page)?.[1];
   if (!consentId) throw new Error(`no consent page for @${accountId}`);
   const answer = await fetch(`${stack.xsim.url}/i/oauth2/authorize/consent`, {
-    method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ consent_id: consentId, approval: 'allow' }),
   });
   const to = new URL(answer.headers.get('location')!);

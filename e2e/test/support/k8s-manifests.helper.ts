@@ -15,14 +15,17 @@ export type K8sObject = { apiVersion: string; kind: string; metadata: { name: st
 export function run(cmd: string, args: string[]): Promise<{ out: string; err: string }> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd: ROOT, timeout: 60_000, maxBuffer: 32 * 2 ** 20 }, (error, out, err) =>
-      error ? reject(new Error(`${cmd} ${args.join(' ')} failed: ${error.message}\n${err}`)) : resolve({ out, err }));
+      error ? reject(new Error(`${cmd} ${args.join(' ')} failed: ${error.message}\n${err}`)) : resolve({ out, err }),
+    );
   });
 }
 
 /** `kubectl kustomize infra/k8s/overlays/<overlay>`, parsed into objects. */
 export async function renderOverlay(overlay: Overlay): Promise<K8sObject[]> {
   const { out } = await run('kubectl', ['kustomize', join(ROOT, 'infra/k8s/overlays', overlay)]);
-  return parseAllDocuments(out).map((doc) => doc.toJSON() as K8sObject).filter(Boolean);
+  return parseAllDocuments(out)
+    .map((doc) => doc.toJSON() as K8sObject)
+    .filter(Boolean);
 }
 
 type Model = { new (data: unknown): { validate(): void }; prototype: { validate(this: object): void } };
@@ -35,7 +38,9 @@ async function modelOf(obj: K8sObject): Promise<Model> {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   const pkg = group === 'keda.sh' ? '@kubernetes-models/keda' : 'kubernetes-models';
   const spec = `${pkg}/${group ? `${group}/` : ''}${version}/${obj.kind}`;
-  const mod = (await import(spec).catch(() => { throw new Error(`no schema for ${obj.apiVersion} ${obj.kind} (${spec})`); })) as Record<string, Model>;
+  const mod = (await import(spec).catch(() => {
+    throw new Error(`no schema for ${obj.apiVersion} ${obj.kind} (${spec})`);
+  })) as Record<string, Model>;
   const model = mod[obj.kind];
   if (!model) throw new Error(`no schema for ${obj.apiVersion} ${obj.kind} (${spec})`);
   return model;

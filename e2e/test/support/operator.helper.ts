@@ -13,8 +13,13 @@ export async function seedTokens(stack: Stack, accounts: string[], app = 'xauth-
     for (const [i, accountId] of accounts.entries()) {
       const aad = `${accountId.toLowerCase()}/${app}`;
       await tx.saveToken({
-        accountId, app, xUserId: String(1_000_000 + i), scopes: 'tweet.read users.read offline.access', expiresAt: new Date(Date.now() + 7_200_000),
-        accessTokenEnc: keyring.encrypt(`access-${accountId}`, aad), refreshTokenEnc: keyring.encrypt(`refresh-${accountId}`, aad),
+        accountId,
+        app,
+        xUserId: String(1_000_000 + i),
+        scopes: 'tweet.read users.read offline.access',
+        expiresAt: new Date(Date.now() + 7_200_000),
+        accessTokenEnc: keyring.encrypt(`access-${accountId}`, aad),
+        refreshTokenEnc: keyring.encrypt(`refresh-${accountId}`, aad),
       });
     }
   });

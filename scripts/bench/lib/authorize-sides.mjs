@@ -19,7 +19,14 @@ const profileId = (n) => `64f0c0de${n.toString(16).padStart(16, '0')}`; // x-sim
 
 /** x-sim as its own process (its `main`, as `npm start` runs it), seeded with `users` accounts. */
 export function startXSimProcess(users, { logLevel = 'info', otel = {} } = {}) {
-  return ServiceProcess.start('x-sim', { NODE_ENV: 'test', LOG_LEVEL: logLevel, XSIM_PORT: '0', XSIM_USER_COUNT: String(users), XSIM_REDIRECT_URIS: REDIRECT_URI, ...otel });
+  return ServiceProcess.start('x-sim', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: logLevel,
+    XSIM_PORT: '0',
+    XSIM_USER_COUNT: String(users),
+    XSIM_REDIRECT_URIS: REDIRECT_URI,
+    ...otel,
+  });
 }
 
 /** With `--logs DIR`: each service's log lines, to read the steps of a run afterwards. */
@@ -37,12 +44,14 @@ function keepLogs(opts, side, processes) {
 export async function inLanes(first, count, lanes, flow) {
   const results = [];
   let next = 0;
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await flow(first + i).catch((err) => ({ error: err instanceof Error ? err.message.split('\n')[0] : String(err) }));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await flow(first + i).catch((err) => ({ error: err instanceof Error ? err.message.split('\n')[0] : String(err) }));
+      }
+    }),
+  );
   return results;
 }
 
@@ -51,12 +60,25 @@ export async function inLanes(first, count, lanes, flow) {
 function authorizeUrl(base) {
   const url = new URL('/i/oauth2/authorize', base);
   const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
-  for (const [k, v] of Object.entries({ response_type: 'code', client_id: APP.clientId, redirect_uri: REDIRECT_URI, scope: 'tweet.read users.read offline.access', state: randomBytes(24).toString('base64url'), code_challenge: challenge, code_challenge_method: 'S256' })) url.searchParams.set(k, v);
+  for (const [k, v] of Object.entries({
+    response_type: 'code',
+    client_id: APP.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope: 'tweet.read users.read offline.access',
+    state: randomBytes(24).toString('base64url'),
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  }))
+    url.searchParams.set(k, v);
   return url;
 }
 
 async function gologin(base, n, action) {
-  const res = await fetch(`${base}/browser/${profileId(n)}/${action}`, { method: 'POST', headers: { authorization: `Bearer ${GOLOGIN_TOKEN}` }, signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${base}/browser/${profileId(n)}/${action}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${GOLOGIN_TOKEN}` },
+    signal: AbortSignal.timeout(30_000),
+  });
   const body = await res.json();
   if (!res.ok) throw new Error(`GoLogin ${action} ${res.status}: ${JSON.stringify(body)}`);
   return body;
@@ -109,7 +131,13 @@ async function measure({ concurrency, flows, warmup }, hooks, xsimPid, pids, flo
 export async function rawSide(opts, hooks) {
   const xsim = await startXSimProcess(opts.warmup + opts.flows, opts);
   try {
-    const run = await measure(opts, hooks, xsim.child.pid, async () => ({ 'x-sim': [xsim.child.pid] }), (n) => rawFlow(xsim.url, n));
+    const run = await measure(
+      opts,
+      hooks,
+      xsim.child.pid,
+      async () => ({ 'x-sim': [xsim.child.pid] }),
+      (n) => rawFlow(xsim.url, n),
+    );
     return { ...run, config: 'x-sim (own process) + this Playwright client' };
   } finally {
     await xsim.kill('SIGTERM');
@@ -125,10 +153,20 @@ async function startServices(namespace, xsimUrl, { concurrency, adaptive = false
   const pool = adaptive ? { MIN_CONCURRENT_PROFILES: '1' } : { MIN_CONCURRENT_PROFILES: String(concurrency), MAX_CONCURRENT_PROFILES: String(concurrency) };
   const env = {
     ...otel,
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: SERVICE_AMQP_URL, DATABASE_URL, HTTP_PORT: '0', LOG_LEVEL: logLevel,
-    X_AUTHORIZE_URL: `${xsimUrl}/i/oauth2/authorize`, X_TOKEN_URL: `${xsimUrl}/2/oauth2/token`,
-    X_REVOKE_URL: `${xsimUrl}/2/oauth2/revoke`, X_ME_URL: `${xsimUrl}/2/users/me`, GOLOGIN_API_URL: xsimUrl,
-    X_APPS: JSON.stringify([APP]), ...pool, ...serviceEnv,
+    NODE_ENV: 'test',
+    XAUTH_NAMESPACE: namespace,
+    AMQP_URL: SERVICE_AMQP_URL,
+    DATABASE_URL,
+    HTTP_PORT: '0',
+    LOG_LEVEL: logLevel,
+    X_AUTHORIZE_URL: `${xsimUrl}/i/oauth2/authorize`,
+    X_TOKEN_URL: `${xsimUrl}/2/oauth2/token`,
+    X_REVOKE_URL: `${xsimUrl}/2/oauth2/revoke`,
+    X_ME_URL: `${xsimUrl}/2/users/me`,
+    GOLOGIN_API_URL: xsimUrl,
+    X_APPS: JSON.stringify([APP]),
+    ...pool,
+    ...serviceEnv,
   };
   const services = [];
   try {
@@ -155,7 +193,10 @@ function watchPool(workerUrl) {
     const value = (name) => samples.find((m) => m.name === name)?.value;
     const now = value('xauth_pool_concurrency');
     if (moves.at(-1)?.concurrency !== now) moves.push({ atS: Math.round((performance.now() - t0) / 1000), concurrency: now });
-    last = { ceiling: value('xauth_pool_slots_total'), changes: samples.filter((m) => m.name === 'xauth_pool_concurrency_changes_total').map((m) => `${m.labels.direction} ${m.labels.reason} ${m.value}`) };
+    last = {
+      ceiling: value('xauth_pool_slots_total'),
+      changes: samples.filter((m) => m.name === 'xauth_pool_concurrency_changes_total').map((m) => `${m.labels.direction} ${m.labels.reason} ${m.value}`),
+    };
   };
   const timer = setInterval(() => void read().catch(() => undefined), 1_000);
   return {
@@ -168,9 +209,12 @@ function watchPool(workerUrl) {
 }
 
 /** A /metrics page's samples: name, labels, value. */
-const parseMetrics = (text) => [...text.matchAll(/^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/gm)].map(([, name, labels = '', value]) => ({
-  name, value: Number(value), labels: Object.fromEntries([...labels.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v])),
-}));
+const parseMetrics = (text) =>
+  [...text.matchAll(/^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/gm)].map(([, name, labels = '', value]) => ({
+    name,
+    value: Number(value),
+    labels: Object.fromEntries([...labels.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v])),
+  }));
 
 /**
  * An upstream: publishes `user.login.requested` with confirms and hears the outcome; it also
@@ -185,26 +229,40 @@ async function openUpstream(namespace) {
   const seen = new Map(); // accountId -> { routing key -> ms }
   const jobAccount = new Map();
   const waiters = new Map();
-  await ch.consume(queue, (m) => {
-    const at = performance.now();
-    const body = JSON.parse(m.content.toString('utf8'));
-    const type = m.properties.type ?? m.fields.routingKey;
-    if (body.accountId && body.jobId) jobAccount.set(body.jobId, body.accountId);
-    const account = body.accountId ?? jobAccount.get(body.jobId);
-    if (account) seen.set(account, { ...seen.get(account), [type]: at });
-    if (type === 'user.authenticated' || type === 'user.authentication.failed') waiters.get(body.requestId)?.({ type, body });
-  }, { noAck: true });
+  await ch.consume(
+    queue,
+    (m) => {
+      const at = performance.now();
+      const body = JSON.parse(m.content.toString('utf8'));
+      const type = m.properties.type ?? m.fields.routingKey;
+      if (body.accountId && body.jobId) jobAccount.set(body.jobId, body.accountId);
+      const account = body.accountId ?? jobAccount.get(body.jobId);
+      if (account) seen.set(account, { ...seen.get(account), [type]: at });
+      if (type === 'user.authenticated' || type === 'user.authentication.failed') waiters.get(body.requestId)?.({ type, body });
+    },
+    { noAck: true },
+  );
 
   async function login(n) {
     const requestId = randomUUID();
     const accountId = username(n);
     const outcome = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no outcome for ${accountId} within ${FLOW_TIMEOUT_MS} ms`)), FLOW_TIMEOUT_MS);
-      waiters.set(requestId, (o) => { clearTimeout(timer); waiters.delete(requestId); resolve(o); });
+      waiters.set(requestId, (o) => {
+        clearTimeout(timer);
+        waiters.delete(requestId);
+        resolve(o);
+      });
     });
     const t0 = performance.now();
     ch.publish(`${namespace}.commands`, 'user.login.requested', Buffer.from(JSON.stringify({ requestId, accountId })), {
-      persistent: true, contentType: 'application/json', messageId: randomUUID(), type: 'user.login.requested', appId: 'bench', correlationId: requestId, timestamp: Math.floor(Date.now() / 1000),
+      persistent: true,
+      contentType: 'application/json',
+      messageId: randomUUID(),
+      type: 'user.login.requested',
+      appId: 'bench',
+      correlationId: requestId,
+      timestamp: Math.floor(Date.now() / 1000),
     });
     await ch.waitForConfirms();
     const o = await outcome;
@@ -248,13 +306,16 @@ export async function pipelineSide(options, hooks) {
     services = await startServices(namespace, xsim.url, opts);
     upstream = await openUpstream(namespace);
     const pids = async () => ({
-      'x-sim': [xsim.child.pid], orchestrator: [services[0].child.pid], 'browser-worker': [services[1].child.pid],
+      'x-sim': [xsim.child.pid],
+      orchestrator: [services[0].child.pid],
+      'browser-worker': [services[1].child.pid],
       "orchestrator's postgres backends": await backendsOf(`${namespace}:orchestrator`),
     });
     const pool = opts.adaptive ? watchPool(services[1].url) : undefined;
     run = await measure(opts, hooks, xsim.child.pid, pids, (n) => upstream.login(n));
     run = {
-      ...run, pool: await pool?.stop(),
+      ...run,
+      pool: await pool?.stop(),
       config: `x-sim, orchestrator, browser-worker each in its own process (their defaults; ${opts.adaptive ? 'MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES=its default' : `MIN_CONCURRENT_PROFILES=MAX_CONCURRENT_PROFILES=${opts.concurrency}`}) + this upstream client`,
     };
   } finally {

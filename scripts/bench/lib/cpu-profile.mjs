@@ -40,7 +40,10 @@ export function summarizeProfile(path, limit = 20, windows = undefined) {
   let idleUs = 0;
   for (const [id, us] of selfUs) {
     const { callFrame: f } = byId.get(id);
-    if (f.functionName === '(idle)') { idleUs += us; continue; }
+    if (f.functionName === '(idle)') {
+      idleUs += us;
+      continue;
+    }
     totalUs += us;
     const where = f.url ? `${f.url.replace(/^file:\/\/.*?\/(node_modules|shared|contracts|services)\//, '$1/')}:${f.lineNumber + 1}` : '';
     const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
@@ -64,7 +67,11 @@ export function summarizeProfile(path, limit = 20, windows = undefined) {
       inclusive.set(key, (inclusive.get(key) ?? 0) + us);
     }
   }
-  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, us]) => ({ name, ms: us / 1000, share: us / totalUs }));
+  const top = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, us]) => ({ name, ms: us / 1000, share: us / totalUs }));
   return { busyMs: totalUs / 1000, idleMs: idleUs / 1000, functions: top(fns), owners: top(owners), inclusive: top(inclusive) };
 }
 

@@ -5,7 +5,11 @@ const PAGE_KB = 4;
 const TICK_MS = 10; // USER_HZ is 100 on Linux builds Node runs on (`getconf CLK_TCK`).
 
 function read(path) {
-  try { return readFileSync(path, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** One /proc/<pid>/stat: comm, ppid, session and CPU time (user + system, ms); undefined once gone. */
@@ -13,17 +17,30 @@ export function procStat(pid) {
   const s = read(`/proc/${pid}/stat`);
   if (!s) return undefined;
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return { pid: Number(pid), comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ppid: Number(f[1]), sid: Number(f[3]), cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS };
+  return {
+    pid: Number(pid),
+    comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')),
+    ppid: Number(f[1]),
+    sid: Number(f[3]),
+    cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
+  };
 }
 
 function allStats() {
   const out = [];
-  for (const d of readdirSync('/proc')) if (d.charCodeAt(0) <= 57) { const st = procStat(d); if (st) out.push(st); }
+  for (const d of readdirSync('/proc'))
+    if (d.charCodeAt(0) <= 57) {
+      const st = procStat(d);
+      if (st) out.push(st);
+    }
   return out;
 }
 
 /** Pids of the processes whose command name is `comm`. */
-export const pidsNamed = (comm) => allStats().filter((p) => p.comm === comm).map((p) => p.pid);
+export const pidsNamed = (comm) =>
+  allStats()
+    .filter((p) => p.comm === comm)
+    .map((p) => p.pid);
 
 /**
  * CPU time (ms) of named groups of processes between `start` and `stop`. A process that ended in
@@ -31,12 +48,20 @@ export const pidsNamed = (comm) => allStats().filter((p) => p.comm === comm).map
  */
 export class CpuMeter {
   start(groups) {
-    this.base = new Map(Object.values(groups).flat().map((pid) => [pid, procStat(pid)?.cpuMs ?? 0]));
+    this.base = new Map(
+      Object.values(groups)
+        .flat()
+        .map((pid) => [pid, procStat(pid)?.cpuMs ?? 0]),
+    );
   }
 
   stop(groups) {
-    return Object.fromEntries(Object.entries(groups).map(([name, pids]) =>
-      [name, pids.reduce((sum, pid) => sum + Math.max(0, (procStat(pid)?.cpuMs ?? this.base.get(pid) ?? 0) - (this.base.get(pid) ?? 0)), 0)]));
+    return Object.fromEntries(
+      Object.entries(groups).map(([name, pids]) => [
+        name,
+        pids.reduce((sum, pid) => sum + Math.max(0, (procStat(pid)?.cpuMs ?? this.base.get(pid) ?? 0) - (this.base.get(pid) ?? 0)), 0),
+      ]),
+    );
   }
 }
 
@@ -81,7 +106,11 @@ export class ChromiumSampler {
     let cpuMs = 0;
     for (const { base, last } of this.cpu.values()) cpuMs += last - base;
     return {
-      peakRssMb: this.peakRssMb, peakPssMb: this.peakPssMb, peakOwnPssMb: this.peakOwnPssMb, maxBrowsers: this.maxBrowsers, cpuMs,
+      peakRssMb: this.peakRssMb,
+      peakPssMb: this.peakPssMb,
+      peakOwnPssMb: this.peakOwnPssMb,
+      maxBrowsers: this.maxBrowsers,
+      cpuMs,
       samplerCpuMs: (own.user + own.system) / 1000,
     };
   }
@@ -96,7 +125,11 @@ export class ChromiumSampler {
       alive.add(pid);
       if (!this.known.has(pid)) fresh.push(pid);
     }
-    for (const pid of this.known.keys()) if (!alive.has(pid)) { this.known.delete(pid); this.roots.delete(pid); }
+    for (const pid of this.known.keys())
+      if (!alive.has(pid)) {
+        this.known.delete(pid);
+        this.roots.delete(pid);
+      }
     // Browsers first: their children and crashpad handlers are recognised by them.
     const stats = fresh.map(procStat).filter(Boolean);
     for (const p of stats) {
@@ -115,7 +148,10 @@ export class ChromiumSampler {
       this.known.set(p.pid, { member: this.roots.has(p.sid) || crashpad });
     }
     this.maxBrowsers = Math.max(this.maxBrowsers, this.roots.size);
-    return [...this.known].filter(([, k]) => k.member).map(([pid]) => procStat(pid)).filter(Boolean);
+    return [...this.known]
+      .filter(([, k]) => k.member)
+      .map(([pid]) => procStat(pid))
+      .filter(Boolean);
   }
 
   tick() {

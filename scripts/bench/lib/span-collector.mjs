@@ -16,7 +16,9 @@ export async function startSpanCollector() {
             for (const s of ss.spans ?? []) spans.push({ service, name: s.name, ms: Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6 });
           }
         }
-      } catch { /* not JSON: counted as nothing */ }
+      } catch {
+        /* not JSON: counted as nothing */
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });

@@ -1,6 +1,19 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, amqpConfig, developmentSecretsInUse, breakerConfig, consumerConfig, commonConfig, databaseConfig, env, httpConfig, parseConfig, schemaConfig, schemaName } from '@xauth/shared';
+import {
+  ConfigError,
+  amqpConfig,
+  developmentSecretsInUse,
+  breakerConfig,
+  consumerConfig,
+  commonConfig,
+  databaseConfig,
+  env,
+  httpConfig,
+  parseConfig,
+  schemaConfig,
+  schemaName,
+} from '@xauth/shared';
 import { artifactsConfig } from './failure-artifacts/artifacts.config.js';
 import { browserFlowConfig } from './browser/flow.config.js';
 import { fittingMaxConcurrency } from './domain/concurrency.rule.js';
@@ -16,25 +29,75 @@ export const browserWorkerConfigShape = {
   GOLOGIN_API_URL: env.url('https://api.gologin.com', 'GoLogin API base URL'),
   GOLOGIN_API_TOKEN: env.str('xsim-gologin-token', 'GoLogin API bearer token'),
   GOLOGIN_TIMEOUT_MS: env.int(30_000, 'timeout of one GoLogin API call (a profile start can be slow)'),
-  PROFILE_PROVIDER: z.enum(['gologin', 'local']).default('gologin').describe('where profiles\' browsers come from: gologin (the GoLogin API) or local (a Chromium persistent profile directory per profile under LOCAL_PROFILES_DIR, launched by this worker)'),
-  GOLOGIN_RATE_LIMIT_PER_MINUTE: env.int(240, 'GoLogin API calls (start, status, stop) all workers of this namespace make per minute together (booked in PostgreSQL); GoLogin invalidates the API token past its own limit (300). Namespaces sharing one GoLogin token split it'),
-  GOLOGIN_RATE_LIMIT_WAIT_MS: env.int(15_000, 'how long a GoLogin call may wait for the per-minute budget; past it the job is retried later (GOLOGIN_RATE_LIMITED)'),
+  PROFILE_PROVIDER: z
+    .enum(['gologin', 'local'])
+    .default('gologin')
+    .describe(
+      "where profiles' browsers come from: gologin (the GoLogin API) or local (a Chromium persistent profile directory per profile under LOCAL_PROFILES_DIR, launched by this worker)",
+    ),
+  GOLOGIN_RATE_LIMIT_PER_MINUTE: env.int(
+    240,
+    'GoLogin API calls (start, status, stop) all workers of this namespace make per minute together (booked in PostgreSQL); GoLogin invalidates the API token past its own limit (300). Namespaces sharing one GoLogin token split it',
+  ),
+  GOLOGIN_RATE_LIMIT_WAIT_MS: env.int(
+    15_000,
+    'how long a GoLogin call may wait for the per-minute budget; past it the job is retried later (GOLOGIN_RATE_LIMITED)',
+  ),
   GOLOGIN_START_TIMEOUT_MS: env.int(60_000, 'how long a profile start that GoLogin answers as pending may take to run'),
-  GOLOGIN_POLL_MS: env.int(1_000, 'how often a pending start asks GoLogin for the profile\'s status'),
-  LOCAL_PROFILES_DIR: env.str('data/profiles', 'local provider: one Chromium user-data-dir per profile id below this directory (npm run profiles:import fills one)'),
+  GOLOGIN_POLL_MS: env.int(1_000, "how often a pending start asks GoLogin for the profile's status"),
+  LOCAL_PROFILES_DIR: env.str(
+    'data/profiles',
+    'local provider: one Chromium user-data-dir per profile id below this directory (npm run profiles:import fills one)',
+  ),
   CHROMIUM_PATH: env.str('/usr/bin/chromium', 'local provider: the Chromium binary'),
-  MAX_CONCURRENT_PROFILES: z.coerce.number().int().min(1).optional().describe('the ceiling of the pool\'s adaptive concurrency (profiles open at once = jobs in flight = prefetch); default: what fits the machine, one per core (os.availableParallelism(): a consent flow keeps Chromium busy for 5-6 CPU-seconds) and no more than half the memory at POOL_SLOT_MEMORY_MB each'),
-  MIN_CONCURRENT_PROFILES: z.coerce.number().int().min(1).default(1).describe('the floor of the pool\'s adaptive concurrency, where it starts; MIN = MAX gives a fixed concurrency'),
-  POOL_SIZING_INTERVAL_MS: env.int(3_000, 'how often the pool resizes its concurrency from the last interval (starts, flows, slots busy, CPU, memory, event-loop lag)'),
-  POOL_CPU_CEILING: z.coerce.number().gt(0).max(1).default(1).describe('machine CPU busy (0..1, all cores) above which the pool shrinks. 1 = CPU alone never shrinks it: a busy CPU is what the pool is for, and it shrinks when the work slows (slow or failing starts, flows failing from load, loop lag, low memory)'),
-  POOL_CPU_GROW_BELOW: z.coerce.number().gt(0).max(1).default(0.9).describe('machine CPU busy (0..1, all cores) below which the pool may grow: one more browser on a busier machine only queues for the cores'),
+  MAX_CONCURRENT_PROFILES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "the ceiling of the pool's adaptive concurrency (profiles open at once = jobs in flight = prefetch); default: what fits the machine, one per core (os.availableParallelism(): a consent flow keeps Chromium busy for 5-6 CPU-seconds) and no more than half the memory at POOL_SLOT_MEMORY_MB each",
+    ),
+  MIN_CONCURRENT_PROFILES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe("the floor of the pool's adaptive concurrency, where it starts; MIN = MAX gives a fixed concurrency"),
+  POOL_SIZING_INTERVAL_MS: env.int(
+    3_000,
+    'how often the pool resizes its concurrency from the last interval (starts, flows, slots busy, CPU, memory, event-loop lag)',
+  ),
+  POOL_CPU_CEILING: z.coerce
+    .number()
+    .gt(0)
+    .max(1)
+    .default(1)
+    .describe(
+      'machine CPU busy (0..1, all cores) above which the pool shrinks. 1 = CPU alone never shrinks it: a busy CPU is what the pool is for, and it shrinks when the work slows (slow or failing starts, flows failing from load, loop lag, low memory)',
+    ),
+  POOL_CPU_GROW_BELOW: z.coerce
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.9)
+    .describe('machine CPU busy (0..1, all cores) below which the pool may grow: one more browser on a busier machine only queues for the cores'),
   POOL_SLOT_MEMORY_MB: env.int(300, 'memory one open profile (Chromium) needs: the pool grows only with this much available above POOL_MIN_FREE_MEMORY_MB'),
   POOL_MIN_FREE_MEMORY_MB: env.int(256, 'available memory (MemAvailable) below which the pool shrinks'),
   POOL_MAX_LOOP_LAG_MS: env.int(250, 'event-loop delay (p99 of an interval) above which the pool shrinks'),
   POOL_SLOW_START_MS: env.int(15_000, 'profile starts slower than this (median of an interval) shrink the pool: the machine or GoLogin is struggling'),
-  POOL_SLOW_START_FACTOR: z.coerce.number().min(0).default(3).describe('profile starts (median of an interval, over 2 s) this many times slower than usual (the fastest interval median of the last 20) shrink the pool; 0 = off'),
+  POOL_SLOW_START_FACTOR: z.coerce
+    .number()
+    .min(0)
+    .default(3)
+    .describe(
+      'profile starts (median of an interval, over 2 s) this many times slower than usual (the fastest interval median of the last 20) shrink the pool; 0 = off',
+    ),
   BROWSER_CLOSE_TIMEOUT_MS: env.int(10_000, 'how long closing a profile (GoLogin stop, Chromium exit) may take before its process tree is killed'),
-  PROFILE_KEEP_ALIVE_MS: env.int(0, 'after a successful job the profile\'s browser (and its lock) is kept open this long for the next job of the same profile in this worker; 0 = close after each job'),
+  PROFILE_KEEP_ALIVE_MS: env.int(
+    0,
+    "after a successful job the profile's browser (and its lock) is kept open this long for the next job of the same profile in this worker; 0 = close after each job",
+  ),
   BROWSER_RECYCLE_AFTER_JOBS: env.int(50, 'a browser kept alive for reuse is closed (and the next job starts a fresh one) after this many jobs; 0 = no limit'),
   JOB_TIMEOUT_MS: env.int(180_000, 'budget of one browser attempt, far below RabbitMQ consumer_timeout'),
   STEP_TIMEOUT_MS: env.int(30_000, 'budget of one page step (navigation, waiting for a page to show something known)'),
@@ -53,7 +116,15 @@ export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env)
   }
   const refused = developmentSecretsInUse(c);
   if (refused.length) throw new ConfigError(refused);
-  const max = c.MAX_CONCURRENT_PROFILES ?? Math.max(c.MIN_CONCURRENT_PROFILES, fittingMaxConcurrency(availableParallelism(), totalmem(), c.POOL_SLOT_MEMORY_MB * 2 ** 20));
-  if (c.MIN_CONCURRENT_PROFILES > max) throw new ConfigError([`MIN_CONCURRENT_PROFILES: ${c.MIN_CONCURRENT_PROFILES} is above MAX_CONCURRENT_PROFILES (${max})`]);
-  return { ...c, MAX_CONCURRENT_PROFILES: max, WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}`, DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'browser_worker') };
+  const max =
+    c.MAX_CONCURRENT_PROFILES ??
+    Math.max(c.MIN_CONCURRENT_PROFILES, fittingMaxConcurrency(availableParallelism(), totalmem(), c.POOL_SLOT_MEMORY_MB * 2 ** 20));
+  if (c.MIN_CONCURRENT_PROFILES > max)
+    throw new ConfigError([`MIN_CONCURRENT_PROFILES: ${c.MIN_CONCURRENT_PROFILES} is above MAX_CONCURRENT_PROFILES (${max})`]);
+  return {
+    ...c,
+    MAX_CONCURRENT_PROFILES: max,
+    WORKER_ID: c.WORKER_ID ?? `${hostname()}-${process.pid}`,
+    DATABASE_SCHEMA: c.DATABASE_SCHEMA ?? schemaName(c.XAUTH_NAMESPACE, 'browser_worker'),
+  };
 }

@@ -21,13 +21,22 @@ describe('authorize flow in a real Chromium against x-sim', function () {
 
   before(async () => {
     // A live listener at the redirect URI: if the code ever left the browser, it would land here.
-    callback = createServer((_req, res) => { callbackHits++; res.end('leaked'); }).listen(0, '127.0.0.1');
+    callback = createServer((_req, res) => {
+      callbackHits++;
+      res.end('leaked');
+    }).listen(0, '127.0.0.1');
     await new Promise((r) => callback.once('listening', r));
     redirectUri = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/oauth/callback`;
     sim = await startXSim({ apps: [{ name: 'xauth-dev', clientId: 'cid', clientSecret: 'sec', redirectUris: [redirectUri] }], interstitialMs: 200 });
     provider = new GoLoginProvider({
-      baseUrl: sim.url, token: 'xsim-gologin-token', timeoutMs: 10_000, stopTimeoutMs: 10_000, startTimeoutMs: 10_000, pollMs: 100,
-      budget: new SlidingWindowBudget(240, 60_000), budgetWaitMs: 1_000,
+      baseUrl: sim.url,
+      token: 'xsim-gologin-token',
+      timeoutMs: 10_000,
+      stopTimeoutMs: 10_000,
+      startTimeoutMs: 10_000,
+      pollMs: 100,
+      budget: new SlidingWindowBudget(240, 60_000),
+      budgetWaitMs: 1_000,
     });
   });
   afterEach(() => {
@@ -45,13 +54,32 @@ describe('authorize flow in a real Chromium against x-sim', function () {
     const open = await provider.start(profile.id);
     try {
       const url = new URL(`${sim.url}/i/oauth2/authorize`);
-      for (const [k, v] of Object.entries({ response_type: 'code', client_id: opts.clientId ?? 'cid', redirect_uri: redirectUri, scope: 'users.read offline.access', state: `st-${username}`, code_challenge: 'challenge-123', code_challenge_method: 'plain' })) url.searchParams.set(k, v);
-      return await runAuthorizeFlow({ jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url.toString(), redirectUri, deadline: Date.now() + 30_000 }, { stepMs: 8_000, interstitialMs: opts.interstitialMs ?? 3_000 }, logger);
+      for (const [k, v] of Object.entries({
+        response_type: 'code',
+        client_id: opts.clientId ?? 'cid',
+        redirect_uri: redirectUri,
+        scope: 'users.read offline.access',
+        state: `st-${username}`,
+        code_challenge: 'challenge-123',
+        code_challenge_method: 'plain',
+      }))
+        url.searchParams.set(k, v);
+      return await runAuthorizeFlow(
+        {
+          jobId: '00000000-0000-4000-8000-000000000001',
+          attempt: 1,
+          wsUrl: open.wsUrl,
+          authorizeUrl: url.toString(),
+          redirectUri,
+          deadline: Date.now() + 30_000,
+        },
+        { stepMs: 8_000, interstitialMs: opts.interstitialMs ?? 3_000 },
+        logger,
+      );
     } finally {
       await provider.stop(profile.id);
     }
   }
-
 
   it('when the profile is signed in, then the interstitial is waited out and the code is captured without the redirect leaving the browser', async () => {
     const interstitials: boolean[] = [];
@@ -62,7 +90,12 @@ describe('authorize flow in a real Chromium against x-sim', function () {
     let consent: CapturedConsent;
     try {
       const url = `${sim.url}/i/oauth2/authorize?response_type=code&client_id=cid&redirect_uri=${encodeURIComponent(redirectUri)}&scope=users.read&state=s-1&code_challenge=challenge-123&code_challenge_method=plain`;
-      consent = await runAuthorizeFlow({ jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 }, { stepMs: 8_000, interstitialMs: 3_000 }, logger, { interstitial: (c) => interstitials.push(c) });
+      consent = await runAuthorizeFlow(
+        { jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 },
+        { stepMs: 8_000, interstitialMs: 3_000 },
+        logger,
+        { interstitial: (c) => interstitials.push(c) },
+      );
     } finally {
       await provider.stop(profile.id);
     }

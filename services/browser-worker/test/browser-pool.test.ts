@@ -32,7 +32,10 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     await sim.stop();
     sim = await startXSim({ interstitialMs: 0, gologinRateLimitPerMinute: 10 });
     // Each replica alone would stay under x-sim's 10 a minute; together, only the shared budget keeps them there.
-    const [a, b] = [fx.gologin(sim.url, { budget: await fx.sharedBudget(8, 60_000), budgetWaitMs: 200 }), fx.gologin(sim.url, { budget: await fx.sharedBudget(8, 60_000), budgetWaitMs: 200 })];
+    const [a, b] = [
+      fx.gologin(sim.url, { budget: await fx.sharedBudget(8, 60_000), budgetWaitMs: 200 }),
+      fx.gologin(sim.url, { budget: await fx.sharedBudget(8, 60_000), budgetWaitMs: 200 }),
+    ];
     const calls = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).stop(profileOf('xsim_user_008'))));
     expect(calls.filter((c) => c.status === 'fulfilled')).to.have.length(8);
     const refused = calls.flatMap((c) => (c.status === 'rejected' ? [c.reason as { code: string; retryable: boolean; retryAfterMs?: number }] : []));
@@ -92,12 +95,14 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     expect(sim.state.stats().alreadyRunningRejections).to.equal(0);
   });
 
-  it('when GoLogin still runs a profile nobody holds (a dead worker\'s), then the stale run is stopped and the profile started again', async () => {
+  it("when GoLogin still runs a profile nobody holds (a dead worker's), then the stale run is stopped and the profile started again", async () => {
     const id = profileOf('xsim_user_006');
     await fetch(`${sim.url}/browser/${id}/start`, { method: 'POST', headers: { authorization: 'Bearer xsim-gologin-token' } });
     const stalePid = sim.state.runningBrowsers()[0]!.pid;
     const lease = await fx.pool(fx.gologin(sim.url)).acquire(id);
-    expect(sim.state.runningBrowsers().map((b) => b.pid)).to.have.lengthOf(1).and.not.include(stalePid);
+    expect(sim.state.runningBrowsers().map((b) => b.pid))
+      .to.have.lengthOf(1)
+      .and.not.include(stalePid);
     expect(await fx.value('xauth_pool_browser_restarts_total', { reason: 'stale' })).to.equal(1);
     await lease.release({ reusable: true });
   });
@@ -137,7 +142,14 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
   it('when a local profile directory still has a browser from a dead worker, then it is killed and a fresh one starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'xauth-profiles-'));
     try {
-      const provider = new LocalChromiumProvider({ profilesDir: dir, chromiumPath: '/usr/bin/chromium', launchTimeoutMs: 20_000, stopGraceMs: 2_000, logger: silentLogger, onOrphansKilled: (n) => fx.stats.orphansKilled(n) });
+      const provider = new LocalChromiumProvider({
+        profilesDir: dir,
+        chromiumPath: '/usr/bin/chromium',
+        launchTimeoutMs: 20_000,
+        stopGraceMs: 2_000,
+        logger: silentLogger,
+        onOrphansKilled: (n) => fx.stats.orphansKilled(n),
+      });
       const stale = await launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 20_000, logger: silentLogger, userDataDir: join(dir, 'local-1') });
       const lease = await fx.pool(provider).acquire('local-1');
       await stale.closed;
@@ -150,13 +162,19 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     }
   });
 
-  it('when a worker starts and dead workers left browsers on local profiles, then it kills those whose lock is free and leaves a live replica\'s alone', async () => {
+  it("when a worker starts and dead workers left browsers on local profiles, then it kills those whose lock is free and leaves a live replica's alone", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'xauth-profiles-'));
     const launch = (id: string) => launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 20_000, logger: silentLogger, userDataDir: join(dir, id) });
     const [orphan, held] = [await launch('orphan-1'), await launch('held-1')];
     const release = await fx.holdLock('held-1');
     try {
-      const provider = new LocalChromiumProvider({ profilesDir: dir, chromiumPath: '/usr/bin/chromium', launchTimeoutMs: 20_000, stopGraceMs: 2_000, logger: silentLogger });
+      const provider = new LocalChromiumProvider({
+        profilesDir: dir,
+        chromiumPath: '/usr/bin/chromium',
+        launchTimeoutMs: 20_000,
+        stopGraceMs: 2_000,
+        logger: silentLogger,
+      });
       expect(await fx.pool(provider).sweepStrays()).to.equal(1);
       await orphan.closed;
       expect(census.pids()).to.include(held.pid);

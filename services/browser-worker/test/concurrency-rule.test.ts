@@ -1,11 +1,35 @@
 import { expect } from 'chai';
-import { decideConcurrency, fittingMaxConcurrency, GROW_AFTER_SHRINK_TICKS, type ConcurrencyLimits, type ConcurrencyWindow } from '../src/domain/concurrency.rule.js';
+import {
+  decideConcurrency,
+  fittingMaxConcurrency,
+  GROW_AFTER_SHRINK_TICKS,
+  type ConcurrencyLimits,
+  type ConcurrencyWindow,
+} from '../src/domain/concurrency.rule.js';
 
 const MB = 1024 * 1024;
-const limits: ConcurrencyLimits = { min: 1, max: 6, cpuCeiling: 0.95, cpuGrowBelow: 0.9, minFreeMemoryBytes: 256 * MB, slotMemoryBytes: 300 * MB, maxLoopLagMs: 250, slowStartMs: 10_000, slowStartFactor: 3 };
-const calm: ConcurrencyWindow = { starts: [{ ms: 800, ok: true }], flows: [{ ok: true, overloaded: false }], peakBusy: 3, cpu: 0.4, freeMemoryBytes: 4_000 * MB, loopLagMs: 20 };
+const limits: ConcurrencyLimits = {
+  min: 1,
+  max: 6,
+  cpuCeiling: 0.95,
+  cpuGrowBelow: 0.9,
+  minFreeMemoryBytes: 256 * MB,
+  slotMemoryBytes: 300 * MB,
+  maxLoopLagMs: 250,
+  slowStartMs: 10_000,
+  slowStartFactor: 3,
+};
+const calm: ConcurrencyWindow = {
+  starts: [{ ms: 800, ok: true }],
+  flows: [{ ok: true, overloaded: false }],
+  peakBusy: 3,
+  cpu: 0.4,
+  freeMemoryBytes: 4_000 * MB,
+  loopLagMs: 20,
+};
 const settled = GROW_AFTER_SHRINK_TICKS;
-const decide = (current: number, w: Partial<ConcurrencyWindow>, l: Partial<ConcurrencyLimits> = {}, ticks = settled) => decideConcurrency(current, { ...calm, ...w }, { ...limits, ...l }, ticks);
+const decide = (current: number, w: Partial<ConcurrencyWindow>, l: Partial<ConcurrencyLimits> = {}, ticks = settled) =>
+  decideConcurrency(current, { ...calm, ...w }, { ...limits, ...l }, ticks);
 
 describe('concurrency rule (unit)', () => {
   it('when every slot was busy and the machine has room, then it grows by one', () => {
@@ -47,7 +71,15 @@ describe('concurrency rule (unit)', () => {
   });
 
   it('when starts are slow, then it shrinks for starts_slow', () => {
-    expect(decide(3, { starts: [{ ms: 12_000, ok: true }, { ms: 15_000, ok: true }, { ms: 900, ok: true }] })).to.include({ next: 2, reason: 'starts_slow' });
+    expect(
+      decide(3, {
+        starts: [
+          { ms: 12_000, ok: true },
+          { ms: 15_000, ok: true },
+          { ms: 900, ok: true },
+        ],
+      }),
+    ).to.include({ next: 2, reason: 'starts_slow' });
   });
 
   it('when starts take three times their usual (and over two seconds), then it shrinks for starts_slow; quick ones never do', () => {
@@ -58,11 +90,26 @@ describe('concurrency rule (unit)', () => {
   });
 
   it('when half the starts fail, then it halves for starts_failing', () => {
-    expect(decide(6, { starts: [{ ms: 500, ok: false }, { ms: 800, ok: true }] })).to.deep.equal({ next: 3, direction: 'down', reason: 'starts_failing', saturated: true });
+    expect(
+      decide(6, {
+        starts: [
+          { ms: 500, ok: false },
+          { ms: 800, ok: true },
+        ],
+      }),
+    ).to.deep.equal({ next: 3, direction: 'down', reason: 'starts_failing', saturated: true });
   });
 
   it('when one start of several fails, then that alone does not shrink it', () => {
-    expect(decide(3, { starts: [{ ms: 500, ok: false }, { ms: 800, ok: true }, { ms: 700, ok: true }] })).to.include({ next: 4, reason: 'idle_room' });
+    expect(
+      decide(3, {
+        starts: [
+          { ms: 500, ok: false },
+          { ms: 800, ok: true },
+          { ms: 700, ok: true },
+        ],
+      }),
+    ).to.include({ next: 4, reason: 'idle_room' });
   });
 
   it('when flows time out or crash, then it halves for flows_failing; flows needing a person do not count', () => {

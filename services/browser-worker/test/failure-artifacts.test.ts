@@ -23,7 +23,9 @@ describe('failure artifacts in PostgreSQL', () => {
     await migrateWorkerSchema({ url: defaultServiceDatabaseUrl('browser_worker'), schema, logger });
     store = new PgArtifactStore(db, schema);
   });
-  beforeEach(async () => { await db.query(`TRUNCATE ${quoteSchema(schema)}.failure_artifacts`); });
+  beforeEach(async () => {
+    await db.query(`TRUNCATE ${quoteSchema(schema)}.failure_artifacts`);
+  });
   after(async () => {
     await db.query(`DROP SCHEMA IF EXISTS ${quoteSchema(schema)} CASCADE`);
     await db.end();
@@ -36,7 +38,17 @@ describe('failure artifacts in PostgreSQL', () => {
       { name: 'trace.network', data: Buffer.from(`{"url":"http://127.0.0.1:9/cb?state=${secret}&code=abc123"}`) },
       { name: 'resources/frame.png', data: png },
     ]);
-    const out = readZip(redactZip(zip, (t) => t.split(secret).join('[REDACTED]').replace(/code=[^&"]+/g, 'code=[REDACTED]'), [secret]));
+    const out = readZip(
+      redactZip(
+        zip,
+        (t) =>
+          t
+            .split(secret)
+            .join('[REDACTED]')
+            .replace(/code=[^&"]+/g, 'code=[REDACTED]'),
+        [secret],
+      ),
+    );
     expect(out.map((e) => e.name)).to.deep.equal(['trace.network', 'resources/frame.png']);
     expect(out[0]!.data.toString()).to.equal('{"url":"http://127.0.0.1:9/cb?state=[REDACTED]&code=[REDACTED]"}');
     expect(out[1]!.data.length).to.equal(png.length);
@@ -70,16 +82,35 @@ describe('failure artifacts in PostgreSQL', () => {
     const kept = await store.get({ jobId: JOB, attempt: '1', file: 'trace.zip' });
     expect(readZip(kept!.bytes)[0]!.data.toString()).to.equal('{"url":"/cb?state=[REDACTED]&second=1"}');
     expect(await store.list(JOB)).to.have.length(1);
-    expect(await stat(rawPath).then(() => true, () => false), 'the raw trace is removed').to.equal(false);
+    expect(
+      await stat(rawPath).then(
+        () => true,
+        () => false,
+      ),
+      'the raw trace is removed',
+    ).to.equal(false);
   });
 
-  it('when a trace\'s network log is redacted, then every cookie and credential header value is gone, names kept', () => {
+  it("when a trace's network log is redacted, then every cookie and credential header value is gone, names kept", () => {
     const into = artifactsForAttempt(store, JOB, 1, [])!;
     into.addSecrets(['cookie-value-from-the-context']);
-    const line = JSON.stringify({ request: { cookies: [{ name: 'auth_token', value: 'sess1234567890' }], headers: [{ name: 'Cookie', value: 'auth_token=sess1234567890; lang=en' }, { name: 'Accept', value: 'text/html' }] }, response: { headers: [{ name: 'set-cookie', value: 'cf_clearance=abc; path=/' }] }, note: 'cookie-value-from-the-context' });
+    const line = JSON.stringify({
+      request: {
+        cookies: [{ name: 'auth_token', value: 'sess1234567890' }],
+        headers: [
+          { name: 'Cookie', value: 'auth_token=sess1234567890; lang=en' },
+          { name: 'Accept', value: 'text/html' },
+        ],
+      },
+      response: { headers: [{ name: 'set-cookie', value: 'cf_clearance=abc; path=/' }] },
+      note: 'cookie-value-from-the-context',
+    });
     const out = JSON.parse(into.redact(line));
     expect(out.request.cookies).to.deep.equal([{ name: 'auth_token', value: '[REDACTED]' }]);
-    expect(out.request.headers).to.deep.equal([{ name: 'Cookie', value: '[REDACTED]' }, { name: 'Accept', value: 'text/html' }]);
+    expect(out.request.headers).to.deep.equal([
+      { name: 'Cookie', value: '[REDACTED]' },
+      { name: 'Accept', value: 'text/html' },
+    ]);
     expect(out.response.headers[0].value).to.equal('[REDACTED]');
     expect(out.note).to.equal('[REDACTED]');
     expect(into.redact('document.cookie = "auth_token=sess1234567890; ct0=abcdef"')).not.to.contain('sess1234567890').and.not.to.contain('abcdef');
@@ -89,12 +120,22 @@ describe('failure artifacts in PostgreSQL', () => {
     const now = new Date('2030-01-01T00:00:00Z');
     const attempt = async (job: string, n: number, files: Array<[string, number]>, ageMs: number) => {
       for (const [file, bytes] of files) {
-        await db.query(`INSERT INTO ${quoteSchema(schema)}.failure_artifacts (job_id, attempt, file, content_type, bytes, size, created_at) VALUES ($1, $2, $3, 'x', $4, $5, $6)`,
-          [job, n, file, Buffer.alloc(bytes), bytes, new Date(now.getTime() - ageMs)]);
+        await db.query(
+          `INSERT INTO ${quoteSchema(schema)}.failure_artifacts (job_id, attempt, file, content_type, bytes, size, created_at) VALUES ($1, $2, $3, 'x', $4, $5, $6)`,
+          [job, n, file, Buffer.alloc(bytes), bytes, new Date(now.getTime() - ageMs)],
+        );
       }
     };
     await attempt(JOB, 1, [['page.html', 100]], 10_000); // past retention
-    await attempt(JOB, 2, [['page.html', 300], ['screenshot.png', 100]], 3_000); // oldest within retention: over budget
+    await attempt(
+      JOB,
+      2,
+      [
+        ['page.html', 300],
+        ['screenshot.png', 100],
+      ],
+      3_000,
+    ); // oldest within retention: over budget
     await attempt(OTHER, 1, [['page.html', 400]], 2_000);
     await attempt(OTHER, 2, [['page.html', 100]], 1_000);
     expect(await store.sweep({ retentionMs: 5_000, maxBytes: 600 }, now)).to.deep.equal({ removed: 2, bytes: 500 });

@@ -36,7 +36,7 @@ describe('pool rules (unit)', () => {
       for (const t of at) expect(at.filter((u) => u > t - 1_000 && u <= t).length).to.be.at.most(5);
     });
 
-    it('when it starts from stored bookings (another replica\'s), then they count, and a refused turn says when to come back', () => {
+    it("when it starts from stored bookings (another replica's), then they count, and a refused turn says when to come back", () => {
       const budget = new SlidingWindowBudget(2, 1_000, [0, 500]);
       expect(budget.turnAt(600, 0)).to.deep.equal({ granted: false, retryAfterMs: 400 });
       expect(budget.turnAt(600, 400)).to.deep.equal({ granted: true, waitMs: 400 });
@@ -60,17 +60,44 @@ describe('pool rules (unit)', () => {
 
   describe('cookie export', () => {
     it('when an EditThisCookie export is read, then cookies come out in Playwright shape', () => {
-      const [c] = parseCookieExport([{ domain: 'x.com', hostOnly: false, httpOnly: true, name: 'auth_token', path: '/', sameSite: 'no_restriction', secure: true, session: false, storeId: '0', value: 'v', expirationDate: 1900000000.5 }]);
-      expect(c).to.deep.equal({ name: 'auth_token', value: 'v', domain: '.x.com', path: '/', expires: 1900000000, httpOnly: true, secure: true, sameSite: 'None' });
+      const [c] = parseCookieExport([
+        {
+          domain: 'x.com',
+          hostOnly: false,
+          httpOnly: true,
+          name: 'auth_token',
+          path: '/',
+          sameSite: 'no_restriction',
+          secure: true,
+          session: false,
+          storeId: '0',
+          value: 'v',
+          expirationDate: 1900000000.5,
+        },
+      ]);
+      expect(c).to.deep.equal({
+        name: 'auth_token',
+        value: 'v',
+        domain: '.x.com',
+        path: '/',
+        expires: 1900000000,
+        httpOnly: true,
+        secure: true,
+        sameSite: 'None',
+      });
     });
 
     it('when a Playwright storage state is read, then its session cookies stay session cookies', () => {
-      const [c] = parseCookieExport({ cookies: [{ name: 'a', value: 'b', domain: '127.0.0.1', path: '/', expires: -1, httpOnly: false, secure: false, sameSite: 'Lax' }] });
+      const [c] = parseCookieExport({
+        cookies: [{ name: 'a', value: 'b', domain: '127.0.0.1', path: '/', expires: -1, httpOnly: false, secure: false, sameSite: 'Lax' }],
+      });
       expect(c).to.include({ expires: -1, sameSite: 'Lax', domain: '127.0.0.1' });
     });
 
     it('when the file is not a cookie export, then the error names the field and never a value', () => {
-      expect(() => parseCookieExport([{ name: 'auth_token', value: 'secret-value' }])).to.throw(/0\.domain/).that.satisfies((e: Error) => !e.message.includes('secret-value'));
+      expect(() => parseCookieExport([{ name: 'auth_token', value: 'secret-value' }]))
+        .to.throw(/0\.domain/)
+        .that.satisfies((e: Error) => !e.message.includes('secret-value'));
     });
   });
 

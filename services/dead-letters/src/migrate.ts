@@ -6,6 +6,13 @@ import { entities, migrations } from './data-access/database.js';
 runMain(async () => {
   const config = loadDeadLettersConfig(process.env);
   const logger = createLogger({ service: 'dead-letters', level: config.LOG_LEVEL });
-  const ds = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, applicationName: 'dead-letters:migrate', logger });
+  const ds = await openDatabase({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    entities,
+    migrations,
+    applicationName: 'dead-letters:migrate',
+    logger,
+  });
   await ds.destroy();
 });

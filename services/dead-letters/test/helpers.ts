@@ -3,7 +3,16 @@ import { Writable } from 'node:stream';
 import amqplib from 'amqplib';
 import pg from 'pg';
 import { RETRY_TIERS_MS } from '@xauth/contracts';
-import { assertTopology, createLogger, defaultServiceDatabaseUrl, defaultServiceRole, deleteTopology, provisionServiceDatabases, schemaName, type Logger } from '@xauth/shared';
+import {
+  assertTopology,
+  createLogger,
+  defaultServiceDatabaseUrl,
+  defaultServiceRole,
+  deleteTopology,
+  provisionServiceDatabases,
+  schemaName,
+  type Logger,
+} from '@xauth/shared';
 import { devBrokerUrl, ensureDevBrokerUsers } from '@xauth/shared/broker-users';
 import { loadDeadLettersConfig } from '../src/config.js';
 import { startDeadLetters, type RunningDeadLetters } from '../src/start.js';
@@ -17,7 +26,12 @@ export const INTERNAL_TOKEN = 'test-internal-token';
 /** A logger that writes nowhere but keeps every line. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   return { logger: createLogger({ service: 'dead-letters', level: 'debug', stream, silent: true }), lines };
 }
 
@@ -38,14 +52,31 @@ export async function startOffice(env: Record<string, string> = {}) {
   const ch = await conn.createConfirmChannel();
   const orchestratorConn = await amqplib.connect(devBrokerUrl('orchestrator'));
   const asOrchestrator = await orchestratorConn.createConfirmChannel();
-  const office: RunningDeadLetters = await startDeadLetters(loadDeadLettersConfig({
-    NODE_ENV: 'test', XAUTH_NAMESPACE: namespace, AMQP_URL: 'amqp://127.0.0.1:5672', DATABASE_URL: defaultServiceDatabaseUrl('dead_letters'), HTTP_PORT: '0', INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: INTERNAL_TOKEN, SHUTDOWN_TIMEOUT_MS: '5000', ...env,
-  }), { logger });
+  const office: RunningDeadLetters = await startDeadLetters(
+    loadDeadLettersConfig({
+      NODE_ENV: 'test',
+      XAUTH_NAMESPACE: namespace,
+      AMQP_URL: 'amqp://127.0.0.1:5672',
+      DATABASE_URL: defaultServiceDatabaseUrl('dead_letters'),
+      HTTP_PORT: '0',
+      INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: INTERNAL_TOKEN,
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...env,
+    }),
+    { logger },
+  );
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   return {
-    namespace, schema, office, db, ch, asOrchestrator, lines,
-    rows: async (where = 'true', params: unknown[] = []) => (await db.query(`SELECT * FROM "${schema}".dead_letters WHERE ${where} ORDER BY received_at`, params)).rows,
+    namespace,
+    schema,
+    office,
+    db,
+    ch,
+    asOrchestrator,
+    lines,
+    rows: async (where = 'true', params: unknown[] = []) =>
+      (await db.query(`SELECT * FROM "${schema}".dead_letters WHERE ${where} ORDER BY received_at`, params)).rows,
     stop: async (extraTiers: readonly number[] = []) => {
       await office.stop();
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -71,7 +102,12 @@ export async function waitUntil<T>(fn: () => Promise<T> | T, what: string, timeo
 export async function api(office: Office, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${office.office.url}/internal/v1/dead-letters${path}`, {
     method,
-    headers: { authorization: `Bearer ${INTERNAL_TOKEN}`, 'x-xauth-actor': 'ops-test', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      authorization: `Bearer ${INTERNAL_TOKEN}`,
+      'x-xauth-actor': 'ops-test',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as any };

@@ -15,15 +15,26 @@ window.xauthAccounts = function (ui) {
     if ($('accounts-paused').checked) q.set('paused', 'true');
     const page = await api('GET', `/v1/accounts?${q}`);
     $('accounts-summary').className = '';
-    $('accounts-summary').textContent = `${page.total} match; showing ${page.items.length}. In all ${page.counts.accounts} account(s), ${page.counts.paused} paused`;
-    fill($('accounts-counts'), Object.entries(page.counts.byState).map(([state, n]) => [state, n]));
+    $('accounts-summary').textContent =
+      `${page.total} match; showing ${page.items.length}. In all ${page.counts.accounts} account(s), ${page.counts.paused} paused`;
+    fill(
+      $('accounts-counts'),
+      Object.entries(page.counts.byState).map(([state, n]) => [state, n]),
+    );
     const body = $('accounts').querySelector('tbody');
     body.replaceChildren();
     for (const a of page.items) {
       const tr = document.createElement('tr');
       tr.dataset.account = a.accountId;
-      for (const v of [a.accountId, a.paused ? 'paused' : 'no', tokensText(a), a.lastJob && a.lastJob.status, a.lastJob && a.lastJob.errorCode,
-        a.profiles.length ? a.profiles[0].profileId : (a.profileGoneAt ? 'gone' : '')]) cell(tr, v);
+      for (const v of [
+        a.accountId,
+        a.paused ? 'paused' : 'no',
+        tokensText(a),
+        a.lastJob && a.lastJob.status,
+        a.lastJob && a.lastJob.errorCode,
+        a.profiles.length ? a.profiles[0].profileId : a.profileGoneAt ? 'gone' : '',
+      ])
+        cell(tr, v);
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = 'Show';
@@ -41,8 +52,13 @@ window.xauthAccounts = function (ui) {
     $('account-id').textContent = a.accountId;
     const dl = $('account-fields');
     dl.replaceChildren();
-    for (const [k, v] of [['paused', a.paused ? `yes, by ${a.pausedBy}: ${a.pauseReason}` : 'no'], ['tokens', tokensText(a)],
-      ['profiles', a.profiles.map((p) => p.profileId).join(', ')], ['profile gone since', a.profileGoneAt], ['offboarded at', a.offboardAt]]) {
+    for (const [k, v] of [
+      ['paused', a.paused ? `yes, by ${a.pausedBy}: ${a.pauseReason}` : 'no'],
+      ['tokens', tokensText(a)],
+      ['profiles', a.profiles.map((p) => p.profileId).join(', ')],
+      ['profile gone since', a.profileGoneAt],
+      ['offboarded at', a.offboardAt],
+    ]) {
       const dt = document.createElement('dt');
       dt.textContent = k;
       const dd = document.createElement('dd');
@@ -50,8 +66,14 @@ window.xauthAccounts = function (ui) {
       dd.dataset.field = k;
       dl.append(dt, dd);
     }
-    fill($('account-jobs'), d.jobs.map((j) => [j.createdAt, j.jobId, j.app, j.status, j.attempt, j.errorCode]));
-    fill($('account-events'), d.events.map((e) => [e.at, e.kind, e.app, e.errorCode, e.detail]));
+    fill(
+      $('account-jobs'),
+      d.jobs.map((j) => [j.createdAt, j.jobId, j.app, j.status, j.attempt, j.errorCode]),
+    );
+    fill(
+      $('account-events'),
+      d.events.map((e) => [e.at, e.kind, e.app, e.errorCode, e.detail]),
+    );
   }
 
   function report(err) {
@@ -59,7 +81,10 @@ window.xauthAccounts = function (ui) {
     $('account-result').className = 'error';
   }
 
-  $('accounts-filters').addEventListener('submit', (e) => { e.preventDefault(); refresh().catch(report); });
+  $('accounts-filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    refresh().catch(report);
+  });
   $('account-act').addEventListener('submit', async (e) => {
     e.preventDefault();
     const action = e.submitter && e.submitter.dataset.action;
@@ -67,9 +92,10 @@ window.xauthAccounts = function (ui) {
     $('account-result').className = '';
     try {
       const r = await api('POST', `/v1/accounts/${encodeURIComponent(current)}/${action}`, { reason: $('account-reason').value });
-      $('account-result').textContent = action === 'offboard'
-        ? `offboarded ${r.accountId}: tokens revoked at X and deleted (${(r.revokedApps || []).join(', ') || 'no token'})`
-        : `${r.changed ? '' : 'already '}${action === 'pause' ? 'paused' : 'resumed'} ${r.accountId}`;
+      $('account-result').textContent =
+        action === 'offboard'
+          ? `offboarded ${r.accountId}: tokens revoked at X and deleted (${(r.revokedApps || []).join(', ') || 'no token'})`
+          : `${r.changed ? '' : 'already '}${action === 'pause' ? 'paused' : 'resumed'} ${r.accountId}`;
       await refresh();
       if (action === 'offboard') $('account').hidden = true;
       else await show(current);
@@ -78,5 +104,11 @@ window.xauthAccounts = function (ui) {
     }
   });
 
-  return { refresh: () => refresh().catch((err) => { $('accounts-summary').textContent = err.message; $('accounts-summary').className = 'error'; }) };
+  return {
+    refresh: () =>
+      refresh().catch((err) => {
+        $('accounts-summary').textContent = err.message;
+        $('accounts-summary').className = 'error';
+      }),
+  };
 };

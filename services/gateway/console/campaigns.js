@@ -13,7 +13,9 @@
   }
 
   function failedText(p) {
-    const codes = Object.entries(p.failedByCode).map(([code, n]) => `${code} ${n}`).join(', ');
+    const codes = Object.entries(p.failedByCode)
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
     return codes ? `${p.failed} (${codes})` : String(p.failed);
   }
 
@@ -69,12 +71,18 @@
     api = e.detail.api;
     refresh().catch((err) => say(err.message, true));
   });
-  $('campaigns-refresh').addEventListener('click', () => { refresh().catch((err) => say(err.message, true)); });
+  $('campaigns-refresh').addEventListener('click', () => {
+    refresh().catch((err) => say(err.message, true));
+  });
   $('campaign-create').addEventListener('submit', async (e) => {
     e.preventDefault();
     const rate = Number($('campaign-rate').value);
     try {
-      const c = await api('POST', '/v1/campaigns', { selection: selection(), reason: $('campaign-reason').value, ...(rate > 0 ? { ratePerSecond: rate } : {}) });
+      const c = await api('POST', '/v1/campaigns', {
+        selection: selection(),
+        reason: $('campaign-reason').value,
+        ...(rate > 0 ? { ratePerSecond: rate } : {}),
+      });
       say(`started campaign ${c.campaignId}: ${c.progress.total} login(s) at ${c.ratePerSecond}/s`);
       await refresh();
     } catch (err) {

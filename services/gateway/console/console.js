@@ -47,8 +47,14 @@
   async function refresh() {
     const q = filter();
     const counts = await api('GET', `/v1/dead-letters/counts?${q}`);
-    fill($('counts-by-code'), counts.byErrorCode.map((c) => [c.errorCode, c.count]));
-    fill($('counts-by-queue'), counts.byQueue.map((c) => [c.queue, c.count]));
+    fill(
+      $('counts-by-code'),
+      counts.byErrorCode.map((c) => [c.errorCode, c.count]),
+    );
+    fill(
+      $('counts-by-queue'),
+      counts.byQueue.map((c) => [c.queue, c.count]),
+    );
     q.set('limit', '50');
     const page = await api('GET', `/v1/dead-letters?${q}`);
     $('list-summary').textContent = `${page.total} match; showing the newest ${page.items.length}`;
@@ -69,8 +75,18 @@
 
   async function refreshBreakers() {
     const view = await api('GET', '/v1/breakers');
-    const body = fill($('breakers'), view.breakers.map((b) => [b.service, b.name, b.state.replace('_', '-'), b.failures,
-      b.openForMs === undefined ? '' : Math.ceil(b.openForMs / 1000), b.lastError, b.updatedAt]));
+    const body = fill(
+      $('breakers'),
+      view.breakers.map((b) => [
+        b.service,
+        b.name,
+        b.state.replace('_', '-'),
+        b.failures,
+        b.openForMs === undefined ? '' : Math.ceil(b.openForMs / 1000),
+        b.lastError,
+        b.updatedAt,
+      ]),
+    );
     for (const [i, b] of view.breakers.entries()) body.children[i].dataset.state = b.state;
     $('breakers-unavailable').textContent = view.unavailable.length ? `Not answering: ${view.unavailable.join(', ')}` : '';
   }
@@ -82,9 +98,20 @@
     $('letter-id').textContent = d.id;
     const dl = $('letter-fields');
     dl.replaceChildren();
-    for (const [k, v] of [['status', d.status], ['error code', d.errorCode], ['error message', d.errorMessage], ['queue', d.queue], ['exchange', d.originalExchange],
-      ['routing key', d.routingKey], ['service', d.service], ['attempts', d.attempts], ['first failure', d.firstFailureAt], ['last failure', d.lastFailureAt],
-      ['replays', d.replayCount], ['message id', d.messageId]]) {
+    for (const [k, v] of [
+      ['status', d.status],
+      ['error code', d.errorCode],
+      ['error message', d.errorMessage],
+      ['queue', d.queue],
+      ['exchange', d.originalExchange],
+      ['routing key', d.routingKey],
+      ['service', d.service],
+      ['attempts', d.attempts],
+      ['first failure', d.firstFailureAt],
+      ['last failure', d.lastFailureAt],
+      ['replays', d.replayCount],
+      ['message id', d.messageId],
+    ]) {
       const dt = document.createElement('dt');
       dt.textContent = k;
       const dd = document.createElement('dd');
@@ -95,7 +122,10 @@
     $('letter-not-replayable').textContent = d.notReplayable ? `Not replayable: ${d.notReplayable}` : '';
     $('letter-body').textContent = typeof d.body === 'string' ? d.body : JSON.stringify(d.body, null, 2);
     $('letter-headers').textContent = JSON.stringify(d.headers, null, 2);
-    fill($('letter-actions'), (d.actions || []).map((a) => [a.at, a.action, a.actor, a.reason, a.replayMessageId]));
+    fill(
+      $('letter-actions'),
+      (d.actions || []).map((a) => [a.at, a.action, a.actor, a.reason, a.replayMessageId]),
+    );
   }
 
   const accounts = window.xauthAccounts({ $, api, fill, cell });
@@ -110,7 +140,8 @@
     $('sign-in-error').textContent = '';
     try {
       const res = await fetch('/v1/oauth/token', {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         // Every scope the client holds: each section needs its own (dlq:admin, accounts:admin).
         body: JSON.stringify({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value }),
       });
@@ -129,8 +160,13 @@
     }
   });
 
-  $('breakers-refresh').addEventListener('click', () => { refreshBreakers().catch(report); });
-  $('filters').addEventListener('submit', (e) => { e.preventDefault(); refresh().catch(report); });
+  $('breakers-refresh').addEventListener('click', () => {
+    refreshBreakers().catch(report);
+  });
+  $('filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    refresh().catch(report);
+  });
 
   $('act').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -139,8 +175,8 @@
     $('act-result').className = '';
     try {
       const r = await api('POST', `/v1/dead-letters/${encodeURIComponent(current.id)}/${action}`, { reason: $('act-reason').value });
-      $('act-result').textContent = action === 'replay'
-        ? `replayed as ${r.replayMessageId}${r.reopenedJobId ? ` (reopened job ${r.reopenedJobId})` : ''}` : 'discarded';
+      $('act-result').textContent =
+        action === 'replay' ? `replayed as ${r.replayMessageId}${r.reopenedJobId ? ` (reopened job ${r.reopenedJobId})` : ''}` : 'discarded';
       await show(current.id);
       await refresh();
     } catch (err) {
@@ -159,9 +195,15 @@
       const f = Object.fromEntries(filter());
       const r = await api('POST', '/v1/dead-letters/replay', { filter: f, reason: $('bulk-reason').value, dryRun });
       const done = dryRun ? r.wouldDo || [] : r.done;
-      $('bulk-summary').textContent = `${dryRun ? 'dry run: ' : ''}${done.length} of ${r.matched} ${dryRun ? 'would be replayed' : 'replayed'}, ${r.refused.length} ${dryRun ? 'would be refused' : 'refused'}${r.more ? '; more match, run it again for the rest' : ''}`;
+      $('bulk-summary').textContent =
+        `${dryRun ? 'dry run: ' : ''}${done.length} of ${r.matched} ${dryRun ? 'would be replayed' : 'replayed'}, ${r.refused.length} ${dryRun ? 'would be refused' : 'refused'}${r.more ? '; more match, run it again for the rest' : ''}`;
       fill($('bulk-result'), [
-        ...done.map((d) => [d.id, dryRun ? 'would replay' : 'replayed', '', d.reopensJobId || d.reopenedJobId ? `reopens job ${d.reopensJobId || d.reopenedJobId}` : d.replayMessageId]),
+        ...done.map((d) => [
+          d.id,
+          dryRun ? 'would replay' : 'replayed',
+          '',
+          d.reopensJobId || d.reopenedJobId ? `reopens job ${d.reopensJobId || d.reopenedJobId}` : d.replayMessageId,
+        ]),
         ...r.refused.map((d) => [d.id, dryRun ? 'would be refused' : 'refused', d.code, d.message]),
       ]);
       $('bulk-result').hidden = false;
@@ -182,7 +224,8 @@
     if ($('relogin-since').value.trim()) f.from = $('relogin-since').value.trim();
     try {
       const r = await api('POST', '/v1/logins/retry-failed', { filter: f, reason: $('relogin-reason').value, dryRun });
-      $('relogin-summary').textContent = `${dryRun ? 'dry run: ' : ''}${r.requested.length} of ${r.matched} ${dryRun ? 'would be requested again' : 'requested again'}, ${r.refused.length} ${dryRun ? 'would be refused' : 'refused'}${r.actionId ? ` (audit ${r.actionId})` : ''}${r.more ? '; more match, run it again for the rest' : ''}`;
+      $('relogin-summary').textContent =
+        `${dryRun ? 'dry run: ' : ''}${r.requested.length} of ${r.matched} ${dryRun ? 'would be requested again' : 'requested again'}, ${r.refused.length} ${dryRun ? 'would be refused' : 'refused'}${r.actionId ? ` (audit ${r.actionId})` : ''}${r.more ? '; more match, run it again for the rest' : ''}`;
       fill($('relogin-result'), [
         ...r.requested.map((l) => [l.accountId, l.app, l.jobId, dryRun ? 'would be requested' : 'requested', l.errorCode, '']),
         ...r.refused.map((l) => [l.accountId, l.app, l.jobId, dryRun ? 'would be refused' : 'refused', l.code, l.message]),

@@ -1,7 +1,22 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, ConfigError, createOpsApp, developmentSecretsInUse, presentedInternalToken, IntervalJob, Keyring, Metrics, ServiceRunner, createLogger, databaseReady, listen, openDatabase,
-  type EntryPoint, type Logger, type RunningServer, busOptionsFrom,
+  Bus,
+  ConfigError,
+  createOpsApp,
+  developmentSecretsInUse,
+  presentedInternalToken,
+  IntervalJob,
+  Keyring,
+  Metrics,
+  ServiceRunner,
+  createLogger,
+  databaseReady,
+  listen,
+  openDatabase,
+  type EntryPoint,
+  type Logger,
+  type RunningServer,
+  busOptionsFrom,
 } from '@xauth/shared';
 import type { GatewayConfig } from './config.js';
 import { ApiClientRepository } from './data-access/api-client.repository.js';
@@ -46,11 +61,35 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const metrics = new Metrics('gateway', { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
   const schema = gatewaySchema(config);
-  const deadLetters = new InternalServiceClient({ service: 'dead-letter office', baseUrl: config.DEAD_LETTERS_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS), timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS, logger });
-  const browserWorker = new InternalServiceClient({ service: 'browser-worker', baseUrl: config.BROWSER_WORKER_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER), timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS, logger });
-  const orchestrator = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS, logger });
+  const deadLetters = new InternalServiceClient({
+    service: 'dead-letter office',
+    baseUrl: config.DEAD_LETTERS_URL,
+    internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS),
+    timeoutMs: config.DEAD_LETTERS_TIMEOUT_MS,
+    logger,
+  });
+  const browserWorker = new InternalServiceClient({
+    service: 'browser-worker',
+    baseUrl: config.BROWSER_WORKER_URL,
+    internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER),
+    timeoutMs: config.BROWSER_WORKER_TIMEOUT_MS,
+    logger,
+  });
+  const orchestrator = new InternalServiceClient({
+    service: 'orchestrator',
+    baseUrl: config.ORCHESTRATOR_URL,
+    internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR),
+    timeoutMs: config.ORCHESTRATOR_TIMEOUT_MS,
+    logger,
+  });
   const tokenReads = new TokenReads(orchestrator, config.TOKEN_READS_MAX_BATCH);
-  const orchestratorActions = new InternalServiceClient({ service: 'orchestrator', baseUrl: config.ORCHESTRATOR_URL, internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR), timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS, logger });
+  const orchestratorActions = new InternalServiceClient({
+    service: 'orchestrator',
+    baseUrl: config.ORCHESTRATOR_URL,
+    internalToken: presentedInternalToken(config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR),
+    timeoutMs: config.ORCHESTRATOR_ACTIONS_TIMEOUT_MS,
+    logger,
+  });
   let ds: DataSource | undefined;
   let clients: ApiClientRepository | undefined;
   let tokens: ServiceTokens | undefined;
@@ -68,21 +107,29 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     name: 'database',
     start: async () => {
       const opened = await openDatabase({
-        url: config.DATABASE_URL, schema, entities, migrations,
-        poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:gateway`, logger,
+        url: config.DATABASE_URL,
+        schema,
+        entities,
+        migrations,
+        poolSize: config.DATABASE_POOL_SIZE,
+        applicationName: `${config.XAUTH_NAMESPACE}:gateway`,
+        logger,
       });
       try {
         clients = new ApiClientRepository(opened);
         await bootstrapClients({ production: config.NODE_ENV === 'production', clients: config.BOOTSTRAP_CLIENTS }, { store: clients, logger });
         const reloadSeconds = Math.ceil(config.SIGNING_KEYS_RELOAD_MS / 1000);
-        signingKeys = new SigningKeys({
-          configuredPem: config.JWT_PRIVATE_KEY_PEM,
-          settings: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS },
-          // Published before it signs: every cached JWKS has it by then, and every replica has reloaded.
-          publishLeadMs: (config.JWKS_MAX_AGE_SECONDS + reloadSeconds) * 1000,
-          // The verifier's clock tolerance (5 s) and one reload past the last token's expiry.
-          retireMarginMs: (5 + reloadSeconds) * 1000,
-        }, { store: new SigningKeyRepository(opened, schema), keyring, logger });
+        signingKeys = new SigningKeys(
+          {
+            configuredPem: config.JWT_PRIVATE_KEY_PEM,
+            settings: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS },
+            // Published before it signs: every cached JWKS has it by then, and every replica has reloaded.
+            publishLeadMs: (config.JWKS_MAX_AGE_SECONDS + reloadSeconds) * 1000,
+            // The verifier's clock tolerance (5 s) and one reload past the last token's expiry.
+            retireMarginMs: (5 + reloadSeconds) * 1000,
+          },
+          { store: new SigningKeyRepository(opened, schema), keyring, logger },
+        );
         tokens = await signingKeys.load();
         clientStates = new ClientStates(clients);
         await clientStates.refresh();
@@ -97,22 +144,36 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
       }
       ds = opened;
     },
-    stop: async () => { await ds?.destroy(); },
+    stop: async () => {
+      await ds?.destroy();
+    },
   };
 
   // Written before the database closes: the audit's last buffer is flushed on stop.
   const auditWriter: EntryPoint = {
     name: 'audit-writer',
-    start: async () => { audit!.start(); },
-    stop: async () => { await audit?.stop(); },
+    start: async () => {
+      audit!.start();
+    },
+    stop: async () => {
+      await audit?.stop();
+    },
   };
   const jobs = (): EntryPoint[] => [
-    new IntervalJob('client-states', config.CLIENT_STATE_REFRESH_MS, () => clientStates!.refresh(), logger, { runAtStart: false, retryMs: config.CLIENT_STATE_REFRESH_MS }),
+    new IntervalJob('client-states', config.CLIENT_STATE_REFRESH_MS, () => clientStates!.refresh(), logger, {
+      runAtStart: false,
+      retryMs: config.CLIENT_STATE_REFRESH_MS,
+    }),
     new IntervalJob('signing-keys', config.SIGNING_KEYS_RELOAD_MS, () => signingKeys!.reload(), logger, { runAtStart: false }),
-    new IntervalJob('audit-pruner', config.AUDIT_PRUNE_INTERVAL_MS, async () => {
-      const pruned = await auditEvents!.prune(new Date(Date.now() - config.AUDIT_RETENTION_MS));
-      if (pruned) logger.info('audit events pruned', { pruned, retentionMs: config.AUDIT_RETENTION_MS });
-    }, logger),
+    new IntervalJob(
+      'audit-pruner',
+      config.AUDIT_PRUNE_INTERVAL_MS,
+      async () => {
+        const pruned = await auditEvents!.prune(new Date(Date.now() - config.AUDIT_RETENTION_MS));
+        if (pruned) logger.info('audit events pruned', { pruned, retentionMs: config.AUDIT_RETENTION_MS });
+      },
+      logger,
+    ),
   ];
 
   const broker: EntryPoint = {
@@ -120,7 +181,9 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     start: async () => {
       bus ??= await Bus.connect({ ...busOptions!, namespace: config.XAUTH_NAMESPACE, service: 'gateway', logger, metrics });
     },
-    stop: async () => { if (!opts.bus) await bus?.close(config.SHUTDOWN_TIMEOUT_MS); },
+    stop: async () => {
+      if (!opts.bus) await bus?.close(config.SHUTDOWN_TIMEOUT_MS);
+    },
   };
 
   const readiness = { database: () => databaseReady(ds), broker: () => bus!.isConnected(), orchestrator: () => orchestrator.ready() };
@@ -128,9 +191,23 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     name: 'http',
     start: async () => {
       const built = buildGatewayApp({
-        logger, metrics, tokens: tokens!,
-        authenticator: new ClientAuthenticator(clients!, { maxConcurrentChecks: config.SECRET_CHECKS_MAX_CONCURRENT, maxWaitingChecks: config.SECRET_CHECKS_MAX_WAITING, logger }), orchestrator, tokenReads, orchestratorActions, deadLetters, browserWorker,
-        clientStates: clientStates!, signingKeys: signingKeys!, audit: audit!, auditEvents: auditEvents!,
+        logger,
+        metrics,
+        tokens: tokens!,
+        authenticator: new ClientAuthenticator(clients!, {
+          maxConcurrentChecks: config.SECRET_CHECKS_MAX_CONCURRENT,
+          maxWaitingChecks: config.SECRET_CHECKS_MAX_WAITING,
+          logger,
+        }),
+        orchestrator,
+        tokenReads,
+        orchestratorActions,
+        deadLetters,
+        browserWorker,
+        clientStates: clientStates!,
+        signingKeys: signingKeys!,
+        audit: audit!,
+        auditEvents: auditEvents!,
         clientAdmin: new ClientAdmin({ store: clients!, states: clientStates!, secretOverlapSeconds: config.CLIENT_SECRET_OVERLAP_SECONDS }),
         jwksMaxAgeSeconds: config.JWKS_MAX_AGE_SECONDS,
         publishLogin: (payload, correlationId) => bus!.publish('user.login.requested', payload, { correlationId }),

@@ -5,10 +5,22 @@ import { auditAction, auditOutcome, auditedRoutes, matchAudited } from '../src/d
 describe('gateway domain: audited actions', () => {
   it('when routes are named, then the action is their fixed segments and a verb', () => {
     expect([
-      auditAction('get', '/v1/accounts/{accountId}/token'), auditAction('post', '/v1/logins'), auditAction('post', '/v1/clients'),
-      auditAction('put', '/v1/clients/{clientId}/scopes'), auditAction('delete', '/v1/clients/{clientId}'), auditAction('post', '/v1/dead-letters/{id}/replay'),
+      auditAction('get', '/v1/accounts/{accountId}/token'),
+      auditAction('post', '/v1/logins'),
+      auditAction('post', '/v1/clients'),
+      auditAction('put', '/v1/clients/{clientId}/scopes'),
+      auditAction('delete', '/v1/clients/{clientId}'),
+      auditAction('post', '/v1/dead-letters/{id}/replay'),
       auditAction('post', '/v1/keys/signing/rotate'),
-    ]).to.deep.equal(['token.read', 'login.request', 'clients.create', 'clients.scopes.update', 'clients.delete', 'dead-letters.replay', 'keys.signing.rotate']);
+    ]).to.deep.equal([
+      'token.read',
+      'login.request',
+      'clients.create',
+      'clients.scopes.update',
+      'clients.delete',
+      'dead-letters.replay',
+      'keys.signing.rotate',
+    ]);
   });
 
   it('when a request is matched, then only audited routes count, with their decoded parameters', () => {

@@ -18,9 +18,17 @@ describe('gateway: the audit log', () => {
 
   before(async () => {
     const started = await startGatewayWithStub(namespace, randomUUID(), {
-      BOOTSTRAP_CLIENTS: JSON.stringify([AUDITOR, READER, OTHER]), AUDIT_FLUSH_MS: '50', AUDIT_RETENTION_MS: '60000', AUDIT_PRUNE_INTERVAL_MS: '200',
+      BOOTSTRAP_CLIENTS: JSON.stringify([AUDITOR, READER, OTHER]),
+      AUDIT_FLUSH_MS: '50',
+      AUDIT_RETENTION_MS: '60000',
+      AUDIT_PRUNE_INTERVAL_MS: '200',
     });
-    started.stub.tokens.set('alice_x/xauth-dev', { accessToken: 'x-access-alice', tokenType: 'bearer', scopes: 'tweet.read', expiresAt: new Date(Date.now() + 7_200_000).toISOString() });
+    started.stub.tokens.set('alice_x/xauth-dev', {
+      accessToken: 'x-access-alice',
+      tokenType: 'bearer',
+      scopes: 'tweet.read',
+      expiresAt: new Date(Date.now() + 7_200_000).toISOString(),
+    });
     gatewayUrl = started.gateway.url;
     stop = started.stop;
     auditor = await serviceToken(gatewayUrl, AUDITOR.clientId, AUDITOR.clientSecret);
@@ -50,7 +58,15 @@ describe('gateway: the audit log', () => {
       const found = await audit({ clientId: 'reader', action: 'token.read' });
       return found.length ? found : undefined;
     }, 'the token read in the audit');
-    expect(event).to.include({ clientId: 'reader', action: 'token.read', accountId: 'alice_x', app: 'xauth-dev', status: 200, outcome: 'ok', route: 'GET /v1/accounts/{accountId}/token' });
+    expect(event).to.include({
+      clientId: 'reader',
+      action: 'token.read',
+      accountId: 'alice_x',
+      app: 'xauth-dev',
+      status: 200,
+      outcome: 'ok',
+      route: 'GET /v1/accounts/{accountId}/token',
+    });
     expect(event!.requestId).to.equal(read.headers.get('x-request-id'));
     const denied = await waitFor(async () => (await audit({ clientId: 'other' }))[0], 'the refused read');
     expect(denied).to.include({ action: 'token.read', outcome: 'denied', status: 403, accountId: 'alice_x' });
@@ -71,8 +87,13 @@ describe('gateway: the audit log', () => {
   });
 
   it('when events are older than AUDIT_RETENTION_MS, then the pruner deletes them and keeps the recent ones', async () => {
-    await ds.query(`INSERT INTO ${table()} (at, client_id, action, route, status, outcome) VALUES (now() - interval '2 minutes', 'ancient', 'token.read', 'GET /v1/accounts/{accountId}/token', 200, 'ok')`);
-    await waitFor(async () => ((await ds.query(`SELECT 1 FROM ${table()} WHERE client_id = 'ancient'`)) as unknown[]).length === 0 ? true : undefined, 'the old event to be pruned');
+    await ds.query(
+      `INSERT INTO ${table()} (at, client_id, action, route, status, outcome) VALUES (now() - interval '2 minutes', 'ancient', 'token.read', 'GET /v1/accounts/{accountId}/token', 200, 'ok')`,
+    );
+    await waitFor(
+      async () => (((await ds.query(`SELECT 1 FROM ${table()} WHERE client_id = 'ancient'`)) as unknown[]).length === 0 ? true : undefined),
+      'the old event to be pruned',
+    );
     expect((await audit({ clientId: 'reader' })).length).to.be.greaterThan(0);
   });
 });

@@ -8,7 +8,11 @@ import { bearer, serviceToken, startGatewayWithStub, testNamespace } from './hel
 const WRITER = { clientId: 'writer', clientSecret: 'writer-secret-0123456789', scopes: ['logins:write'] };
 const READER = { clientId: 'reader', clientSecret: 'reader-secret-0123456789', scopes: ['jobs:read', 'tokens:read'] };
 
-interface ErrorJson { code: string; message: string; requestId: string }
+interface ErrorJson {
+  code: string;
+  message: string;
+  requestId: string;
+}
 
 describe('gateway: authentication and scopes on /v1', () => {
   const namespace = testNamespace();
@@ -24,13 +28,21 @@ describe('gateway: authentication and scopes on /v1', () => {
       JWT_PRIVATE_KEY_PEM: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     }));
   });
-  after(async () => { await stop?.(); });
+  after(async () => {
+    await stop?.();
+  });
 
   const jobUrl = () => `${gateway.url}/v1/jobs/${jobId}`;
   /** A token the way the gateway would sign it, with overrides, signed by `key`. */
   const craft = (key: KeyObject, claims: Record<string, unknown> = {}, opts: jwt.SignOptions = {}) =>
     jwt.sign({ scope: 'jobs:read', iat: Math.floor(Date.now() / 1000), ...claims }, key, {
-      algorithm: 'ES256', keyid: kid, issuer: 'xauth', audience: 'xauth-api', subject: 'reader', ...(claims.exp === undefined ? { expiresIn: 60 } : {}), ...opts,
+      algorithm: 'ES256',
+      keyid: kid,
+      issuer: 'xauth',
+      audience: 'xauth-api',
+      subject: 'reader',
+      ...(claims.exp === undefined ? { expiresIn: 60 } : {}),
+      ...opts,
     });
 
   async function expectUnauthenticated(res: Response, message?: RegExp): Promise<void> {
@@ -88,7 +100,9 @@ describe('gateway: authentication and scopes on /v1', () => {
     const publicPem = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
     const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
-    const payload = Buffer.from(JSON.stringify({ sub: 'reader', scope: 'jobs:read', iss: 'xauth', aud: 'xauth-api', iat: now, exp: now + 60 })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: 'reader', scope: 'jobs:read', iss: 'xauth', aud: 'xauth-api', iat: now, exp: now + 60 })).toString(
+      'base64url',
+    );
     const sig = createHmac('sha256', publicPem).update(`${header}.${payload}`).digest('base64url');
     await expectUnauthenticated(await fetch(jobUrl(), { headers: bearer(`${header}.${payload}.${sig}`) }));
   });
@@ -121,7 +135,9 @@ describe('gateway: per-client rate limit', () => {
   before(async () => {
     ({ gateway, stop } = await startGatewayWithStub(namespace, jobId, { RATE_LIMIT_PER_MINUTE: '3', BOOTSTRAP_CLIENTS: JSON.stringify([WRITER, READER]) }));
   });
-  after(async () => { await stop?.(); });
+  after(async () => {
+    await stop?.();
+  });
 
   it('when a client goes over RATE_LIMIT_PER_MINUTE, then 429 RATE_LIMITED with Retry-After, and other clients are unaffected', async () => {
     const reader = await serviceToken(gateway.url, READER.clientId, READER.clientSecret);

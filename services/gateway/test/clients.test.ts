@@ -11,7 +11,11 @@ const FAST = { CLIENT_STATE_REFRESH_MS: '200', TOKEN_RATE_LIMIT_PER_CLIENT: '100
 
 /** Calls the gateway as `token`; answers the status and the JSON body. */
 async function call<T = unknown>(url: string, token: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { method, headers: { ...bearer(token), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { ...bearer(token), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -34,10 +38,15 @@ describe('gateway: clients managed by operators', () => {
     a = started.gateway;
     // A second replica on the same schema, in front of the same orchestrator.
     b = await startGateway(gatewayConfig(namespace, { ...env, ORCHESTRATOR_URL: started.stub.url }), { logger: capturingLogger().logger });
-    stop = async () => { await b.stop(); await started.stop(); };
+    stop = async () => {
+      await b.stop();
+      await started.stop();
+    };
     admin = await serviceToken(a.url, ADMIN.clientId, ADMIN.clientSecret);
   });
-  after(async () => { await stop?.(); });
+  after(async () => {
+    await stop?.();
+  });
 
   it('when an operator disables a client, then its live JWT gets 401 on its next request, on this replica at once and on the other within a reload', async () => {
     const created = await call<ClientWithSecret>(`${a.url}/v1/clients`, admin, 'POST', { clientId: 'to-disable', scopes: ['jobs:read'] });
@@ -69,7 +78,9 @@ describe('gateway: clients managed by operators', () => {
     await waitFor(async () => ((await fetch(jobUrl(a), { headers: bearer(jwt) })).status === 401 ? true : undefined), 'the other replica to refuse the JWT');
     expect((await fetch(jobUrl(a), { headers: { 'x-api-key': `to-delete.${created.body.clientSecret}` } })).status).to.equal(401);
     const list = await call<{ clients: ClientView[] }>(`${a.url}/v1/clients`, admin);
-    expect(list.body.clients.map((c) => c.clientId)).to.include.members(['ops', 'reader']).and.not.include('to-delete');
+    expect(list.body.clients.map((c) => c.clientId))
+      .to.include.members(['ops', 'reader'])
+      .and.not.include('to-delete');
     expect(JSON.stringify(list.body), 'no secret or hash in the list').to.not.match(/scrypt|secret"/);
     expect((await call<{ code: string }>(`${a.url}/v1/clients/to-delete`, admin)).body.code).to.equal('CLIENT_NOT_FOUND');
   });
@@ -104,13 +115,15 @@ describe('gateway: clients managed by operators', () => {
   });
 });
 
-describe('gateway: bootstrap leaves operators\' changes alone', () => {
+describe("gateway: bootstrap leaves operators' changes alone", () => {
   const namespace = testNamespace();
   const SVC = { clientId: 'svc', clientSecret: 'svc-secret-0123456789', scopes: ['jobs:read', 'tokens:read'] };
   const config = () => gatewayConfig(namespace, { BOOTSTRAP_CLIENTS: JSON.stringify([ADMIN, SVC]) });
-  after(async () => { await cleanupNamespace(namespace); });
+  after(async () => {
+    await cleanupNamespace(namespace);
+  });
 
-  it('when the gateway restarts with BOOTSTRAP_CLIENTS naming a client an operator disabled and narrowed, then it stays disabled with the operator\'s scopes', async () => {
+  it("when the gateway restarts with BOOTSTRAP_CLIENTS naming a client an operator disabled and narrowed, then it stays disabled with the operator's scopes", async () => {
     let gateway = await startGateway(config(), { logger: capturingLogger().logger });
     try {
       const admin = await serviceToken(gateway.url, ADMIN.clientId, ADMIN.clientSecret);

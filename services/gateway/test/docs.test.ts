@@ -14,22 +14,45 @@ import { bearer, cleanupNamespace, gatewayConfig, serviceToken, testNamespace } 
 /** What express serves, as `METHOD /path` (routers mounted on the app, walked). */
 function servedRoutes(app: Express): string[] {
   type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
-  const walk = (stack: Layer[]): string[] => stack.flatMap((l) => (l.route
-    ? Object.keys(l.route.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`)
-    : l.handle?.stack ? walk(l.handle.stack) : []));
+  const walk = (stack: Layer[]): string[] =>
+    stack.flatMap((l) =>
+      l.route ? Object.keys(l.route.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`) : l.handle?.stack ? walk(l.handle.stack) : [],
+    );
   return walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
 }
 
 /** Example path parameters that pass the routes' validation, so a 403 can only be the scope. */
-const EXAMPLE_PARAMS: Record<string, string> = { app: 'xauth-dev', jobId: randomUUID(), id: randomUUID(), accountId: 'someone', attempt: '1', file: 'screenshot.png' };
+const EXAMPLE_PARAMS: Record<string, string> = {
+  app: 'xauth-dev',
+  jobId: randomUUID(),
+  id: randomUUID(),
+  accountId: 'someone',
+  attempt: '1',
+  file: 'screenshot.png',
+};
 const concrete = (r: RestRoute) => r.path.replace(/\{([^}]+)\}/g, (_, name: string) => EXAMPLE_PARAMS[name]!);
 
 describe('gateway: the OpenAPI document and the routes agree', () => {
   it('when the app is built, then every route it serves is documented and every documented route is served', () => {
-    const deps = { logger: createLogger({ service: 'gateway', silent: true }), metrics: new Metrics('gateway'), readiness: {}, rateLimitPerMinute: 60, tokenRateLimit: { perIpPerMinute: 60, perClientPerMinute: 60 }, namespace: 'xauth' } as unknown as GatewayAppDeps;
+    const deps = {
+      logger: createLogger({ service: 'gateway', silent: true }),
+      metrics: new Metrics('gateway'),
+      readiness: {},
+      rateLimitPerMinute: 60,
+      tokenRateLimit: { perIpPerMinute: 60, perClientPerMinute: 60 },
+      namespace: 'xauth',
+    } as unknown as GatewayAppDeps;
     const { app, stop } = buildGatewayApp(deps);
     try {
-      const operational = new Set(['GET /health', 'GET /ready', 'GET /docs', 'GET /docs/openapi.json', 'GET /docs/asyncapi.json', 'GET /docs/init.js', 'GET /console']);
+      const operational = new Set([
+        'GET /health',
+        'GET /ready',
+        'GET /docs',
+        'GET /docs/openapi.json',
+        'GET /docs/asyncapi.json',
+        'GET /docs/init.js',
+        'GET /console',
+      ]);
       const served = servedRoutes(app).filter((r) => !operational.has(r));
       expect(served).to.have.members(restRoutes.map((r) => `${r.method.toUpperCase()} ${expressPath(r.path)}`));
       expect(served).to.have.length(restRoutes.length);
@@ -45,7 +68,9 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
     const OTHER_OUTSIDER = { clientId: 'other-outsider', clientSecret: 'other-outsider-secret-0123456789', scopes: ['accounts:admin'] };
     let gateway: RunningGateway;
     before(async () => {
-      gateway = await startGateway(gatewayConfig(namespace, { BOOTSTRAP_CLIENTS: JSON.stringify([OUTSIDER, OTHER_OUTSIDER]) }), { logger: createLogger({ service: 'gateway', silent: true }) });
+      gateway = await startGateway(gatewayConfig(namespace, { BOOTSTRAP_CLIENTS: JSON.stringify([OUTSIDER, OTHER_OUTSIDER]) }), {
+        logger: createLogger({ service: 'gateway', silent: true }),
+      });
     });
     after(async () => {
       await gateway?.stop();
@@ -55,10 +80,14 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
     it('when /docs/openapi.json is fetched without credentials, then it is OpenAPI 3.1 with every route, its scope and the scopes a token can hold', async () => {
       const res = await fetch(`${gateway.url}/docs/openapi.json`);
       expect(res.status).to.equal(200);
-      const doc = await res.json() as { openapi: string; paths: Record<string, Record<string, { security: unknown[] }>>; components: { securitySchemes: { serviceToken: { flows: { clientCredentials: { scopes: Record<string, string> } } } } } };
+      const doc = (await res.json()) as {
+        openapi: string;
+        paths: Record<string, Record<string, { security: unknown[] }>>;
+        components: { securitySchemes: { serviceToken: { flows: { clientCredentials: { scopes: Record<string, string> } } } } };
+      };
       expect(doc.openapi).to.equal('3.1.0');
       const validator = new Validator();
-      const verdict = await validator.validate(doc as unknown as Parameters<Validator["validate"]>[0]);
+      const verdict = await validator.validate(doc as unknown as Parameters<Validator['validate']>[0]);
       expect(verdict, JSON.stringify(verdict.errors)).to.deep.equal({ valid: true });
       for (const r of restRoutes) {
         expect(doc.paths[r.path]?.[r.method], `${r.method} ${r.path}`).to.be.an('object');
@@ -73,7 +102,7 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
       expect((await bundle.arrayBuffer()).byteLength).to.be.greaterThan(100_000);
     });
 
-    it('when /docs/asyncapi.json is fetched, then it is valid AsyncAPI 3.0 naming this namespace\'s exchanges, with every message and a payload schema that tells good from bad', async () => {
+    it("when /docs/asyncapi.json is fetched, then it is valid AsyncAPI 3.0 naming this namespace's exchanges, with every message and a payload schema that tells good from bad", async () => {
       const res = await fetch(`${gateway.url}/docs/asyncapi.json`);
       expect(res.status).to.equal(200);
       type Doc = {
@@ -81,7 +110,7 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
         operations: Record<string, { action: string }>;
         components: { messages: Record<string, { payload: object; description: string; 'x-producers': string[] }> };
       };
-      const doc = await res.json() as Doc;
+      const doc = (await res.json()) as Doc;
       // The spec's schema carries its own copy of the draft-07 meta-schema: an instance without ajv's.
       const specAjv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false });
       addFormats.default(specAjv);
@@ -93,8 +122,11 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
       expect(doc.channels['user.authenticated']!.address, 'targeted replies included').to.equal('user.authenticated.#');
       expect([doc.operations['receive-user.login.requested']!.action, doc.operations['send-user.authenticated']!.action]).to.deep.equal(['receive', 'send']);
       // Who may publish each type: the contracts' producers, which consumers check against the broker-validated user-id.
-      for (const type of Object.keys(messages) as Array<keyof typeof messages>) expect(doc.components.messages[type]!['x-producers'], type).to.deep.equal([...messages[type].producers]);
-      expect(doc.components.messages['authorization.job.started']!.description).to.contain('the browser-worker (broker user xauth-browser-worker)').and.contain('FORGED_PRODUCER');
+      for (const type of Object.keys(messages) as Array<keyof typeof messages>)
+        expect(doc.components.messages[type]!['x-producers'], type).to.deep.equal([...messages[type].producers]);
+      expect(doc.components.messages['authorization.job.started']!.description)
+        .to.contain('the browser-worker (broker user xauth-browser-worker)')
+        .and.contain('FORGED_PRODUCER');
       const ajv = new Ajv({ strict: false, allErrors: true });
       addFormats.default(ajv);
       const payload = ajv.compile(doc.components.messages['user.login.requested']!.payload);
@@ -103,12 +135,15 @@ describe('gateway: the OpenAPI document and the routes agree', () => {
     });
 
     it('when a client without the scope calls each documented scoped route, then it gets 403 naming exactly the documented scope', async () => {
-      const headersOf = async (c: typeof OUTSIDER) => ({ ...bearer(await serviceToken(gateway.url, c.clientId, c.clientSecret)), 'content-type': 'application/json' });
+      const headersOf = async (c: typeof OUTSIDER) => ({
+        ...bearer(await serviceToken(gateway.url, c.clientId, c.clientSecret)),
+        'content-type': 'application/json',
+      });
       const [outsider, other] = [await headersOf(OUTSIDER), await headersOf(OTHER_OUTSIDER)];
       for (const r of restRoutes.filter((x) => x.scope)) {
         const headers = OUTSIDER.scopes.includes(r.scope!) ? other : outsider;
         const res = await fetch(`${gateway.url}${concrete(r)}`, { method: r.method.toUpperCase(), headers, ...(r.method === 'post' ? { body: '{}' } : {}) });
-        const body = await res.json() as { code: string; message: string };
+        const body = (await res.json()) as { code: string; message: string };
         expect([res.status, body.code, body.message], `${r.method} ${r.path}`).to.deep.equal([403, 'FORBIDDEN', `requires scope ${r.scope}`]);
       }
     });

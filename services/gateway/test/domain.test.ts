@@ -22,7 +22,9 @@ describe('gateway domain: scopes', () => {
   });
 
   it('when a scope outside the client is asked for, then INVALID_SCOPE naming it', () => {
-    expect(() => grantScopes(['jobs:read'], 'jobs:read dlq:admin')).to.throw(AppError, 'dlq:admin').with.property('code', 'INVALID_SCOPE');
+    expect(() => grantScopes(['jobs:read'], 'jobs:read dlq:admin'))
+      .to.throw(AppError, 'dlq:admin')
+      .with.property('code', 'INVALID_SCOPE');
   });
 
   it('when checking a route scope, then only an exact scope counts', () => {
@@ -80,12 +82,29 @@ describe('gateway domain: secret hashes', () => {
     const weak = await hashSecret('legacy-secret', { N: 16_384, r: 8, p: 1 });
     expect(needsRehash(weak)).to.equal(true);
     expect(await verifySecret('legacy-secret', weak)).to.equal(true);
-    const client: ApiClient = { clientId: 'legacy', secretHash: weak, name: 'legacy', scopes: ['jobs:read'], apps: null, createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
-      previousSecretHash: null, previousSecretExpiresAt: null, managedBy: 'bootstrap', tokenVersion: 0 };
+    const client: ApiClient = {
+      clientId: 'legacy',
+      secretHash: weak,
+      name: 'legacy',
+      scopes: ['jobs:read'],
+      apps: null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      disabledAt: null,
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      managedBy: 'bootstrap',
+      tokenVersion: 0,
+    };
     const rehashed: string[] = [];
     const auth = new ClientAuthenticator({
       findById: async () => ({ ...client }),
-      rehash: async (_id, previous, fresh) => { if (previous !== client.secretHash) return false; client.secretHash = fresh; rehashed.push(fresh); return true; },
+      rehash: async (_id, previous, fresh) => {
+        if (previous !== client.secretHash) return false;
+        client.secretHash = fresh;
+        rehashed.push(fresh);
+        return true;
+      },
     });
     expect(await auth.authenticate({ clientId: 'legacy', clientSecret: 'wrong-secret' })).to.equal(undefined);
     expect(rehashed, 'a failed login rehashes nothing').to.deep.equal([]);
@@ -100,14 +119,17 @@ describe('gateway domain: secret hashes', () => {
 
   it('when more secret checks come than run and wait at once, then the excess is refused with 503 AUTH_BUSY and the rest run in turn', async () => {
     const gate = new SecretCheckGate(1, 1);
-    let running = 0, maxRunning = 0;
+    let running = 0,
+      maxRunning = 0;
     const releases: Array<() => void> = [];
-    const check = () => gate.run(async () => {
-      running++; maxRunning = Math.max(maxRunning, running);
-      await new Promise<void>((r) => releases.push(r));
-      running--;
-      return 'ok';
-    });
+    const check = () =>
+      gate.run(async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise<void>((r) => releases.push(r));
+        running--;
+        return 'ok';
+      });
     const first = check();
     const second = check();
     const refused = await check().catch((err: unknown) => err);
@@ -130,10 +152,26 @@ describe('gateway domain: secret hashes', () => {
   });
 
   it('when a client is disabled or its secret changes, then a remembered success no longer counts', async () => {
-    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('first-secret'), name: 'svc', scopes: ['jobs:read'], apps: null, createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
-      previousSecretHash: null, previousSecretExpiresAt: null, managedBy: 'bootstrap', tokenVersion: 0 };
+    const client: ApiClient = {
+      clientId: 'svc',
+      secretHash: await hashSecret('first-secret'),
+      name: 'svc',
+      scopes: ['jobs:read'],
+      apps: null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      disabledAt: null,
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      managedBy: 'bootstrap',
+      tokenVersion: 0,
+    };
     const auth = new ClientAuthenticator({ findById: async (id) => (id === client.clientId ? { ...client } : undefined) });
-    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'], tokenVersion: 0 });
+    expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.deep.equal({
+      clientId: 'svc',
+      scopes: ['jobs:read'],
+      tokenVersion: 0,
+    });
     client.secretHash = await hashSecret('second-secret');
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'first-secret' })).to.equal(undefined);
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'second-secret' })).to.not.equal(undefined);
@@ -142,8 +180,20 @@ describe('gateway domain: secret hashes', () => {
   });
 
   it('when a secret was rotated, then the previous one works until its overlap ends, and the new one all along', async () => {
-    const client: ApiClient = { clientId: 'svc', secretHash: await hashSecret('new-secret'), name: 'svc', scopes: ['jobs:read'], apps: null, createdAt: new Date(), updatedAt: new Date(), disabledAt: null,
-      previousSecretHash: await hashSecret('old-secret'), previousSecretExpiresAt: new Date(Date.now() + 60_000), managedBy: 'operator', tokenVersion: 2 };
+    const client: ApiClient = {
+      clientId: 'svc',
+      secretHash: await hashSecret('new-secret'),
+      name: 'svc',
+      scopes: ['jobs:read'],
+      apps: null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      disabledAt: null,
+      previousSecretHash: await hashSecret('old-secret'),
+      previousSecretExpiresAt: new Date(Date.now() + 60_000),
+      managedBy: 'operator',
+      tokenVersion: 2,
+    };
     const auth = new ClientAuthenticator({ findById: async () => ({ ...client }) });
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'old-secret' })).to.deep.equal({ clientId: 'svc', scopes: ['jobs:read'], tokenVersion: 2 });
     expect(await auth.authenticate({ clientId: 'svc', clientSecret: 'new-secret' })).to.not.equal(undefined);
@@ -164,13 +214,24 @@ describe('gateway domain: service tokens', () => {
   });
 
   it('when a token is unsigned (alg none), then it is refused', () => {
-    const unsigned = jwt.sign({ scope: 'jobs:read', sub: 'svc', iss: 'xauth', aud: 'xauth-api' }, null, { algorithm: 'none', keyid: tokens.activeKid, expiresIn: 60 });
+    const unsigned = jwt.sign({ scope: 'jobs:read', sub: 'svc', iss: 'xauth', aud: 'xauth-api' }, null, {
+      algorithm: 'none',
+      keyid: tokens.activeKid,
+      expiresIn: 60,
+    });
     expect(() => tokens.verify(unsigned)).to.throw(InvalidTokenError);
   });
 
   it('when a token names an unknown kid or is not a JWT, then it is refused', () => {
     const other = generateSigningKey();
-    const foreign = jwt.sign({ scope: 'jobs:read' }, other, { algorithm: 'ES256', keyid: keyId(other), issuer: 'xauth', audience: 'xauth-api', subject: 'svc', expiresIn: 60 });
+    const foreign = jwt.sign({ scope: 'jobs:read' }, other, {
+      algorithm: 'ES256',
+      keyid: keyId(other),
+      issuer: 'xauth',
+      audience: 'xauth-api',
+      subject: 'svc',
+      expiresIn: 60,
+    });
     expect(() => tokens.verify(foreign)).to.throw(InvalidTokenError, 'unknown key');
     expect(() => tokens.verify('not-a-jwt')).to.throw(InvalidTokenError);
   });
@@ -191,9 +252,23 @@ describe('gateway domain: service tokens', () => {
     const { token } = tokens.issue('svc', ['tokens:read']);
     expect(tokens.verify(token).clientId).to.equal('svc');
     const other = generateSigningKey();
-    const sameKid = jwt.sign({ scope: 'tokens:read' }, other, { algorithm: 'ES256', keyid: tokens.activeKid, issuer: 'xauth', audience: 'xauth-api', subject: 'svc', expiresIn: 60 });
+    const sameKid = jwt.sign({ scope: 'tokens:read' }, other, {
+      algorithm: 'ES256',
+      keyid: tokens.activeKid,
+      issuer: 'xauth',
+      audience: 'xauth-api',
+      subject: 'svc',
+      expiresIn: 60,
+    });
     expect(() => tokens.verify(sameKid)).to.throw(InvalidTokenError, 'token is invalid');
-    const foreign = jwt.sign({ scope: 'tokens:read' }, other, { algorithm: 'ES256', keyid: keyId(other), issuer: 'xauth', audience: 'xauth-api', subject: 'svc', expiresIn: 60 });
+    const foreign = jwt.sign({ scope: 'tokens:read' }, other, {
+      algorithm: 'ES256',
+      keyid: keyId(other),
+      issuer: 'xauth',
+      audience: 'xauth-api',
+      subject: 'svc',
+      expiresIn: 60,
+    });
     expect(() => tokens.verify(foreign)).to.throw(InvalidTokenError, 'unknown key');
     const [header, payload, signature] = token.split('.');
     const flipped = `${header}.${payload}.${signature!.slice(0, -4)}${signature!.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;

@@ -16,8 +16,10 @@ describe('gateway: the edge (headers, the internal ops port, the token endpoint 
 
   before(async () => {
     const started = await startGatewayWithStub(namespace, randomUUID(), {
-      BOOTSTRAP_CLIENTS: JSON.stringify([ADMIN, LIMITED]), CLIENT_STATE_REFRESH_MS: '200',
-      TOKEN_RATE_LIMIT_PER_CLIENT: '3', TOKEN_RATE_LIMIT_PER_IP: '1000',
+      BOOTSTRAP_CLIENTS: JSON.stringify([ADMIN, LIMITED]),
+      CLIENT_STATE_REFRESH_MS: '200',
+      TOKEN_RATE_LIMIT_PER_CLIENT: '3',
+      TOKEN_RATE_LIMIT_PER_IP: '1000',
     });
     ({ gateway, stub } = started);
     stop = started.stop;
@@ -30,8 +32,12 @@ describe('gateway: the edge (headers, the internal ops port, the token endpoint 
 
   it('when any gateway route answers (open, authenticated, an error, a 404), then it carries nosniff, HSTS and a CSP; the console keeps its own stricter CSP', async () => {
     const answers = await Promise.all([
-      fetch(`${gateway.url}/health`, { method: 'HEAD' }), fetch(`${gateway.url}/ready`, { method: 'HEAD' }), fetch(`${gateway.url}/.well-known/jwks.json`, { method: 'HEAD' }),
-      fetch(`${gateway.url}/v1/jobs/${randomUUID()}`, { method: 'HEAD' }), fetch(`${gateway.url}/no-such-route`), fetch(`${gateway.url}/docs`),
+      fetch(`${gateway.url}/health`, { method: 'HEAD' }),
+      fetch(`${gateway.url}/ready`, { method: 'HEAD' }),
+      fetch(`${gateway.url}/.well-known/jwks.json`, { method: 'HEAD' }),
+      fetch(`${gateway.url}/v1/jobs/${randomUUID()}`, { method: 'HEAD' }),
+      fetch(`${gateway.url}/no-such-route`),
+      fetch(`${gateway.url}/docs`),
       postJson(`${gateway.url}/v1/oauth/token`, { grant_type: 'client_credentials' }),
     ]);
     for (const res of answers) {
@@ -40,7 +46,9 @@ describe('gateway: the edge (headers, the internal ops port, the token endpoint 
       expect(res.headers.get('content-security-policy'), res.url).to.contain("default-src 'self'").and.to.contain("frame-ancestors 'none'");
     }
     const console = await fetch(`${gateway.url}/console`);
-    expect(console.headers.get('content-security-policy')).to.equal("default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'");
+    expect(console.headers.get('content-security-policy')).to.equal(
+      "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    );
     expect(console.headers.get('strict-transport-security')).to.match(/max-age=31536000/);
   });
 
@@ -53,7 +61,8 @@ describe('gateway: the edge (headers, the internal ops port, the token endpoint 
   });
 
   it('when one client id is tried beyond its budget, then 429 RATE_LIMITED before the secret is checked: an unknown client gets 429, not 401', async () => {
-    const attempt = () => postJson(`${gateway.url}/v1/oauth/token`, { grant_type: 'client_credentials', client_id: 'nobody-here', client_secret: 'guess-0123456789' });
+    const attempt = () =>
+      postJson(`${gateway.url}/v1/oauth/token`, { grant_type: 'client_credentials', client_id: 'nobody-here', client_secret: 'guess-0123456789' });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await attempt()).status);
     expect(statuses).to.deep.equal([401, 401, 401, 429]);
@@ -72,7 +81,10 @@ describe('gateway: the edge (headers, the internal ops port, the token endpoint 
     const refused = await read('other-app');
     expect(refused.status).to.equal(403);
     expect(((await refused.json()) as { code: string }).code).to.equal('APP_NOT_ALLOWED');
-    expect(stub.calls.filter((c) => c.path.includes('other-app')), 'the orchestrator was never asked').to.deep.equal([]);
+    expect(
+      stub.calls.filter((c) => c.path.includes('other-app')),
+      'the orchestrator was never asked',
+    ).to.deep.equal([]);
 
     const admin = await serviceToken(gateway.url, ADMIN.clientId, ADMIN.clientSecret);
     const created = await postJson(`${gateway.url}/v1/clients`, { clientId: 'scoped', scopes: ['tokens:read'], apps: ['other-app'] }, bearer(admin));
@@ -82,7 +94,11 @@ describe('gateway: the edge (headers, the internal ops port, the token endpoint 
     expect((await read('xauth-dev', scoped)).status).to.equal(403);
     expect((await read('other-app', scoped)).status).to.equal(200);
 
-    const lifted = await fetch(`${gateway.url}/v1/clients/limited/apps`, { method: 'PUT', headers: { ...bearer(admin), 'content-type': 'application/json' }, body: JSON.stringify({ apps: null }) });
+    const lifted = await fetch(`${gateway.url}/v1/clients/limited/apps`, {
+      method: 'PUT',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify({ apps: null }),
+    });
     expect(((await lifted.json()) as ClientView).apps).to.equal(null);
     await waitFor(async () => ((await read('other-app')).status === 200 ? true : undefined), 'the lifted limit to apply');
   });

@@ -45,7 +45,12 @@ export function gatewayConfig(namespace: string, overrides: Record<string, strin
 /** A logger that writes nowhere but keeps every line, so tests can look for leaked secrets. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   return { logger: createLogger({ service: 'gateway', level: 'debug', stream, silent: true }), lines };
 }
 
@@ -94,9 +99,16 @@ export async function startOrchestratorStub() {
   const calls: StubCall[] = [];
   const state = { expectedToken: INTERNAL_TOKEN, hang: false };
   const app = express();
-  app.get('/ready', (_req, res) => { res.json({ status: 'ready' }); });
+  app.get('/ready', (_req, res) => {
+    res.json({ status: 'ready' });
+  });
   app.use('/internal', (req, res, next) => {
-    calls.push({ path: req.originalUrl, authorization: req.get('authorization'), requestId: req.get('x-request-id'), correlationId: req.get('x-correlation-id') });
+    calls.push({
+      path: req.originalUrl,
+      authorization: req.get('authorization'),
+      requestId: req.get('x-request-id'),
+      correlationId: req.get('x-correlation-id'),
+    });
     if (req.get('authorization') !== `Bearer ${state.expectedToken}`) {
       return void res.status(401).json({ code: 'UNAUTHENTICATED', message: 'bad internal token', requestId: 'orchestrator-request' });
     }
@@ -137,7 +149,12 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 
 /** A service JWT for a client, by the JSON client-credentials grant. */
 export async function serviceToken(gatewayUrl: string, clientId: string, clientSecret: string, scope?: string): Promise<string> {
-  const res = await postJson(`${gatewayUrl}/v1/oauth/token`, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, ...(scope ? { scope } : {}) });
+  const res = await postJson(`${gatewayUrl}/v1/oauth/token`, {
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+    ...(scope ? { scope } : {}),
+  });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -147,9 +164,18 @@ export function bearer(token: string): Record<string, string> {
 }
 
 export const sampleJob = (jobId: string): JobView => ({
-  jobId, accountId: 'alice_x', app: 'xauth-dev', profileId: 'profile-1', status: 'running', attempt: 1,
-  errorCode: null, errorMessage: null, artifacts: [], deadline: new Date(Date.now() + 180_000).toISOString(),
-  createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
+  jobId,
+  accountId: 'alice_x',
+  app: 'xauth-dev',
+  profileId: 'profile-1',
+  status: 'running',
+  attempt: 1,
+  errorCode: null,
+  errorMessage: null,
+  artifacts: [],
+  deadline: new Date(Date.now() + 180_000).toISOString(),
+  createdAt: new Date().toISOString(),
+  updatedAt: new Date().toISOString(),
 });
 
 /** A gateway in `namespace` in front of an orchestrator stub that knows the job `jobId`; `stop` undoes all of it. */

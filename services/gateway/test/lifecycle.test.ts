@@ -6,14 +6,27 @@ import { ConfigError, DEV_ENCRYPTION_KEYS, Keyring, parseConfig } from '@xauth/s
 import { gatewayConfigShape } from '../src/config.js';
 import { startGateway, type RunningGateway } from '../src/start.js';
 import {
-  SERVICE_AMQP_URL, DATABASE_URL, bearer, capturingLogger, cleanupNamespace, gatewayConfig, postJson, sampleJob, serviceToken, startOrchestratorStub,
-  testNamespace, type OrchestratorStub,
+  SERVICE_AMQP_URL,
+  DATABASE_URL,
+  bearer,
+  capturingLogger,
+  cleanupNamespace,
+  gatewayConfig,
+  postJson,
+  sampleJob,
+  serviceToken,
+  startOrchestratorStub,
+  testNamespace,
+  type OrchestratorStub,
 } from './helpers.js';
 
 const READER = { clientId: 'reader', clientSecret: 'reader-secret-0123456789', scopes: ['jobs:read'] };
 const PRODUCTION = {
-  NODE_ENV: 'production', ENCRYPTION_KEYS: Keyring.generateSpec('k1'),
-  INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: 'prod-gateway-orchestrator-0123', INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: 'prod-gateway-dead-letters-0123', INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER: 'prod-gateway-browser-worker-0123',
+  NODE_ENV: 'production',
+  ENCRYPTION_KEYS: Keyring.generateSpec('k1'),
+  INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR: 'prod-gateway-orchestrator-0123',
+  INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS: 'prod-gateway-dead-letters-0123',
+  INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER: 'prod-gateway-browser-worker-0123',
   // Production has no default broker password; this machine's broker knows the development one.
   AMQP_PASSWORD: devBrokerPassword('gateway'),
 };
@@ -42,11 +55,24 @@ describe('gateway: production refuses development defaults', () => {
     expect(config.NODE_ENV).to.equal('production');
     const err = await startFailure(startGateway(config, { logger: capturingLogger().logger }));
     expect(err).to.be.instanceOf(ConfigError);
-    for (const name of ['INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR', 'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS', 'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER', 'ENCRYPTION_KEYS']) expect(err.message).to.contain(name);
+    for (const name of [
+      'INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR',
+      'INTERNAL_TOKEN_GATEWAY_DEAD_LETTERS',
+      'INTERNAL_TOKEN_GATEWAY_BROWSER_WORKER',
+      'ENCRYPTION_KEYS',
+    ])
+      expect(err.message).to.contain(name);
   });
 
   it('when NODE_ENV=production lists the development key second in ENCRYPTION_KEYS, then the start fails naming ENCRYPTION_KEYS', async () => {
-    const config = parseConfig(gatewayConfigShape, { ...PRODUCTION, ENCRYPTION_KEYS: `${Keyring.generateSpec('k2')},old:${DEV_ENCRYPTION_KEYS.split(':')[1]}`, XAUTH_NAMESPACE: namespace, HTTP_PORT: '0', DATABASE_URL, AMQP_URL: SERVICE_AMQP_URL });
+    const config = parseConfig(gatewayConfigShape, {
+      ...PRODUCTION,
+      ENCRYPTION_KEYS: `${Keyring.generateSpec('k2')},old:${DEV_ENCRYPTION_KEYS.split(':')[1]}`,
+      XAUTH_NAMESPACE: namespace,
+      HTTP_PORT: '0',
+      DATABASE_URL,
+      AMQP_URL: SERVICE_AMQP_URL,
+    });
     const err = await startFailure(startGateway(config, { logger: capturingLogger().logger }));
     expect(err).to.be.instanceOf(ConfigError);
     expect(err.message).to.contain('ENCRYPTION_KEYS').and.not.to.contain('INTERNAL_TOKEN');
@@ -59,9 +85,15 @@ describe('gateway: production refuses development defaults', () => {
   });
 
   it('when NODE_ENV=production has real settings, then it starts without the development client', async () => {
-    const gateway = await startGateway(gatewayConfig(namespace, { ...PRODUCTION, BOOTSTRAP_CLIENTS: JSON.stringify([READER]) }), { logger: capturingLogger().logger });
+    const gateway = await startGateway(gatewayConfig(namespace, { ...PRODUCTION, BOOTSTRAP_CLIENTS: JSON.stringify([READER]) }), {
+      logger: capturingLogger().logger,
+    });
     try {
-      const dev = await postJson(`${gateway.url}/v1/oauth/token`, { grant_type: 'client_credentials', client_id: 'dev-admin', client_secret: 'dev-admin-secret' });
+      const dev = await postJson(`${gateway.url}/v1/oauth/token`, {
+        grant_type: 'client_credentials',
+        client_id: 'dev-admin',
+        client_secret: 'dev-admin-secret',
+      });
       expect(dev.status).to.equal(401);
       expect(await serviceToken(gateway.url, READER.clientId, READER.clientSecret)).to.be.a('string');
     } finally {
@@ -78,10 +110,14 @@ describe('gateway: production refuses development defaults', () => {
   it('when a production start finds the development client from an earlier dev run, then it refuses until its secret is replaced', async () => {
     const dev = await startGateway(gatewayConfig(namespace, { ENCRYPTION_KEYS: PRODUCTION.ENCRYPTION_KEYS }), { logger: capturingLogger().logger });
     await dev.stop();
-    const err = await startFailure(startGateway(gatewayConfig(namespace, { ...PRODUCTION, BOOTSTRAP_CLIENTS: JSON.stringify([READER]) }), { logger: capturingLogger().logger }));
+    const err = await startFailure(
+      startGateway(gatewayConfig(namespace, { ...PRODUCTION, BOOTSTRAP_CLIENTS: JSON.stringify([READER]) }), { logger: capturingLogger().logger }),
+    );
     expect(err.message).to.contain('BOOTSTRAP_CLIENTS').and.to.contain('dev-admin');
     const rotated = { clientId: 'dev-admin', clientSecret: 'a-new-production-secret', scopes: ['jobs:read'] };
-    const gateway = await startGateway(gatewayConfig(namespace, { ...PRODUCTION, BOOTSTRAP_CLIENTS: JSON.stringify([rotated]) }), { logger: capturingLogger().logger });
+    const gateway = await startGateway(gatewayConfig(namespace, { ...PRODUCTION, BOOTSTRAP_CLIENTS: JSON.stringify([rotated]) }), {
+      logger: capturingLogger().logger,
+    });
     await gateway.stop();
   });
 });
@@ -91,7 +127,8 @@ describe('gateway: config errors name the variable', () => {
     const secret = 'do-not-print-this-secret';
     expect(() => gatewayConfig('test-x', { BOOTSTRAP_CLIENTS: JSON.stringify([{ clientId: 'a', clientSecret: secret, scopes: ['nope'] }]) }))
       .to.throw(ConfigError, /BOOTSTRAP_CLIENTS: .*scopes/)
-      .with.property('message').that.does.not.contain(secret);
+      .with.property('message')
+      .that.does.not.contain(secret);
     expect(() => gatewayConfig('test-x', { BOOTSTRAP_CLIENTS: '[{' })).to.throw(ConfigError, /BOOTSTRAP_CLIENTS: must be a JSON array/);
   });
 
@@ -123,7 +160,10 @@ describe('gateway: the signing key is generated once and shared', () => {
   const config = () => gatewayConfig(namespace, { ORCHESTRATOR_URL: stub.url, BOOTSTRAP_CLIENTS: JSON.stringify([READER]) });
 
   it('when two replicas start together on an empty schema, then they publish one and the same key', async () => {
-    const [a, b] = await Promise.all([startGateway(config(), { logger: capturingLogger().logger }), startGateway(config(), { logger: capturingLogger().logger })]);
+    const [a, b] = await Promise.all([
+      startGateway(config(), { logger: capturingLogger().logger }),
+      startGateway(config(), { logger: capturingLogger().logger }),
+    ]);
     try {
       const [kidsA, kidsB] = await Promise.all([jwksKids(a.url), jwksKids(b.url)]);
       expect(kidsA).to.have.length(1);

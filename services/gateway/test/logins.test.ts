@@ -25,7 +25,13 @@ describe('gateway: POST /v1/logins', () => {
     ch = await conn.createChannel();
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
     await ch.bindQueue(queue, exchangeName(namespace, 'commands'), 'user.login.requested');
-    await ch.consume(queue, (msg) => { if (msg) received.push(msg); }, { noAck: true });
+    await ch.consume(
+      queue,
+      (msg) => {
+        if (msg) received.push(msg);
+      },
+      { noAck: true },
+    );
     writerToken = await serviceToken(gateway.url, WRITER.clientId, WRITER.clientSecret);
   });
   after(async () => {
@@ -35,10 +41,11 @@ describe('gateway: POST /v1/logins', () => {
   });
 
   const loginsUrl = () => `${gateway.url}/v1/logins`;
-  const receivedFor = (requestId: string) => waitFor(
-    () => received.find((m) => (JSON.parse(m.content.toString()) as { requestId: string }).requestId === requestId),
-    `user.login.requested for ${requestId}`,
-  );
+  const receivedFor = (requestId: string) =>
+    waitFor(
+      () => received.find((m) => (JSON.parse(m.content.toString()) as { requestId: string }).requestId === requestId),
+      `user.login.requested for ${requestId}`,
+    );
 
   it('when a client with logins:write posts a login, then 202 and a user.login.requested with the envelope reaches a bound queue', async () => {
     const res = await postJson(loginsUrl(), { accountId: 'alice_x', force: true }, bearer(writerToken));
@@ -53,7 +60,12 @@ describe('gateway: POST /v1/logins', () => {
     expect(msg.properties.correlationId).to.equal(res.headers.get('x-request-id'));
     expect(msg.properties.appId).to.equal('gateway');
     expect(msg.properties.contentType).to.equal('application/json');
-    expect(msg.properties.headers).to.include({ cloudEvents_specversion: '1.0', cloudEvents_type: 'user.login.requested', cloudEvents_source: 'gateway', cloudEvents_dataschema: 'urn:xauth:schema:user.login.requested:v1' });
+    expect(msg.properties.headers).to.include({
+      cloudEvents_specversion: '1.0',
+      cloudEvents_type: 'user.login.requested',
+      cloudEvents_source: 'gateway',
+      cloudEvents_dataschema: 'urn:xauth:schema:user.login.requested:v1',
+    });
     expect(msg.properties.headers?.cloudEvents_id).to.equal(msg.properties.messageId);
     expect(JSON.parse(msg.content.toString())).to.deep.equal({ requestId: body.requestId, accountId: 'alice_x', app: 'xauth-test', force: true });
   });
@@ -61,7 +73,11 @@ describe('gateway: POST /v1/logins', () => {
   it('when the client names the requestId and sends x-request-id, then those are the idempotency key and the correlation id', async () => {
     const requestId = randomUUID();
     const httpRequestId = `req-${randomUUID()}`;
-    const res = await postJson(loginsUrl(), { requestId, accountId: 'bob_x', app: 'other-app', scopes: 'tweet.read users.read' }, { ...bearer(writerToken), 'x-request-id': httpRequestId });
+    const res = await postJson(
+      loginsUrl(),
+      { requestId, accountId: 'bob_x', app: 'other-app', scopes: 'tweet.read users.read' },
+      { ...bearer(writerToken), 'x-request-id': httpRequestId },
+    );
     expect(res.status).to.equal(202);
     expect(((await res.json()) as { requestId: string }).requestId).to.equal(requestId);
     const msg = await receivedFor(requestId);

@@ -2,13 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { startGateway, type RunningGateway } from '../src/start.js';
 import {
-  INTERNAL_TOKEN, bearer, capturingLogger, cleanupNamespace, deadUrl, gatewayConfig, sampleJob, serviceToken, startOrchestratorStub,
-  testNamespace, type OrchestratorStub,
+  INTERNAL_TOKEN,
+  bearer,
+  capturingLogger,
+  cleanupNamespace,
+  deadUrl,
+  gatewayConfig,
+  sampleJob,
+  serviceToken,
+  startOrchestratorStub,
+  testNamespace,
+  type OrchestratorStub,
 } from './helpers.js';
 
 const READER = { clientId: 'reader', clientSecret: 'reader-secret-0123456789', scopes: ['jobs:read', 'tokens:read'] };
 
-interface ErrorJson { code: string; message: string; requestId: string }
+interface ErrorJson {
+  code: string;
+  message: string;
+  requestId: string;
+}
 
 describe('gateway: queries routed to the orchestrator', () => {
   const namespace = testNamespace();
@@ -22,11 +35,26 @@ describe('gateway: queries routed to the orchestrator', () => {
   before(async () => {
     stub = await startOrchestratorStub();
     stub.jobs.set(jobId, sampleJob(jobId));
-    stub.tokens.set('alice_x/xauth-dev', { accessToken, tokenType: 'bearer', scopes: 'tweet.read users.read offline.access', expiresAt: new Date(Date.now() + 7_200_000).toISOString() });
-    stub.tokens.set('alice_x/other-app', { accessToken: 'x-access-other', tokenType: 'bearer', scopes: 'tweet.read', expiresAt: new Date(Date.now() + 7_200_000).toISOString() });
-    gateway = await startGateway(gatewayConfig(namespace, {
-      ORCHESTRATOR_URL: stub.url, ORCHESTRATOR_TIMEOUT_MS: '500', BOOTSTRAP_CLIENTS: JSON.stringify([READER]),
-    }), { logger });
+    stub.tokens.set('alice_x/xauth-dev', {
+      accessToken,
+      tokenType: 'bearer',
+      scopes: 'tweet.read users.read offline.access',
+      expiresAt: new Date(Date.now() + 7_200_000).toISOString(),
+    });
+    stub.tokens.set('alice_x/other-app', {
+      accessToken: 'x-access-other',
+      tokenType: 'bearer',
+      scopes: 'tweet.read',
+      expiresAt: new Date(Date.now() + 7_200_000).toISOString(),
+    });
+    gateway = await startGateway(
+      gatewayConfig(namespace, {
+        ORCHESTRATOR_URL: stub.url,
+        ORCHESTRATOR_TIMEOUT_MS: '500',
+        BOOTSTRAP_CLIENTS: JSON.stringify([READER]),
+      }),
+      { logger },
+    );
     token = await serviceToken(gateway.url, READER.clientId, READER.clientSecret);
   });
   afterEach(() => {
@@ -45,7 +73,10 @@ describe('gateway: queries routed to the orchestrator', () => {
     expect(await res.json()).to.deep.equal(stub.jobs.get(jobId));
     const call = stub.calls.at(-1)!;
     expect(call).to.deep.equal({
-      path: `/internal/v1/jobs/${jobId}`, authorization: `Bearer ${INTERNAL_TOKEN}`, requestId: res.headers.get('x-request-id'), correlationId: 'corr-123',
+      path: `/internal/v1/jobs/${jobId}`,
+      authorization: `Bearer ${INTERNAL_TOKEN}`,
+      requestId: res.headers.get('x-request-id'),
+      correlationId: 'corr-123',
     });
   });
 
@@ -79,14 +110,19 @@ describe('gateway: queries routed to the orchestrator', () => {
   it('when many tokens are read at once, then they reach the orchestrator as one request and each read gets its own answer', async () => {
     const calls = stub.calls.length;
     const accounts = ['alice_x', 'nobody_x', 'alice_x', 'nobody_y'];
-    const answers = await Promise.all(accounts.map(async (a) => {
-      const res = await fetch(`${gateway.url}/v1/accounts/${a}/token`, { headers: bearer(token) });
-      return { status: res.status, body: (await res.json()) as { accessToken?: string; code?: string } };
-    }));
+    const answers = await Promise.all(
+      accounts.map(async (a) => {
+        const res = await fetch(`${gateway.url}/v1/accounts/${a}/token`, { headers: bearer(token) });
+        return { status: res.status, body: (await res.json()) as { accessToken?: string; code?: string } };
+      }),
+    );
     expect(answers.map((a) => a.status)).to.deep.equal([200, 404, 200, 404]);
     expect(answers.map((a) => a.body.accessToken ?? a.body.code)).to.deep.equal([accessToken, 'TOKEN_NOT_FOUND', accessToken, 'TOKEN_NOT_FOUND']);
     const batches = stub.calls.slice(calls);
-    expect(batches.flatMap((c) => c.reads ?? []), 'every read reached the orchestrator once').to.have.lengthOf(4);
+    expect(
+      batches.flatMap((c) => c.reads ?? []),
+      'every read reached the orchestrator once',
+    ).to.have.lengthOf(4);
     expect(batches.length, 'fewer requests than reads').to.be.below(4);
   });
 
@@ -130,7 +166,9 @@ describe('gateway: queries routed to the orchestrator', () => {
   });
 
   it('when the orchestrator is down, then 503 UPSTREAM_UNAVAILABLE without its address, and /ready says not ready', async () => {
-    const replica = await startGateway(gatewayConfig(namespace, { ORCHESTRATOR_URL: await deadUrl(), BOOTSTRAP_CLIENTS: JSON.stringify([READER]) }), { logger });
+    const replica = await startGateway(gatewayConfig(namespace, { ORCHESTRATOR_URL: await deadUrl(), BOOTSTRAP_CLIENTS: JSON.stringify([READER]) }), {
+      logger,
+    });
     try {
       const res = await fetch(`${replica.url}/v1/accounts/alice_x/token`, { headers: bearer(token) });
       expect(res.status).to.equal(503);

@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { startGateway, type RunningGateway } from '../src/start.js';
-import { bearer, capturingLogger, cleanupNamespace, gatewayConfig, serviceToken, startOrchestratorStub, testNamespace, type OrchestratorStub } from './helpers.js';
+import {
+  bearer,
+  capturingLogger,
+  cleanupNamespace,
+  gatewayConfig,
+  serviceToken,
+  startOrchestratorStub,
+  testNamespace,
+  type OrchestratorStub,
+} from './helpers.js';
 
 const READER = { clientId: 'reader', clientSecret: 'reader-secret-0123456789', scopes: ['tokens:read'] };
 const LANES = 50;
@@ -15,11 +24,21 @@ describe('gateway: token reads under load', () => {
   before(async () => {
     stub = await startOrchestratorStub();
     for (let i = 0; i < LANES; i++) {
-      stub.tokens.set(`acct_${i}/xauth-dev`, { accessToken: `x-access-${i}`, tokenType: 'bearer', scopes: 'tweet.read users.read offline.access', expiresAt: new Date(Date.now() + 7_200_000).toISOString() });
+      stub.tokens.set(`acct_${i}/xauth-dev`, {
+        accessToken: `x-access-${i}`,
+        tokenType: 'bearer',
+        scopes: 'tweet.read users.read offline.access',
+        expiresAt: new Date(Date.now() + 7_200_000).toISOString(),
+      });
     }
-    gateway = await startGateway(gatewayConfig(namespace, {
-      ORCHESTRATOR_URL: stub.url, RATE_LIMIT_PER_MINUTE: String(10 * LANES * READS_PER_LANE), BOOTSTRAP_CLIENTS: JSON.stringify([READER]),
-    }), { logger });
+    gateway = await startGateway(
+      gatewayConfig(namespace, {
+        ORCHESTRATOR_URL: stub.url,
+        RATE_LIMIT_PER_MINUTE: String(10 * LANES * READS_PER_LANE),
+        BOOTSTRAP_CLIENTS: JSON.stringify([READER]),
+      }),
+      { logger },
+    );
   });
   after(async () => {
     await gateway?.stop();
@@ -30,14 +49,16 @@ describe('gateway: token reads under load', () => {
   it(`when ${LANES} connections read tokens at once, then every read answers its own token and nothing is logged as a warning or an error`, async () => {
     const token = await serviceToken(gateway.url, READER.clientId, READER.clientSecret);
     const logged = lines.length;
-    const answers = await Promise.all(Array.from({ length: LANES }, async (_, lane) => {
-      const seen: Array<{ status: number; accessToken: unknown }> = [];
-      for (let n = 0; n < READS_PER_LANE; n++) {
-        const res = await fetch(`${gateway.url}/v1/accounts/acct_${lane}/token`, { headers: bearer(token) });
-        seen.push({ status: res.status, accessToken: ((await res.json()) as { accessToken?: unknown }).accessToken });
-      }
-      return seen.every((a) => a.status === 200 && a.accessToken === `x-access-${lane}`);
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: LANES }, async (_, lane) => {
+        const seen: Array<{ status: number; accessToken: unknown }> = [];
+        for (let n = 0; n < READS_PER_LANE; n++) {
+          const res = await fetch(`${gateway.url}/v1/accounts/acct_${lane}/token`, { headers: bearer(token) });
+          seen.push({ status: res.status, accessToken: ((await res.json()) as { accessToken?: unknown }).accessToken });
+        }
+        return seen.every((a) => a.status === 200 && a.accessToken === `x-access-${lane}`);
+      }),
+    );
     expect(answers.filter((ok) => !ok)).to.have.length(0);
     expect(stub.calls.filter((c) => c.path.includes('/token')).length).to.equal(LANES * READS_PER_LANE);
     const problems = lines.slice(logged).filter((l) => /"level":"(warn|error)"/.test(l));

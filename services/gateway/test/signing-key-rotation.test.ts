@@ -7,7 +7,8 @@ import { bearer, capturingLogger, cleanupNamespace, gatewayConfig, serviceToken,
 const ADMIN = { clientId: 'ops', clientSecret: 'ops-secret-0123456789', scopes: ['clients:admin'] };
 
 const kidOf = (token: string) => jwt.decode(token, { complete: true })!.header.kid!;
-const jwksKids = async (g: RunningGateway) => ((await (await fetch(`${g.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+const jwksKids = async (g: RunningGateway) =>
+  ((await (await fetch(`${g.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
 const statusWith = async (g: RunningGateway, token: string) => (await fetch(`${g.url}/v1/keys/signing`, { headers: bearer(token) })).status;
 
 describe('gateway: signing key rotation across two replicas', () => {
@@ -28,7 +29,7 @@ describe('gateway: signing key rotation across two replicas', () => {
     await cleanupNamespace(namespace);
   });
 
-  it('when the key is rotated on one replica, then both publish the next key before it signs, switch to it, and verify the old key\'s tokens until they expire', async () => {
+  it("when the key is rotated on one replica, then both publish the next key before it signs, switch to it, and verify the old key's tokens until they expire", async () => {
     const oldToken = await serviceToken(a.url, ADMIN.clientId, ADMIN.clientSecret);
     const oldKid = kidOf(oldToken);
     expect(await jwksKids(b)).to.deep.equal([oldKid]);
@@ -41,30 +42,43 @@ describe('gateway: signing key rotation across two replicas', () => {
     expect(Date.parse(previous!.retiresAt!)).to.be.greaterThan(activatesAt + 3_000);
 
     // The other replica publishes the next key after one reload; until its activation, tokens are still signed by the old one.
-    await waitFor(async () => ((await jwksKids(b)).includes(next.kid) ? true : undefined), 'the next key in the other replica\'s JWKS');
+    await waitFor(async () => ((await jwksKids(b)).includes(next.kid) ? true : undefined), "the next key in the other replica's JWKS");
     expect(await jwksKids(b)).to.include(oldKid);
     const issuedAt = Date.now();
     const meanwhile = await serviceToken(b.url, ADMIN.clientId, ADMIN.clientSecret);
     if (issuedAt < activatesAt - 500) expect(kidOf(meanwhile), 'published, not signing yet').to.equal(oldKid);
-    expect((await (await fetch(`${b.url}/v1/keys/signing`, { headers: bearer(oldToken) })).json() as SigningKeyList).keys.map((k) => k.state)).to.include.members(['next', 'active']);
+    expect(
+      ((await (await fetch(`${b.url}/v1/keys/signing`, { headers: bearer(oldToken) })).json()) as SigningKeyList).keys.map((k) => k.state),
+    ).to.include.members(['next', 'active']);
 
     // From its activation, both replicas sign with the new key; the old key's live tokens still verify on both.
-    const signedByNew = await waitFor(async () => {
-      const t = await serviceToken(b.url, ADMIN.clientId, ADMIN.clientSecret);
-      return kidOf(t) === next.kid ? t : undefined;
-    }, 'tokens signed by the new key', 10_000);
+    const signedByNew = await waitFor(
+      async () => {
+        const t = await serviceToken(b.url, ADMIN.clientId, ADMIN.clientSecret);
+        return kidOf(t) === next.kid ? t : undefined;
+      },
+      'tokens signed by the new key',
+      10_000,
+    );
     expect(Date.now()).to.be.at.least(activatesAt - 1_000);
     expect(kidOf(await serviceToken(a.url, ADMIN.clientId, ADMIN.clientSecret))).to.equal(next.kid);
     const lastOld = meanwhile;
     expect([await statusWith(a, lastOld), await statusWith(b, lastOld), await statusWith(b, signedByNew)]).to.deep.equal([200, 200, 200]);
 
     // The old key's last token expires on its own; then the old key retires from both JWKS.
-    await waitFor(async () => ((await statusWith(b, lastOld)) === 401 ? true : undefined), 'the old key\'s last token to expire', 10_000);
-    await waitFor(async () => (!(await jwksKids(a)).includes(oldKid) && !(await jwksKids(b)).includes(oldKid) ? true : undefined), 'the old key to retire', 20_000);
+    await waitFor(async () => ((await statusWith(b, lastOld)) === 401 ? true : undefined), "the old key's last token to expire", 10_000);
+    await waitFor(
+      async () => (!(await jwksKids(a)).includes(oldKid) && !(await jwksKids(b)).includes(oldKid) ? true : undefined),
+      'the old key to retire',
+      20_000,
+    );
     const fresh = await serviceToken(a.url, ADMIN.clientId, ADMIN.clientSecret);
     expect(kidOf(fresh)).to.equal(next.kid);
     const list = (await (await fetch(`${a.url}/v1/keys/signing`, { headers: bearer(fresh) })).json()) as SigningKeyList;
-    expect(list.keys.map((k) => [k.kid, k.state])).to.deep.equal([[next.kid, 'active'], [oldKid, 'retired']]);
+    expect(list.keys.map((k) => [k.kid, k.state])).to.deep.equal([
+      [next.kid, 'active'],
+      [oldKid, 'retired'],
+    ]);
     expect(await statusWith(b, fresh)).to.equal(200);
   });
 

@@ -66,7 +66,11 @@ describe('gateway: POST /v1/oauth/token and the JWKS', () => {
 
   it('when HTTP Basic carries a wrong secret, then 401 INVALID_CLIENT with WWW-Authenticate: Basic', async () => {
     const basic = Buffer.from(`${READER.clientId}:wrong`).toString('base64');
-    const res = await fetch(tokenUrl(), { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }), headers: { authorization: `Basic ${basic}` } });
+    const res = await fetch(tokenUrl(), {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      headers: { authorization: `Basic ${basic}` },
+    });
     expect(res.status).to.equal(401);
     expect(res.headers.get('www-authenticate')).to.match(/^Basic/);
     expect(((await res.json()) as { code: string }).code).to.equal('INVALID_CLIENT');
@@ -79,13 +83,20 @@ describe('gateway: POST /v1/oauth/token and the JWKS', () => {
   });
 
   it('when a scope subset is asked for, then the token carries only that subset', async () => {
-    const body = await grant(await postJson(tokenUrl(), { grant_type: 'client_credentials', client_id: READER.clientId, client_secret: READER.clientSecret, scope: 'jobs:read' }));
+    const body = await grant(
+      await postJson(tokenUrl(), { grant_type: 'client_credentials', client_id: READER.clientId, client_secret: READER.clientSecret, scope: 'jobs:read' }),
+    );
     expect(body.scope).to.equal('jobs:read');
     expect((jwt.decode(body.access_token) as jwt.JwtPayload).scope).to.equal('jobs:read');
   });
 
   it('when a scope the client lacks is asked for, then 400 INVALID_SCOPE', async () => {
-    const res = await postJson(tokenUrl(), { grant_type: 'client_credentials', client_id: READER.clientId, client_secret: READER.clientSecret, scope: 'jobs:read logins:write' });
+    const res = await postJson(tokenUrl(), {
+      grant_type: 'client_credentials',
+      client_id: READER.clientId,
+      client_secret: READER.clientSecret,
+      scope: 'jobs:read logins:write',
+    });
     expect(res.status).to.equal(400);
     const body = (await res.json()) as { code: string; message: string };
     expect(body.code).to.equal('INVALID_SCOPE');

@@ -7,6 +7,13 @@ import { migrations } from './data-access/migrations/index.js';
 runMain(async () => {
   const config = loadOrchestratorConfig(process.env);
   const logger = createLogger({ service: 'orchestrator', level: config.LOG_LEVEL });
-  const ds = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, applicationName: 'orchestrator:migrate', logger });
+  const ds = await openDatabase({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    entities,
+    migrations,
+    applicationName: 'orchestrator:migrate',
+    logger,
+  });
   await ds.destroy();
 });

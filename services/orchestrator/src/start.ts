@@ -1,7 +1,26 @@
 import type { DataSource } from 'typeorm';
 import {
-  Bus, CircuitBreakers, Keyring, Metrics, OutboxRelay, PgBreakerStore, ServiceRunner, breakerPolicy, breakersRoutes, dataSourceSql, pruneOutboxAndInbox, createHttpApp, createLogger, databaseReady, finishHttpApp, listen, openDatabase,
-  type EntryPoint, type Logger, type RunningServer, busOptionsFrom,
+  Bus,
+  CircuitBreakers,
+  Keyring,
+  Metrics,
+  OutboxRelay,
+  PgBreakerStore,
+  ServiceRunner,
+  breakerPolicy,
+  breakersRoutes,
+  dataSourceSql,
+  pruneOutboxAndInbox,
+  createHttpApp,
+  createLogger,
+  databaseReady,
+  finishHttpApp,
+  listen,
+  openDatabase,
+  type EntryPoint,
+  type Logger,
+  type RunningServer,
+  busOptionsFrom,
 } from '@xauth/shared';
 import type { OrchestratorConfig } from './config.js';
 import { entities } from './data-access/entities/index.js';
@@ -41,16 +60,39 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });
   const keyring = new Keyring(config.ENCRYPTION_KEYS);
-  const refreshes = metrics.counter('xauth_token_refresh_total', 'Refresher outcomes (refreshed, not_due, busy, failed, outcome_unknown, or an error code such as REFRESH_OUTCOME_UNKNOWN)', ['outcome']);
-  const tokensGauge = metrics.gauge('xauth_tokens', 'Stored tokens by status (active, dead, outcome_unknown; backing_off: active tokens waiting out a failed refresh)', ['status']);
-  const dataSource = await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, entities, migrations, poolSize: config.DATABASE_POOL_SIZE, applicationName: `${config.XAUTH_NAMESPACE}:${service}`, logger });
+  const refreshes = metrics.counter(
+    'xauth_token_refresh_total',
+    'Refresher outcomes (refreshed, not_due, busy, failed, outcome_unknown, or an error code such as REFRESH_OUTCOME_UNKNOWN)',
+    ['outcome'],
+  );
+  const tokensGauge = metrics.gauge(
+    'xauth_tokens',
+    'Stored tokens by status (active, dead, outcome_unknown; backing_off: active tokens waiting out a failed refresh)',
+    ['status'],
+  );
+  const dataSource = await openDatabase({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    entities,
+    migrations,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: `${config.XAUTH_NAMESPACE}:${service}`,
+    logger,
+  });
   const bus = await Bus.connect({ ...busOptions, namespace: config.XAUTH_NAMESPACE, service, logger, metrics, maxAttempts: config.MAX_ATTEMPTS });
   const relay = new OutboxRelay({ dataSource, bus, logger, metrics, pollMs: config.OUTBOX_POLL_MS });
   // One breaker per app over X's token endpoint, in this service's schema so every replica sees one state.
-  const breakers = new CircuitBreakers({ store: new PgBreakerStore(dataSourceSql(dataSource), config.DATABASE_SCHEMA), policy: breakerPolicy(config), cacheMs: config.BREAKER_CACHE_MS, logger, metrics });
+  const breakers = new CircuitBreakers({
+    store: new PgBreakerStore(dataSourceSql(dataSource), config.DATABASE_SCHEMA),
+    policy: breakerPolicy(config),
+    cacheMs: config.BREAKER_CACHE_MS,
+    logger,
+    metrics,
+  });
   const x = new BreakerGuardedX(
     new XApiClient({ tokenUrl: config.X_TOKEN_URL, revokeUrl: config.X_REVOKE_URL, meUrl: config.X_ME_URL, timeoutMs: config.X_HTTP_TIMEOUT_MS }),
-    breakers, config.BREAKER_FAILURE_THRESHOLD,
+    breakers,
+    config.BREAKER_FAILURE_THRESHOLD,
   );
   // The use cases see the store through their port; the pruner and the gauge below use the rest of it.
   const store = new Store(dataSource, () => relay.nudge());
@@ -67,23 +109,53 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     appPauses: new AppPauses(),
     syncProfilesOnDemand: onDemandProfileSync(() => deps, config.PROFILE_SYNC_MIN_GAP_MS),
     settings: {
-      defaultApp: config.DEFAULT_APP, defaultScopes: config.DEFAULT_SCOPES, authorizeUrl: config.X_AUTHORIZE_URL,
-      jobTtlMs: config.JOB_TTL_MS, xHttpTimeoutMs: config.X_HTTP_TIMEOUT_MS, tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
-      refreshAheadMs: config.REFRESH_AHEAD_MS, refreshBatch: config.REFRESH_BATCH, refreshConcurrency: config.REFRESH_CONCURRENCY,
-      autoReauthorize: config.AUTO_REAUTHORIZE, refreshLeaseMs: config.REFRESH_LEASE_MS,
-      refreshBackoff: { baseMs: config.REFRESH_BACKOFF_BASE_MS, maxMs: config.REFRESH_BACKOFF_MAX_MS }, recheckLimit: config.RECHECK_LIMIT,
+      defaultApp: config.DEFAULT_APP,
+      defaultScopes: config.DEFAULT_SCOPES,
+      authorizeUrl: config.X_AUTHORIZE_URL,
+      jobTtlMs: config.JOB_TTL_MS,
+      xHttpTimeoutMs: config.X_HTTP_TIMEOUT_MS,
+      tokenValidityMarginMs: config.TOKEN_VALIDITY_MARGIN_MS,
+      refreshAheadMs: config.REFRESH_AHEAD_MS,
+      refreshBatch: config.REFRESH_BATCH,
+      refreshConcurrency: config.REFRESH_CONCURRENCY,
+      autoReauthorize: config.AUTO_REAUTHORIZE,
+      refreshLeaseMs: config.REFRESH_LEASE_MS,
+      refreshBackoff: { baseMs: config.REFRESH_BACKOFF_BASE_MS, maxMs: config.REFRESH_BACKOFF_MAX_MS },
+      recheckLimit: config.RECHECK_LIMIT,
       relogin: { batchLimit: config.RELOGIN_BATCH_LIMIT, ratePerSecond: config.RELOGIN_RATE_PER_SECOND },
-      campaigns: { ratePerSecond: config.CAMPAIGN_RATE_PER_SECOND, maxInFlight: config.CAMPAIGN_MAX_IN_FLIGHT, batch: config.CAMPAIGN_BATCH, intervalMs: config.CAMPAIGN_INTERVAL_MS },
+      campaigns: {
+        ratePerSecond: config.CAMPAIGN_RATE_PER_SECOND,
+        maxInFlight: config.CAMPAIGN_MAX_IN_FLIGHT,
+        batch: config.CAMPAIGN_BATCH,
+        intervalMs: config.CAMPAIGN_INTERVAL_MS,
+      },
       reencryptLimit: config.REENCRYPT_LIMIT,
     },
   };
 
   // Profiles first: a login request for an account we cannot map would be refused.
-  await syncProfiles(deps).catch((err: unknown) => logger.error('initial profile sync failed; requests for unmapped accounts will be refused until it succeeds', { error: String(err) }));
+  await syncProfiles(deps).catch((err: unknown) =>
+    logger.error('initial profile sync failed; requests for unmapped accounts will be refused until it succeeds', { error: String(err) }),
+  );
 
-  const app = createHttpApp({ service, logger, metrics, readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() }, readinessDetails: () => breakers.details() });
+  const app = createHttpApp({
+    service,
+    logger,
+    metrics,
+    readiness: { database: () => databaseReady(dataSource), broker: () => bus.isConnected() },
+    readinessDetails: () => breakers.details(),
+  });
   mountInternalApi(app, deps, { gateway: config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR, deadLetters: config.INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR });
-  mountAccountsApi(app, deps, new AccountQueries(dataSource, { apps: config.X_APPS.map((a) => a.name), refreshAheadMs: config.REFRESH_AHEAD_MS, profileGoneGraceMs: config.PROFILE_GONE_GRACE_MS }), config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR);
+  mountAccountsApi(
+    app,
+    deps,
+    new AccountQueries(dataSource, {
+      apps: config.X_APPS.map((a) => a.name),
+      refreshAheadMs: config.REFRESH_AHEAD_MS,
+      profileGoneGraceMs: config.PROFILE_GONE_GRACE_MS,
+    }),
+    config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR,
+  );
   app.use(breakersRoutes(breakers, config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR));
   app.use(campaignsRoutes(deps, config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR));
   app.use(encryptionKeysRoutes(deps, config.INTERNAL_TOKEN_GATEWAY_ORCHESTRATOR));
@@ -94,8 +166,12 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     let sub: Awaited<ReturnType<Bus['subscribe']>> | undefined;
     return {
       name: `consumer:${queue}`,
-      start: async () => { sub = await bus.subscribe(queue, handlers, { prefetch: config.LOGIN_PREFETCH }); },
-      stop: async () => { await sub?.stop(config.SHUTDOWN_TIMEOUT_MS); },
+      start: async () => {
+        sub = await bus.subscribe(queue, handlers, { prefetch: config.LOGIN_PREFETCH });
+      },
+      stop: async () => {
+        await sub?.stop(config.SHUTDOWN_TIMEOUT_MS);
+      },
     };
   });
   const runner = new ServiceRunner(service, logger, config.SHUTDOWN_TIMEOUT_MS);
@@ -107,18 +183,36 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger, { runAtStart: false }),
     new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
     new IntervalJob('campaign-runner', config.CAMPAIGN_INTERVAL_MS, () => runCampaigns(deps), logger),
-    new IntervalJob('message-log-pruner', 3_600_000, async () => {
-      await dataSource.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - config.MESSAGE_LOG_RETENTION_MS)));
-      await store.transaction((tx) => tx.accounts.pruneHistory(new Date(Date.now() - config.ACCOUNT_HISTORY_RETENTION_MS)));
-    }, logger),
+    new IntervalJob(
+      'message-log-pruner',
+      3_600_000,
+      async () => {
+        await dataSource.transaction((m) => pruneOutboxAndInbox(m, new Date(Date.now() - config.MESSAGE_LOG_RETENTION_MS)));
+        await store.transaction((tx) => tx.accounts.pruneHistory(new Date(Date.now() - config.ACCOUNT_HISTORY_RETENTION_MS)));
+      },
+      logger,
+    ),
     new IntervalJob('profile-gone-offboarder', config.PROFILE_GONE_CHECK_INTERVAL_MS, () => offboardGoneAccounts(deps, config.PROFILE_GONE_GRACE_MS), logger),
-    new IntervalJob('token-refresher', config.REFRESH_INTERVAL_MS, async () => {
-      const outcomes = await refreshDueTokens(deps);
-      for (const [outcome, n] of Object.entries(outcomes)) refreshes.inc({ outcome }, n);
-      const byStatus = await store.countTokensByStatus();
-      for (const status of ['active', 'dead', 'outcome_unknown', 'backing_off']) tokensGauge.set({ status }, byStatus[status] ?? 0);
-    }, logger),
-    { name: 'http', start: async () => { server = await listen(app, config.HTTP_HOST, config.HTTP_PORT); }, stop: async () => { await server?.close(); } },
+    new IntervalJob(
+      'token-refresher',
+      config.REFRESH_INTERVAL_MS,
+      async () => {
+        const outcomes = await refreshDueTokens(deps);
+        for (const [outcome, n] of Object.entries(outcomes)) refreshes.inc({ outcome }, n);
+        const byStatus = await store.countTokensByStatus();
+        for (const status of ['active', 'dead', 'outcome_unknown', 'backing_off']) tokensGauge.set({ status }, byStatus[status] ?? 0);
+      },
+      logger,
+    ),
+    {
+      name: 'http',
+      start: async () => {
+        server = await listen(app, config.HTTP_HOST, config.HTTP_PORT);
+      },
+      stop: async () => {
+        await server?.close();
+      },
+    },
     ...consumers,
   ]);
   return { url: server!.url, deps, dataSource, stop: () => runner.stop() };

@@ -14,16 +14,30 @@ describe('PKCE and state', () => {
     expect(createPkcePair().verifier).not.to.equal(p.verifier);
   });
 
-  it('when states are created, then they are unguessable, URL-safe and within X\'s 500 chars', () => {
+  it("when states are created, then they are unguessable, URL-safe and within X's 500 chars", () => {
     const states = new Set(Array.from({ length: 1000 }, createState));
     expect(states.size).to.equal(1000);
     for (const s of states) expect(s).to.match(/^[A-Za-z0-9_-]{32}$/);
   });
 
   it('when the authorize URL is built, then it carries every OAuth parameter exactly once', () => {
-    const url = new URL(buildAuthorizeUrl('http://127.0.0.1:9/i/oauth2/authorize', { clientId: 'cid', redirectUri: 'http://h/cb', scopes: 'users.read offline.access', state: 'st', challenge: 'ch' }));
+    const url = new URL(
+      buildAuthorizeUrl('http://127.0.0.1:9/i/oauth2/authorize', {
+        clientId: 'cid',
+        redirectUri: 'http://h/cb',
+        scopes: 'users.read offline.access',
+        state: 'st',
+        challenge: 'ch',
+      }),
+    );
     expect(Object.fromEntries(url.searchParams)).to.deep.equal({
-      response_type: 'code', client_id: 'cid', redirect_uri: 'http://h/cb', scope: 'users.read offline.access', state: 'st', code_challenge: 'ch', code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: 'cid',
+      redirect_uri: 'http://h/cb',
+      scope: 'users.read offline.access',
+      state: 'st',
+      code_challenge: 'ch',
+      code_challenge_method: 'S256',
     });
   });
 });
@@ -33,6 +47,8 @@ describe('identity check', () => {
     expect(() => assertIdentity('xsim_user_007', { id: '1', username: 'XSIM_User_007' })).not.to.throw();
   });
   it('when the profile is signed in to another account, then IDENTITY_MISMATCH', () => {
-    expect(() => assertIdentity('xsim_user_007', { id: '2', username: 'xsim_user_008' })).to.throw().with.property('code', 'IDENTITY_MISMATCH');
+    expect(() => assertIdentity('xsim_user_007', { id: '2', username: 'xsim_user_008' }))
+      .to.throw()
+      .with.property('code', 'IDENTITY_MISMATCH');
   });
 });

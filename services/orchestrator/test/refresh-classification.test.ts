@@ -9,42 +9,62 @@ import { AppPauses, refreshBackoffMs, refreshFailureAction } from '../src/domain
 const APP = { name: 'xauth-dev', clientId: 'id', clientSecret: 'secret', redirectUri: 'http://127.0.0.1:9/cb' };
 
 type Answer = (res: ServerResponse) => void;
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => (res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Answer =>
+  (res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  };
 
 /** A token endpoint that answers the next refresh as told, for the real client to classify. */
-describe('refresh failures: only X\'s word that the refresh token is invalid kills a token', () => {
+describe("refresh failures: only X's word that the refresh token is invalid kills a token", () => {
   let server: Server;
   let answer: Answer = json(200, {});
   let url: string;
 
   before(async () => {
-    server = createServer((req, res) => { req.resume(); req.on('end', () => answer(res)); });
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => answer(res));
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2/oauth2/token`;
   });
-  after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
 
   async function actionFor(a: Answer, timeoutMs = 2_000) {
     answer = a;
     const client = new XApiClient({ tokenUrl: url, revokeUrl: url, meUrl: url, timeoutMs });
-    const err = await client.refresh(APP, 'rt').then(() => undefined, (e: unknown) => e);
+    const err = await client.refresh(APP, 'rt').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err, 'the refresh must fail').to.be.instanceOf(Error);
     return { action: refreshFailureAction(err), code: (err as { code?: string }).code };
   }
 
   it('when X answers 400 invalid_request "Value passed for the token was invalid.", then the token is killed', async () => {
-    expect(await actionFor(json(400, { error: 'invalid_request', error_description: 'Value passed for the token was invalid.' })))
-      .to.deep.equal({ action: { kind: 'kill' }, code: ErrorCodes.REFRESH_TOKEN_INVALID });
+    expect(await actionFor(json(400, { error: 'invalid_request', error_description: 'Value passed for the token was invalid.' }))).to.deep.equal({
+      action: { kind: 'kill' },
+      code: ErrorCodes.REFRESH_TOKEN_INVALID,
+    });
   });
 
   it('when X answers 400 invalid_grant, then the token is killed', async () => {
-    expect((await actionFor(json(400, { error: 'invalid_grant', error_description: 'Value passed for the token was invalid.' }))).action).to.deep.equal({ kind: 'kill' });
+    expect((await actionFor(json(400, { error: 'invalid_grant', error_description: 'Value passed for the token was invalid.' }))).action).to.deep.equal({
+      kind: 'kill',
+    });
   });
 
   it('when X calls the request malformed (a missing parameter), then no token is killed', async () => {
-    expect((await actionFor(json(400, { error: 'invalid_request', error_description: 'Missing required parameter [refresh_token].' }))).action.kind).to.equal('backoff');
+    expect((await actionFor(json(400, { error: 'invalid_request', error_description: 'Missing required parameter [refresh_token].' }))).action.kind).to.equal(
+      'backoff',
+    );
   });
 
   for (const [what, a] of [
@@ -81,7 +101,10 @@ describe('refresh failures: only X\'s word that the refresh token is invalid kil
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
     const client = new XApiClient({ tokenUrl: `http://127.0.0.1:${port}/2/oauth2/token`, revokeUrl: url, meUrl: url, timeoutMs: 2_000 });
-    const err = await client.refresh(APP, 'rt').then(() => undefined, (e: unknown) => e);
+    const err = await client.refresh(APP, 'rt').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect([(err as { code?: string }).code, refreshFailureAction(err).kind]).to.deep.equal([ErrorCodes.X_UNAVAILABLE, 'backoff']);
   });
 

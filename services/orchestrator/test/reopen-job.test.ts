@@ -1,7 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { DEV_ENCRYPTION_KEYS, Keyring, createLogger, defaultServiceDatabaseUrl, defaultServiceRole, dropSchema, openDatabase, provisionServiceDatabases } from '@xauth/shared';
+import {
+  DEV_ENCRYPTION_KEYS,
+  Keyring,
+  createLogger,
+  defaultServiceDatabaseUrl,
+  defaultServiceRole,
+  dropSchema,
+  openDatabase,
+  provisionServiceDatabases,
+} from '@xauth/shared';
 import { entities } from '../src/data-access/entities/index.js';
 import { migrations } from '../src/data-access/migrations/index.js';
 import { Store } from '../src/data-access/store.js';
@@ -16,9 +25,18 @@ describe('orchestrator: reopening a job on a real PostgreSQL', function () {
 
   before(async () => {
     await provisionServiceDatabases('postgres://postgres@127.0.0.1:5432/postgres', [{ role: defaultServiceRole('orchestrator'), schemas: [schema] }]);
-    ds = await openDatabase({ url: defaultServiceDatabaseUrl('orchestrator'), schema, entities, migrations, applicationName: 'reopen-test', logger: createLogger({ service: 'reopen-test', silent: true }) });
+    ds = await openDatabase({
+      url: defaultServiceDatabaseUrl('orchestrator'),
+      schema,
+      entities,
+      migrations,
+      applicationName: 'reopen-test',
+      logger: createLogger({ service: 'reopen-test', silent: true }),
+    });
     deps = {
-      store: new Store(ds), keyring: new Keyring(DEV_ENCRYPTION_KEYS), logger: createLogger({ service: 'reopen-test', silent: true }),
+      store: new Store(ds),
+      keyring: new Keyring(DEV_ENCRYPTION_KEYS),
+      logger: createLogger({ service: 'reopen-test', silent: true }),
       apps: [{ name: 'xauth-dev', clientId: 'cid', redirectUri: 'http://127.0.0.1:9/cb' }],
       settings: { authorizeUrl: 'http://127.0.0.1:9/authorize', jobTtlMs: 60_000 },
     } as unknown as OrchestratorDeps;
@@ -30,8 +48,11 @@ describe('orchestrator: reopening a job on a real PostgreSQL', function () {
 
   async function insertJob(accountId: string, status: string, createdAt: Date): Promise<string> {
     const jobId = randomUUID();
-    await ds.query(`INSERT INTO authorization_jobs (job_id, account_id, account_key, app, profile_id, scopes, status, attempt, redirect_uri, state_enc, verifier_enc, deadline, error_code, created_at)
-      VALUES ($1, $2, $2, 'xauth-dev', 'p', 's', $3, 2, 'http://127.0.0.1:9/cb', 'x', 'x', now(), 'BLOCKED', $4)`, [jobId, accountId, status, createdAt]);
+    await ds.query(
+      `INSERT INTO authorization_jobs (job_id, account_id, account_key, app, profile_id, scopes, status, attempt, redirect_uri, state_enc, verifier_enc, deadline, error_code, created_at)
+      VALUES ($1, $2, $2, 'xauth-dev', 'p', 's', $3, 2, 'http://127.0.0.1:9/cb', 'x', 'x', now(), 'BLOCKED', $4)`,
+      [jobId, accountId, status, createdAt],
+    );
     return jobId;
   }
   const statusOf = async (jobId: string) => (await ds.query('SELECT status FROM authorization_jobs WHERE job_id = $1', [jobId]))[0].status;
@@ -40,7 +61,10 @@ describe('orchestrator: reopening a job on a real PostgreSQL', function () {
   it('when the account has another active job, then the reopen is refused with JOB_NOT_REOPENABLE and nothing is written', async () => {
     await insertJob('acct_busy', 'running', new Date(Date.now() - 60_000));
     const failed = await insertJob('acct_busy', 'failed', new Date());
-    const err = await reopenJob(deps, failed, { dryRun: false, by: 'ops', reason: 'try' }).then(() => ({ code: 'none', message: 'reopened' }), (e: unknown) => e as { code: string; message: string });
+    const err = await reopenJob(deps, failed, { dryRun: false, by: 'ops', reason: 'try' }).then(
+      () => ({ code: 'none', message: 'reopened' }),
+      (e: unknown) => e as { code: string; message: string },
+    );
     expect(err).to.include({ code: 'JOB_NOT_REOPENABLE' });
     expect(err.message).to.contain('became active meanwhile');
     expect(await statusOf(failed)).to.equal('failed');

@@ -14,7 +14,7 @@ const facts = (status: JobStatus, over: Partial<ReopenFacts['job']> & { latest?:
 };
 
 describe('orchestrator: which jobs may be reopened', () => {
-  it('when a job ended failed, dead_lettered or expired and is its account\'s newest, then it may be reopened', () => {
+  it("when a job ended failed, dead_lettered or expired and is its account's newest, then it may be reopened", () => {
     for (const status of ['failed', 'dead_lettered', 'expired'] as const) expect(whyNotReopenable(facts(status))).to.equal(undefined);
     expect(whyNotReopenable(facts('failed', { errorCode: 'CAPTCHA_REQUIRED' }))).to.equal(undefined);
     expect(whyNotReopenable(facts('expired', { errorCode: null }))).to.equal(undefined);

@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { claimInbox, createLogger, defaultServiceDatabaseUrl, defaultServiceRole, dropSchema, enqueue, openDatabase, provisionServiceDatabases, pruneOutboxAndInbox } from '@xauth/shared';
+import {
+  claimInbox,
+  createLogger,
+  defaultServiceDatabaseUrl,
+  defaultServiceRole,
+  dropSchema,
+  enqueue,
+  openDatabase,
+  provisionServiceDatabases,
+  pruneOutboxAndInbox,
+} from '@xauth/shared';
 import { entities } from '../src/data-access/entities/index.js';
 import { migrations } from '../src/data-access/migrations/index.js';
 import { Store } from '../src/data-access/store.js';
@@ -13,20 +23,33 @@ describe('orchestrator store on a real PostgreSQL', function () {
 
   before(async () => {
     await provisionServiceDatabases('postgres://postgres@127.0.0.1:5432/postgres', [{ role: defaultServiceRole('orchestrator'), schemas: [schema] }]);
-    ds = await openDatabase({ url: defaultServiceDatabaseUrl('orchestrator'), schema, entities, migrations, applicationName: 'store-test', logger: createLogger({ service: 'store-test', silent: true }) });
+    ds = await openDatabase({
+      url: defaultServiceDatabaseUrl('orchestrator'),
+      schema,
+      entities,
+      migrations,
+      applicationName: 'store-test',
+      logger: createLogger({ service: 'store-test', silent: true }),
+    });
   });
   after(async () => {
     await dropSchema(ds, schema);
     await ds.destroy();
   });
 
-  it('when 40,000 profiles are synced at once, then all are stored (beyond PostgreSQL\'s 65,535 bind parameters)', async () => {
+  it("when 40,000 profiles are synced at once, then all are stored (beyond PostgreSQL's 65,535 bind parameters)", async () => {
     const links = Array.from({ length: 40_000 }, (_, i) => ({ profileId: `p${i}`, accountId: `acct_${i}` }));
     const store = new Store(ds);
     await store.transaction((tx) => tx.upsertProfiles(links, 'gologin', new Date()));
     expect(await ds.query('SELECT count(*)::int AS n FROM profiles').then((r: Array<{ n: number }>) => r[0]!.n)).to.equal(40_000);
     // A second sync updates in place.
-    await store.transaction((tx) => tx.upsertProfiles(links.slice(0, 10).map((l) => ({ ...l, accountId: `${l.accountId}_b` })), 'gologin', new Date()));
+    await store.transaction((tx) =>
+      tx.upsertProfiles(
+        links.slice(0, 10).map((l) => ({ ...l, accountId: `${l.accountId}_b` })),
+        'gologin',
+        new Date(),
+      ),
+    );
     expect(await store.hasProfileFor('acct_3_b')).to.equal(true);
     expect(await ds.query('SELECT count(*)::int AS n FROM profiles').then((r: Array<{ n: number }>) => r[0]!.n)).to.equal(40_000);
   });
@@ -50,10 +73,16 @@ describe('orchestrator store on a real PostgreSQL', function () {
 
   it('when a full sync no longer lists a profile, then it is removed; a profile listed twice is stored once', async () => {
     const store = new Store(ds);
-    const links = [{ profileId: 'q1', accountId: 'keep_me' }, { profileId: 'q2', accountId: 'gone_soon' }];
+    const links = [
+      { profileId: 'q1', accountId: 'keep_me' },
+      { profileId: 'q2', accountId: 'gone_soon' },
+    ];
     await store.transaction((tx) => tx.upsertProfiles(links, 'gologin', new Date()));
     const at = new Date(Date.now() + 1000);
-    const gone = await store.transaction(async (tx) => { await tx.upsertProfiles([links[0]!, links[0]!], 'gologin', at); return tx.deleteProfilesSyncedBefore('gologin', at); });
+    const gone = await store.transaction(async (tx) => {
+      await tx.upsertProfiles([links[0]!, links[0]!], 'gologin', at);
+      return tx.deleteProfilesSyncedBefore('gologin', at);
+    });
     expect(gone).to.include('gone_soon').and.not.include('keep_me');
     expect(await store.hasProfileFor('keep_me')).to.equal(true);
     expect(await store.hasProfileFor('gone_soon')).to.equal(false);

@@ -6,7 +6,11 @@ export const xsimConfigShape = {
   XSIM_HOST: env.str('127.0.0.1', 'interface x-sim listens on'),
   XSIM_PORT: env.port(8090, 'x-sim port (X web, X API and GoLogin API on one port)'),
   XSIM_CHROMIUM_PATH: env.str('/usr/bin/chromium', 'Chromium started for each profile'),
-  XSIM_LAUNCH_CONCURRENCY: z.coerce.number().int().min(1).default(2)
+  XSIM_LAUNCH_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2)
     .describe('Chromium launches run at once; further profile starts wait their turn (slower, never failed)'),
   XSIM_USER_COUNT: env.int(50, 'simulated users xsim_user_001 ..'),
   XSIM_INTERSTITIAL_MS: env.int(300, 'delay before the first-visit interstitial clears itself (0: none)'),

@@ -49,7 +49,10 @@ export class SimState {
     this.overload = options.gologinOverload;
     this.gologinLimiter = new SlidingWindowRateLimiter(options.gologinRateLimitPerMinute, MINUTE_MS);
     this.browsers = new ProfileBrowsers({
-      chromiumPath: options.chromiumPath, stats: this.statsStore, logger: options.logger, cookieDomain,
+      chromiumPath: options.chromiumPath,
+      stats: this.statsStore,
+      logger: options.logger,
+      cookieDomain,
       launchConcurrency: options.chromiumLaunchConcurrency,
     });
   }

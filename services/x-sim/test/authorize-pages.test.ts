@@ -59,7 +59,9 @@ describe('x-sim authorize pages over HTTP', () => {
   it('when signed in, then consent names the app, the scopes and the account', async () => {
     const page = await getPage(authorizeUrl(sim), await browserCookies(sim, 'xsim_user_003'));
     expect(page.body).to.contain('<title>Authorize app / X</title>');
-    expect(page.body).to.contain('<h1 data-testid="OAuth_Consent_Header"><span data-testid="OAuth_Consent_AppName">xauth-dev</span> wants to access your X account.</h1>');
+    expect(page.body).to.contain(
+      '<h1 data-testid="OAuth_Consent_Header"><span data-testid="OAuth_Consent_AppName">xauth-dev</span> wants to access your X account.</h1>',
+    );
     expect(page.body).to.contain('See your X account details');
     expect(page.body).to.contain('@xsim_user_003');
     expect(page.body).to.contain('data-testid="OAuth_Consent_Cancel_Button">Cancel</button>');
@@ -84,7 +86,7 @@ describe('x-sim authorize pages over HTTP', () => {
     expect(locked.body).to.contain('data-testid="LockedAccountPage"');
   });
 
-  it('when the profile is blocked, then Cloudflare\'s blocked page even with a clearance', async () => {
+  it("when the profile is blocked, then Cloudflare's blocked page even with a clearance", async () => {
     const cookie = await browserCookies(sim, 'xsim_user_005');
     sim.state.setScenario('xsim_user_005', 'blocked');
     const page = await getPage(authorizeUrl(sim), cookie);
@@ -131,4 +133,3 @@ describe('x-sim authorize pages over HTTP', () => {
     expect(sim.state.stats().consentsGranted).to.equal(1);
   });
 });
-

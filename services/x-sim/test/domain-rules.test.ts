@@ -52,7 +52,7 @@ describe('x-sim domain rules', () => {
     expect(overloadVerdict({ maxConcurrentStarts: 2, mode: 'delay', delayMs: 700 }, 3)).to.deep.equal({ kind: 'delay', delayMs: 700 });
   });
 
-  it('when an outage\'s time has passed, then the target is up again without a call', () => {
+  it("when an outage's time has passed, then the target is up again without a call", () => {
     let now = 0;
     const outages = new Outages(() => now);
     outages.start({ target: 'x-api', durationMs: 1000, mode: 'drop' });
@@ -74,8 +74,13 @@ describe('x-sim domain rules', () => {
 
   it('when validating authorize, then repeated parameters are refused', () => {
     const query = {
-      response_type: 'code', client_id: DEFAULT_APP.clientId, redirect_uri: DEFAULT_APP.redirectUris[0], scope: 'users.read',
-      state: 's', code_challenge: 'c', code_challenge_method: 'plain',
+      response_type: 'code',
+      client_id: DEFAULT_APP.clientId,
+      redirect_uri: DEFAULT_APP.redirectUris[0],
+      scope: 'users.read',
+      state: 's',
+      code_challenge: 'c',
+      code_challenge_method: 'plain',
     };
     expect(validateAuthorizeRequest(query, [DEFAULT_APP]).ok).to.equal(true);
     expect(validateAuthorizeRequest({ ...query, state: ['a', 'b'] }, [DEFAULT_APP]).ok).to.equal(false);

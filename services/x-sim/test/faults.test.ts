@@ -82,7 +82,7 @@ describe('x-sim fault injection', () => {
     expect((await usersMe(sim, access.a)).status).to.equal(200);
   });
 
-  it('when a fault targets one OAuth client, then only that client\'s token calls fail', async () => {
+  it("when a fault targets one OAuth client, then only that client's token calls fail", async () => {
     await postJson(new URL('/_sim/faults', sim.url).toString(), { clientId: 'someone-else', endpoint: 'token', status5xx: 502 });
     const p = pkce();
     expect((await exchangeCode(sim, await codeFor(sim, 'xsim_user_003', p), p.verifier)).status).to.equal(200);

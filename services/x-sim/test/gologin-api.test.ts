@@ -9,7 +9,9 @@ describe('x-sim GoLogin API', () => {
   const tracker = new ChromiumTracker();
   const suite = simForSuite(tracker);
   let sim: XSim;
-  beforeEach(() => { sim = suite.sim; });
+  beforeEach(() => {
+    sim = suite.sim;
+  });
 
   it('when the bearer token is missing or wrong, then 401 Unauthorized', async () => {
     for (const headers of [{}, { authorization: 'Bearer nope' }] as Array<Record<string, string>>) {
@@ -26,7 +28,12 @@ describe('x-sim GoLogin API', () => {
     expect(first.profiles).to.have.length(30);
     expect(second.profiles).to.have.length(20);
     expect(first.profiles[6]).to.deep.equal({
-      id: '64f0c0de0000000000000007', name: 'xsim_user_007', notes: 'x:xsim_user_007', os: 'lin', browserType: 'chrome', canBeRunning: true,
+      id: '64f0c0de0000000000000007',
+      name: 'xsim_user_007',
+      notes: 'x:xsim_user_007',
+      os: 'lin',
+      browserType: 'chrome',
+      canBeRunning: true,
     });
     expect(second.profiles[19].name).to.equal('xsim_user_050');
     expect(first.profiles.every((p: { id: string }) => /^[0-9a-f]{24}$/.test(p.id))).to.equal(true);
@@ -43,7 +50,11 @@ describe('x-sim GoLogin API', () => {
     try {
       const cookies = await browser.contexts()[0].cookies();
       expect(cookies.find((c) => c.name === 'auth_token')).to.include({
-        value: sim.state.profileOf('xsim_user_010')!.sessionToken, domain: '127.0.0.1', path: '/', httpOnly: true, secure: false,
+        value: sim.state.profileOf('xsim_user_010')!.sessionToken,
+        domain: '127.0.0.1',
+        path: '/',
+        httpOnly: true,
+        secure: false,
       });
     } finally {
       await browser.close();

@@ -8,7 +8,9 @@ describe('x-sim GoLogin: pending starts, browsers that will not close, cookie ex
   const suite = simForSuite(tracker);
   let sim: XSim;
   const idOf = (u: string) => sim.state.profileOf(u)!.id;
-  beforeEach(() => { sim = suite.sim; });
+  beforeEach(() => {
+    sim = suite.sim;
+  });
 
   it('when a slow_start profile is started, then 202 pending, and the status call says running with its wsUrl once it is up', async () => {
     sim.state.setScenario('xsim_user_031', 'slow_start', { latencyMs: 300 });
@@ -39,13 +41,23 @@ describe('x-sim GoLogin: pending starts, browsers that will not close, cookie ex
     await waitFor(() => !sim.state.browsers.isRunning(id), 10_000, 'x-sim to see the browser gone');
   });
 
-  it('when a user\'s cookies are exported, then an EditThisCookie-style array carries the X session with an expiry', async () => {
+  it("when a user's cookies are exported, then an EditThisCookie-style array carries the X session with an expiry", async () => {
     const res = await fetch(`${sim.url}/_sim/users/xsim_user_033/cookies`);
     expect(res.status).to.equal(200);
     const [cookie, ...rest] = (await res.json()) as Array<Record<string, unknown>>;
     expect(rest).to.deep.equal([]);
-    expect(cookie).to.include({ name: 'auth_token', value: sim.state.profileOf('xsim_user_033')!.sessionToken, domain: '127.0.0.1', path: '/', httpOnly: true, session: false, hostOnly: true });
-    expect(cookie!.expirationDate).to.be.a('number').above(Date.now() / 1000);
+    expect(cookie).to.include({
+      name: 'auth_token',
+      value: sim.state.profileOf('xsim_user_033')!.sessionToken,
+      domain: '127.0.0.1',
+      path: '/',
+      httpOnly: true,
+      session: false,
+      hostOnly: true,
+    });
+    expect(cookie!.expirationDate)
+      .to.be.a('number')
+      .above(Date.now() / 1000);
     expect((await fetch(`${sim.url}/_sim/users/nobody/cookies`)).status).to.equal(404);
   });
 });

@@ -10,7 +10,9 @@ describe('x-sim GoLogin under parallel starts', () => {
   const tracker = new ChromiumTracker();
   const suite = simForSuite(tracker, { chromiumLaunchConcurrency: LAUNCH_BOUND });
   let sim: XSim;
-  beforeEach(() => { sim = suite.sim; });
+  beforeEach(() => {
+    sim = suite.sim;
+  });
   afterEach(async () => {
     await Promise.all(sim.state.runningBrowsers().map((b) => gologin(sim, 'POST', `/browser/${b.profileId}/stop`)));
     expect(sim.state.runningBrowsers()).to.deep.equal([]);
@@ -25,8 +27,7 @@ describe('x-sim GoLogin under parallel starts', () => {
     return responses.map((r) => r.status);
   }
 
-  const users = (from: number, n: number): string[] =>
-    Array.from({ length: n }, (_, i) => `xsim_user_${String(from + i).padStart(3, '0')}`);
+  const users = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `xsim_user_${String(from + i).padStart(3, '0')}`);
 
   it('when 6 starts are requested at once with a launch bound of 2, then all 6 run and no more than 2 launched together', async () => {
     const statuses = await startAtOnce(users(1, 6));

@@ -42,8 +42,18 @@ describe('x-sim outages', () => {
     sim.state.startOutage({ target: 'x-api', durationMs: OUTAGE_MS, mode: 'drop' });
     const p = pkce();
     const code = await codeFor(sim, 'xsim_user_002', p);
-    const failures = await Promise.all([exchangeCode(sim, code, p.verifier), usersMe(sim, access)].map((r) => r.then(() => undefined, (e: unknown) => e)));
-    expect(failures.every((e) => e instanceof Error), 'both connections dropped').to.equal(true);
+    const failures = await Promise.all(
+      [exchangeCode(sim, code, p.verifier), usersMe(sim, access)].map((r) =>
+        r.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    expect(
+      failures.every((e) => e instanceof Error),
+      'both connections dropped',
+    ).to.equal(true);
     expect((await listProfiles()).status, 'GoLogin unaffected').to.equal(200);
 
     await waitFor(isOver('x-api'), OUTAGE_MS + 5_000, 'the outage to pass');

@@ -15,8 +15,13 @@ describe('x-sim token endpoint with a public client and short codes', () => {
     const p = pkce();
     const url = new URL('/i/oauth2/authorize', sim.url);
     const query = {
-      response_type: 'code', client_id: PUBLIC_APP.clientId, redirect_uri: PUBLIC_APP.redirectUris[0], scope: 'users.read',
-      state: 's', code_challenge: p.challenge, code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: PUBLIC_APP.clientId,
+      redirect_uri: PUBLIC_APP.redirectUris[0],
+      scope: 'users.read',
+      state: 's',
+      code_challenge: p.challenge,
+      code_challenge_method: 'S256',
     };
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const cookie = `auth_token=${sim.state.profileOf('xsim_user_001')!.sessionToken}`;
@@ -24,7 +29,11 @@ describe('x-sim token endpoint with a public client and short codes', () => {
     const redirect = await postForm(new URL('/i/oauth2/authorize/consent', sim.url).toString(), { consent_id: consentId, approval: 'allow' });
     const code = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
     const res = await postForm(new URL('/2/oauth2/token', sim.url).toString(), {
-      grant_type: 'authorization_code', code, redirect_uri: PUBLIC_APP.redirectUris[0], code_verifier: p.verifier, client_id: PUBLIC_APP.clientId,
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: PUBLIC_APP.redirectUris[0],
+      code_verifier: p.verifier,
+      client_id: PUBLIC_APP.clientId,
     });
     expect(res.status).to.equal(400);
     expect(await res.json()).to.include({ error: 'invalid_request' });
@@ -36,7 +45,11 @@ describe('x-sim token endpoint with a public client and short codes', () => {
   });
 
   it('when a public client sends client_id in the body, then it is authenticated', async () => {
-    const res = await postForm(new URL('/2/oauth2/token', sim.url).toString(), { grant_type: 'refresh_token', refresh_token: 'x', client_id: PUBLIC_APP.clientId });
+    const res = await postForm(new URL('/2/oauth2/token', sim.url).toString(), {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: PUBLIC_APP.clientId,
+    });
     expect(res.status).to.equal(400);
     expect(await res.json()).to.include({ error: 'invalid_request' });
   });

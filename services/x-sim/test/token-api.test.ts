@@ -17,7 +17,9 @@ describe('x-sim token endpoint', () => {
 
   it('when the body is JSON, then 400 invalid_request', async () => {
     const res = await fetch(tokenUrl, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...basicAuth() }, body: JSON.stringify({ grant_type: 'authorization_code' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...basicAuth() },
+      body: JSON.stringify({ grant_type: 'authorization_code' }),
     });
     expect(res.status).to.equal(400);
     expect(await res.json()).to.include({ error: 'invalid_request' });
@@ -127,7 +129,10 @@ describe('x-sim token endpoint', () => {
     expect(to.searchParams.get('state')).to.equal('st-1');
     const exchanged = await exchangeCode(sim, to.searchParams.get('code')!, p.verifier);
     expect(exchanged.status).to.equal(200);
-    const bad = await postJson(new URL('/_sim/consent', sim.url).toString(), { authorizeUrl: authorizeUrl(sim, { redirect_uri: 'http://elsewhere/cb' }, p), username: USER });
+    const bad = await postJson(new URL('/_sim/consent', sim.url).toString(), {
+      authorizeUrl: authorizeUrl(sim, { redirect_uri: 'http://elsewhere/cb' }, p),
+      username: USER,
+    });
     expect(bad.status).to.equal(400);
   });
 

@@ -29,13 +29,16 @@ export interface BreakerPolicy {
 
 export const DEFAULT_BREAKER_POLICY: BreakerPolicy = { failureThreshold: 5, openMs: 30_000, maxOpenMs: 300_000, probeLeaseMs: 60_000 };
 
-export const closedRecord = (policy: BreakerPolicy): BreakerRecord => ({ state: 'closed', failures: 0, openedUntil: 0, openMs: policy.openMs, probeLeaseUntil: 0 });
+export const closedRecord = (policy: BreakerPolicy): BreakerRecord => ({
+  state: 'closed',
+  failures: 0,
+  openedUntil: 0,
+  openMs: policy.openMs,
+  probeLeaseUntil: 0,
+});
 
 /** Whether a call may go through now: freely (closed), as the one probe (half-open, claimed), or not at all. */
-export type Admission =
-  | { kind: 'pass' }
-  | { kind: 'probe'; next: BreakerRecord }
-  | { kind: 'reject'; waitMs: number };
+export type Admission = { kind: 'pass' } | { kind: 'probe'; next: BreakerRecord } | { kind: 'reject'; waitMs: number };
 
 /**
  * Closed: pass. Open until `openedUntil`: reject; past it the first caller claims the probe (half-open

@@ -23,6 +23,9 @@ export interface BreakerStore {
    * Reads the record under a lock, writes what `change` returns (`undefined`: nothing to write) and
    * gives back the record before and after: two replicas never both claim a probe or lose a count.
    */
-  update(name: string, change: (rec: BreakerRecord | undefined, now: number) => BreakerRecord | undefined): Promise<{ before: BreakerRecord | undefined; after: BreakerRecord | undefined; now: number }>;
+  update(
+    name: string,
+    change: (rec: BreakerRecord | undefined, now: number) => BreakerRecord | undefined,
+  ): Promise<{ before: BreakerRecord | undefined; after: BreakerRecord | undefined; now: number }>;
   list(): Promise<StoredBreakerRow[]>;
 }

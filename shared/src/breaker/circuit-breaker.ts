@@ -42,7 +42,10 @@ export class CircuitBreaker {
   private view?: { rec: BreakerRecord; readAt: number; skew: number };
   private readonly cacheMs: number;
 
-  constructor(readonly name: string, private readonly o: CircuitBreakerOptions) {
+  constructor(
+    readonly name: string,
+    private readonly o: CircuitBreakerOptions,
+  ) {
     this.cacheMs = o.cacheMs ?? 1_000;
   }
 
@@ -113,11 +116,13 @@ export class CircuitBreaker {
 
   private async change(fn: (rec: BreakerRecord, now: number) => BreakerRecord): Promise<void> {
     try {
-      this.settle(await this.o.store.update(this.name, (cur, now) => {
-        const rec = cur ?? closedRecord(this.o.policy);
-        const next = fn(rec, now);
-        return same(next, rec) && cur ? undefined : next;
-      }));
+      this.settle(
+        await this.o.store.update(this.name, (cur, now) => {
+          const rec = cur ?? closedRecord(this.o.policy);
+          const next = fn(rec, now);
+          return same(next, rec) && cur ? undefined : next;
+        }),
+      );
     } catch (err) {
       this.o.logger.warn('circuit breaker store unreachable; outcome not recorded', { breaker: this.name, error: errorMessage(err) });
     }
@@ -129,7 +134,12 @@ export class CircuitBreaker {
     const after = this.remember(r.after, r.now);
     if (after.state !== before.state) {
       this.o.onTransition?.(this.name, after.state);
-      const fields = { breaker: this.name, dependency: this.o.dependency, failures: after.failures, ...(after.state === 'open' ? { openMs: after.openMs, lastError: after.lastError } : {}) };
+      const fields = {
+        breaker: this.name,
+        dependency: this.o.dependency,
+        failures: after.failures,
+        ...(after.state === 'open' ? { openMs: after.openMs, lastError: after.lastError } : {}),
+      };
       if (after.state === 'open') this.o.logger.warn('circuit breaker open', fields);
       else this.o.logger.info(`circuit breaker ${after.state.replace('_', '-')}`, fields);
     }
@@ -148,12 +158,16 @@ export class CircuitBreaker {
     const base = rec.state === 'open' ? waitMs : this.o.policy.openMs;
     const retryAfterMs = Math.max(MIN_RETRY_AFTER_MS, Math.round(base + Math.random() * 0.2 * this.o.policy.openMs));
     return new TransientError({
-      code: ErrorCodes.CIRCUIT_OPEN, deferred: true, retryAfterMs,
+      code: ErrorCodes.CIRCUIT_OPEN,
+      deferred: true,
+      retryAfterMs,
       message: `the ${this.o.dependency} circuit breaker (${this.name}) is ${rec.state.replace('_', '-')} after ${rec.failures} failures${rec.lastError ? ` (last: ${rec.lastError})` : ''}; the work is deferred`,
     });
   }
 }
 
 function same(a: BreakerRecord, b: BreakerRecord): boolean {
-  return a.state === b.state && a.failures === b.failures && a.openedUntil === b.openedUntil && a.openMs === b.openMs && a.probeLeaseUntil === b.probeLeaseUntil;
+  return (
+    a.state === b.state && a.failures === b.failures && a.openedUntil === b.openedUntil && a.openMs === b.openMs && a.probeLeaseUntil === b.probeLeaseUntil
+  );
 }

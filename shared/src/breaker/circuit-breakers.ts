@@ -40,11 +40,20 @@ export class CircuitBreakers {
 
   constructor(private readonly o: CircuitBreakersOptions) {
     if (o.metrics) {
-      const transitions = o.metrics.counter('xauth_circuit_breaker_transitions_total', 'Circuit breaker transitions, by breaker and the state entered', ['breaker', 'to']);
+      const transitions = o.metrics.counter('xauth_circuit_breaker_transitions_total', 'Circuit breaker transitions, by breaker and the state entered', [
+        'breaker',
+        'to',
+      ]);
       const gauge = o.metrics.gauge('xauth_circuit_breaker_state', 'Circuit breaker state by breaker: 0 closed, 1 half-open, 2 open', ['breaker']);
       this.onTransition = (name, to) => transitions.inc({ breaker: name, to });
       this.onState = (name, state) => gauge.set({ breaker: name }, STATE_VALUE[state]);
-      Object.assign(gauge, { collect: () => this.list().then(() => undefined, () => undefined) });
+      Object.assign(gauge, {
+        collect: () =>
+          this.list().then(
+            () => undefined,
+            () => undefined,
+          ),
+      });
     }
   }
 
@@ -52,7 +61,15 @@ export class CircuitBreakers {
   get(name: string, dependency: string): CircuitBreaker {
     let b = this.breakers.get(name);
     if (!b) {
-      b = new CircuitBreaker(name, { store: this.o.store, policy: this.o.policy, cacheMs: this.o.cacheMs, dependency, logger: this.o.logger, onTransition: this.onTransition, onState: this.onState });
+      b = new CircuitBreaker(name, {
+        store: this.o.store,
+        policy: this.o.policy,
+        cacheMs: this.o.cacheMs,
+        dependency,
+        logger: this.o.logger,
+        onTransition: this.onTransition,
+        onState: this.onState,
+      });
       this.breakers.set(name, b);
     }
     return b;
@@ -64,7 +81,10 @@ export class CircuitBreakers {
     return rows.map(({ name, rec, now, updatedAt }) => {
       this.onState?.(name, rec.state);
       return {
-        name, state: rec.state, failures: rec.failures, openMs: rec.openMs || this.o.policy.openMs,
+        name,
+        state: rec.state,
+        failures: rec.failures,
+        openMs: rec.openMs || this.o.policy.openMs,
         ...(rec.state === 'open' ? { openForMs: Math.max(0, Math.round(rec.openedUntil - now)) } : {}),
         ...(rec.lastError ? { lastError: rec.lastError } : {}),
         updatedAt: new Date(updatedAt).toISOString(),
@@ -83,6 +103,16 @@ export class CircuitBreakers {
 }
 
 /** The breaker policy `breakerConfig` describes. */
-export function breakerPolicy(c: { BREAKER_FAILURE_THRESHOLD: number; BREAKER_OPEN_MS: number; BREAKER_MAX_OPEN_MS: number; BREAKER_PROBE_LEASE_MS: number }): BreakerPolicy {
-  return { failureThreshold: c.BREAKER_FAILURE_THRESHOLD, openMs: c.BREAKER_OPEN_MS, maxOpenMs: Math.max(c.BREAKER_OPEN_MS, c.BREAKER_MAX_OPEN_MS), probeLeaseMs: c.BREAKER_PROBE_LEASE_MS };
+export function breakerPolicy(c: {
+  BREAKER_FAILURE_THRESHOLD: number;
+  BREAKER_OPEN_MS: number;
+  BREAKER_MAX_OPEN_MS: number;
+  BREAKER_PROBE_LEASE_MS: number;
+}): BreakerPolicy {
+  return {
+    failureThreshold: c.BREAKER_FAILURE_THRESHOLD,
+    openMs: c.BREAKER_OPEN_MS,
+    maxOpenMs: Math.max(c.BREAKER_OPEN_MS, c.BREAKER_MAX_OPEN_MS),
+    probeLeaseMs: c.BREAKER_PROBE_LEASE_MS,
+  };
 }

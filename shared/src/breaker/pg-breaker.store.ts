@@ -42,15 +42,26 @@ export function dataSourceSql(ds: DataSource): SqlRunner {
 }
 
 interface Row {
-  name: string; state: BreakerState; failures: number; open_ms: number; last_error: string | null;
-  opened_until: number; probe_lease_until: number; updated_at: number; now: number;
+  name: string;
+  state: BreakerState;
+  failures: number;
+  open_ms: number;
+  last_error: string | null;
+  opened_until: number;
+  probe_lease_until: number;
+  updated_at: number;
+  now: number;
 }
 
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 const COLUMNS = `name, state, failures, open_ms, last_error, ${ms('opened_until')} AS opened_until, ${ms('probe_lease_until')} AS probe_lease_until, ${ms('updated_at')} AS updated_at, ${ms('clock_timestamp()')} AS now`;
 
 const toRecord = (r: Row): BreakerRecord => ({
-  state: r.state, failures: r.failures, openMs: r.open_ms, openedUntil: Number(r.opened_until), probeLeaseUntil: Number(r.probe_lease_until),
+  state: r.state,
+  failures: r.failures,
+  openMs: r.open_ms,
+  openedUntil: Number(r.opened_until),
+  probeLeaseUntil: Number(r.probe_lease_until),
   ...(r.last_error ? { lastError: r.last_error } : {}),
 });
 
@@ -61,7 +72,10 @@ const toRecord = (r: Row): BreakerRecord => ({
 export class PgBreakerStore implements BreakerStore {
   private readonly table: string;
 
-  constructor(private readonly sql: SqlRunner, schema: string) {
+  constructor(
+    private readonly sql: SqlRunner,
+    schema: string,
+  ) {
     this.table = `${quoteSchema(schema)}.circuit_breakers`;
   }
 
@@ -73,7 +87,10 @@ export class PgBreakerStore implements BreakerStore {
 
   update(name: string, change: (rec: BreakerRecord | undefined, now: number) => BreakerRecord | undefined) {
     return this.sql.transaction(async (query) => {
-      const inserted = (await query(`INSERT INTO ${this.table} (name, state, failures, open_ms) VALUES ($1, 'closed', 0, 0) ON CONFLICT (name) DO NOTHING RETURNING name`, [name])) as unknown[];
+      const inserted = (await query(
+        `INSERT INTO ${this.table} (name, state, failures, open_ms) VALUES ($1, 'closed', 0, 0) ON CONFLICT (name) DO NOTHING RETURNING name`,
+        [name],
+      )) as unknown[];
       const row = ((await query(`SELECT ${COLUMNS} FROM ${this.table} WHERE name = $1 FOR UPDATE`, [name])) as Row[])[0]!;
       const now = Number(row.now);
       // A row this call inserted stands for "never recorded": the caller's policy gives its defaults.

@@ -17,7 +17,10 @@ export class AckBatcher {
   private readonly state = new Map<number, DeliveryState>();
   private scheduled = false;
 
-  constructor(private readonly ch: Channel, private readonly onAckFailed: (err: unknown) => void) {}
+  constructor(
+    private readonly ch: Channel,
+    private readonly onAckFailed: (err: unknown) => void,
+  ) {}
 
   /** Every delivery, as the channel hands it over. */
   hold(msg: Message): void {

@@ -21,7 +21,9 @@ export class BrokerAddresses {
     this.target = urls.length === 1 ? urls[0]! : { ...this.parsed[0] };
   }
 
-  get size(): number { return this.urls.length; }
+  get size(): number {
+    return this.urls.length;
+  }
 
   /** `host:port` of the node the next attempt goes to (no credentials: safe to log). */
   get current(): string {

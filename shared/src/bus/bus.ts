@@ -66,28 +66,42 @@ export class Bus implements ConsumerContext {
     this.brokerUser = connectionUser(opts.url);
     this.link = new PublishChannel(opts.logger);
     this.publisher = new Publisher({
-      namespace: opts.namespace, service: opts.service, brokerUser: this.brokerUser, logger: opts.logger, metrics: opts.metrics, link: this.link,
+      namespace: opts.namespace,
+      service: opts.service,
+      brokerUser: this.brokerUser,
+      logger: opts.logger,
+      metrics: opts.metrics,
+      link: this.link,
       confirmTimeoutMs: opts.confirmTimeoutMs ?? 10_000,
       maxWaitingPublishes: opts.maxWaitingPublishes ?? 10_000,
     });
   }
 
-  get logger(): Logger { return this.opts.logger; }
-  get metrics(): Metrics { return this.opts.metrics; }
+  get logger(): Logger {
+    return this.opts.logger;
+  }
+  get metrics(): Metrics {
+    return this.opts.metrics;
+  }
 
   /** Connects (retrying with backoff until the broker answers), asserts the topology. */
   static async connect(opts: BusOptions): Promise<Bus> {
     const bus = new Bus(opts);
     const { link, consumers } = bus;
-    bus.connection = await BrokerConnection.open({ ...opts, retryTiersMs: bus.retryTiersMs }, {
-      connected: async (model) => {
-        const ch = await link.open(model);
-        await consumers.attachAll(model);
-        link.use(model, ch);
+    bus.connection = await BrokerConnection.open(
+      { ...opts, retryTiersMs: bus.retryTiersMs },
+      {
+        connected: async (model) => {
+          const ch = await link.open(model);
+          await consumers.attachAll(model);
+          link.use(model, ch);
+        },
+        lost: () => link.lost(),
+        blocked: (reason) => {
+          link.blockedBy = reason;
+        },
       },
-      lost: () => link.lost(),
-      blocked: (reason) => { link.blockedBy = reason; },
-    });
+    );
     await link.waitForChannel();
     return bus;
   }

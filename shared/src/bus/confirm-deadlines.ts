@@ -46,7 +46,11 @@ export class ConfirmDeadlines {
 class Waiting implements ConfirmWait {
   private settled = false;
 
-  constructor(readonly deadline: number, private readonly onExpire: () => void, private readonly owner: ConfirmDeadlines) {}
+  constructor(
+    readonly deadline: number,
+    private readonly onExpire: () => void,
+    private readonly owner: ConfirmDeadlines,
+  ) {}
 
   settle(): boolean {
     if (this.settled) return false;

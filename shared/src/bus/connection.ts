@@ -93,13 +93,18 @@ export class BrokerConnection {
 async function setUpTopology(model: ChannelModel, opts: ConnectionOptions): Promise<void> {
   const kept = await assertTopology(model, opts.namespace, opts.retryTiersMs, { quorumGroupSize: opts.quorumGroupSize, service: opts.service });
   if (kept.length) {
-    opts.logger.warn('queues exist declared otherwise (another quorum group size, or classic retry tiers of an earlier version); kept as they are', { queues: kept, quorumGroupSize: opts.quorumGroupSize });
+    opts.logger.warn('queues exist declared otherwise (another quorum group size, or classic retry tiers of an earlier version); kept as they are', {
+      queues: kept,
+      quorumGroupSize: opts.quorumGroupSize,
+    });
   }
 }
 
 /** The error that stops recovery when the broker holds the namespace's topology declared otherwise. */
 function topologyConflict(err: unknown, namespace: string): Error | undefined {
   if (!/PRECONDITION[-_]FAILED/.test(errorMessage(err))) return undefined;
-  return new Error(`RabbitMQ holds a queue or exchange of namespace "${namespace}" declared differently from the contracts; `
-    + `delete it (after draining) or use another XAUTH_NAMESPACE. Broker said: ${errorMessage(err)}`);
+  return new Error(
+    `RabbitMQ holds a queue or exchange of namespace "${namespace}" declared differently from the contracts; ` +
+      `delete it (after draining) or use another XAUTH_NAMESPACE. Broker said: ${errorMessage(err)}`,
+  );
 }

@@ -43,9 +43,13 @@ export class ConsumerSet {
     return sum;
   }
 
-  get size(): number { return this.consumers.size; }
+  get size(): number {
+    return this.consumers.size;
+  }
 
-  start(): Promise<void> { return this.adjust(); }
+  start(): Promise<void> {
+    return this.adjust();
+  }
 
   setLimit(n: number): Promise<void> {
     this.limit = n;
@@ -97,10 +101,14 @@ export class ConsumerSet {
     const consumerTag = `xauth-${randomUUID()}`;
     const c: Consumer = { prefetch: room, held: 0, active: true };
     this.consumers.set(consumerTag, c);
-    await this.ch.consume(this.queue, (msg) => {
-      if (!msg) return;
-      c.held++;
-      this.hooks.onMessage(msg);
-    }, { noAck: false, consumerTag });
+    await this.ch.consume(
+      this.queue,
+      (msg) => {
+        if (!msg) return;
+        c.held++;
+        this.hooks.onMessage(msg);
+      },
+      { noAck: false, consumerTag },
+    );
   }
 }

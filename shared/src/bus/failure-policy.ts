@@ -76,7 +76,13 @@ function carriedProperties(ctx: FailureContext, msg: ConsumeMessage, envelope: E
   };
 }
 
-export function retryOptions(ctx: FailureContext, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: Extract<FailureDecision, { action: 'retry' }>) {
+export function retryOptions(
+  ctx: FailureContext,
+  queue: WorkQueueName,
+  msg: ConsumeMessage,
+  envelope: Envelope,
+  d: Extract<FailureDecision, { action: 'retry' }>,
+) {
   const tier = pickTier(d.delayMs, ctx.retryTiersMs);
   const rq = retryQueueName(ctx.namespace, queue, tier);
   const options: Options.Publish = {
@@ -90,14 +96,23 @@ export function retryOptions(ctx: FailureContext, queue: WorkQueueName, msg: Con
   return { exchange: exchangeName(ctx.namespace, 'retry'), routingKey: rq, options };
 }
 
-export function deadLetterOptions(ctx: FailureContext, queue: WorkQueueName, msg: ConsumeMessage, envelope: Envelope, d: FailureDecision, type: RoutingKey | undefined) {
+export function deadLetterOptions(
+  ctx: FailureContext,
+  queue: WorkQueueName,
+  msg: ConsumeMessage,
+  envelope: Envelope,
+  d: FailureDecision,
+  type: RoutingKey | undefined,
+) {
   const secretFields = type ? messages[type].secretFields : undefined;
   let content = msg.content;
   if (secretFields?.length) {
     // Secrets never reach a stored dead letter: redacted at the source.
     try {
       content = Buffer.from(JSON.stringify(redact(JSON.parse(content.toString('utf8')), secretFields)));
-    } catch { /* not JSON: nothing structured to redact */ }
+    } catch {
+      /* not JSON: nothing structured to redact */
+    }
   }
   const headers = failureHeaders(ctx, queue, msg, envelope, d);
   return {
@@ -106,7 +121,11 @@ export function deadLetterOptions(ctx: FailureContext, queue: WorkQueueName, msg
     content,
     options: {
       ...carriedProperties(ctx, msg, envelope),
-      headers: { ...headers, [HEADER.attempt]: envelope.attempt, ...(d.action === 'dead-letter' && d.outcomeReported ? { [HEADER.outcomeReported]: true } : {}) },
+      headers: {
+        ...headers,
+        [HEADER.attempt]: envelope.attempt,
+        ...(d.action === 'dead-letter' && d.outcomeReported ? { [HEADER.outcomeReported]: true } : {}),
+      },
     } as Options.Publish,
   };
 }

@@ -20,7 +20,7 @@ export function connectionUser(url: string | readonly string[]): string {
 const REPLAYED = new Set<string>(replayedTypes());
 
 const userIdOf = (msg: Pick<ConsumeMessage, 'properties'>): string | undefined =>
-  (typeof msg.properties.userId === 'string' && msg.properties.userId ? msg.properties.userId : undefined);
+  typeof msg.properties.userId === 'string' && msg.properties.userId ? msg.properties.userId : undefined;
 
 /**
  * Why a delivery of `type` was not published by a producer its contract allows, or undefined when

@@ -80,9 +80,12 @@ export class PublishChannel implements PublishLink {
   }
 
   private reopen(model: ChannelModel): void {
-    this.open(model).then((next) => {
-      if (this.model === model && !this.closing && !this.channel) this.use(model, next);
-      else next.close().catch(() => undefined);
-    }, (err: unknown) => this.logger.debug('publish channel not reopened; waiting for the connection to recover', { error: errorMessage(err) }));
+    this.open(model).then(
+      (next) => {
+        if (this.model === model && !this.closing && !this.channel) this.use(model, next);
+        else next.close().catch(() => undefined);
+      },
+      (err: unknown) => this.logger.debug('publish channel not reopened; waiting for the connection to recover', { error: errorMessage(err) }),
+    );
   }
 }

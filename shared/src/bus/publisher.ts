@@ -33,7 +33,11 @@ export class Publisher {
     const contract = messages[type];
     const parsed = contract.schema.safeParse(payload);
     if (!parsed.success) {
-      return Promise.reject(new ValidationError({ message: `refusing to publish an invalid ${type}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` }));
+      return Promise.reject(
+        new ValidationError({
+          message: `refusing to publish an invalid ${type}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        }),
+      );
     }
     const exchange = exchangeName(this.ctx.namespace, contract.kind === 'command' ? 'commands' : 'events');
     const routingKey = routingKeyFor(type, opts.routingKeySuffix);
@@ -50,13 +54,19 @@ export class Publisher {
 
   private publishTraced<T>(exchange: string, routingKey: string, content: Buffer, props: Options.Publish, result: T): Promise<T> {
     const metricKey = typeof props.type === 'string' ? props.type : routingKey;
-    return inLazySpan(() => ({
-      name: `${routingKey} publish`, kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'rabbitmq', 'messaging.operation': 'publish',
-        'messaging.destination.name': exchange, 'messaging.rabbitmq.destination.routing_key': routingKey,
-      },
-    }), () => this.sendConfirmed(exchange, routingKey, content, props, metricKey, result));
+    return inLazySpan(
+      () => ({
+        name: `${routingKey} publish`,
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation': 'publish',
+          'messaging.destination.name': exchange,
+          'messaging.rabbitmq.destination.routing_key': routingKey,
+        },
+      }),
+      () => this.sendConfirmed(exchange, routingKey, content, props, metricKey, result),
+    );
   }
 
   /**
@@ -67,10 +77,12 @@ export class Publisher {
     const held = this.confirms.size + this.ctx.link.waiting;
     if (held >= this.ctx.maxWaitingPublishes) {
       this.ctx.metrics.published(metricKey, 'failed').inc();
-      return Promise.reject(new TransientError({
-        code: ErrorCodes.PUBLISH_BUFFER_FULL,
-        message: `${held} publishes already wait for the broker (limit ${this.ctx.maxWaitingPublishes})${this.blockedNote()}`,
-      }));
+      return Promise.reject(
+        new TransientError({
+          code: ErrorCodes.PUBLISH_BUFFER_FULL,
+          message: `${held} publishes already wait for the broker (limit ${this.ctx.maxWaitingPublishes})${this.blockedNote()}`,
+        }),
+      );
     }
     const deadline = Date.now() + this.ctx.confirmTimeoutMs;
     const ch = this.ctx.link.channel;
@@ -81,7 +93,16 @@ export class Publisher {
     );
   }
 
-  private confirmOn<T>(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, deadline: number, result: T): Promise<T> {
+  private confirmOn<T>(
+    ch: ConfirmChannel,
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    props: Options.Publish,
+    metricKey: string,
+    deadline: number,
+    result: T,
+  ): Promise<T> {
     return new Promise<T>((resolve) => {
       this.sendOnce(ch, exchange, routingKey, content, props, deadline, (err) => {
         if (err === undefined) {
@@ -101,7 +122,16 @@ export class Publisher {
    * channel: so the nacking channel is replaced, and the publish is sent again on the new one after
    * a growing pause, until the deadline. The message keeps its messageId: consumers dedupe a copy.
    */
-  private async resend(firstErr: unknown, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, metricKey: string, deadline: number, firstCh?: ConfirmChannel): Promise<void> {
+  private async resend(
+    firstErr: unknown,
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    props: Options.Publish,
+    metricKey: string,
+    deadline: number,
+    firstCh?: ConfirmChannel,
+  ): Promise<void> {
     const { link, logger, metrics } = this.ctx;
     let err = firstErr;
     let ch = firstCh;
@@ -116,7 +146,7 @@ export class Publisher {
         logger.debug('link lost before the confirm; publishing again', { routingKey });
       }
       try {
-        ch = link.channel ?? await this.channelBy(deadline);
+        ch = link.channel ?? (await this.channelBy(deadline));
         await this.publishOnce(ch, exchange, routingKey, content, props, deadline);
         metrics.published(metricKey, 'confirmed_after_resend').inc();
         return;
@@ -139,7 +169,15 @@ export class Publisher {
    * Writes one publish on `ch`; `done` is called once: without an error on the broker's confirm,
    * with one on a nack, on the confirm deadline, or when the channel is already closed.
    */
-  private sendOnce(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, props: Options.Publish, deadline: number, done: (err?: unknown) => void): void {
+  private sendOnce(
+    ch: ConfirmChannel,
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    props: Options.Publish,
+    deadline: number,
+    done: (err?: unknown) => void,
+  ): void {
     const waiting = this.confirms.wait(deadline, () => done(this.confirmTimeout(routingKey)));
     try {
       const ok = ch.publish(exchange, routingKey, content, props, (err) => {
@@ -163,7 +201,10 @@ export class Publisher {
   }
 
   private confirmTimeout(routingKey: string): TransientError {
-    return new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `broker did not confirm ${routingKey} within ${this.ctx.confirmTimeoutMs} ms${this.blockedNote()}` });
+    return new TransientError({
+      code: ErrorCodes.DEPENDENCY_UNAVAILABLE,
+      message: `broker did not confirm ${routingKey} within ${this.ctx.confirmTimeoutMs} ms${this.blockedNote()}`,
+    });
   }
 
   /** What an error about a publish adds while the broker blocks publishers. */

@@ -45,11 +45,15 @@ export class RawConsumer implements Attachable {
     ch.on('error', (err: Error) => this.logger.warn('consumer channel error', { queue: this.queue, error: errorMessage(err) }));
     await ch.prefetch(this.opts.prefetch);
     const acks = new AckBatcher(ch, (err) => this.logger.warn('could not ack; the broker will redeliver', { queue: this.queue, error: errorMessage(err) }));
-    const { consumerTag } = await ch.consume(this.queue, (msg) => {
-      if (!msg) return;
-      acks.hold(msg);
-      void this.onDelivery(acks, msg);
-    }, { noAck: false });
+    const { consumerTag } = await ch.consume(
+      this.queue,
+      (msg) => {
+        if (!msg) return;
+        acks.hold(msg);
+        void this.onDelivery(acks, msg);
+      },
+      { noAck: false },
+    );
     this.ch = ch;
     this.acks = acks;
     this.consumerTag = consumerTag;
@@ -63,7 +67,11 @@ export class RawConsumer implements Attachable {
     } catch (err) {
       this.logger.error('could not take a delivery; returning it to the queue', { queue: this.queue, error: errorMessage(err) });
       if (!this.stopped) await new Promise((r) => setTimeout(r, this.failureDelayMs));
-      try { acks.nack(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
+      try {
+        acks.nack(msg, true);
+      } catch {
+        /* channel gone: the broker redelivers anyway */
+      }
     } finally {
       this.inFlight.leave();
     }
@@ -75,12 +83,18 @@ export class RawConsumer implements Attachable {
     this.stopped = true;
     try {
       if (this.ch && this.consumerTag) await this.ch.cancel(this.consumerTag);
-    } catch { /* channel already closed */ }
+    } catch {
+      /* channel already closed */
+    }
     if (!(await this.inFlight.drained(timeoutMs))) {
       this.logger.warn('stop timed out with deliveries in flight', { queue: this.queue, inFlight: this.inFlight.count });
     }
     this.acks?.flush();
-    try { await this.ch?.close(); } catch { /* already closed */ }
+    try {
+      await this.ch?.close();
+    } catch {
+      /* already closed */
+    }
     this.onStopped();
   }
 }

@@ -63,14 +63,16 @@ export class Subscription {
     if (this.stopped) return;
     const ch = await source.createChannel();
     ch.on('error', (err: Error) => this.ctx.logger.warn('consumer channel error', { queue: this.fullQueue, error: errorMessage(err) }));
-    const acks = new AckBatcher(ch, (err) => this.ctx.logger.warn('could not ack; the broker will redeliver', { queue: this.fullQueue, error: errorMessage(err) }));
+    const acks = new AckBatcher(ch, (err) =>
+      this.ctx.logger.warn('could not ack; the broker will redeliver', { queue: this.fullQueue, error: errorMessage(err) }),
+    );
     const consumers: ConsumerSet = new ConsumerSet(ch, this.fullQueue, this.prefetch, {
       onMessage: (msg) => {
         acks.hold(msg);
         this.onDelivery(acks, consumers, msg);
       },
       flushAcks: () => acks.flush(),
-      onError: (err) => this.ctx.logger.warn('could not change the consumers\' prefetch', { queue: this.fullQueue, error: errorMessage(err) }),
+      onError: (err) => this.ctx.logger.warn("could not change the consumers' prefetch", { queue: this.fullQueue, error: errorMessage(err) }),
     });
     this.ch = ch;
     this.acks = acks;
@@ -89,7 +91,9 @@ export class Subscription {
     await this.consumers?.setLimit(n);
   }
 
-  get busy(): number { return this.inFlight.count; }
+  get busy(): number {
+    return this.inFlight.count;
+  }
 
   /**
    * One delivery through the wrapper, with as few promises as the work needs (the handler's, the
@@ -104,13 +108,20 @@ export class Subscription {
     const started = performance.now();
     withLogContext({ correlationId: envelope.correlationId, messageId: envelope.messageId }, () => {
       if (filled.length) this.ctx.logger.info('message arrived without a full envelope; filled in', { filled, routingKey: msg.fields.routingKey });
-      return inLazySpan(() => ({
-        name: `${metricKey} process`, kind: SpanKind.CONSUMER, parent: extractTraceContext(envelope.headers),
-        attributes: {
-          'messaging.system': 'rabbitmq', 'messaging.operation': 'process',
-          'messaging.destination.name': this.fullQueue, 'messaging.message.id': envelope.messageId,
-        },
-      }), () => this.handle(acks, consumers, msg, envelope, baseType, metricKey, started));
+      return inLazySpan(
+        () => ({
+          name: `${metricKey} process`,
+          kind: SpanKind.CONSUMER,
+          parent: extractTraceContext(envelope.headers),
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation': 'process',
+            'messaging.destination.name': this.fullQueue,
+            'messaging.message.id': envelope.messageId,
+          },
+        }),
+        () => this.handle(acks, consumers, msg, envelope, baseType, metricKey, started),
+      );
     }).then(undefined, (err: unknown) => {
       // `handle` settles every delivery itself: reaching this is a bug in the wrapper, logged, never an
       // unhandled rejection, and the delivery no longer counts as in flight (a drain does not wait for it).
@@ -126,7 +137,15 @@ export class Subscription {
   }
 
   /** Runs the handler; its resolving acks, its error (thrown or rejected) goes to the failure policy. */
-  private handle(acks: AckBatcher, consumers: ConsumerSet, msg: ConsumeMessage, envelope: Envelope, baseType: RoutingKey | undefined, metricKey: string, started: number): Promise<void> {
+  private handle(
+    acks: AckBatcher,
+    consumers: ConsumerSet,
+    msg: ConsumeMessage,
+    envelope: Envelope,
+    baseType: RoutingKey | undefined,
+    metricKey: string,
+    started: number,
+  ): Promise<void> {
     const failed = (err: unknown) => this.onFailure(acks, msg, envelope, metricKey, err).then(() => this.finished(consumers, msg, metricKey, started));
     let handled: Promise<void>;
     try {
@@ -152,10 +171,15 @@ export class Subscription {
 
   /** Checks the delivery and calls its handler; throws (synchronously) what is wrong with the input. */
   private dispatch(type: RoutingKey | undefined, msg: ConsumeMessage, envelope: Envelope): Promise<void> {
-    if (!type) throw new AppError({ code: ErrorCodes.UNKNOWN_MESSAGE_TYPE, message: `no handler for type "${envelope.type}" on ${this.fullQueue}`, retryable: false });
+    if (!type)
+      throw new AppError({ code: ErrorCodes.UNKNOWN_MESSAGE_TYPE, message: `no handler for type "${envelope.type}" on ${this.fullQueue}`, retryable: false });
     checkProducer(type, msg, this.ctx);
     if (msg.content.length > this.maxMessageBytes) {
-      throw new AppError({ code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `body of ${msg.content.length} bytes exceeds ${this.maxMessageBytes}`, retryable: false });
+      throw new AppError({
+        code: ErrorCodes.PAYLOAD_TOO_LARGE,
+        message: `body of ${msg.content.length} bytes exceeds ${this.maxMessageBytes}`,
+        retryable: false,
+      });
     }
     let body: unknown;
     try {
@@ -165,7 +189,9 @@ export class Subscription {
     }
     const parsed = messages[type].schema.safeParse(body);
     if (!parsed.success) {
-      throw new ValidationError({ message: `${type} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` });
+      throw new ValidationError({
+        message: `${type} violates its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      });
     }
     // At debug, what arrived (the logger redacts its secrets: codes, states, URLs' query secrets).
     if (this.ctx.logger.isDebugEnabled()) this.ctx.logger.debug('message received', { routingKey: msg.fields.routingKey, payload: parsed.data });
@@ -180,7 +206,12 @@ export class Subscription {
       if (decision.action === 'retry') {
         const { exchange, routingKey, options } = retryOptions(this.ctx, this.queue, msg, envelope, decision);
         await this.ctx.publishRaw(exchange, routingKey, msg.content, options);
-        if (decision.deferred) this.ctx.logger.info('work could not start; deferred without spending an attempt', { ...log, deferrals: envelope.deferrals + 1, delayMs: decision.delayMs });
+        if (decision.deferred)
+          this.ctx.logger.info('work could not start; deferred without spending an attempt', {
+            ...log,
+            deferrals: envelope.deferrals + 1,
+            delayMs: decision.delayMs,
+          });
         else this.ctx.logger.warn('handler failed; retrying later', { ...log, delayMs: decision.delayMs });
       } else {
         const type = (envelope.type in messages ? envelope.type : undefined) as RoutingKey | undefined;
@@ -193,7 +224,11 @@ export class Subscription {
     } catch (publishErr) {
       // Could not park it safely: give it back. `reject` raises the quorum delivery count, so this stays bounded.
       this.ctx.logger.error('could not retry or dead-letter; returning the message to the queue', { ...log, publishError: errorMessage(publishErr) });
-      try { acks.reject(msg, true); } catch { /* channel gone: the broker redelivers anyway */ }
+      try {
+        acks.reject(msg, true);
+      } catch {
+        /* channel gone: the broker redelivers anyway */
+      }
       this.ctx.metrics.consumed(metricKey, 'requeued').inc();
     }
   }
@@ -205,12 +240,18 @@ export class Subscription {
     const ch = this.ch;
     try {
       await this.consumers?.cancelAll();
-    } catch { /* channel already closed */ }
+    } catch {
+      /* channel already closed */
+    }
     if (!(await this.inFlight.drained(timeoutMs))) {
       this.ctx.logger.warn('stop timed out with handlers in flight', { queue: this.fullQueue, inFlight: this.inFlight.count });
     }
     this.acks?.flush();
-    try { await ch?.close(); } catch { /* already closed */ }
+    try {
+      await ch?.close();
+    } catch {
+      /* already closed */
+    }
     this.onStopped();
   }
 }

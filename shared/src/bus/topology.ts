@@ -1,7 +1,19 @@
 import type { Channel } from 'amqplib';
 import {
-  DEAD_LETTER_QUEUE, exchangeName, exchanges, queueName, retryQueueName, workQueues, isServiceName, serviceAccess,
-  deadLetterQueueArguments, obsoleteQueueBindings, queueBindings, retryQueueArguments, workQueueArguments, type ExchangeRole,
+  DEAD_LETTER_QUEUE,
+  exchangeName,
+  exchanges,
+  queueName,
+  retryQueueName,
+  workQueues,
+  isServiceName,
+  serviceAccess,
+  deadLetterQueueArguments,
+  obsoleteQueueBindings,
+  queueBindings,
+  retryQueueArguments,
+  workQueueArguments,
+  type ExchangeRole,
 } from '@xauth/contracts';
 
 export interface TopologyOptions {
@@ -24,7 +36,9 @@ function partOf(service: string | undefined): { exchanges: ExchangeRole[]; deadL
   return { exchanges: Object.keys(exchanges) as ExchangeRole[], deadLetterQueue: true, workQueues: Object.keys(workQueues) };
 }
 
-interface ChannelSource { createChannel(): Promise<Channel> }
+interface ChannelSource {
+  createChannel(): Promise<Channel>;
+}
 
 const GROUP_SIZE_ARG = 'x-quorum-initial-group-size';
 

@@ -34,7 +34,9 @@ export class ChromiumCensus {
 
   pids(): number[] {
     const tag = `${TEST_RUN_ENV}=${this.marker}\0`;
-    return allPids().filter((pid) => pid !== process.pid && /chromium/i.test(readProc(pid, 'cmdline')) && readProc(pid, 'environ').includes(tag) && isAlive(pid));
+    return allPids().filter(
+      (pid) => pid !== process.pid && /chromium/i.test(readProc(pid, 'cmdline')) && readProc(pid, 'environ').includes(tag) && isAlive(pid),
+    );
   }
 
   /** Waits until no Chromium is alive that was not in `before`; resolves with those left when the time is up. */

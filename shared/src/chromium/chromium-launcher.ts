@@ -34,10 +34,20 @@ const DEVTOOLS_LINE = /DevTools listening on (ws:\/\/\S+)/;
 const USER_DATA_PREFIX = 'xauth-chromium-';
 
 const chromiumArgs = (userDataDir: string): string[] => [
-  '--headless=new', '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
-  `--user-data-dir=${userDataDir}`, '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
-  '--no-default-browser-check', '--disable-dev-shm-usage', 'about:blank',
+  '--headless=new',
+  '--remote-debugging-port=0',
+  '--remote-debugging-address=127.0.0.1',
+  `--user-data-dir=${userDataDir}`,
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-dev-shm-usage',
+  'about:blank',
 ];
 
 /**

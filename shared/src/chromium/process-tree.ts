@@ -17,7 +17,9 @@ export function isAlive(pid: number): boolean {
 
 /** Every pid in /proc. */
 export function allPids(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
 }
 
 function readProc(pid: number, file: string): string | undefined {

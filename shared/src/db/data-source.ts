@@ -17,7 +17,6 @@ export interface DatabaseOptions {
   logger: Logger;
 }
 
-
 /**
  * Opens a TypeORM data source bound to one schema (via `search_path`, so migrations are plain SQL),
  * checks that the connecting role owns the schema (or creates it, when the role may) and runs pending
@@ -62,16 +61,24 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
  * leaves it. Refused with the variable to fix, before a migration fails halfway on a permission.
  */
 async function ensureSchema(runner: QueryRunner, schema: string): Promise<void> {
-  const [state] = await runner.query(`
+  const [state] = (await runner.query(
+    `
     SELECT current_user AS role, r.rolsuper AS superuser, n.oid IS NOT NULL AS present, n.nspowner = r.oid AS owned,
            has_database_privilege(current_database(), 'CREATE') AS may_create
-    FROM pg_roles r LEFT JOIN pg_namespace n ON n.nspname = $1 WHERE r.rolname = current_user`, [schema]) as Array<{ role: string; superuser: boolean; present: boolean; owned: boolean; may_create: boolean }>;
+    FROM pg_roles r LEFT JOIN pg_namespace n ON n.nspname = $1 WHERE r.rolname = current_user`,
+    [schema],
+  )) as Array<{ role: string; superuser: boolean; present: boolean; owned: boolean; may_create: boolean }>;
   if (!state) throw new Error('the connecting role is not in pg_roles');
   if (state.present) {
     if (state.owned || state.superuser) return;
-    throw new ConfigError([`DATABASE_URL: schema "${schema}" belongs to another role than "${state.role}"; npm run db:roles hands it over (README "Credentials")`]);
+    throw new ConfigError([
+      `DATABASE_URL: schema "${schema}" belongs to another role than "${state.role}"; npm run db:roles hands it over (README "Credentials")`,
+    ]);
   }
-  if (!state.may_create) throw new ConfigError([`DATABASE_URL: schema "${schema}" does not exist and role "${state.role}" may not create it; npm run db:roles creates it (README "Credentials")`]);
+  if (!state.may_create)
+    throw new ConfigError([
+      `DATABASE_URL: schema "${schema}" does not exist and role "${state.role}" may not create it; npm run db:roles creates it (README "Credentials")`,
+    ]);
   await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)}`);
 }
 

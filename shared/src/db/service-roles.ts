@@ -50,14 +50,22 @@ export async function provisionServiceDatabases(adminUrl: string, services: Serv
   try {
     await client.query('BEGIN');
     await client.query("SELECT pg_advisory_xact_lock(hashtext('xauth:service-roles'))");
-    const { rows: [admin] } = await client.query<{ name: string; superuser: boolean }>('SELECT current_user AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user');
-    if (!admin?.superuser) throw new ServiceRoleError(`the admin connection's role "${admin?.name}" is not a superuser; it must be (it creates roles and hands schemas over)`);
+    const {
+      rows: [admin],
+    } = await client.query<{ name: string; superuser: boolean }>(
+      'SELECT current_user AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user',
+    );
+    if (!admin?.superuser)
+      throw new ServiceRoleError(`the admin connection's role "${admin?.name}" is not a superuser; it must be (it creates roles and hands schemas over)`);
     for (const service of services) {
       if (service.role === admin.name) throw new ServiceRoleError(`role "${service.role}" is the admin's own; give the service a role of its own`);
       await ensureRole(client, service);
       for (const schema of service.schemas) await ensureOwnedSchema(client, schema, service.role);
     }
-    await revokeWiderMemberships(client, services.map((s) => s.role));
+    await revokeWiderMemberships(
+      client,
+      services.map((s) => s.role),
+    );
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -74,7 +82,8 @@ function checkServices(services: ServiceDatabase[]): void {
     if (seen.has(role)) throw new ServiceRoleError(`role "${role}" is named for two services; each service needs its own`);
     seen.add(role);
     // PostgreSQL prepares non-ASCII passwords with SASLprep; printable ASCII needs none, so the verifier is exact.
-    if (password !== undefined && !/^[\x21-\x7e]{8,}$/.test(password)) throw new ServiceRoleError(`the password for role "${role}" must be at least 8 printable ASCII characters without spaces (e.g. openssl rand -hex 32)`);
+    if (password !== undefined && !/^[\x21-\x7e]{8,}$/.test(password))
+      throw new ServiceRoleError(`the password for role "${role}" must be at least 8 printable ASCII characters without spaces (e.g. openssl rand -hex 32)`);
     for (const schema of schemas) quoteSchema(schema);
   }
 }
@@ -82,7 +91,9 @@ function checkServices(services: ServiceDatabase[]): void {
 const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
 
 async function ensureRole(client: pg.Client, { role, password }: ServiceDatabase): Promise<void> {
-  const { rows: [existing] } = await client.query<{ superuser: boolean }>('SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = $1', [role]);
+  const {
+    rows: [existing],
+  } = await client.query<{ superuser: boolean }>('SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = $1', [role]);
   if (existing?.superuser) throw new ServiceRoleError(`role "${role}" is a superuser; a service's role must not be (name another role in its DATABASE_URL)`);
   const name = client.escapeIdentifier(role);
   await client.query(`${existing ? 'ALTER' : 'CREATE'} ROLE ${name} ${ROLE_ATTRIBUTES}`);
@@ -94,10 +105,13 @@ const READ_WRITE_ALL = ['pg_read_all_data', 'pg_write_all_data'];
 
 /** Membership in another service's role, or in a read-all/write-all role, would open other schemas: revoked. */
 async function revokeWiderMemberships(client: pg.Client, roles: string[]): Promise<void> {
-  const { rows } = await client.query<{ granted: string; member: string }>(`
+  const { rows } = await client.query<{ granted: string; member: string }>(
+    `
     SELECT g.rolname AS granted, m.rolname AS member FROM pg_auth_members a
     JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
-    WHERE m.rolname = ANY($1) AND g.rolname = ANY($2)`, [roles, [...roles, ...READ_WRITE_ALL]]);
+    WHERE m.rolname = ANY($1) AND g.rolname = ANY($2)`,
+    [roles, [...roles, ...READ_WRITE_ALL]],
+  );
   for (const r of rows) await client.query(`REVOKE ${client.escapeIdentifier(r.granted)} FROM ${client.escapeIdentifier(r.member)}`);
 }
 
@@ -107,19 +121,26 @@ const RELATION_KINDS: Record<string, string> = { r: 'TABLE', p: 'TABLE', v: 'VIE
 async function ensureOwnedSchema(client: pg.Client, schema: string, role: string): Promise<void> {
   const quoted = quoteSchema(schema);
   const name = client.escapeIdentifier(role);
-  const { rows: [found] } = await client.query<{ owned: boolean }>('SELECT nspowner = (SELECT oid FROM pg_roles WHERE rolname = $2) AS owned FROM pg_namespace WHERE nspname = $1', [schema, role]);
+  const {
+    rows: [found],
+  } = await client.query<{ owned: boolean }>('SELECT nspowner = (SELECT oid FROM pg_roles WHERE rolname = $2) AS owned FROM pg_namespace WHERE nspname = $1', [
+    schema,
+    role,
+  ]);
   if (!found) {
     await client.query(`CREATE SCHEMA ${quoted} AUTHORIZATION ${name}`);
     return;
   }
   if (!found.owned) await client.query(`ALTER SCHEMA ${quoted} OWNER TO ${name}`);
   // Sequences that belong to a column (serial, identity) follow their table.
-  const { rows } = await client.query<{ relname: string; relkind: string }>(`
+  const { rows } = await client.query<{ relname: string; relkind: string }>(
+    `
     SELECT c.relname, c.relkind FROM pg_class c
     WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = $2)
       AND c.relkind = ANY($3)
       AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))`,
-  [schema, role, Object.keys(RELATION_KINDS)]);
+    [schema, role, Object.keys(RELATION_KINDS)],
+  );
   for (const r of rows) await client.query(`ALTER ${RELATION_KINDS[r.relkind]} ${quoted}.${client.escapeIdentifier(r.relname)} OWNER TO ${name}`);
 }
 

@@ -32,7 +32,9 @@ export interface HttpAppOptions {
 }
 
 declare module 'express-serve-static-core' {
-  interface Request { requestId: string }
+  interface Request {
+    requestId: string;
+  }
 }
 
 /** An express app with request ids, JSON/form bodies, RED metrics, `/health`, `/ready`, `/metrics`. Mount routes, then call `finishHttpApp`. */
@@ -60,7 +62,9 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.use(express.json({ limit: opts.bodyLimit ?? '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: opts.bodyLimit ?? '64kb' }));
   if (opts.internalEndpoints === false) {
-    app.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
+    app.get('/health', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
     app.get('/ready', async (_req, res) => {
       const { ready } = await readinessOf(opts);
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
@@ -85,13 +89,19 @@ export function createOpsApp(opts: Pick<HttpAppOptions, 'service' | 'metrics' | 
 async function readinessOf(opts: Pick<HttpAppOptions, 'readiness'>): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
   const checks: Record<string, boolean> = {};
   for (const [name, check] of Object.entries(opts.readiness ?? {})) {
-    try { checks[name] = await check(); } catch { checks[name] = false; }
+    try {
+      checks[name] = await check();
+    } catch {
+      checks[name] = false;
+    }
   }
   return { ready: Object.values(checks).every(Boolean), checks };
 }
 
 function mountOpsRoutes(app: Express, opts: Pick<HttpAppOptions, 'service' | 'metrics' | 'readiness' | 'readinessDetails'>): void {
-  app.get('/health', (_req, res) => { res.json({ status: 'ok', service: opts.service }); });
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: opts.service });
+  });
   app.get('/ready', async (_req, res) => {
     const { ready, checks } = await readinessOf(opts);
     const details = opts.readinessDetails ? await opts.readinessDetails().catch((err: unknown) => ({ error: errorMessage(err) })) : undefined;
@@ -130,7 +140,9 @@ export function finishHttpApp(app: Express, logger: Logger): Express {
     const body = toErrorBody(err);
     if (body.status >= 500) logger.error('request failed', { errorCode: body.code, error: errorMessage(err), path: req.path });
     if (err instanceof AppError && err.retryAfterMs) res.setHeader('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
-    res.status(body.status).json({ code: body.code, message: body.message, requestId: req.requestId, ...(body.details === undefined ? {} : { details: body.details }) });
+    res
+      .status(body.status)
+      .json({ code: body.code, message: body.message, requestId: req.requestId, ...(body.details === undefined ? {} : { details: body.details }) });
   };
   app.use(onError);
   return app;
@@ -142,7 +154,8 @@ export function toErrorBody(err: unknown): { status: number; code: string; messa
   const e = err as { type?: string; status?: number };
   if (e?.type === 'entity.too.large') return { status: 413, code: ErrorCodes.PAYLOAD_TOO_LARGE, message: 'request body too large' };
   if (e?.type === 'entity.parse.failed') return { status: 400, code: ErrorCodes.VALIDATION_FAILED, message: 'request body is not valid JSON' };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { status: e.status, code: ErrorCodes.VALIDATION_FAILED, message: errorMessage(err) };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return { status: e.status, code: ErrorCodes.VALIDATION_FAILED, message: errorMessage(err) };
   return { status: 500, code: ErrorCodes.INTERNAL, message: 'internal error' };
 }
 
@@ -164,10 +177,11 @@ export async function listen(app: Express, host: string, port: number): Promise<
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 2_000).unref();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      }),
   };
 }

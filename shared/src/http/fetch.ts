@@ -26,15 +26,29 @@ export interface OutboundResponse {
 export async function callHttp(url: string, req: OutboundRequest): Promise<OutboundResponse> {
   let res: Response;
   try {
-    res = await fetch(url, { method: req.method ?? 'GET', headers: req.headers, body: req.body, signal: AbortSignal.timeout(req.timeoutMs), redirect: 'manual' });
+    res = await fetch(url, {
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      body: req.body,
+      signal: AbortSignal.timeout(req.timeoutMs),
+      redirect: 'manual',
+    });
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     // The cause says whether the request may have reached the server (see `requestMayHaveArrived`).
-    throw new TransientError({ code: req.unavailableCode, message: `${req.dependency} ${timedOut ? `did not answer within ${req.timeoutMs} ms` : `unreachable: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`}`, cause: err });
+    throw new TransientError({
+      code: req.unavailableCode,
+      message: `${req.dependency} ${timedOut ? `did not answer within ${req.timeoutMs} ms` : `unreachable: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`}`,
+      cause: err,
+    });
   }
   const text = await res.text().catch(() => '');
   let body: unknown = text;
-  try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
   if (res.status === 429) {
     throw new TransientError({ code: req.rateLimitedCode, message: `${req.dependency} rate limited the call (429)`, retryAfterMs: retryAfterMs(res.headers) });
   }

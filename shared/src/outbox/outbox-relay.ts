@@ -49,7 +49,11 @@ export class OutboxRelay implements EntryPoint {
 
   private schedule(ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.running = this.round().finally(() => { this.running = undefined; }); }, ms);
+    this.timer = setTimeout(() => {
+      this.running = this.round().finally(() => {
+        this.running = undefined;
+      });
+    }, ms);
   }
 
   private async round(): Promise<void> {
@@ -63,19 +67,31 @@ export class OutboxRelay implements EntryPoint {
     if (this.stopped) return;
     const more = published >= (this.opts.batchSize ?? 200) || this.again;
     this.again = false;
-    this.schedule(more ? 0 : this.opts.pollMs ?? 500);
+    this.schedule(more ? 0 : (this.opts.pollMs ?? 500));
   }
 
   private async publishBatch(): Promise<number> {
     if (!this.opts.bus.isConnected()) return 0;
     return this.opts.dataSource.transaction(async (m) => {
-      const rows = await m.getRepository(OutboxRow).createQueryBuilder('o')
-        .where('o.sent_at IS NULL').orderBy('o.id').limit(this.opts.batchSize ?? 200)
-        .setLock('pessimistic_write').setOnLocked('skip_locked').getMany();
+      const rows = await m
+        .getRepository(OutboxRow)
+        .createQueryBuilder('o')
+        .where('o.sent_at IS NULL')
+        .orderBy('o.id')
+        .limit(this.opts.batchSize ?? 200)
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getMany();
       const results = await Promise.allSettled(rows.map((row) => this.publishRow(row)));
       const sent = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id);
       const failed = rows.filter((_, i) => results[i]!.status === 'rejected');
-      if (sent.length) await m.createQueryBuilder().update(OutboxRow).set({ sentAt: () => 'now()', attempts: () => 'attempts + 1' }).whereInIds(sent).execute();
+      if (sent.length)
+        await m
+          .createQueryBuilder()
+          .update(OutboxRow)
+          .set({ sentAt: () => 'now()', attempts: () => 'attempts + 1' })
+          .whereInIds(sent)
+          .execute();
       for (const row of failed) {
         const reason: unknown = (results[rows.indexOf(row)] as PromiseRejectedResult).reason;
         await m.update(OutboxRow, { id: row.id }, { attempts: row.attempts + 1, lastError: errorMessage(reason).slice(0, 500) });
@@ -90,8 +106,12 @@ export class OutboxRelay implements EntryPoint {
     const kind = messages[type]?.kind ?? 'event';
     const exchange = exchangeName(this.opts.bus.namespace, kind === 'command' ? 'commands' : 'events');
     const props = publishOptions({
-      type, source: this.opts.bus.service, userId: this.opts.bus.brokerUser, messageId: row.messageId,
-      correlationId: row.correlationId, causationId: row.causationId ?? undefined,
+      type,
+      source: this.opts.bus.service,
+      userId: this.opts.bus.brokerUser,
+      messageId: row.messageId,
+      correlationId: row.correlationId,
+      causationId: row.causationId ?? undefined,
       // The event happened when its row was written (a resend after a lost confirm keeps the same time).
       time: row.createdAt,
     });
@@ -99,7 +119,9 @@ export class OutboxRelay implements EntryPoint {
   }
 
   private async measureLag(): Promise<void> {
-    const [row] = await this.opts.dataSource.query<Array<{ lag: string | null }>>('SELECT EXTRACT(EPOCH FROM (now() - min(created_at))) AS lag FROM outbox WHERE sent_at IS NULL');
+    const [row] = await this.opts.dataSource.query<Array<{ lag: string | null }>>(
+      'SELECT EXTRACT(EPOCH FROM (now() - min(created_at))) AS lag FROM outbox WHERE sent_at IS NULL',
+    );
     this.lag.set(Number(row?.lag ?? 0) || 0);
   }
 

@@ -17,7 +17,9 @@ export interface FlowTimeouts {
   /** Each failure artifact. @defaultValue 5000 */
   captureMs?: number;
 }
-export interface FlowObserver { interstitial?(cleared: boolean): void }
+export interface FlowObserver {
+  interstitial?(cleared: boolean): void;
+}
 export interface FlowArtifacts {
   /** Where a failure's artifacts go, given the secrets they must not contain; none kept when absent. */
   into?(secrets: string[]): AttemptArtifacts | undefined;
@@ -33,7 +35,13 @@ const DEFAULT_BOUND_MS = 5_000;
  * catches the redirect hop to `redirectUri` before it leaves the browser. A failure keeps a
  * screenshot, the HTML and a Playwright trace of the context when `artifacts.into` says where.
  */
-export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, logger: Logger, observe: FlowObserver = {}, artifacts: FlowArtifacts = {}): Promise<CapturedConsent> {
+export async function runAuthorizeFlow(
+  req: AuthorizeRequest,
+  t: FlowTimeouts,
+  logger: Logger,
+  observe: FlowObserver = {},
+  artifacts: FlowArtifacts = {},
+): Promise<CapturedConsent> {
   const left = () => req.deadline - Date.now();
   const closeMs = t.closeMs ?? DEFAULT_BOUND_MS;
   if (left() <= 0) throw pageFailures.timeout('before the browser was reached');
@@ -44,19 +52,24 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
   const tidyUp = async (): Promise<void> => {
     if (redirect) await bounded(redirect.dispose(), closeMs, 'detaching the redirect catcher').catch(() => undefined);
     if (page) {
-      await bounded(page.close({ runBeforeUnload: false }), closeMs, 'closing the page')
-        .catch((e: unknown) => logger.warn('the page did not close; moving on (the profile is stopped anyway)', { error: errorMessage(e) }));
+      await bounded(page.close({ runBeforeUnload: false }), closeMs, 'closing the page').catch((e: unknown) =>
+        logger.warn('the page did not close; moving on (the profile is stopped anyway)', { error: errorMessage(e) }),
+      );
     }
     if (browser) {
-      await bounded(browser.close(), closeMs, 'disconnecting from the profile browser')
-        .catch((e: unknown) => logger.debug('disconnecting from the profile browser', { error: errorMessage(e) }));
+      await bounded(browser.close(), closeMs, 'disconnecting from the profile browser').catch((e: unknown) =>
+        logger.debug('disconnecting from the profile browser', { error: errorMessage(e) }),
+      );
     }
   };
   try {
     browser = await inSpan('browser connect', {}, () => chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) }));
     const context = browser.contexts()[0] ?? (await browser.newContext());
     // Tracing covers every page of the context, so the page need not wait for it (it is most of its cost).
-    const [recording, opened] = await Promise.all([Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger), context.newPage()]);
+    const [recording, opened] = await Promise.all([
+      Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger),
+      context.newPage(),
+    ]);
     page = opened;
     const crashed = new Promise<never>((_, reject) => {
       opened.once('crash', () => reject(pageFailures.crashed('page crashed')));
@@ -65,7 +78,12 @@ export async function runAuthorizeFlow(req: AuthorizeRequest, t: FlowTimeouts, l
     crashed.catch(() => undefined);
     redirect = await catchRedirect(opened, req.redirectUri);
     const secrets = [new URL(req.authorizeUrl).searchParams.get('state') ?? ''];
-    redirect.url.then((url) => { for (const v of new URL(url).searchParams.values()) secrets.push(v); }, () => undefined);
+    redirect.url.then(
+      (url) => {
+        for (const v of new URL(url).searchParams.values()) secrets.push(v);
+      },
+      () => undefined,
+    );
     let consent: CapturedConsent;
     try {
       consent = await Promise.race([drive(opened, req, t, left, observe, redirect.url, documentStatus(opened)), crashed]);
@@ -103,15 +121,27 @@ function documentStatus(page: Page): () => number {
   page.on('response', (r) => {
     try {
       if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) status = r.status();
-    } catch { /* a response without a frame (service worker) */ }
+    } catch {
+      /* a response without a frame (service worker) */
+    }
   });
   return () => status;
 }
 
-async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: () => number, observe: FlowObserver, redirect: Promise<string>, status: () => number): Promise<CapturedConsent> {
+async function drive(
+  page: Page,
+  req: AuthorizeRequest,
+  t: FlowTimeouts,
+  left: () => number,
+  observe: FlowObserver,
+  redirect: Promise<string>,
+  status: () => number,
+): Promise<CapturedConsent> {
   const captured = redirect.then(readRedirect);
   captured.catch(() => undefined);
-  await inSpan('browser open authorize page', {}, () => Promise.race([page.goto(req.authorizeUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(t.stepMs, left()) }), captured]));
+  await inSpan('browser open authorize page', {}, () =>
+    Promise.race([page.goto(req.authorizeUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(t.stepMs, left()) }), captured]),
+  );
   let sawInterstitial = false;
   for (let step = 0; step < 10; step++) {
     const kind = await inSpan('browser recognise page', { step }, async (span) => {
@@ -129,15 +159,22 @@ async function drive(page: Page, req: AuthorizeRequest, t: FlowTimeouts, left: (
         if (sawInterstitial) observe.interstitial?.(true);
         return await inSpan('browser consent', {}, async () => {
           await page.click(SELECTORS.consentButton, { timeout: Math.min(t.stepMs, left()), noWaitAfter: true });
-          return bounded(captured, Math.min(t.stepMs, left()), 'waiting for the redirect after consent')
-            .catch((err: unknown) => { throw err instanceof BoundExceeded ? pageFailures.timeout('waiting for the redirect after consent') : err; });
+          return bounded(captured, Math.min(t.stepMs, left()), 'waiting for the redirect after consent').catch((err: unknown) => {
+            throw err instanceof BoundExceeded ? pageFailures.timeout('waiting for the redirect after consent') : err;
+          });
         });
-      case 'blocked': throw pageFailures.blocked();
-      case 'login': throw pageFailures.loginWall();
-      case 'locked': throw pageFailures.locked();
-      case 'app-error': throw pageFailures.appConfig();
-      case 'unavailable': throw xUnavailable(status());
-      case 'unknown': throw pageFailures.unrecognized(await page.title().catch(() => ''));
+      case 'blocked':
+        throw pageFailures.blocked();
+      case 'login':
+        throw pageFailures.loginWall();
+      case 'locked':
+        throw pageFailures.locked();
+      case 'app-error':
+        throw pageFailures.appConfig();
+      case 'unavailable':
+        throw xUnavailable(status());
+      case 'unknown':
+        throw pageFailures.unrecognized(await page.title().catch(() => ''));
     }
   }
   throw pageFailures.unrecognized(await page.title().catch(() => ''));

@@ -9,7 +9,11 @@ export type TraceMode = 'full' | 'snapshots' | 'actions' | 'off';
  * with a screenshot and the page HTML on failure. A trace that cannot start costs the flow nothing.
  */
 export class Recording {
-  private constructor(private readonly context: BrowserContext, private tracing: boolean, private readonly logger: Logger) {}
+  private constructor(
+    private readonly context: BrowserContext,
+    private tracing: boolean,
+    private readonly logger: Logger,
+  ) {}
 
   static async start(context: BrowserContext, mode: TraceMode, timeoutMs: number, logger: Logger): Promise<Recording> {
     if (mode === 'off') return new Recording(context, false, logger);
@@ -26,7 +30,9 @@ export class Recording {
   async discard(timeoutMs: number): Promise<void> {
     if (!this.tracing) return;
     this.tracing = false;
-    await bounded(this.context.tracing.stop(), timeoutMs, 'stopping the trace').catch((err: unknown) => this.logger.debug('discarding the trace', { error: errorMessage(err) }));
+    await bounded(this.context.tracing.stop(), timeoutMs, 'stopping the trace').catch((err: unknown) =>
+      this.logger.debug('discarding the trace', { error: errorMessage(err) }),
+    );
   }
 
   /**
@@ -47,9 +53,16 @@ export class Recording {
       }
     };
     // The profile's cookies are its X session: no artifact may carry them.
-    into.addSecrets(await bounded(this.context.cookies(), timeoutMs, 'reading cookies').then((cs) => cs.map((c) => c.value), () => []));
+    into.addSecrets(
+      await bounded(this.context.cookies(), timeoutMs, 'reading cookies').then(
+        (cs) => cs.map((c) => c.value),
+        () => [],
+      ),
+    );
     // A navigation still pending (X slow to answer) holds every look at the page until it commits.
-    await bounded(stopLoading(page), timeoutMs, 'stopping the page').catch((err: unknown) => this.logger.debug('could not stop the page loading', { error: errorMessage(err) }));
+    await bounded(stopLoading(page), timeoutMs, 'stopping the page').catch((err: unknown) =>
+      this.logger.debug('could not stop the page loading', { error: errorMessage(err) }),
+    );
     await Promise.all([
       attempt('screenshot', async () => into.putBinary('screenshot.png', await page.screenshot({ type: 'png', timeout: timeoutMs }))),
       attempt('page HTML', async () => into.putText('page.html', await page.content())),

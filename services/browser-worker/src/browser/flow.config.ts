@@ -8,6 +8,8 @@ export const browserFlowConfig = {
   // Measured on a success path (scripts/bench/trace-cost.mjs, 2 cores): about +55 ms on a ~450 ms flow
   // with DOM snapshots, +125 ms with the screencast of `full` (+240 ms under heavy load); the failure
   // screenshot stands in for the screencast.
-  ARTIFACTS_TRACE: z.enum(['full', 'snapshots', 'actions', 'off']).default('snapshots')
+  ARTIFACTS_TRACE: z
+    .enum(['full', 'snapshots', 'actions', 'off'])
+    .default('snapshots')
     .describe('Playwright trace kept on failure: snapshots (DOM snapshots, network, console), full (plus a screencast, slower), actions (no DOM), off'),
 };

@@ -29,16 +29,24 @@ const MARKERS = {
 /** Which known page is showing, most specific first. */
 export async function classifyPage(page: Page): Promise<PageKind> {
   const found = await page.evaluate((markers) => {
-    const shows = (m: { css: string; text?: string }) => Array.from(document.querySelectorAll(m.css)).some((el) => m.text === undefined || (el.textContent ?? '').includes(m.text));
+    const shows = (m: { css: string; text?: string }) =>
+      Array.from(document.querySelectorAll(m.css)).some((el) => m.text === undefined || (el.textContent ?? '').includes(m.text));
     return Object.entries(markers).find(([, m]) => shows(m))?.[0];
   }, MARKERS);
   switch (found) {
-    case 'blocked': return 'blocked';
-    case 'interstitial': return 'interstitial';
-    case 'appError': return 'app-error';
-    case 'locked': return 'locked';
-    case 'login': return 'login';
-    case 'consent': return 'consent';
-    default: return 'unknown';
+    case 'blocked':
+      return 'blocked';
+    case 'interstitial':
+      return 'interstitial';
+    case 'appError':
+      return 'app-error';
+    case 'locked':
+      return 'locked';
+    case 'login':
+      return 'login';
+    case 'consent':
+      return 'consent';
+    default:
+      return 'unknown';
   }
 }

@@ -10,6 +10,14 @@ export const migrations = [CreateGoLoginCalls1765000000000, CircuitBreakers17660
  * through its own pg pool, which also holds the profile locks.
  */
 export async function migrateWorkerSchema(opts: { url: string; schema: string; logger: Logger; applicationName?: string }): Promise<void> {
-  const ds = await openDatabase({ url: opts.url, schema: opts.schema, entities: [], migrations, poolSize: 2, applicationName: opts.applicationName ?? 'browser-worker:migrate', logger: opts.logger });
+  const ds = await openDatabase({
+    url: opts.url,
+    schema: opts.schema,
+    entities: [],
+    migrations,
+    poolSize: 2,
+    applicationName: opts.applicationName ?? 'browser-worker:migrate',
+    logger: opts.logger,
+  });
   await ds.destroy();
 }

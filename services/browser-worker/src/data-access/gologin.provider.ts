@@ -33,15 +33,23 @@ export class GoLoginProvider implements ProfileProvider {
   private async call(method: 'GET' | 'POST', path: string, timeoutMs = this.o.timeoutMs): Promise<OutboundResponse> {
     const turn = await this.o.budget.turn(this.o.budgetWaitMs);
     if (!turn.granted) {
-      throw new TransientError({ code: ErrorCodes.GOLOGIN_RATE_LIMITED, message: `GoLogin call budget (${this.o.budget.limit}/min) spent; not calling GoLogin`, retryAfterMs: turn.retryAfterMs });
+      throw new TransientError({
+        code: ErrorCodes.GOLOGIN_RATE_LIMITED,
+        message: `GoLogin call budget (${this.o.budget.limit}/min) spent; not calling GoLogin`,
+        retryAfterMs: turn.retryAfterMs,
+      });
     }
     if (turn.waitMs > 0) await sleep(turn.waitMs);
     // Our own budget's refusal (above) never reaches the breaker: only GoLogin's answers do.
     let res: OutboundResponse;
     try {
       res = await callHttp(new URL(path, this.o.baseUrl).toString(), {
-        method, headers: { authorization: `Bearer ${this.o.token}` }, timeoutMs,
-        dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+        method,
+        headers: { authorization: `Bearer ${this.o.token}` },
+        timeoutMs,
+        dependency: 'GoLogin',
+        unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+        rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
       });
     } catch (err) {
       if (isGoLoginOutage(err)) await this.o.breaker?.failure(err);
@@ -54,11 +62,16 @@ export class GoLoginProvider implements ProfileProvider {
   async start(profileId: string): Promise<OpenProfile> {
     const path = `/browser/${encodeURIComponent(profileId)}`;
     const res = await this.call('POST', `${path}/start`);
-    if (res.status === 409) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running`, deferred: true });
+    if (res.status === 409)
+      throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running`, deferred: true });
     const body = res.body as StartBody;
     if (res.status === 200 && typeof body?.wsUrl === 'string') return { profileId, wsUrl: body.wsUrl, openedAt: Date.now() };
     if ((res.status === 200 || res.status === 202) && body?.status === 'pending') return this.waitUntilRunning(profileId, path);
-    throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin could not start profile ${profileId} (${res.status})`, retryable: res.status !== 401 && res.status !== 404 });
+    throw new AppError({
+      code: ErrorCodes.GOLOGIN_UNAVAILABLE,
+      message: `GoLogin could not start profile ${profileId} (${res.status})`,
+      retryable: res.status !== 401 && res.status !== 404,
+    });
   }
 
   /** A pending start: ask for the profile's status until it runs, within the start bound. */

@@ -28,7 +28,8 @@ export class LocalChromiumProvider implements ProfileProvider {
   constructor(private readonly o: LocalChromiumOptions) {}
 
   async start(profileId: string): Promise<OpenProfile> {
-    if (this.running.has(profileId)) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} already runs in this worker`, deferred: true });
+    if (this.running.has(profileId))
+      throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} already runs in this worker`, deferred: true });
     const dir = await localProfileDir(this.o.profilesDir, profileId);
     // The pool holds the profile's lock: a browser still on the directory was left by a dead worker.
     const stale = await this.reapStale(profileId);
@@ -37,10 +38,15 @@ export class LocalChromiumProvider implements ProfileProvider {
     try {
       chromium = await launchChromium({ chromiumPath: this.o.chromiumPath, timeoutMs: this.o.launchTimeoutMs, logger: this.o.logger, userDataDir: dir });
     } catch (err) {
-      throw new TransientError({ code: ErrorCodes.BROWSER_CRASHED, message: `Chromium did not start for profile ${profileId}: ${errorMessage(err).slice(0, 300)}` });
+      throw new TransientError({
+        code: ErrorCodes.BROWSER_CRASHED,
+        message: `Chromium did not start for profile ${profileId}: ${errorMessage(err).slice(0, 300)}`,
+      });
     }
     this.running.set(profileId, chromium);
-    void chromium.closed.then(() => { if (this.running.get(profileId) === chromium) this.running.delete(profileId); });
+    void chromium.closed.then(() => {
+      if (this.running.get(profileId) === chromium) this.running.delete(profileId);
+    });
     return { profileId, wsUrl: chromium.wsUrl, openedAt: Date.now() };
   }
 

@@ -10,7 +10,11 @@ const SINGLETON_FILES = ['SingletonLock', 'SingletonSocket', 'SingletonCookie'];
 
 /** The Chromium user-data-dir of one local profile: `<root>/<profileId>`, created when missing. */
 export async function localProfileDir(root: string, profileId: string): Promise<string> {
-  if (!SAFE_ID.test(profileId)) throw new ValidationError({ code: ErrorCodes.UNKNOWN_PROFILE, message: `profile id ${JSON.stringify(profileId.slice(0, 40))} is not a safe directory name` });
+  if (!SAFE_ID.test(profileId))
+    throw new ValidationError({
+      code: ErrorCodes.UNKNOWN_PROFILE,
+      message: `profile id ${JSON.stringify(profileId.slice(0, 40))} is not a safe directory name`,
+    });
   const dir = join(resolve(root), profileId);
   await mkdir(dir, { recursive: true });
   return dir;

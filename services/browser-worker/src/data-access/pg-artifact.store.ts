@@ -1,9 +1,24 @@
 import type pg from 'pg';
 import type { ArtifactFile, ArtifactParams } from '@xauth/contracts';
 import { quoteSchema } from '@xauth/shared';
-import { artifactName, type ArtifactInfo, type ArtifactStore, type NewArtifact, type RetentionRules, type StoredArtifact } from '../failure-artifacts/artifact-store.js';
+import {
+  artifactName,
+  type ArtifactInfo,
+  type ArtifactStore,
+  type NewArtifact,
+  type RetentionRules,
+  type StoredArtifact,
+} from '../failure-artifacts/artifact-store.js';
 
-interface Row { job_id: string; attempt: number; file: string; content_type: string; size: number; created_at: Date; bytes?: Buffer }
+interface Row {
+  job_id: string;
+  attempt: number;
+  file: string;
+  content_type: string;
+  size: number;
+  created_at: Date;
+  bytes?: Buffer;
+}
 
 /**
  * Failure artifacts in the worker's schema (`failure_artifacts`), so every replica serves every
@@ -13,7 +28,10 @@ interface Row { job_id: string; attempt: number; file: string; content_type: str
 export class PgArtifactStore implements ArtifactStore {
   private readonly table: string;
 
-  constructor(private readonly db: pg.Pool, schema: string) {
+  constructor(
+    private readonly db: pg.Pool,
+    schema: string,
+  ) {
     this.table = `${quoteSchema(schema)}.failure_artifacts`;
   }
 
@@ -34,7 +52,10 @@ export class PgArtifactStore implements ArtifactStore {
   }
 
   async list(jobId: string): Promise<ArtifactInfo[]> {
-    const { rows } = await this.db.query<Row>(`SELECT job_id, attempt, file, content_type, size, created_at FROM ${this.table} WHERE job_id = $1 ORDER BY attempt, file`, [jobId]);
+    const { rows } = await this.db.query<Row>(
+      `SELECT job_id, attempt, file, content_type, size, created_at FROM ${this.table} WHERE job_id = $1 ORDER BY attempt, file`,
+      [jobId],
+    );
     return rows.map(info);
   }
 

@@ -17,10 +17,18 @@ export interface ImportOptions {
  * cookies to the default context, and closes the browser cleanly so Chromium saves them.
  * Session cookies (no expiry) are not kept by Chromium across restarts.
  */
-export async function importProfileCookies(profileId: string, cookies: BrowserCookie[], o: ImportOptions): Promise<{ dir: string; imported: number; session: number }> {
+export async function importProfileCookies(
+  profileId: string,
+  cookies: BrowserCookie[],
+  o: ImportOptions,
+): Promise<{ dir: string; imported: number; session: number }> {
   const dir = await localProfileDir(o.profilesDir, profileId);
   if (browsersUsing(dir).length > 0) {
-    throw new AppError({ code: ErrorCodes.PROFILE_BUSY, message: `profile ${profileId} is open in a running browser; import when it is closed`, retryable: true });
+    throw new AppError({
+      code: ErrorCodes.PROFILE_BUSY,
+      message: `profile ${profileId} is open in a running browser; import when it is closed`,
+      retryable: true,
+    });
   }
   const launched = await launchChromium({ chromiumPath: o.chromiumPath, timeoutMs: o.timeoutMs, logger: o.logger, userDataDir: dir });
   try {

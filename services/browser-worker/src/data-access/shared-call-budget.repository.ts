@@ -13,7 +13,12 @@ import { SlidingWindowBudget, type CallBudget, type CallTurn } from '../domain/c
 export class SharedCallBudget implements CallBudget {
   private readonly table: string;
 
-  constructor(private readonly db: pg.Pool, schema: string, readonly limit: number, readonly windowMs: number) {
+  constructor(
+    private readonly db: pg.Pool,
+    schema: string,
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {
     this.table = `${quoteSchema(schema)}.gologin_calls`;
   }
 
@@ -22,7 +27,10 @@ export class SharedCallBudget implements CallBudget {
     try {
       client = await this.db.connect();
     } catch (err) {
-      throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `PostgreSQL unreachable for the GoLogin call budget: ${errorMessage(err)}` });
+      throw new TransientError({
+        code: ErrorCodes.DEPENDENCY_UNAVAILABLE,
+        message: `PostgreSQL unreachable for the GoLogin call budget: ${errorMessage(err)}`,
+      });
     }
     try {
       await client.query('BEGIN');
@@ -30,7 +38,9 @@ export class SharedCallBudget implements CallBudget {
       await client.query(`LOCK TABLE ${this.table} IN SHARE ROW EXCLUSIVE MODE`);
       const now = Number((await client.query<{ now: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now')).rows[0]!.now);
       await client.query(`DELETE FROM ${this.table} WHERE at <= to_timestamp($1::float8 / 1000)`, [now - this.windowMs]);
-      const { rows } = await client.query<{ at: string }>(`SELECT (extract(epoch FROM at) * 1000)::float8 AS at FROM ${this.table} ORDER BY at DESC LIMIT $1`, [this.limit]);
+      const { rows } = await client.query<{ at: string }>(`SELECT (extract(epoch FROM at) * 1000)::float8 AS at FROM ${this.table} ORDER BY at DESC LIMIT $1`, [
+        this.limit,
+      ]);
       const turn = new SlidingWindowBudget(this.limit, this.windowMs, rows.map((r) => Number(r.at)).reverse()).turnAt(now, maxWaitMs);
       if (turn.granted) await client.query(`INSERT INTO ${this.table} (at) VALUES (to_timestamp($1::float8 / 1000))`, [now + turn.waitMs]);
       await client.query('COMMIT');

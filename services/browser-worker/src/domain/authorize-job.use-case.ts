@@ -61,13 +61,25 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     let outcome: { reusable: boolean; crashed?: boolean } = { reusable: false };
     let tidied: Promise<void> | undefined;
     try {
-      await deps.bus.publish('authorization.job.started', { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+      await deps.bus.publish(
+        'authorization.job.started',
+        { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() },
+        { correlationId: envelope.correlationId, causationId: envelope.messageId },
+      );
       const consent = await deps.runFlow({
-        jobId: job.jobId, attempt: envelope.attempt, wsUrl: profile.wsUrl, authorizeUrl: job.authorizeUrl, redirectUri: job.redirectUri,
+        jobId: job.jobId,
+        attempt: envelope.attempt,
+        wsUrl: profile.wsUrl,
+        authorizeUrl: job.authorizeUrl,
+        redirectUri: job.redirectUri,
         deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
       });
       tidied = consent.tidied;
-      await deps.bus.publish('authorization.consent.captured', { jobId: job.jobId, code: consent.code, state: consent.state }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+      await deps.bus.publish(
+        'authorization.consent.captured',
+        { jobId: job.jobId, code: consent.code, state: consent.state },
+        { correlationId: envelope.correlationId, causationId: envelope.messageId },
+      );
       outcome = { reusable: true };
       await pass.flowEnded();
       deps.onOutcome?.('captured', (Date.now() - started) / 1000);
@@ -89,7 +101,13 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     const decision = decideFailure(err, envelope.attempt, maxAttempts, deps.bus.retryTiersMs, envelope.deferrals);
     if (decision.action === 'retry' && decision.deferred) {
       // Nothing was tried (the profile is held elsewhere, a dependency's breaker is open): no attempt to report, the wrapper defers it.
-      deps.logger.info('job deferred', { jobId: job.jobId, profileId: job.profileId, errorCode: decision.code, deferrals: envelope.deferrals, delayMs: Math.round(decision.delayMs) });
+      deps.logger.info('job deferred', {
+        jobId: job.jobId,
+        profileId: job.profileId,
+        errorCode: decision.code,
+        deferrals: envelope.deferrals,
+        delayMs: Math.round(decision.delayMs),
+      });
       throw err;
     }
     const final = decision.action === 'dead-letter';
@@ -109,7 +127,11 @@ async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, er
   deps.logger.warn('authorization attempt failed', { jobId: job.jobId, errorCode: code, error: message, attempt: envelope.attempt, final });
   const artifacts = deps.failureArtifacts.keptFor(err);
   const deadLettered = final && (!(err instanceof AppError) || err.retryable);
-  await deps.bus.publish('authorization.attempt.failed', { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(deadLettered ? { deadLettered } : {}), ...(artifacts ? { artifacts } : {}) }, { correlationId: envelope.correlationId, causationId: envelope.messageId });
+  await deps.bus.publish(
+    'authorization.attempt.failed',
+    { jobId: job.jobId, errorCode: code, message, retryable: !final, ...(deadLettered ? { deadLettered } : {}), ...(artifacts ? { artifacts } : {}) },
+    { correlationId: envelope.correlationId, causationId: envelope.messageId },
+  );
 }
 
 /**
@@ -118,5 +140,11 @@ async function report(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, er
  * job nobody waits for (it would open a browser and run a consent for nothing).
  */
 function reportedFinal(err: unknown): AppError {
-  return new AppError({ code: err instanceof AppError ? err.code : ErrorCodes.INTERNAL, message: errorMessage(err), retryable: true, outcomeReported: true, cause: err });
+  return new AppError({
+    code: err instanceof AppError ? err.code : ErrorCodes.INTERNAL,
+    message: errorMessage(err),
+    retryable: true,
+    outcomeReported: true,
+    cause: err,
+  });
 }

@@ -5,7 +5,11 @@ import { AppError } from '@xauth/shared';
 const X_WEB_DOWN: ReadonlySet<string> = new Set([ErrorCodes.X_UNAVAILABLE, ErrorCodes.X_RATE_LIMITED]);
 /** X answered with a page about this account or app: X's pages work, whatever the account's trouble. */
 const X_WEB_ANSWERED: ReadonlySet<string> = new Set([
-  ErrorCodes.CAPTCHA_REQUIRED, ErrorCodes.LOGIN_REQUIRED, ErrorCodes.ACCOUNT_LOCKED, ErrorCodes.ACCESS_DENIED, ErrorCodes.APP_CONFIG_INVALID,
+  ErrorCodes.CAPTCHA_REQUIRED,
+  ErrorCodes.LOGIN_REQUIRED,
+  ErrorCodes.ACCOUNT_LOCKED,
+  ErrorCodes.ACCESS_DENIED,
+  ErrorCodes.APP_CONFIG_INVALID,
 ]);
 
 /**

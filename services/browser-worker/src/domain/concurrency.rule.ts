@@ -1,7 +1,6 @@
 /** Why the pool's concurrency changed (or, for `held`, why it stays). */
 export type ConcurrencyReason =
-  | 'start' | 'idle_room' | 'held'
-  | 'starts_failing' | 'flows_failing' | 'memory_low' | 'cpu_saturated' | 'loop_lag' | 'starts_slow';
+  'start' | 'idle_room' | 'held' | 'starts_failing' | 'flows_failing' | 'memory_low' | 'cpu_saturated' | 'loop_lag' | 'starts_slow';
 
 /** What happened since the last decision. */
 export interface ConcurrencyWindow {
@@ -72,7 +71,8 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
   }
   const demand = w.peakBusy >= current;
   const room = w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling) && w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
-  if (demand && room && current < l.max && ticksSinceShrink >= GROW_AFTER_SHRINK_TICKS) return { next: current + 1, direction: 'up', reason: 'idle_room', saturated: false };
+  if (demand && room && current < l.max && ticksSinceShrink >= GROW_AFTER_SHRINK_TICKS)
+    return { next: current + 1, direction: 'up', reason: 'idle_room', saturated: false };
   return { next: current, direction: 'none', reason: 'held', saturated: false };
 }
 
@@ -87,7 +87,8 @@ function pressureOf(w: ConcurrencyWindow, l: ConcurrencyLimits): { reason: Concu
   const okStarts = w.starts.filter((s) => s.ok).map((s) => s.ms);
   const typical = okStarts.length ? median(okStarts) : 0;
   if (typical > l.slowStartMs) return { reason: 'starts_slow', halve: false };
-  if (l.slowStartFactor > 0 && w.usualStartMs !== undefined && typical > SLOW_START_FLOOR_MS && typical > l.slowStartFactor * w.usualStartMs) return { reason: 'starts_slow', halve: false };
+  if (l.slowStartFactor > 0 && w.usualStartMs !== undefined && typical > SLOW_START_FLOOR_MS && typical > l.slowStartFactor * w.usualStartMs)
+    return { reason: 'starts_slow', halve: false };
   return undefined;
 }
 

@@ -30,7 +30,11 @@ const exportedCookie = z.object({
 });
 
 const SAME_SITE: Record<string, BrowserCookie['sameSite']> = {
-  strict: 'Strict', lax: 'Lax', none: 'None', no_restriction: 'None', unspecified: 'Lax',
+  strict: 'Strict',
+  lax: 'Lax',
+  none: 'None',
+  no_restriction: 'None',
+  unspecified: 'Lax',
 };
 
 /**
@@ -41,7 +45,12 @@ export function parseCookieExport(json: unknown): BrowserCookie[] {
   const list = Array.isArray(json) ? json : (json as { cookies?: unknown } | null)?.cookies;
   const parsed = z.array(exportedCookie).min(1).safeParse(list);
   if (!parsed.success) {
-    throw new ValidationError({ message: `not a cookie export (an array of {name, value, domain, ...}): ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` });
+    throw new ValidationError({
+      message: `not a cookie export (an array of {name, value, domain, ...}): ${parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    });
   }
   return parsed.data.map((c) => {
     const expiry = c.session ? undefined : (c.expirationDate ?? c.expires);
@@ -49,7 +58,10 @@ export function parseCookieExport(json: unknown): BrowserCookie[] {
     const domain = c.hostOnly === false && !c.domain.startsWith('.') ? `.${c.domain}` : c.domain;
     const sameSite = SAME_SITE[(c.sameSite ?? 'lax').toLowerCase()] ?? 'Lax';
     return {
-      name: c.name, value: c.value, domain, path: c.path,
+      name: c.name,
+      value: c.value,
+      domain,
+      path: c.path,
       expires: expiry === undefined || expiry < 0 ? -1 : Math.floor(expiry),
       httpOnly: c.httpOnly,
       // Chromium refuses SameSite=None without Secure.

@@ -7,9 +7,11 @@ export const pageFailures = {
   blocked: () => new TransientError({ code: ErrorCodes.BLOCKED, message: 'the CDN blocked the request ("Access denied")' }),
   loginWall: () => new NeedsOperatorError({ code: ErrorCodes.LOGIN_REQUIRED, message: 'the profile is signed out of X (login form shown)' }),
   locked: () => new NeedsOperatorError({ code: ErrorCodes.ACCOUNT_LOCKED, message: 'X shows the account as locked or suspended' }),
-  appConfig: () => new NeedsOperatorError({ code: ErrorCodes.APP_CONFIG_INVALID, message: 'X refused the authorize request ("You weren\'t able to give access to the App")' }),
+  appConfig: () =>
+    new NeedsOperatorError({ code: ErrorCodes.APP_CONFIG_INVALID, message: 'X refused the authorize request ("You weren\'t able to give access to the App")' }),
   denied: () => new NeedsOperatorError({ code: ErrorCodes.ACCESS_DENIED, message: 'consent was denied (redirect carried error=access_denied)' }),
-  unrecognized: (title: string) => new NeedsOperatorError({ code: ErrorCodes.UNRECOGNIZED_PAGE, message: `the page did not show anything known (title "${title.slice(0, 80)}")` }),
+  unrecognized: (title: string) =>
+    new NeedsOperatorError({ code: ErrorCodes.UNRECOGNIZED_PAGE, message: `the page did not show anything known (title "${title.slice(0, 80)}")` }),
   timeout: (step: string) => new TransientError({ code: ErrorCodes.TIMEOUT, message: `timed out ${step}` }),
   crashed: (detail: string) => new TransientError({ code: ErrorCodes.BROWSER_CRASHED, message: `the browser went away: ${detail}` }),
 };

@@ -7,12 +7,29 @@ import { COOKIE_PAIRS, redactTraceJson } from './trace-redaction.js';
 import { redactZip } from './zip-redactor.js';
 
 /** One artifact's place: `<jobId>/<attempt>/<file>` is its name. */
-export interface ArtifactKey { jobId: string; attempt: number; file: ArtifactFile }
-export interface NewArtifact extends ArtifactKey { contentType: string; bytes: Buffer }
-export interface ArtifactInfo extends ArtifactKey { name: string; contentType: string; size: number; createdAt: Date }
-export interface StoredArtifact extends ArtifactInfo { bytes: Buffer }
+export interface ArtifactKey {
+  jobId: string;
+  attempt: number;
+  file: ArtifactFile;
+}
+export interface NewArtifact extends ArtifactKey {
+  contentType: string;
+  bytes: Buffer;
+}
+export interface ArtifactInfo extends ArtifactKey {
+  name: string;
+  contentType: string;
+  size: number;
+  createdAt: Date;
+}
+export interface StoredArtifact extends ArtifactInfo {
+  bytes: Buffer;
+}
 /** Attempts older than `retentionMs` go; then the oldest attempts until all that is left fits `maxBytes`. */
-export interface RetentionRules { retentionMs: number; maxBytes: number }
+export interface RetentionRules {
+  retentionMs: number;
+  maxBytes: number;
+}
 
 /**
  * The seam between failure artifacts and where they are kept: every worker replica writes to, and
@@ -50,7 +67,12 @@ export function artifactsForAttempt(store: ArtifactStore, jobId: string, attempt
 export class AttemptArtifacts {
   private readonly secrets: string[] = [];
 
-  constructor(private readonly store: ArtifactStore, private readonly jobId: string, private readonly attempt: number, secrets: readonly string[]) {
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly jobId: string,
+    private readonly attempt: number,
+    secrets: readonly string[],
+  ) {
     this.addSecrets(secrets);
   }
 
@@ -83,7 +105,10 @@ export class AttemptArtifacts {
     try {
       const raw = join(dir, 'trace.raw');
       await write(raw);
-      return await this.put('trace.zip', redactZip(await readFile(raw), (t) => this.redact(t), this.secrets));
+      return await this.put(
+        'trace.zip',
+        redactZip(await readFile(raw), (t) => this.redact(t), this.secrets),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -98,9 +123,13 @@ export class AttemptArtifacts {
 
 /** Runs the sweep now and every `intervalMs`; a failed sweep is logged and tried again next time. */
 export function startArtifactSweeper(store: ArtifactStore, rules: RetentionRules, intervalMs: number, logger: Logger): { stop(): void } {
-  const run = () => store.sweep(rules)
-    .then(({ removed, bytes }) => { if (removed) logger.info('failure artifacts pruned', { removed, bytesLeft: bytes }); })
-    .catch((err: unknown) => logger.warn('artifact sweep failed', { error: errorMessage(err) }));
+  const run = () =>
+    store
+      .sweep(rules)
+      .then(({ removed, bytes }) => {
+        if (removed) logger.info('failure artifacts pruned', { removed, bytesLeft: bytes });
+      })
+      .catch((err: unknown) => logger.warn('artifact sweep failed', { error: errorMessage(err) }));
   void run();
   const timer = setInterval(() => void run(), intervalMs);
   timer.unref();

@@ -11,13 +11,16 @@ export const COOKIE_PAIRS = /\b(auth_token|ct0|twid|kdt|_twitter_sess|cf_clearan
  */
 export function redactTraceJson(text: string): string {
   if (!text.includes('"cookies"') && !/"name":\s*"(cookie|set-cookie|authorization)/i.test(text)) return text;
-  return text.split('\n').map((line) => {
-    try {
-      return JSON.stringify(scrub(JSON.parse(line)));
-    } catch {
-      return line;
-    }
-  }).join('\n');
+  return text
+    .split('\n')
+    .map((line) => {
+      try {
+        return JSON.stringify(scrub(JSON.parse(line)));
+      } catch {
+        return line;
+      }
+    })
+    .join('\n');
 }
 
 function scrub(value: unknown, inCookies = false): unknown {

@@ -1,6 +1,9 @@
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 
-export interface ZipEntry { name: string; data: Buffer }
+export interface ZipEntry {
+  name: string;
+  data: Buffer;
+}
 
 const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
@@ -94,7 +97,11 @@ export function redactZip(zip: Buffer, redactText: (text: string) => string, lit
 function redactEntry(data: Buffer, redactText: (text: string) => string, literals: readonly string[]): Buffer {
   let text: string | undefined;
   if (!data.includes(0)) {
-    try { text = utf8.decode(data); } catch { /* binary */ }
+    try {
+      text = utf8.decode(data);
+    } catch {
+      /* binary */
+    }
   }
   if (text !== undefined) return Buffer.from(redactText(text), 'utf8');
   for (const secret of literals) {

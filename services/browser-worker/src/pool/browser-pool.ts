@@ -141,21 +141,25 @@ export class BrowserPool implements ProfilePool {
   private lease(entry: Entry, reused: boolean): ProfileLease {
     let done = false;
     return {
-      profileId: entry.open.profileId, wsUrl: entry.open.wsUrl, reused,
+      profileId: entry.open.profileId,
+      wsUrl: entry.open.wsUrl,
+      reused,
       release: async ({ reusable, crashed, after }) => {
         if (done) return;
         done = true;
         this.using(-1);
-        await this.track((async () => {
-          // The job's own tidying up (its page, its trace) ends before the browser is kept or closed.
-          await after;
-          entry.busy = false;
-          const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
-          if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
-          if (crashed) this.o.metrics.browserRestarted('crashed');
-          else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
-          await this.close(entry);
-        })());
+        await this.track(
+          (async () => {
+            // The job's own tidying up (its page, its trace) ends before the browser is kept or closed.
+            await after;
+            entry.busy = false;
+            const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
+            if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
+            if (crashed) this.o.metrics.browserRestarted('crashed');
+            else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
+            await this.close(entry);
+          })(),
+        );
       },
     };
   }

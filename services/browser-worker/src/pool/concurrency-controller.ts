@@ -1,5 +1,11 @@
 import { errorMessage, type Logger } from '@xauth/shared';
-import { decideConcurrency, GROW_AFTER_SHRINK_TICKS, type ConcurrencyLimits, type ConcurrencyReason, type ConcurrencyWindow } from '../domain/concurrency.rule.js';
+import {
+  decideConcurrency,
+  GROW_AFTER_SHRINK_TICKS,
+  type ConcurrencyLimits,
+  type ConcurrencyReason,
+  type ConcurrencyWindow,
+} from '../domain/concurrency.rule.js';
 import type { Sampler } from './system-sampler.js';
 
 /** What the controller reports to Prometheus. */
@@ -36,7 +42,9 @@ export class ConcurrencyController {
 
   constructor(private readonly o: ConcurrencyControllerOptions) {}
 
-  get concurrency(): number { return this.current; }
+  get concurrency(): number {
+    return this.current;
+  }
 
   async start(): Promise<void> {
     await this.change(this.o.limits.min, 'up', 'start');
@@ -49,9 +57,13 @@ export class ConcurrencyController {
     this.o.sampler.stop();
   }
 
-  startEnded(ms: number, ok: boolean): void { this.window.starts.push({ ms, ok }); }
+  startEnded(ms: number, ok: boolean): void {
+    this.window.starts.push({ ms, ok });
+  }
 
-  flowEnded(ok: boolean, overloaded: boolean): void { this.window.flows.push({ ok, overloaded }); }
+  flowEnded(ok: boolean, overloaded: boolean): void {
+    this.window.flows.push({ ok, overloaded });
+  }
 
   /** Jobs holding or acquiring a slot right now. */
   busyNow(n: number): void {
@@ -74,8 +86,16 @@ export class ConcurrencyController {
       this.o.metrics.saturated(d.saturated);
       if (d.direction !== 'none') {
         this.o.logger.info('browser pool concurrency changed', {
-          from: this.current, to: d.next, reason: d.reason, cpu: round(system.cpu), freeMemoryMb: Math.round(system.freeMemoryBytes / 2 ** 20),
-          loopLagMs: Math.round(system.loopLagMs), usualStartMs: usualStartMs && Math.round(usualStartMs), starts: window.starts.length, failedStarts: window.starts.filter((s) => !s.ok).length, peakBusy: window.peakBusy,
+          from: this.current,
+          to: d.next,
+          reason: d.reason,
+          cpu: round(system.cpu),
+          freeMemoryMb: Math.round(system.freeMemoryBytes / 2 ** 20),
+          loopLagMs: Math.round(system.loopLagMs),
+          usualStartMs: usualStartMs && Math.round(usualStartMs),
+          starts: window.starts.length,
+          failedStarts: window.starts.filter((s) => !s.ok).length,
+          peakBusy: window.peakBusy,
         });
         await this.change(d.next, d.direction, d.reason);
       }
@@ -87,7 +107,10 @@ export class ConcurrencyController {
   }
 
   private rememberStarts(starts: ConcurrencyWindow['starts']): void {
-    const ok = starts.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+    const ok = starts
+      .filter((s) => s.ok)
+      .map((s) => s.ms)
+      .sort((a, b) => a - b);
     if (!ok.length) return;
     this.recentStartMedians.push(ok[ok.length >> 1]!);
     if (this.recentStartMedians.length > USUAL_START_WINDOWS) this.recentStartMedians.shift();

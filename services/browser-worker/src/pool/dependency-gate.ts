@@ -8,7 +8,10 @@ import type { DependencyGate, GatePass } from '../domain/ports.js';
  * provider around each API call; X's pages' from the flow's outcome.
  */
 export class BreakerGate implements DependencyGate {
-  constructor(private readonly xWeb: CircuitBreaker, private readonly gologin?: CircuitBreaker) {}
+  constructor(
+    private readonly xWeb: CircuitBreaker,
+    private readonly gologin?: CircuitBreaker,
+  ) {}
 
   async enter(): Promise<GatePass> {
     const tickets: BreakerTicket[] = [];
@@ -25,7 +28,9 @@ export class BreakerGate implements DependencyGate {
         if (outcome === 'success') await this.xWeb.success();
         else if (outcome === 'failure') await this.xWeb.failure(err);
       },
-      leave: async () => { await Promise.all(tickets.filter((t) => t.probe).map((t) => t.abandon())); },
+      leave: async () => {
+        await Promise.all(tickets.filter((t) => t.probe).map((t) => t.abandon()));
+      },
     };
   }
 }

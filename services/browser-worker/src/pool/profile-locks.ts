@@ -14,7 +14,11 @@ export interface ProfileLock {
  * that dies drops its connections and so its locks: no profile stays marked busy after a SIGKILL.
  */
 export class ProfileLocks {
-  constructor(private readonly pool: pg.Pool, private readonly namespace: string, private readonly logger: Logger) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly namespace: string,
+    private readonly logger: Logger,
+  ) {}
 
   /** The lock, or undefined when someone else holds it. */
   async tryLock(profileId: string): Promise<ProfileLock | undefined> {

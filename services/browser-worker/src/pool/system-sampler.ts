@@ -56,6 +56,8 @@ async function availableMemory(): Promise<number> {
   try {
     const kb = /^MemAvailable:\s+(\d+) kB/m.exec(await readFile('/proc/meminfo', 'utf8'))?.[1];
     if (kb) return Number(kb) * 1024;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return freemem();
 }

@@ -24,15 +24,29 @@ export class PoolFixture {
 
   gologin(url: string, over: Partial<GoLoginOptions> = {}): GoLoginProvider {
     return new GoLoginProvider({
-      baseUrl: url, token: 'xsim-gologin-token', timeoutMs: 10_000, stopTimeoutMs: 1_500, startTimeoutMs: 15_000, pollMs: 100,
-      budget: new SlidingWindowBudget(240, 60_000), budgetWaitMs: 1_000, ...over,
+      baseUrl: url,
+      token: 'xsim-gologin-token',
+      timeoutMs: 10_000,
+      stopTimeoutMs: 1_500,
+      startTimeoutMs: 15_000,
+      pollMs: 100,
+      budget: new SlidingWindowBudget(240, 60_000),
+      budgetWaitMs: 1_000,
+      ...over,
     });
   }
 
   pool(provider: ProfileProvider, over: Partial<BrowserPoolOptions> = {}): BrowserPool {
     const pool = new BrowserPool({
-      provider, locks: new ProfileLocks(this.db, this.namespace, silentLogger), metrics: this.stats, logger: silentLogger,
-      maxOpen: 4, closeTimeoutMs: 1_500, keepAliveMs: 0, recycleAfterJobs: 0, ...over,
+      provider,
+      locks: new ProfileLocks(this.db, this.namespace, silentLogger),
+      metrics: this.stats,
+      logger: silentLogger,
+      maxOpen: 4,
+      closeTimeoutMs: 1_500,
+      keepAliveMs: 0,
+      recycleAfterJobs: 0,
+      ...over,
     });
     this.pools.push(pool);
     return pool;

@@ -7,18 +7,34 @@ import { DeadLetterActionRow } from './dead-letter-action.entity.js';
 import { DeadLetterRow } from './dead-letter.entity.js';
 
 const toLetter = (r: DeadLetterRow): StoredDeadLetter => ({
-  id: r.id, messageId: r.messageId, originalExchange: r.originalExchange, routingKey: r.routingKey,
-  queue: r.originalQueue === '' ? null : r.originalQueue, service: r.service, errorCode: r.errorCode, errorMessage: r.errorMessage,
-  attempts: r.attempts, firstFailureAt: r.firstFailureAt, lastFailureAt: r.lastFailureAt, body: r.body,
-  properties: r.properties, headers: r.headers, status: r.status as DeadLetterStatus, replayCount: r.replayCount,
-  receivedAt: r.receivedAt, updatedAt: r.updatedAt,
+  id: r.id,
+  messageId: r.messageId,
+  originalExchange: r.originalExchange,
+  routingKey: r.routingKey,
+  queue: r.originalQueue === '' ? null : r.originalQueue,
+  service: r.service,
+  errorCode: r.errorCode,
+  errorMessage: r.errorMessage,
+  attempts: r.attempts,
+  firstFailureAt: r.firstFailureAt,
+  lastFailureAt: r.lastFailureAt,
+  body: r.body,
+  properties: r.properties,
+  headers: r.headers,
+  status: r.status as DeadLetterStatus,
+  replayCount: r.replayCount,
+  receivedAt: r.receivedAt,
+  updatedAt: r.updatedAt,
 });
 
 /** The filter as conditions with named parameters (TypeORM query builder style). */
 function conditions(filter: DeadLetterFilter): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = ['true'];
   const params: Record<string, unknown> = {};
-  const add = (column: string, op: string, name: string, value: unknown) => { parts.push(`d.${column} ${op} :${name}`); params[name] = value; };
+  const add = (column: string, op: string, name: string, value: unknown) => {
+    parts.push(`d.${column} ${op} :${name}`);
+    params[name] = value;
+  };
   if (filter.queue) add('original_queue', '=', 'queue', filter.queue);
   if (filter.routingKey) add('routing_key', '=', 'routingKey', filter.routingKey);
   if (filter.errorCode) add('error_code', '=', 'errorCode', filter.errorCode);
@@ -38,8 +54,22 @@ export class DeadLetterRepository implements DeadLetterStore {
          attempts, first_failure_at, last_failure_at, body, properties, headers)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (message_id, original_queue) DO NOTHING RETURNING id`,
-      [randomUUID(), r.messageId, r.queue ?? '', r.originalExchange, r.routingKey, r.service, r.errorCode, r.errorMessage,
-        r.attempts, r.firstFailureAt, r.lastFailureAt, r.body, JSON.stringify(r.properties), JSON.stringify(r.headers)],
+      [
+        randomUUID(),
+        r.messageId,
+        r.queue ?? '',
+        r.originalExchange,
+        r.routingKey,
+        r.service,
+        r.errorCode,
+        r.errorMessage,
+        r.attempts,
+        r.firstFailureAt,
+        r.lastFailureAt,
+        r.body,
+        JSON.stringify(r.properties),
+        JSON.stringify(r.headers),
+      ],
     );
     return rows.length === 1;
   }
@@ -51,7 +81,13 @@ export class DeadLetterRepository implements DeadLetterStore {
 
   async actionsOf(id: string): Promise<DeadLetterAction[]> {
     const rows = await this.ds.manager.find(DeadLetterActionRow, { where: { deadLetterId: id }, order: { at: 'ASC', id: 'ASC' } });
-    return rows.map((r) => ({ action: r.action as DeadLetterAction['action'], actor: r.actor, reason: r.reason, at: r.at, replayMessageId: r.replayMessageId }));
+    return rows.map((r) => ({
+      action: r.action as DeadLetterAction['action'],
+      actor: r.actor,
+      reason: r.reason,
+      at: r.at,
+      replayMessageId: r.replayMessageId,
+    }));
   }
 
   async list(filter: DeadLetterFilter, limit: number, offset: number): Promise<{ items: StoredDeadLetter[]; total: number }> {
@@ -60,8 +96,14 @@ export class DeadLetterRepository implements DeadLetterStore {
   }
 
   async counts(filter: DeadLetterFilter) {
-    const grouped = <T>(column: string, alias: string) => this.matching(filter)
-      .select(column, alias).addSelect('count(*)::int', 'count').groupBy(column).orderBy('count', 'DESC').addOrderBy(column).getRawMany<T>();
+    const grouped = <T>(column: string, alias: string) =>
+      this.matching(filter)
+        .select(column, alias)
+        .addSelect('count(*)::int', 'count')
+        .groupBy(column)
+        .orderBy('count', 'DESC')
+        .addOrderBy(column)
+        .getRawMany<T>();
     const byErrorCode = await grouped<{ errorCode: string; count: number }>('d.error_code', 'errorCode');
     const byQueue = await grouped<{ queue: string | null; count: number }>("NULLIF(d.original_queue, '')", 'queue');
     return { total: byErrorCode.reduce((s, r) => s + r.count, 0), byErrorCode, byQueue };
@@ -99,7 +141,12 @@ class LockedTx implements LockedDeadLetters {
   }
 
   private async record(id: string, action: 'replay' | 'discard', by: Requester, replayMessageId: string | null): Promise<void> {
-    await this.m.query('INSERT INTO dead_letter_actions (dead_letter_id, action, actor, reason, replay_message_id) VALUES ($1, $2, $3, $4, $5)',
-      [id, action, by.actor, by.reason, replayMessageId]);
+    await this.m.query('INSERT INTO dead_letter_actions (dead_letter_id, action, actor, reason, replay_message_id) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      action,
+      by.actor,
+      by.reason,
+      replayMessageId,
+    ]);
   }
 }

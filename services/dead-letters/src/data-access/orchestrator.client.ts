@@ -35,10 +35,20 @@ export class OrchestratorJobs implements JobReopener {
       if (parsed.success) return { messageId: parsed.data.messageId, requests: parsed.data.requests };
     }
     const body = res.body as { code?: unknown; message?: unknown } | undefined;
-    if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403 && ErrorCode.safeParse(body?.code).success && typeof body?.message === 'string') {
+    if (
+      res.status >= 400 &&
+      res.status < 500 &&
+      res.status !== 401 &&
+      res.status !== 403 &&
+      ErrorCode.safeParse(body?.code).success &&
+      typeof body?.message === 'string'
+    ) {
       throw new AppError({ code: body.code as string, message: body.message.slice(0, 2000), httpStatus: 409, retryable: false });
     }
-    this.opts.logger.error('unexpected answer from the orchestrator to a job reopen (check INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR and ORCHESTRATOR_URL)', { jobId, status: res.status });
+    this.opts.logger.error('unexpected answer from the orchestrator to a job reopen (check INTERNAL_TOKEN_DEAD_LETTERS_ORCHESTRATOR and ORCHESTRATOR_URL)', {
+      jobId,
+      status: res.status,
+    });
     throw unavailable(`the orchestrator gave an unexpected answer (${res.status}) to reopening job ${jobId}`);
   }
 }

@@ -16,12 +16,15 @@ export type ActOnOne = (id: string, by: Requester, opts: { dryRun: boolean }) =>
  * run would do (`wouldDo`) or refuse (`refused`).
  */
 export async function actOnSelection(
-  store: DeadLetterStore, selection: Selection, opts: { dryRun: boolean; batchLimit: number; ratePerSecond?: number; by: Requester },
+  store: DeadLetterStore,
+  selection: Selection,
+  opts: { dryRun: boolean; batchLimit: number; ratePerSecond?: number; by: Requester },
   act: ActOnOne,
 ): Promise<DeadLetterActionResult> {
-  const { ids, total } = 'ids' in selection
-    ? { ids: [...new Set(selection.ids)].slice(0, opts.batchLimit), total: new Set(selection.ids).size }
-    : await store.select({ status: 'new', ...selection.filter }, opts.batchLimit);
+  const { ids, total } =
+    'ids' in selection
+      ? { ids: [...new Set(selection.ids)].slice(0, opts.batchLimit), total: new Set(selection.ids).size }
+      : await store.select({ status: 'new', ...selection.filter }, opts.batchLimit);
   const result: DeadLetterActionResult = { dryRun: opts.dryRun, matched: total, more: total > ids.length, done: [], refused: [], wouldDo: [] };
   const started = Date.now();
   for (const [i, id] of ids.entries()) {

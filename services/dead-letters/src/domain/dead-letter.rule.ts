@@ -9,8 +9,20 @@ export type Delivery = Pick<ConsumeMessage, 'content' | 'fields' | 'properties'>
 
 /** Headers that describe a failure; a replay starts without them (a fresh attempt count). */
 const FAILURE_HEADERS = new Set<string>([
-  HEADER.attempt, HEADER.deferrals, HEADER.errorCode, HEADER.errorMessage, HEADER.originalExchange, HEADER.originalRoutingKey,
-  HEADER.originalQueue, HEADER.originalUserId, HEADER.service, HEADER.firstFailureAt, HEADER.lastFailureAt, HEADER.replayOf, HEADER.outcomeReported, 'x-delivery-count',
+  HEADER.attempt,
+  HEADER.deferrals,
+  HEADER.errorCode,
+  HEADER.errorMessage,
+  HEADER.originalExchange,
+  HEADER.originalRoutingKey,
+  HEADER.originalQueue,
+  HEADER.originalUserId,
+  HEADER.service,
+  HEADER.firstFailureAt,
+  HEADER.lastFailureAt,
+  HEADER.replayOf,
+  HEADER.outcomeReported,
+  'x-delivery-count',
 ]);
 const isBrokerFailureHeader = (name: string) => /^x-(death|first-death-|last-death-)/.test(name);
 
@@ -41,7 +53,7 @@ export function redactBody(body: Buffer, type: string): Buffer {
   return Buffer.from(JSON.stringify(fields));
 }
 
-const secretFieldsOf = (type: string): readonly string[] => (isRoutingKey(type) ? messages[type].secretFields ?? [] : []);
+const secretFieldsOf = (type: string): readonly string[] => (isRoutingKey(type) ? (messages[type].secretFields ?? []) : []);
 
 function jsonObject(body: Buffer): Record<string, unknown> | undefined {
   try {
@@ -60,7 +72,12 @@ export function readDeadLetter(msg: Delivery, messageId: string, namespace: stri
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const { headers: _h, ...properties } = msg.properties as unknown as Record<string, unknown>;
   const type = typeof msg.properties.type === 'string' && msg.properties.type ? msg.properties.type : msg.fields.routingKey;
-  const common = { messageId, body: redactBody(msg.content, type), headers, properties: Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined)) };
+  const common = {
+    messageId,
+    body: redactBody(msg.content, type),
+    headers,
+    properties: Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined)),
+  };
   const code = str(headers[HEADER.errorCode]);
   if (code) {
     const queue = str(headers[HEADER.originalQueue]) ?? null;
@@ -90,9 +107,10 @@ export function readDeadLetter(msg: Delivery, messageId: string, namespace: stri
     queue,
     service: serviceOfQueue(namespace, queue ?? undefined),
     errorCode: reason === 'delivery_limit' ? ErrorCodes.DELIVERY_LIMIT_EXCEEDED : ErrorCodes.BROKER_DEAD_LETTERED,
-    errorMessage: reason === 'delivery_limit'
-      ? `the broker dead-lettered it after ${Number.isFinite(deliveries) ? deliveries : 'too many'} deliveries (its consumer crashed or rejected it each time)`
-      : `the broker dead-lettered it${reason ? ` (reason: ${reason})` : ' without giving a reason'}`,
+    errorMessage:
+      reason === 'delivery_limit'
+        ? `the broker dead-lettered it after ${Number.isFinite(deliveries) ? deliveries : 'too many'} deliveries (its consumer crashed or rejected it each time)`
+        : `the broker dead-lettered it${reason ? ` (reason: ${reason})` : ' without giving a reason'}`,
     attempts: Math.max(1, Number.isFinite(deliveries) ? deliveries : Number(headers[HEADER.attempt]) || 1),
     firstFailureAt: toDate(death.time) ?? null,
     lastFailureAt: toDate(death.time) ?? now,
@@ -123,7 +141,9 @@ const START_AGAIN = 'start the work again instead (for a login, a new user.login
  * letter whose failure the worker reported, `x-outcome-reported`, is replayable: its replay reopens
  * the job at the orchestrator, which has its own checks.)
  */
-export function whyNotReplayable(letter: Pick<DeadLetterRecord, 'body' | 'errorCode' | 'headers' | 'properties' | 'queue' | 'routingKey' | 'service'>): string | undefined {
+export function whyNotReplayable(
+  letter: Pick<DeadLetterRecord, 'body' | 'errorCode' | 'headers' | 'properties' | 'queue' | 'routingKey' | 'service'>,
+): string | undefined {
   const secretFields = secretFieldsOf(str(letter.properties.type) ?? letter.routingKey);
   const fields = secretFields.length ? jsonObject(letter.body) : undefined;
   const redacted = fields ? secretFields.filter((k) => fields[k] === REDACTED) : [];

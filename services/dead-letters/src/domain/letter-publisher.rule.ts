@@ -28,7 +28,7 @@ function consumerOf(queue: string | null): ServiceName | undefined {
  */
 export function whyPublisherRefused(letter: Letter): string | undefined {
   if (letter.errorCode === ErrorCodes.FORGED_PRODUCER) {
-    return 'it was refused because its publisher may not publish its type (FORGED_PRODUCER); a replay would publish it as the office\'s own';
+    return "it was refused because its publisher may not publish its type (FORGED_PRODUCER); a replay would publish it as the office's own";
   }
   const type = str(letter.properties.type) ?? letter.routingKey;
   const publisher = str(letter.properties.userId);
@@ -40,8 +40,11 @@ export function whyPublisherRefused(letter: Letter): string | undefined {
   if (!isRoutingKey(type)) return undefined; // nothing a consumer would take
   const producers = messages[type].producers as readonly string[];
   const service = serviceOfBrokerUser(publisher);
-  const allowed = service === undefined
-    ? producers.includes(UPSTREAM)
-    : producers.includes(service) || service === consumer || (service === 'dead-letters' && REPLAYED.has(type));
-  return allowed ? undefined : `its publisher, ${publisher ? `broker user "${publisher}"` : 'a publisher that set no user-id'}, may not publish ${type} (only ${producers.join(', ')})`;
+  const allowed =
+    service === undefined
+      ? producers.includes(UPSTREAM)
+      : producers.includes(service) || service === consumer || (service === 'dead-letters' && REPLAYED.has(type));
+  return allowed
+    ? undefined
+    : `its publisher, ${publisher ? `broker user "${publisher}"` : 'a publisher that set no user-id'}, may not publish ${type} (only ${producers.join(', ')})`;
 }

@@ -13,7 +13,9 @@ export interface DeadLetterStore {
   get(id: string): Promise<StoredDeadLetter | undefined>;
   actionsOf(id: string): Promise<DeadLetterAction[]>;
   list(filter: DeadLetterFilter, limit: number, offset: number): Promise<{ items: StoredDeadLetter[]; total: number }>;
-  counts(filter: DeadLetterFilter): Promise<{ total: number; byErrorCode: Array<{ errorCode: string; count: number }>; byQueue: Array<{ queue: string | null; count: number }> }>;
+  counts(
+    filter: DeadLetterFilter,
+  ): Promise<{ total: number; byErrorCode: Array<{ errorCode: string; count: number }>; byQueue: Array<{ queue: string | null; count: number }> }>;
   /** Ids matching the filter, oldest first, at most `limit`, and how many match in all. */
   select(filter: DeadLetterFilter, limit: number): Promise<{ ids: string[]; total: number }>;
   /** Runs `fn` in a transaction holding the letter's row lock (undefined when there is no such letter). */

@@ -15,15 +15,27 @@ export function notFound(id: string): AppError {
 /** Why a letter may not be replayed now, if it may not. */
 export function replayRefusal(letter: StoredDeadLetter, maxReplays: number): AppError | undefined {
   if (letter.status === 'discarded') {
-    return new AppError({ code: ErrorCodes.DEAD_LETTER_DISCARDED, message: `dead letter ${letter.id} was discarded; it is kept for the record, not for replay`, httpStatus: 409, retryable: false });
+    return new AppError({
+      code: ErrorCodes.DEAD_LETTER_DISCARDED,
+      message: `dead letter ${letter.id} was discarded; it is kept for the record, not for replay`,
+      httpStatus: 409,
+      retryable: false,
+    });
   }
   const impossible = whyNotReplayable(letter);
   if (impossible) {
-    return new AppError({ code: ErrorCodes.REPLAY_NOT_POSSIBLE, message: `dead letter ${letter.id} cannot be replayed: ${impossible}`, httpStatus: 409, retryable: false });
+    return new AppError({
+      code: ErrorCodes.REPLAY_NOT_POSSIBLE,
+      message: `dead letter ${letter.id} cannot be replayed: ${impossible}`,
+      httpStatus: 409,
+      retryable: false,
+    });
   }
   if (letter.replayCount >= maxReplays) {
     return new AppError({
-      code: ErrorCodes.REPLAY_LIMIT_REACHED, httpStatus: 409, retryable: false,
+      code: ErrorCodes.REPLAY_LIMIT_REACHED,
+      httpStatus: 409,
+      retryable: false,
       message: `dead letter ${letter.id} was replayed ${letter.replayCount} times, the limit (MAX_REPLAYS=${maxReplays}); fix the cause, or discard it`,
     });
   }
@@ -66,20 +78,42 @@ export async function replayOne(deps: ReplayDeps, id: string, by: Requester, opt
     if (jobId !== undefined) return reopenJobOf(deps, letter, jobId, by, tx, opts.dryRun ?? false);
     const { exchange, routingKey } = replayTarget(letter);
     if (!deps.exchanges.has(exchange)) {
-      throw new AppError({ code: ErrorCodes.REPLAY_TARGET_UNKNOWN, message: `dead letter ${id} came from exchange "${exchange}", which is not this namespace's commands or events exchange (the only ones the office publishes to); replay it by hand`, httpStatus: 409, retryable: false });
+      throw new AppError({
+        code: ErrorCodes.REPLAY_TARGET_UNKNOWN,
+        message: `dead letter ${id} came from exchange "${exchange}", which is not this namespace's commands or events exchange (the only ones the office publishes to); replay it by hand`,
+        httpStatus: 409,
+        retryable: false,
+      });
     }
     if (opts.dryRun) return {};
     const replayMessageId = randomUUID();
     const { expiration: _e, ...properties } = letter.properties;
-    await deps.republish(exchange, routingKey, letter.body, { ...properties, persistent: true, messageId: replayMessageId, headers: replayHeaders(letter, replayMessageId) });
+    await deps.republish(exchange, routingKey, letter.body, {
+      ...properties,
+      persistent: true,
+      messageId: replayMessageId,
+      headers: replayHeaders(letter, replayMessageId),
+    });
     await tx.markReplayed(letter.id, replayMessageId, by);
     return { replayMessageId };
   });
 }
 
-async function reopenJobOf(deps: ReplayDeps, letter: StoredDeadLetter, jobId: string, by: Requester, tx: LockedDeadLetters, dryRun: boolean): Promise<ReplayOutcome> {
+async function reopenJobOf(
+  deps: ReplayDeps,
+  letter: StoredDeadLetter,
+  jobId: string,
+  by: Requester,
+  tx: LockedDeadLetters,
+  dryRun: boolean,
+): Promise<ReplayOutcome> {
   if (!jobId) {
-    throw new AppError({ code: ErrorCodes.REPLAY_NOT_POSSIBLE, message: `dead letter ${letter.id} is an authorization.job.requested without a job id, so there is no job to reopen`, httpStatus: 409, retryable: false });
+    throw new AppError({
+      code: ErrorCodes.REPLAY_NOT_POSSIBLE,
+      message: `dead letter ${letter.id} is an authorization.job.requested without a job id, so there is no job to reopen`,
+      httpStatus: 409,
+      retryable: false,
+    });
   }
   const { messageId } = await deps.jobs.reopen(jobId, { dryRun, by: by.actor, reason: by.reason, replayOf: letter.messageId });
   if (dryRun) return { reopenedJobId: jobId };

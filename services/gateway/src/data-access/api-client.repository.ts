@@ -22,7 +22,13 @@ export class ApiClientRepository implements ClientStore, ClientAdminStore {
     return (await this.repo.find({ order: { clientId: 'ASC' } })).map(toClient);
   }
 
-  async upsert(client: { clientId: string; secretHash: string; name: string; scopes: string[]; apps: string[] | null }): Promise<'created' | 'updated' | 'kept'> {
+  async upsert(client: {
+    clientId: string;
+    secretHash: string;
+    name: string;
+    scopes: string[];
+    apps: string[] | null;
+  }): Promise<'created' | 'updated' | 'kept'> {
     // Raw SQL: one statement that keeps created_at, leaves disabled_at and operator-managed rows
     // alone, and bumps the token version when a scope is taken away.
     const rows: Array<{ created: boolean }> = await this.ds.query(
@@ -50,7 +56,10 @@ export class ApiClientRepository implements ClientStore, ClientAdminStore {
   async update(clientId: string, change: ClientChange): Promise<ApiClient | undefined> {
     const sets: string[] = ["managed_by = 'operator'", 'updated_at = now()'];
     const params: unknown[] = [clientId];
-    const set = (column: string, value: unknown) => { params.push(value); sets.push(`${column} = $${params.length}`); };
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
     if (change.scopes) {
       set('scopes', change.scopes);
       // JWTs carrying a scope the client no longer holds are refused from now on.
@@ -63,13 +72,20 @@ export class ApiClientRepository implements ClientStore, ClientAdminStore {
       set('secret_hash', change.secret.hash);
       set('previous_secret_expires_at', change.secret.previousExpiresAt);
     }
-    const [rows] = (await this.ds.query(`UPDATE ${this.table()} SET ${sets.join(', ')} WHERE client_id = $1 RETURNING client_id`, params)) as [unknown[], number];
+    const [rows] = (await this.ds.query(`UPDATE ${this.table()} SET ${sets.join(', ')} WHERE client_id = $1 RETURNING client_id`, params)) as [
+      unknown[],
+      number,
+    ];
     return rows.length ? this.findById(clientId) : undefined;
   }
 
   /** Replaces a hash made with weaker scrypt parameters, unless the secret changed meanwhile (then the row is left alone). */
   async rehash(clientId: string, previousHash: string, newHash: string): Promise<boolean> {
-    const [, affected] = (await this.ds.query(`UPDATE ${this.table()} SET secret_hash = $3 WHERE client_id = $1 AND secret_hash = $2`, [clientId, previousHash, newHash])) as [unknown, number];
+    const [, affected] = (await this.ds.query(`UPDATE ${this.table()} SET secret_hash = $3 WHERE client_id = $1 AND secret_hash = $2`, [
+      clientId,
+      previousHash,
+      newHash,
+    ])) as [unknown, number];
     return affected > 0;
   }
 
@@ -89,7 +105,10 @@ export class ApiClientRepository implements ClientStore, ClientAdminStore {
   }
 
   private table(): string {
-    return this.repo.metadata.tablePath.split('.').map((part) => `"${part}"`).join('.');
+    return this.repo.metadata.tablePath
+      .split('.')
+      .map((part) => `"${part}"`)
+      .join('.');
   }
 }
 

@@ -7,7 +7,10 @@ import { quoteSchema } from '@xauth/shared';
 export class AuditEventRepository implements AuditStore {
   private readonly table: string;
 
-  constructor(private readonly ds: DataSource, schema: string) {
+  constructor(
+    private readonly ds: DataSource,
+    schema: string,
+  ) {
     this.table = `${quoteSchema(schema)}.audit_events`;
   }
 
@@ -25,7 +28,10 @@ export class AuditEventRepository implements AuditStore {
   async query(q: AuditQuery): Promise<AuditPage> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => { params.push(value); where.push(sql.replace('?', `$${params.length}`)); };
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
     if (q.clientId) add('client_id = ?', q.clientId);
     if (q.accountId) add('account_id = ?', q.accountId);
     if (q.action) add('action = ?', q.action);
@@ -45,10 +51,10 @@ export class AuditEventRepository implements AuditStore {
   async prune(before: Date, batch = 5_000): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = (await this.ds.query(
-        `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE at < $1 ORDER BY at LIMIT $2)`,
-        [before, batch],
-      )) as [unknown, number];
+      const [, deleted] = (await this.ds.query(`DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE at < $1 ORDER BY at LIMIT $2)`, [
+        before,
+        batch,
+      ])) as [unknown, number];
       total += deleted;
       if (deleted < batch) return total;
     }
@@ -57,8 +63,16 @@ export class AuditEventRepository implements AuditStore {
 
 function toView(r: Record<string, unknown>): AuditEventView {
   return {
-    id: String(r.id), at: new Date(r.at as string).toISOString(), clientId: (r.client_id as string | null) ?? null, action: r.action as string,
-    route: r.route as string, accountId: (r.account_id as string | null) ?? null, app: (r.app as string | null) ?? null, target: (r.target as string | null) ?? null,
-    status: Number(r.status), outcome: r.outcome as AuditEventView['outcome'], requestId: (r.request_id as string | null) ?? null,
+    id: String(r.id),
+    at: new Date(r.at as string).toISOString(),
+    clientId: (r.client_id as string | null) ?? null,
+    action: r.action as string,
+    route: r.route as string,
+    accountId: (r.account_id as string | null) ?? null,
+    app: (r.app as string | null) ?? null,
+    target: (r.target as string | null) ?? null,
+    status: Number(r.status),
+    outcome: r.outcome as AuditEventView['outcome'],
+    requestId: (r.request_id as string | null) ?? null,
   };
 }

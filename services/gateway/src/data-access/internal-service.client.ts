@@ -66,7 +66,11 @@ export class InternalServiceClient {
     if (res.status === 200 && res.body) return { headers: res.headers, body: res.body };
     const text = await res.text().catch(() => '');
     let body: unknown;
-    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     throw this.errorFor(res.status, body);
   }
 
@@ -84,7 +88,11 @@ export class InternalServiceClient {
         method: method as Dispatcher.HttpMethod,
         path: `${this.prefix}${path}`,
         headers: {
-          ...ctx.headers, authorization: `Bearer ${this.opts.internalToken}`, accept: 'application/json', 'x-request-id': ctx.requestId, 'x-correlation-id': ctx.correlationId,
+          ...ctx.headers,
+          authorization: `Bearer ${this.opts.internalToken}`,
+          accept: 'application/json',
+          'x-request-id': ctx.requestId,
+          'x-correlation-id': ctx.correlationId,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -104,7 +112,11 @@ export class InternalServiceClient {
       throw unavailable(`the ${service} is unavailable`);
     }
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
     if (status >= 200 && status < 300 && isObject(parsed)) return parsed;
     throw this.errorFor(status, parsed);
   }
@@ -132,7 +144,12 @@ export class InternalServiceClient {
   /** For `/ready`: the service answers its own `/ready` with 200. */
   async ready(): Promise<boolean> {
     try {
-      const res = await callHttp(`${this.base}/ready`, { timeoutMs: 2_000, dependency: this.opts.service, unavailableCode: ErrorCodes.UPSTREAM_UNAVAILABLE, rateLimitedCode: ErrorCodes.UPSTREAM_UNAVAILABLE });
+      const res = await callHttp(`${this.base}/ready`, {
+        timeoutMs: 2_000,
+        dependency: this.opts.service,
+        unavailableCode: ErrorCodes.UPSTREAM_UNAVAILABLE,
+        rateLimitedCode: ErrorCodes.UPSTREAM_UNAVAILABLE,
+      });
       return res.status === 200;
     } catch {
       return false;

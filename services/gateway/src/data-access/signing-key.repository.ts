@@ -6,8 +6,15 @@ import { SigningKeyEntity } from './signing-key.entity.js';
 export class SigningKeyRepository implements SigningKeyStore {
   private readonly table: string;
 
-  constructor(private readonly ds: DataSource, private readonly schema: string) {
-    this.table = ds.getRepository(SigningKeyEntity).metadata.tablePath.split('.').map((part) => `"${part}"`).join('.');
+  constructor(
+    private readonly ds: DataSource,
+    private readonly schema: string,
+  ) {
+    this.table = ds
+      .getRepository(SigningKeyEntity)
+      .metadata.tablePath.split('.')
+      .map((part) => `"${part}"`)
+      .join('.');
   }
 
   async ensureActive(create: () => NewSigningKey, now: Date): Promise<StoredSigningKey> {
@@ -26,7 +33,10 @@ export class SigningKeyRepository implements SigningKeyStore {
     return this.select(this.ds.manager, 'true ORDER BY activates_at DESC', []);
   }
 
-  async rotate(next: NewSigningKey, times: { now: Date; activatesAt: Date; previousRetiresAt: Date }): Promise<{ pending: StoredSigningKey } | { rotated: true }> {
+  async rotate(
+    next: NewSigningKey,
+    times: { now: Date; activatesAt: Date; previousRetiresAt: Date },
+  ): Promise<{ pending: StoredSigningKey } | { rotated: true }> {
     return this.locked(async (em) => {
       const [pending] = await this.select(em, 'activates_at > $1 AND (retired_at IS NULL OR retired_at > $1) ORDER BY activates_at DESC LIMIT 1', [times.now]);
       if (pending) return { pending };
@@ -62,7 +72,12 @@ type Row = Record<string, unknown>;
 
 function toStored(r: Row): StoredSigningKey {
   return {
-    kid: r.kid as string, algorithm: r.algorithm as string, publicJwk: r.public_jwk as StoredSigningKey['publicJwk'], privateKeyEnc: r.private_key_enc as string,
-    createdAt: new Date(r.created_at as string), activatesAt: new Date(r.activates_at as string), retiredAt: r.retired_at ? new Date(r.retired_at as string) : null,
+    kid: r.kid as string,
+    algorithm: r.algorithm as string,
+    publicJwk: r.public_jwk as StoredSigningKey['publicJwk'],
+    privateKeyEnc: r.private_key_enc as string,
+    createdAt: new Date(r.created_at as string),
+    activatesAt: new Date(r.activates_at as string),
+    retiredAt: r.retired_at ? new Date(r.retired_at as string) : null,
   };
 }

@@ -4,8 +4,14 @@ import { ErrorCodes, type AccountTokenView } from '@xauth/contracts';
 import { AppError } from '@xauth/shared';
 import type { InternalServiceClient } from './internal-service.client.js';
 
-interface TokenKey { accountId: string; app: string }
-interface BatchAnswer { status: number; body: unknown }
+interface TokenKey {
+  accountId: string;
+  app: string;
+}
+interface BatchAnswer {
+  status: number;
+  body: unknown;
+}
 
 /**
  * Consumers' token reads, to the orchestrator that owns the tokens. The reads that arrive in one turn
@@ -18,9 +24,13 @@ interface BatchAnswer { status: number; body: unknown }
 export class TokenReads {
   private readonly loader: DataLoader<TokenKey, AccountTokenView, string>;
 
-  constructor(private readonly orchestrator: InternalServiceClient, maxBatch: number) {
+  constructor(
+    private readonly orchestrator: InternalServiceClient,
+    maxBatch: number,
+  ) {
     this.loader = new DataLoader((keys) => this.readAll(keys), {
-      cache: false, maxBatchSize: maxBatch,
+      cache: false,
+      maxBatchSize: maxBatch,
       // After the poll phase: the requests whose bytes came in the same turn are in one batch.
       batchScheduleFn: (run) => setImmediate(run),
     });

@@ -44,14 +44,22 @@ export function auditedRoutes(routes: ReadonlyArray<{ method: string; path: stri
 }
 
 /** The audited route a request is for, with its path parameters; undefined when it is not audited. */
-export function matchAudited(routes: readonly AuditedRoute[], method: string, path: string): { route: AuditedRoute; params: Record<string, string> } | undefined {
+export function matchAudited(
+  routes: readonly AuditedRoute[],
+  method: string,
+  path: string,
+): { route: AuditedRoute; params: Record<string, string> } | undefined {
   for (const route of routes) {
     if (route.method !== method) continue;
     const m = route.pattern.exec(path);
     if (!m) continue;
     const params: Record<string, string> = {};
     route.params.forEach((name, i) => {
-      try { params[name] = decodeURIComponent(m[i + 1]!); } catch { params[name] = m[i + 1]!; }
+      try {
+        params[name] = decodeURIComponent(m[i + 1]!);
+      } catch {
+        params[name] = m[i + 1]!;
+      }
     });
     return { route, params };
   }

@@ -63,7 +63,9 @@ export class AuditLog {
 
   /** Writes what is held, batch by batch; rows a failed insert could not write go back to the front. */
   flush(): Promise<void> {
-    this.flushing ??= this.writeAll().finally(() => { this.flushing = undefined; });
+    this.flushing ??= this.writeAll().finally(() => {
+      this.flushing = undefined;
+    });
     return this.flushing;
   }
 
@@ -76,7 +78,9 @@ export class AuditLog {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => { void this.flush().finally(() => this.schedule()); }, this.opts.flushMs);
+    this.timer = setTimeout(() => {
+      void this.flush().finally(() => this.schedule());
+    }, this.opts.flushMs);
     this.timer.unref();
   }
 

@@ -45,14 +45,21 @@ export async function bootstrapClients(
   if (withDevClient) specs.push(DEV_CLIENT);
   const kept: string[] = [];
   for (const spec of specs) {
-    const outcome = await deps.store.upsert({ clientId: spec.clientId, secretHash: await hashSecret(spec.clientSecret), name: spec.name ?? spec.clientId, scopes: [...spec.scopes], apps: spec.apps ? [...spec.apps] : null });
+    const outcome = await deps.store.upsert({
+      clientId: spec.clientId,
+      secretHash: await hashSecret(spec.clientSecret),
+      name: spec.name ?? spec.clientId,
+      scopes: [...spec.scopes],
+      apps: spec.apps ? [...spec.apps] : null,
+    });
     if (outcome === 'kept') kept.push(spec.clientId);
   }
   if (specs.length) deps.logger.info('api clients upserted', { clientIds: specs.map((c) => c.clientId).filter((id) => !kept.includes(id)) });
   // An operator's word (a disable, new scopes, a rotated secret) outlives restarts: the row is theirs now.
   if (kept.length) deps.logger.warn('BOOTSTRAP_CLIENTS entries left as operators changed them', { clientIds: kept });
   if (!input.production) {
-    if (withDevClient) deps.logger.warn(`development client "${DEV_CLIENT.clientId}" with its well-known secret and every scope is enabled (NODE_ENV is not production)`);
+    if (withDevClient)
+      deps.logger.warn(`development client "${DEV_CLIENT.clientId}" with its well-known secret and every scope is enabled (NODE_ENV is not production)`);
     return;
   }
   const problems: string[] = [];

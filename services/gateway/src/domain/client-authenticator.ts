@@ -55,7 +55,10 @@ export class ClientAuthenticator {
   private readonly remembered = new Map<string, string>();
   private readonly gate: SecretCheckGate;
 
-  constructor(private readonly clients: ClientLookup, private readonly opts: AuthenticatorOptions = {}) {
+  constructor(
+    private readonly clients: ClientLookup,
+    private readonly opts: AuthenticatorOptions = {},
+  ) {
     this.gate = new SecretCheckGate(opts.maxConcurrentChecks ?? 2, opts.maxWaitingChecks ?? 32);
   }
 
@@ -70,7 +73,8 @@ export class ClientAuthenticator {
     const digest = sha256(`${credentials.clientId}\u0000${credentials.clientSecret}`);
     // During a rotation's overlap the previous secret works too, then stops by the clock alone.
     const hashes = [client.secretHash];
-    if (client.previousSecretHash && client.previousSecretExpiresAt && client.previousSecretExpiresAt.getTime() > Date.now()) hashes.push(client.previousSecretHash);
+    if (client.previousSecretHash && client.previousSecretExpiresAt && client.previousSecretExpiresAt.getTime() > Date.now())
+      hashes.push(client.previousSecretHash);
     const known = this.remembered.get(digest);
     if (known === undefined || !hashes.includes(known)) {
       const matched = await this.gate.run(() => this.firstMatch(credentials.clientSecret, hashes));

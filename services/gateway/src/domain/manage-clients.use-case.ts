@@ -27,9 +27,16 @@ export interface ClientAdminStore extends ClientLookup {
 /** A client as operators see it: no secret, no hash. */
 export function clientView(c: ApiClient): ClientView {
   return {
-    clientId: c.clientId, name: c.name, scopes: [...c.scopes], apps: c.apps ? [...c.apps] : null, managedBy: c.managedBy,
-    createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(), disabledAt: c.disabledAt?.toISOString() ?? null,
-    previousSecretExpiresAt: c.previousSecretHash && c.previousSecretExpiresAt && c.previousSecretExpiresAt.getTime() > Date.now() ? c.previousSecretExpiresAt.toISOString() : null,
+    clientId: c.clientId,
+    name: c.name,
+    scopes: [...c.scopes],
+    apps: c.apps ? [...c.apps] : null,
+    managedBy: c.managedBy,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+    disabledAt: c.disabledAt?.toISOString() ?? null,
+    previousSecretExpiresAt:
+      c.previousSecretHash && c.previousSecretExpiresAt && c.previousSecretExpiresAt.getTime() > Date.now() ? c.previousSecretExpiresAt.toISOString() : null,
   };
 }
 
@@ -62,7 +69,13 @@ export class ClientAdmin {
 
   async create(request: CreateClientRequest): Promise<ClientWithSecret> {
     const clientSecret = newSecret();
-    const created = await this.deps.store.create({ clientId: request.clientId, secretHash: await hashSecret(clientSecret), name: request.name ?? request.clientId, scopes: [...new Set(request.scopes)], apps: request.apps ? [...new Set(request.apps)] : null });
+    const created = await this.deps.store.create({
+      clientId: request.clientId,
+      secretHash: await hashSecret(clientSecret),
+      name: request.name ?? request.clientId,
+      scopes: [...new Set(request.scopes)],
+      apps: request.apps ? [...new Set(request.apps)] : null,
+    });
     if (!created) throw new AppError({ code: ErrorCodes.CLIENT_EXISTS, message: `client ${request.clientId} exists`, httpStatus: 409, retryable: false });
     this.deps.states.apply(created);
     return { client: clientView(created), clientSecret };
@@ -70,7 +83,9 @@ export class ClientAdmin {
 
   async rotateSecret(clientId: string, overlapSeconds = this.deps.secretOverlapSeconds): Promise<ClientWithSecret> {
     const clientSecret = newSecret();
-    const updated = await this.change(clientId, { secret: { hash: await hashSecret(clientSecret), previousExpiresAt: new Date(Date.now() + overlapSeconds * 1000) } });
+    const updated = await this.change(clientId, {
+      secret: { hash: await hashSecret(clientSecret), previousExpiresAt: new Date(Date.now() + overlapSeconds * 1000) },
+    });
     return { client: updated, clientSecret };
   }
 

@@ -25,4 +25,3 @@ export function grantScopes(clientScopes: readonly string[], requested: string |
 export function hasScope(granted: readonly string[], required: ServiceScope): boolean {
   return granted.includes(required);
 }
-

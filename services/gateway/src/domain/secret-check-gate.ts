@@ -11,12 +11,21 @@ export class SecretCheckGate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly maxRunning: number, private readonly maxWaiting: number) {}
+  constructor(
+    private readonly maxRunning: number,
+    private readonly maxWaiting: number,
+  ) {}
 
   async run<T>(check: () => Promise<T>): Promise<T> {
     if (this.running >= this.maxRunning) {
       if (this.waiting.length >= this.maxWaiting) {
-        throw new AppError({ code: ErrorCodes.AUTH_BUSY, message: 'too many client secret checks at once; retry shortly', httpStatus: 503, retryable: true, retryAfterMs: 1_000 });
+        throw new AppError({
+          code: ErrorCodes.AUTH_BUSY,
+          message: 'too many client secret checks at once; retry shortly',
+          httpStatus: 503,
+          retryable: true,
+          retryAfterMs: 1_000,
+        });
       }
       // The slot is handed over by the finishing check, so `running` never dips and lets a newcomer pass.
       await new Promise<void>((resolve) => this.waiting.push(resolve));

@@ -28,7 +28,9 @@ export async function hashSecret(secret: string, params: { N: number; r: number;
 
 function parse(stored: string): { N: number; r: number; p: number; salt: string; hash: string } | undefined {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  const N = Number(n), R = Number(r), P = Number(p);
+  const N = Number(n),
+    R = Number(r),
+    P = Number(p);
   if (scheme !== 'scrypt' || !salt || !hash || ![N, R, P].every((v) => Number.isInteger(v) && v > 0) || N > MAX_N) return undefined;
   return { N, r: R, p: P, salt, hash };
 }

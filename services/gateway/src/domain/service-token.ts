@@ -52,7 +52,11 @@ export class ServiceTokens {
   private verifying = new Map<string, TokenKey>();
   private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
 
-  constructor(private readonly settings: TokenSettings, keys: readonly TokenKey[], private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly settings: TokenSettings,
+    keys: readonly TokenKey[],
+    private readonly now: () => number = Date.now,
+  ) {
     this.setKeys(keys);
   }
 
@@ -140,7 +144,12 @@ export class ServiceTokens {
       throw new InvalidTokenError('token lacks sub, scope or exp');
     }
     const tokenVersion = typeof claims.cv === 'number' ? claims.cv : 0;
-    const principal: Principal = Object.freeze({ clientId: claims.sub, scopes: Object.freeze(claims.scope.split(' ').filter(Boolean)) as string[], via: 'jwt', tokenVersion });
+    const principal: Principal = Object.freeze({
+      clientId: claims.sub,
+      scopes: Object.freeze(claims.scope.split(' ').filter(Boolean)) as string[],
+      via: 'jwt',
+      tokenVersion,
+    });
     return { principal, expiresAtMs: Math.min(claims.exp * 1000, found!.retiresAt ?? Number.POSITIVE_INFINITY) };
   }
 

@@ -54,7 +54,10 @@ export class SigningKeys {
   private configured?: { kid: string; privateKey: KeyObject; since: Date };
   private tokens?: ServiceTokens;
 
-  constructor(private readonly input: SigningKeySettings, private readonly deps: { store: SigningKeyStore; keyring: Keyring; logger: Logger }) {}
+  constructor(
+    private readonly input: SigningKeySettings,
+    private readonly deps: { store: SigningKeyStore; keyring: Keyring; logger: Logger },
+  ) {}
 
   /** Makes sure a key signs (generating the first one), then loads the set. */
   async load(): Promise<ServiceTokens> {
@@ -66,7 +69,11 @@ export class SigningKeys {
     }
     const keys = await this.currentKeys();
     this.tokens = new ServiceTokens(this.input.settings, keys);
-    this.deps.logger.info('JWT signing key ready', { kid: this.tokens.activeKid, source: this.configured ? 'JWT_PRIVATE_KEY_PEM' : 'signing_keys', published: keys.length });
+    this.deps.logger.info('JWT signing key ready', {
+      kid: this.tokens.activeKid,
+      source: this.configured ? 'JWT_PRIVATE_KEY_PEM' : 'signing_keys',
+      published: keys.length,
+    });
     return this.tokens;
   }
 
@@ -80,7 +87,13 @@ export class SigningKeys {
     const rows = await this.deps.store.listAll();
     const views = rows.map((r) => view(r, now, this.configured ? undefined : activeKid(rows, now)));
     if (this.configured) {
-      views.unshift({ kid: this.configured.kid, state: 'active', createdAt: this.configured.since.toISOString(), activatesAt: this.configured.since.toISOString(), retiresAt: null });
+      views.unshift({
+        kid: this.configured.kid,
+        state: 'active',
+        createdAt: this.configured.since.toISOString(),
+        activatesAt: this.configured.since.toISOString(),
+        retiresAt: null,
+      });
     }
     return { keys: views, source: this.configured ? 'configured' : 'database' };
   }
@@ -92,14 +105,27 @@ export class SigningKeys {
     const previousRetiresAt = new Date(activatesAt.getTime() + this.input.settings.ttlSeconds * 1000 + this.input.retireMarginMs);
     const next = this.generate();
     const outcome = await this.deps.store.rotate(next, { now, activatesAt, previousRetiresAt });
-    if ('pending' in outcome) throw refused(`key ${outcome.pending.kid} is published and signs from ${outcome.pending.activatesAt.toISOString()}: rotate again after that`);
+    if ('pending' in outcome)
+      throw refused(`key ${outcome.pending.kid} is published and signs from ${outcome.pending.activatesAt.toISOString()}: rotate again after that`);
     await this.reload();
     const rows = await this.deps.store.listAll();
     const at = now.getTime();
     const current = activeKid(rows, at);
     const previous = rows.find((r) => r.kid === current);
-    this.deps.logger.info('JWT signing key rotated', { next: next.kid, activatesAt: activatesAt.toISOString(), previous: previous?.kid, previousRetiresAt: previousRetiresAt.toISOString() });
-    return { next: view(rows.find((r) => r.kid === next.kid)!, at, current), previous: previous ? view(previous, at, current) : null };
+    this.deps.logger.info('JWT signing key rotated', {
+      next: next.kid,
+      activatesAt: activatesAt.toISOString(),
+      previous: previous?.kid,
+      previousRetiresAt: previousRetiresAt.toISOString(),
+    });
+    return {
+      next: view(
+        rows.find((r) => r.kid === next.kid)!,
+        at,
+        current,
+      ),
+      previous: previous ? view(previous, at, current) : null,
+    };
   }
 
   private generate(): NewSigningKey {
@@ -107,7 +133,12 @@ export class SigningKeys {
     const kid = keyId(privateKey);
     this.deps.logger.info('generated a new JWT signing key', { kid });
     this.privateKeys.set(kid, privateKey);
-    return { kid, algorithm: SIGNING_ALGORITHM, publicJwk: publicJwk(privateKey, kid), privateKeyEnc: this.deps.keyring.encrypt(privateKeyToPem(privateKey), kid) };
+    return {
+      kid,
+      algorithm: SIGNING_ALGORITHM,
+      publicJwk: publicJwk(privateKey, kid),
+      privateKeyEnc: this.deps.keyring.encrypt(privateKeyToPem(privateKey), kid),
+    };
   }
 
   private async currentKeys(): Promise<TokenKey[]> {
@@ -122,7 +153,10 @@ export class SigningKeys {
     }));
     if (this.configured) {
       const { kid, privateKey } = this.configured;
-      return [...keys.filter((k) => k.kid !== kid), { kid, privateKey, publicKey: publicKeyFromJwk(publicJwk(privateKey, kid)), activatesAt: 0, retiresAt: null }];
+      return [
+        ...keys.filter((k) => k.kid !== kid),
+        { kid, privateKey, publicKey: publicKeyFromJwk(publicJwk(privateKey, kid)), activatesAt: 0, retiresAt: null },
+      ];
     }
     return keys;
   }
@@ -146,9 +180,7 @@ function activeKid(rows: readonly StoredSigningKey[], now: number): string | und
 }
 
 function view(r: StoredSigningKey, now: number, active: string | undefined): SigningKeyView {
-  const state = r.retiredAt && r.retiredAt.getTime() <= now ? 'retired'
-    : r.activatesAt.getTime() > now ? 'next'
-      : r.kid === active ? 'active' : 'retiring';
+  const state = r.retiredAt && r.retiredAt.getTime() <= now ? 'retired' : r.activatesAt.getTime() > now ? 'next' : r.kid === active ? 'active' : 'retiring';
   return { kid: r.kid, state, createdAt: r.createdAt.toISOString(), activatesAt: r.activatesAt.toISOString(), retiresAt: r.retiredAt?.toISOString() ?? null };
 }
 

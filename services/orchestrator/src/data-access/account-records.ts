@@ -15,7 +15,9 @@ export class AccountRecords implements AccountsTx {
   /** Paused or offboarded; undefined when the account has no row (neither). */
   async standing(accountId: string): Promise<AccountStanding | undefined> {
     const rows: Array<{ paused: boolean; offboarded: boolean }> = await this.m.query(
-      'SELECT paused_at IS NOT NULL AS paused, offboarded_at IS NOT NULL AS offboarded FROM accounts WHERE account_key = $1', [accountKey(accountId)]);
+      'SELECT paused_at IS NOT NULL AS paused, offboarded_at IS NOT NULL AS offboarded FROM accounts WHERE account_key = $1',
+      [accountKey(accountId)],
+    );
     return rows[0];
   }
 
@@ -24,7 +26,9 @@ export class AccountRecords implements AccountsTx {
     const rows: Array<{ known: boolean }> = await this.m.query(
       `SELECT NOT EXISTS (SELECT 1 FROM accounts WHERE account_key = $1 AND offboarded_at IS NOT NULL)
          AND (EXISTS (SELECT 1 FROM profiles WHERE account_key = $1) OR EXISTS (SELECT 1 FROM tokens WHERE account_key = $1)
-           OR EXISTS (SELECT 1 FROM accounts WHERE account_key = $1)) AS known`, [accountKey(accountId)]);
+           OR EXISTS (SELECT 1 FROM accounts WHERE account_key = $1)) AS known`,
+      [accountKey(accountId)],
+    );
     return rows[0]!.known;
   }
 
@@ -33,7 +37,9 @@ export class AccountRecords implements AccountsTx {
     const rows = await this.m.query<unknown[]>(
       `INSERT INTO accounts (account_key, account_id, paused_at, paused_by, pause_reason) VALUES ($1, $2, now(), $3, $4)
        ON CONFLICT (account_key) DO UPDATE SET paused_at = now(), paused_by = $3, pause_reason = $4, updated_at = now()
-       WHERE accounts.paused_at IS NULL RETURNING 1`, [accountKey(accountId), accountId, by, reason]);
+       WHERE accounts.paused_at IS NULL RETURNING 1`,
+      [accountKey(accountId), accountId, by, reason],
+    );
     return rows.length > 0;
   }
 
@@ -42,7 +48,9 @@ export class AccountRecords implements AccountsTx {
     // UPDATE answers [rows, count] through TypeORM.
     const [rows]: [unknown[], number] = await this.m.query(
       `UPDATE accounts SET paused_at = NULL, paused_by = NULL, pause_reason = NULL, offboarded_at = NULL, profile_gone_at = NULL, updated_at = now()
-       WHERE account_key = $1 AND (paused_at IS NOT NULL OR offboarded_at IS NOT NULL) RETURNING 1`, [accountKey(accountId)]);
+       WHERE account_key = $1 AND (paused_at IS NOT NULL OR offboarded_at IS NOT NULL) RETURNING 1`,
+      [accountKey(accountId)],
+    );
     return rows.length > 0;
   }
 
@@ -51,14 +59,23 @@ export class AccountRecords implements AccountsTx {
   }
 
   async record(accountId: string, e: { kind: AccountEventKind; app?: string | null; errorCode?: string | null; detail?: string | null }): Promise<void> {
-    await this.m.query('INSERT INTO account_events (account_key, app, kind, error_code, detail) VALUES ($1, $2, $3, $4, $5)',
-      [accountKey(accountId), e.app ?? null, e.kind, e.errorCode ?? null, e.detail?.slice(0, 500) ?? null]);
+    await this.m.query('INSERT INTO account_events (account_key, app, kind, error_code, detail) VALUES ($1, $2, $3, $4, $5)', [
+      accountKey(accountId),
+      e.app ?? null,
+      e.kind,
+      e.errorCode ?? null,
+      e.detail?.slice(0, 500) ?? null,
+    ]);
   }
 
   /** Every token of the account, row-locked (a refresh claiming one waits, or is waited for). */
   async lockTokens(accountId: string): Promise<StoredToken[]> {
-    const rows = await this.m.getRepository(TokenRow).createQueryBuilder('t')
-      .where('t.account_key = :key', { key: accountKey(accountId) }).setLock('pessimistic_write').getMany();
+    const rows = await this.m
+      .getRepository(TokenRow)
+      .createQueryBuilder('t')
+      .where('t.account_key = :key', { key: accountKey(accountId) })
+      .setLock('pessimistic_write')
+      .getMany();
     return rows.map(toToken);
   }
 
@@ -72,8 +89,9 @@ export class AccountRecords implements AccountsTx {
    * cleared and, if the rule paused them, are resumed. Returns the account ids gone and back.
    */
   async applyProfileChanges(goneKeys: string[], at: Date): Promise<{ gone: string[]; back: string[] }> {
-    const gone: Array<{ account_id: string }> = goneKeys.length ? await this.m.query(
-      `INSERT INTO accounts (account_key, account_id, paused_at, paused_by, pause_reason, profile_gone_at)
+    const gone: Array<{ account_id: string }> = goneKeys.length
+      ? await this.m.query(
+          `INSERT INTO accounts (account_key, account_id, paused_at, paused_by, pause_reason, profile_gone_at)
          SELECT DISTINCT ON (g.key) g.key, COALESCE(t.account_id, g.key), $2::timestamptz, $3, 'its GoLogin profile disappeared', $2::timestamptz
          FROM unnest($1::text[]) AS g(key) LEFT JOIN tokens t ON t.account_key = g.key
          WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_key = g.key)
@@ -83,21 +101,28 @@ export class AccountRecords implements AccountsTx {
          pause_reason = CASE WHEN accounts.paused_at IS NULL THEN EXCLUDED.pause_reason ELSE accounts.pause_reason END,
          paused_at = COALESCE(accounts.paused_at, EXCLUDED.paused_at), updated_at = now()
        WHERE accounts.offboarded_at IS NULL AND accounts.profile_gone_at IS NULL
-       RETURNING account_id`, [goneKeys, at, PROFILE_GONE_ACTOR]) : [];
+       RETURNING account_id`,
+          [goneKeys, at, PROFILE_GONE_ACTOR],
+        )
+      : [];
     const [back]: [Array<{ account_id: string }>, number] = await this.m.query(
       `UPDATE accounts a SET profile_gone_at = NULL, updated_at = now(),
          paused_at = CASE WHEN a.paused_by = $1 THEN NULL ELSE a.paused_at END,
          pause_reason = CASE WHEN a.paused_by = $1 THEN NULL ELSE a.pause_reason END,
          paused_by = CASE WHEN a.paused_by = $1 THEN NULL ELSE a.paused_by END
        WHERE a.profile_gone_at IS NOT NULL AND EXISTS (SELECT 1 FROM profiles p WHERE p.account_key = a.account_key)
-       RETURNING a.account_id`, [PROFILE_GONE_ACTOR]);
+       RETURNING a.account_id`,
+      [PROFILE_GONE_ACTOR],
+    );
     return { gone: gone.map((r) => r.account_id), back: back.map((r) => r.account_id) };
   }
 
   /** Accounts whose profile has been gone since before `before` and that are not offboarded yet, at most `limit`. */
   async goneSince(before: Date, limit: number): Promise<string[]> {
     const rows: Array<{ account_id: string }> = await this.m.query(
-      `SELECT account_id FROM accounts WHERE profile_gone_at < $1 AND offboarded_at IS NULL ORDER BY profile_gone_at LIMIT $2`, [before, limit]);
+      `SELECT account_id FROM accounts WHERE profile_gone_at < $1 AND offboarded_at IS NULL ORDER BY profile_gone_at LIMIT $2`,
+      [before, limit],
+    );
     return rows.map((r) => r.account_id);
   }
 

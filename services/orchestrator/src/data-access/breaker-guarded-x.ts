@@ -27,7 +27,11 @@ export function tokenEndpointFailureWeight(err: unknown, threshold: number): num
  * about the refresh token itself kills a token. `/2/users/me` and revoke pass through.
  */
 export class BreakerGuardedX implements XOAuthPort {
-  constructor(private readonly x: XOAuthPort, private readonly breakers: CircuitBreakers, private readonly threshold: number) {}
+  constructor(
+    private readonly x: XOAuthPort,
+    private readonly breakers: CircuitBreakers,
+    private readonly threshold: number,
+  ) {}
 
   /** The app's token-endpoint breaker. */
   breakerOf(app: string): CircuitBreaker {

@@ -14,9 +14,21 @@ interface EncryptedTable {
 /** Every table of the orchestrator that holds a ciphertext (`v1.<kid>.<iv>.<tag>.<data>`). */
 export const ENCRYPTED_TABLES = {
   // aad = `<account_key>/<app>` (tokenAad)
-  tokens: { table: 'tokens', keyColumns: ['account_key', 'app'], keyTypes: ['text', 'text'], columns: ['access_token_enc', 'refresh_token_enc'], aadSql: `account_key || '/' || app` },
+  tokens: {
+    table: 'tokens',
+    keyColumns: ['account_key', 'app'],
+    keyTypes: ['text', 'text'],
+    columns: ['access_token_enc', 'refresh_token_enc'],
+    aadSql: `account_key || '/' || app`,
+  },
   // aad = job id
-  jobs: { table: 'authorization_jobs', keyColumns: ['job_id'], keyTypes: ['uuid'], columns: ['state_enc', 'verifier_enc', 'pending_tokens_enc'], aadSql: 'job_id::text' },
+  jobs: {
+    table: 'authorization_jobs',
+    keyColumns: ['job_id'],
+    keyTypes: ['uuid'],
+    columns: ['state_enc', 'verifier_enc', 'pending_tokens_enc'],
+    aadSql: 'job_id::text',
+  },
 } satisfies Record<EncryptedTableName, EncryptedTable>;
 
 const kidOf = (column: string) => `split_part(${column}, '.', 2)`;
@@ -37,7 +49,8 @@ export class EncryptedRowsStore implements EncryptedRowsPort {
     const afterSql = after ? `AND ${key} > (${t.keyColumns.map((_, i) => `$${i + 3}::${t.keyTypes[i]}`).join(', ')})` : '';
     const rows: Array<Record<string, string>> = await this.ds.query(
       `SELECT ${t.keyColumns.map((c) => `${c}::text AS ${c}`).join(', ')} FROM ${t.table} WHERE ${notOnKey(t)} ${afterSql} ORDER BY ${t.keyColumns.join(', ')} LIMIT $2`,
-      [activeKid, limit, ...(after ?? [])]);
+      [activeKid, limit, ...(after ?? [])],
+    );
     return rows.map((r) => t.keyColumns.map((c) => r[c]!));
   }
 
@@ -46,7 +59,12 @@ export class EncryptedRowsStore implements EncryptedRowsPort {
    * refresh or a consent holds is left for a later pass), hands each to `rewrite`, and stores what
    * it returns. How many rows were locked and rewritten.
    */
-  async rewrite(name: EncryptedTableName, activeKid: string, keys: string[][], rewrite: (row: EncryptedRow) => Record<string, string> | undefined): Promise<{ locked: number; rewritten: number }> {
+  async rewrite(
+    name: EncryptedTableName,
+    activeKid: string,
+    keys: string[][],
+    rewrite: (row: EncryptedRow) => Record<string, string> | undefined,
+  ): Promise<{ locked: number; rewritten: number }> {
     const t: EncryptedTable = ENCRYPTED_TABLES[name];
     return this.ds.transaction(async (m: EntityManager) => {
       const unnest = t.keyColumns.map((_, i) => `$${i + 2}::${t.keyTypes[i]}[]`).join(', ');
@@ -54,7 +72,8 @@ export class EncryptedRowsStore implements EncryptedRowsPort {
         `SELECT ${t.keyColumns.map((c) => `${c}::text AS ${c}`).join(', ')}, ${t.aadSql} AS aad, ${t.columns.join(', ')} FROM ${t.table}
          WHERE (${t.keyColumns.join(', ')}) IN (SELECT * FROM unnest(${unnest})) AND ${notOnKey(t)}
          ORDER BY ${t.keyColumns.join(', ')} FOR UPDATE SKIP LOCKED`,
-        [activeKid, ...t.keyColumns.map((_, i) => keys.map((k) => k[i]))]);
+        [activeKid, ...t.keyColumns.map((_, i) => keys.map((k) => k[i]))],
+      );
       let rewritten = 0;
       for (const r of rows) {
         const values = Object.fromEntries(t.columns.filter((c) => r[c] !== null).map((c) => [c, r[c] as string]));
@@ -64,7 +83,8 @@ export class EncryptedRowsStore implements EncryptedRowsPort {
         // Raw SQL on purpose: updated_at keeps meaning "the row's state changed" (it dates a job's end).
         await m.query(
           `UPDATE ${t.table} SET ${cols.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE ${t.keyColumns.map((c, i) => `${c} = $${cols.length + i + 1}::${t.keyTypes[i]}`).join(' AND ')}`,
-          [...cols.map((c) => fresh[c]), ...t.keyColumns.map((c) => r[c])]);
+          [...cols.map((c) => fresh[c]), ...t.keyColumns.map((c) => r[c])],
+        );
         rewritten++;
       }
       return { locked: rows.length, rewritten };
@@ -80,10 +100,12 @@ export class EncryptedRowsStore implements EncryptedRowsPort {
     };
     const byKey: Array<{ kid: string; tokens: number; jobs: number }> = await this.ds.query(
       `SELECT kid, count(*) FILTER (WHERE tbl = 'tokens')::int AS tokens, count(*) FILTER (WHERE tbl = 'jobs')::int AS jobs
-       FROM (${perRow('tokens')} UNION ALL ${perRow('jobs')}) x GROUP BY kid ORDER BY kid`);
-    const [{ n }] = await this.ds.query(
+       FROM (${perRow('tokens')} UNION ALL ${perRow('jobs')}) x GROUP BY kid ORDER BY kid`,
+    );
+    const [{ n }] = (await this.ds.query(
       `SELECT (SELECT count(*) FROM tokens WHERE ${notOnKey(ENCRYPTED_TABLES.tokens)}) + (SELECT count(*) FROM authorization_jobs WHERE ${notOnKey(ENCRYPTED_TABLES.jobs)}) AS n`,
-      [activeKid]) as [{ n: string }];
+      [activeKid],
+    )) as [{ n: string }];
     return { byKey: byKey.map((r) => ({ keyId: r.kid, tokens: r.tokens, jobs: r.jobs })), notOnActive: Number(n) };
   }
 }

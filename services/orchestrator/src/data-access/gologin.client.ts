@@ -15,7 +15,11 @@ type Page = { profiles?: unknown; allProfilesCount?: unknown };
  * an incomplete listing deletes nothing.
  */
 export class GoLoginDirectory implements ProfileDirectoryPort {
-  constructor(private readonly baseUrl: string, private readonly token: string, private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   async listProfiles(): Promise<ProfileListing> {
     const links: ProfileLink[] = [];
@@ -46,10 +50,14 @@ export class GoLoginDirectory implements ProfileDirectoryPort {
 
   private async page(page: number): Promise<Page> {
     const res = await callHttp(new URL(`/browser/v2?page=${page}`, this.baseUrl).toString(), {
-      headers: { authorization: `Bearer ${this.token}` }, timeoutMs: this.timeoutMs,
-      dependency: 'GoLogin', unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE, rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+      headers: { authorization: `Bearer ${this.token}` },
+      timeoutMs: this.timeoutMs,
+      dependency: 'GoLogin',
+      unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+      rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
     });
-    if (res.status !== 200) throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin profile list answered ${res.status}`, retryable: res.status !== 401 });
+    if (res.status !== 200)
+      throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin profile list answered ${res.status}`, retryable: res.status !== 401 });
     return (res.body ?? {}) as Page;
   }
 }

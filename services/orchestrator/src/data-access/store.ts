@@ -26,13 +26,34 @@ const TOKEN_READS = {
   text: `SELECT ${TOKEN_COLUMNS} FROM tokens JOIN unnest($1::text[], $2::text[]) AS k(read_key, read_app) ON tokens.account_key = k.read_key AND tokens.app = k.read_app`,
 };
 interface TokenReadRow {
-  account_id: string; app: string; x_user_id: string; access_token_enc: string; refresh_token_enc: string | null; scopes: string;
-  expires_at: Date; status: string; version: number; next_attempt_at: Date | null; failures: number; last_error_code: string | null; refresh_started_at: Date | null;
+  account_id: string;
+  app: string;
+  x_user_id: string;
+  access_token_enc: string;
+  refresh_token_enc: string | null;
+  scopes: string;
+  expires_at: Date;
+  status: string;
+  version: number;
+  next_attempt_at: Date | null;
+  failures: number;
+  last_error_code: string | null;
+  refresh_started_at: Date | null;
 }
 const fromTokenRow = (r: TokenReadRow): StoredToken => ({
-  accountId: r.account_id, app: r.app, xUserId: r.x_user_id, accessTokenEnc: r.access_token_enc, refreshTokenEnc: r.refresh_token_enc,
-  scopes: r.scopes, expiresAt: r.expires_at, status: r.status as StoredToken['status'], version: r.version,
-  nextAttemptAt: r.next_attempt_at, failures: r.failures, lastErrorCode: r.last_error_code, refreshStartedAt: r.refresh_started_at,
+  accountId: r.account_id,
+  app: r.app,
+  xUserId: r.x_user_id,
+  accessTokenEnc: r.access_token_enc,
+  refreshTokenEnc: r.refresh_token_enc,
+  scopes: r.scopes,
+  expiresAt: r.expires_at,
+  status: r.status as StoredToken['status'],
+  version: r.version,
+  nextAttemptAt: r.next_attempt_at,
+  failures: r.failures,
+  lastErrorCode: r.last_error_code,
+  refreshStartedAt: r.refresh_started_at,
 });
 
 /** The operations one transaction of the orchestrator can do; plain objects in and out. */
@@ -40,10 +61,16 @@ export class Tx implements OrchestratorTx {
   constructor(private readonly m: EntityManager) {}
 
   /** Pause state, history and offboarding of accounts, in this transaction. */
-  get accounts(): AccountRecords { return new AccountRecords(this.m); }
+  get accounts(): AccountRecords {
+    return new AccountRecords(this.m);
+  }
 
-  claimInbox(consumer: string, messageId: string): Promise<boolean> { return claimInbox(this.m, consumer, messageId); }
-  emit<K extends RoutingKey>(type: K, payload: Payload<K>, meta: OutboxMeta): Promise<string> { return enqueue(this.m, type, payload, meta); }
+  claimInbox(consumer: string, messageId: string): Promise<boolean> {
+    return claimInbox(this.m, consumer, messageId);
+  }
+  emit<K extends RoutingKey>(type: K, payload: Payload<K>, meta: OutboxMeta): Promise<string> {
+    return enqueue(this.m, type, payload, meta);
+  }
 
   async findLoginRequest(requestId: string): Promise<LoginRequest | undefined> {
     const r = await this.m.findOneBy(LoginRequestRow, { requestId });
@@ -76,7 +103,9 @@ export class Tx implements OrchestratorTx {
   }
 
   async profileFor(accountId: string, profileId?: string): Promise<ProfileLink | undefined> {
-    const r = profileId ? await this.m.findOneBy(ProfileRow, { profileId }) : await this.m.findOne(ProfileRow, { where: { accountKey: accountKey(accountId) }, order: { syncedAt: 'DESC' } });
+    const r = profileId
+      ? await this.m.findOneBy(ProfileRow, { profileId })
+      : await this.m.findOne(ProfileRow, { where: { accountKey: accountKey(accountId) }, order: { syncedAt: 'DESC' } });
     return r ? { profileId: r.profileId, accountId: r.accountId } : undefined;
   }
 
@@ -86,9 +115,12 @@ export class Tx implements OrchestratorTx {
    * so no request joins a job after its answers went out. Waiting for a completing job returns none.
    */
   async activeJobFor(accountId: string, app: string): Promise<Job | undefined> {
-    const r = await this.m.getRepository(JobRow).createQueryBuilder('j')
+    const r = await this.m
+      .getRepository(JobRow)
+      .createQueryBuilder('j')
       .where({ accountKey: accountKey(accountId), app, status: In([...ACTIVE_STATUSES]) })
-      .setLock('pessimistic_read').getOne();
+      .setLock('pessimistic_read')
+      .getOne();
     return r ? toJob(r) : undefined;
   }
   async insertJob(job: NewJob): Promise<void> {
@@ -119,7 +151,10 @@ export class Tx implements OrchestratorTx {
   async latestFailedJobs(filter: FailedJobFilter, limit: number): Promise<{ jobs: Job[]; total: number }> {
     const where: string[] = [`latest.status IN ('failed', 'dead_lettered', 'expired')`];
     const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => { params.push(value); where.push(sql.replace('?', `$${params.length}`)); };
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
     if (filter.errorCode) add('latest.error_code = ?', filter.errorCode);
     if (filter.accountId) add('latest.account_key = ?', accountKey(filter.accountId));
     if (filter.app) add('latest.app = ?', filter.app);
@@ -130,7 +165,9 @@ export class Tx implements OrchestratorTx {
       `SELECT latest.job_id, count(*) OVER () AS total FROM (
          SELECT DISTINCT ON (account_key, app) job_id, account_key, app, status, error_code, updated_at
          FROM authorization_jobs ORDER BY account_key, app, created_at DESC, job_id DESC) latest
-       WHERE ${where.join(' AND ')} ORDER BY latest.updated_at, latest.job_id LIMIT $${params.length}`, params);
+       WHERE ${where.join(' AND ')} ORDER BY latest.updated_at, latest.job_id LIMIT $${params.length}`,
+      params,
+    );
     const byId = new Map((await this.m.findBy(JobRow, { jobId: In(rows.map((r) => r.job_id)) })).map((r) => [r.jobId, toJob(r)]));
     return { jobs: rows.flatMap((r) => byId.get(r.job_id) ?? []), total: Number(rows[0]?.total ?? 0) };
   }
@@ -138,7 +175,8 @@ export class Tx implements OrchestratorTx {
   async recordOperatorAction(a: { action: string; actor: string; reason: string; params: unknown; result: unknown }): Promise<string> {
     const rows: Array<{ id: string }> = await this.m.query(
       'INSERT INTO operator_actions (action, actor, reason, params, result) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id',
-      [a.action, a.actor, a.reason, JSON.stringify(a.params), JSON.stringify(a.result)]);
+      [a.action, a.actor, a.reason, JSON.stringify(a.params), JSON.stringify(a.result)],
+    );
     return rows[0]!.id;
   }
   /**
@@ -163,9 +201,14 @@ export class Tx implements OrchestratorTx {
   }
   /** Active jobs past their deadline, locked; replicas skip each other's. */
   async lockOverdueJobs(now: Date, limit: number): Promise<Job[]> {
-    const rows = await this.m.getRepository(JobRow).createQueryBuilder('j')
-      .where({ status: In([...ACTIVE_STATUSES]), deadline: LessThan(now) }).limit(limit)
-      .setLock('pessimistic_write').setOnLocked('skip_locked').getMany();
+    const rows = await this.m
+      .getRepository(JobRow)
+      .createQueryBuilder('j')
+      .where({ status: In([...ACTIVE_STATUSES]), deadline: LessThan(now) })
+      .limit(limit)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
     return rows.map(toJob);
   }
 
@@ -188,9 +231,13 @@ export class Tx implements OrchestratorTx {
 
   /** The token row, locked; undefined when absent or when another transaction holds it (it is being refreshed). */
   async lockTokenIfFree(accountId: string, app: string): Promise<StoredToken | undefined> {
-    const r = await this.m.getRepository(TokenRow).createQueryBuilder('t')
+    const r = await this.m
+      .getRepository(TokenRow)
+      .createQueryBuilder('t')
       .where('t.account_key = :key AND t.app = :app', { key: accountKey(accountId), app })
-      .setLock('pessimistic_write').setOnLocked('skip_locked').getOne();
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getOne();
     return r ? toToken(r) : undefined;
   }
   async markTokenDead(accountId: string, app: string, errorCode: string): Promise<void> {
@@ -204,7 +251,9 @@ export class Tx implements OrchestratorTx {
   /** Removes the provider's profiles the sync at `at` did not see (call only after a complete listing); the account keys they mapped. */
   async deleteProfilesSyncedBefore(provider: string, at: Date): Promise<string[]> {
     const [rows]: [Array<{ account_key: string }>, number] = await this.m.query(
-      'DELETE FROM profiles WHERE provider = $1 AND synced_at < $2 RETURNING account_key', [provider, at]);
+      'DELETE FROM profiles WHERE provider = $1 AND synced_at < $2 RETURNING account_key',
+      [provider, at],
+    );
     return [...new Set(rows.map((r) => r.account_key))];
   }
 
@@ -213,8 +262,15 @@ export class Tx implements OrchestratorTx {
     const links = [...new Map(listed.map((l) => [l.profileId, l])).values()];
     // In chunks: one statement for 40,000 profiles would need 200,000 bind parameters (PostgreSQL allows 65,535).
     for (let i = 0; i < links.length; i += PROFILE_CHUNK) {
-      await this.m.createQueryBuilder().insert().into(ProfileRow)
-        .values(links.slice(i, i + PROFILE_CHUNK).map((l) => ({ profileId: l.profileId, accountId: l.accountId, accountKey: accountKey(l.accountId), provider, syncedAt: at })))
+      await this.m
+        .createQueryBuilder()
+        .insert()
+        .into(ProfileRow)
+        .values(
+          links
+            .slice(i, i + PROFILE_CHUNK)
+            .map((l) => ({ profileId: l.profileId, accountId: l.accountId, accountKey: accountKey(l.accountId), provider, syncedAt: at })),
+        )
         .orUpdate(['account_id', 'account_key', 'provider', 'synced_at'], ['profile_id'])
         .execute();
     }
@@ -223,7 +279,10 @@ export class Tx implements OrchestratorTx {
 
 /** Transactions (each commit nudges the outbox relay) and plain reads. */
 export class Store implements OrchestratorStore {
-  constructor(private readonly ds: DataSource, private readonly onCommit: () => void = () => undefined) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly onCommit: () => void = () => undefined,
+  ) {}
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const result = await this.ds.transaction((m) => fn(new Tx(m)));
@@ -284,7 +343,9 @@ export class Store implements OrchestratorStore {
                   AND ${NOT_PAUSED} AND updated_at < $4
                 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED) due
              WHERE t.account_key = due.account_key AND t.app = due.app
-             RETURNING ${TOKEN_COLUMNS.split(/,\s*/).map((c) => `t.${c}`).join(', ')}`,
+             RETURNING ${TOKEN_COLUMNS.split(/,\s*/)
+               .map((c) => `t.${c}`)
+               .join(', ')}`,
       values: [before, opts.apps, opts.pausedApps ?? [], opts.notSavedSince],
     });
     return rows[0] && fromTokenRow(rows[0]);
@@ -304,14 +365,17 @@ export class Store implements OrchestratorStore {
   async deadTokens(app: string, afterKey: string, limit: number): Promise<Array<{ accountId: string; key: string }>> {
     const rows: Array<{ account_id: string; account_key: string }> = await this.ds.query(
       `SELECT account_id, account_key FROM tokens WHERE status = 'dead' AND app = $1 AND account_key > $2 AND refresh_token_enc IS NOT NULL
-       ORDER BY account_key LIMIT $3`, [app, afterKey, limit]);
+       ORDER BY account_key LIMIT $3`,
+      [app, afterKey, limit],
+    );
     return rows.map((r) => ({ accountId: r.account_id, key: r.account_key }));
   }
   /** Tokens by status, plus `backing_off`: active tokens waiting out a failure. */
   async countTokensByStatus(): Promise<Record<string, number>> {
     const rows: Array<{ status: string; n: number }> = await this.ds.query(
       `SELECT status, count(*)::int AS n FROM tokens GROUP BY status
-       UNION ALL SELECT 'backing_off', count(*)::int FROM tokens WHERE status = 'active' AND next_attempt_at > now()`);
+       UNION ALL SELECT 'backing_off', count(*)::int FROM tokens WHERE status = 'active' AND next_attempt_at > now()`,
+    );
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
   async hasProfileFor(accountId: string): Promise<boolean> {

@@ -4,15 +4,25 @@ import type { XIdentity } from '../domain/identity.js';
 import type { TokenSet, XApp } from '../domain/model.js';
 import type { XOAuthPort } from '../domain/ports.js';
 
-export interface XApiUrls { tokenUrl: string; revokeUrl: string; meUrl: string; timeoutMs: number }
+export interface XApiUrls {
+  tokenUrl: string;
+  revokeUrl: string;
+  meUrl: string;
+  timeoutMs: number;
+}
 
 const call = (url: string, timeoutMs: number, init: { method?: string; headers?: Record<string, string>; body?: URLSearchParams }) =>
-  inSpan(`X ${init.method ?? 'GET'} ${new URL(url).pathname}`, { 'http.request.method': init.method ?? 'GET', 'server.address': new URL(url).host }, () =>
-    callHttp(url, { ...init, timeoutMs, dependency: 'X', unavailableCode: ErrorCodes.X_UNAVAILABLE, rateLimitedCode: ErrorCodes.X_RATE_LIMITED }), { kind: SpanKind.CLIENT });
+  inSpan(
+    `X ${init.method ?? 'GET'} ${new URL(url).pathname}`,
+    { 'http.request.method': init.method ?? 'GET', 'server.address': new URL(url).host },
+    () => callHttp(url, { ...init, timeoutMs, dependency: 'X', unavailableCode: ErrorCodes.X_UNAVAILABLE, rateLimitedCode: ErrorCodes.X_RATE_LIMITED }),
+    { kind: SpanKind.CLIENT },
+  );
 
 function clientAuth(app: XApp, form: URLSearchParams): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (app.clientSecret) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`).toString('base64')}`;
+  if (app.clientSecret)
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`).toString('base64')}`;
   else form.set('client_id', app.clientId);
   return headers;
 }
@@ -81,10 +91,14 @@ export class XApiClient implements XOAuthPort {
       res = await call(this.urls.tokenUrl, this.urls.timeoutMs, { method: 'POST', headers, body: form });
     } catch (err) {
       if (!requestMayHaveArrived(err)) throw err;
-      throw new TransientError({ code: ErrorCodes.REFRESH_OUTCOME_UNKNOWN, message: `the refresh was sent but X's answer never came (${(err as Error).message})` });
+      throw new TransientError({
+        code: ErrorCodes.REFRESH_OUTCOME_UNKNOWN,
+        message: `the refresh was sent but X's answer never came (${(err as Error).message})`,
+      });
     }
     rejectAppCredentials(res);
-    if (refreshTokenRefused(res)) throw new NeedsOperatorError({ code: ErrorCodes.REFRESH_TOKEN_INVALID, message: `X refused the refresh token: ${oauthError(res.body)}` });
+    if (refreshTokenRefused(res))
+      throw new NeedsOperatorError({ code: ErrorCodes.REFRESH_TOKEN_INVALID, message: `X refused the refresh token: ${oauthError(res.body)}` });
     if (res.status !== 200) throw new TransientError({ code: ErrorCodes.X_REFUSED, message: `X refused the refresh: ${res.status} ${oauthError(res.body)}` });
     return tokenSet(res);
   }
@@ -114,7 +128,12 @@ export class XApiClient implements XOAuthPort {
     rejectAppCredentials(res);
     const revoked = (res.body as { revoked?: unknown } | undefined)?.revoked;
     if (res.status !== 200 || revoked === false) {
-      throw new AppError({ code: ErrorCodes.REVOKE_FAILED, message: `X did not confirm revoking the ${kind.replace('_', ' ')}: ${res.status} ${oauthError(res.body)}`, retryable: res.status >= 500, httpStatus: 502 });
+      throw new AppError({
+        code: ErrorCodes.REVOKE_FAILED,
+        message: `X did not confirm revoking the ${kind.replace('_', ' ')}: ${res.status} ${oauthError(res.body)}`,
+        retryable: res.status >= 500,
+        httpStatus: 502,
+      });
     }
   }
 }

@@ -1,7 +1,11 @@
 import { ErrorCodes } from '@xauth/contracts';
 import { NeedsOperatorError } from '@xauth/shared';
 
-export interface XIdentity { id: string; username: string; name?: string }
+export interface XIdentity {
+  id: string;
+  username: string;
+  name?: string;
+}
 
 /**
  * A profile signed in to the wrong account must never yield a token for the account we were

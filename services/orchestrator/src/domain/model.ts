@@ -69,10 +69,19 @@ export interface TokenSet {
   scope: string;
 }
 
-export interface ProfileLink { profileId: string; accountId: string }
+export interface ProfileLink {
+  profileId: string;
+  accountId: string;
+}
 
 /** Which failed jobs an operator asks about (times bound when the job ended). */
-export interface FailedJobFilter { errorCode?: string; accountId?: string; app?: string; from?: string; to?: string }
+export interface FailedJobFilter {
+  errorCode?: string;
+  accountId?: string;
+  app?: string;
+  from?: string;
+  to?: string;
+}
 
 /** A campaign as stored (progress apart). */
 export interface CampaignRecord {
@@ -90,7 +99,11 @@ export interface CampaignRecord {
 }
 
 /** What one runner step did for one campaign. */
-export interface CampaignStep { requested: number; finished: boolean; budgetLeft: boolean }
+export interface CampaignStep {
+  requested: number;
+  finished: boolean;
+  budgetLeft: boolean;
+}
 
 /** The tables whose rows hold ciphertexts. */
 export type EncryptedTableName = 'tokens' | 'jobs';

@@ -3,7 +3,17 @@ import type { OutboxMeta } from '@xauth/shared';
 import type { AccountEventKind, AccountStanding } from './accounts.rule.js';
 import type { XIdentity } from './identity.js';
 import type {
-  CampaignRecord, CampaignStep, EncryptedRow, EncryptedTableName, FailedJobFilter, Job, LoginRequest, ProfileLink, StoredToken, TokenSet, XApp,
+  CampaignRecord,
+  CampaignStep,
+  EncryptedRow,
+  EncryptedTableName,
+  FailedJobFilter,
+  Job,
+  LoginRequest,
+  ProfileLink,
+  StoredToken,
+  TokenSet,
+  XApp,
 } from './model.js';
 
 /** X's OAuth 2.0 and identity endpoints. */
@@ -27,7 +37,11 @@ export interface XOAuthPort {
  * A listing of the profile directory. `complete` only when every page came whole and the count
  * matched the directory's own total: only a complete listing may delete what it does not name.
  */
-export interface ProfileListing { links: ProfileLink[]; complete: boolean; problem?: string }
+export interface ProfileListing {
+  links: ProfileLink[];
+  complete: boolean;
+  problem?: string;
+}
 
 /** Where profiles and the X accounts they are signed in to are listed (GoLogin). */
 export interface ProfileDirectoryPort {
@@ -39,8 +53,9 @@ export interface ProfileDirectoryPort {
 export type NewJob = Omit<Job, 'createdAt' | 'updatedAt' | 'artifacts' | 'exchangeStartedAt'>;
 
 /** What a use case may change on a job. */
-export type JobPatch = Partial<Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc' | 'deadline' | 'stateEnc' | 'verifierEnc' | 'exchangeStartedAt'>>
-  & { workerId?: string | null; artifacts?: string[] };
+export type JobPatch = Partial<
+  Pick<Job, 'status' | 'attempt' | 'errorCode' | 'errorMessage' | 'pendingTokensEnc' | 'deadline' | 'stateEnc' | 'verifierEnc' | 'exchangeStartedAt'>
+> & { workerId?: string | null; artifacts?: string[] };
 
 /** How the refresher last left a token (see `TokensTx.setRefreshState`). */
 export type RefreshStatePatch = Partial<Pick<StoredToken, 'status' | 'nextAttemptAt' | 'failures' | 'lastErrorCode' | 'refreshStartedAt'>>;
@@ -189,7 +204,12 @@ export interface CampaignsPort {
    * Moves the campaign to `to` if it stands in one of `from` (audited), after any runner step in
    * progress; the campaign as it is after, or undefined when it was elsewhere.
    */
-  transition(campaignId: string, from: CampaignStatus[], to: CampaignStatus, audit: { action: string; actor: string; reason: string }): Promise<CampaignRecord | undefined>;
+  transition(
+    campaignId: string,
+    from: CampaignStatus[],
+    to: CampaignStatus,
+    audit: { action: string; actor: string; reason: string },
+  ): Promise<CampaignRecord | undefined>;
   /** Progress of each campaign, from its items' login requests and jobs. */
   progress(campaignIds: string[]): Promise<Map<string, CampaignProgress>>;
   /** Campaigns the runner should look at. */
@@ -209,7 +229,12 @@ export interface EncryptedRowsPort {
    * In one short transaction, hands each of `keys` still under another key and not locked by
    * anyone else to `rewrite`, and stores what it returns; how many rows were locked and rewritten.
    */
-  rewrite(name: EncryptedTableName, activeKid: string, keys: string[][], rewrite: (row: EncryptedRow) => Record<string, string> | undefined): Promise<{ locked: number; rewritten: number }>;
+  rewrite(
+    name: EncryptedTableName,
+    activeKid: string,
+    keys: string[][],
+    rewrite: (row: EncryptedRow) => Record<string, string> | undefined,
+  ): Promise<{ locked: number; rewritten: number }>;
   /** Rows per key id in each table, and how many rows are under another key than `activeKid`. */
   usage(activeKid: string): Promise<{ byKey: Array<{ keyId: string; tokens: number; jobs: number }>; notOnActive: number }>;
 }

@@ -19,15 +19,22 @@ export type RefreshFailureAction =
 export function refreshFailureAction(err: unknown): RefreshFailureAction {
   const code = err instanceof AppError ? err.code : undefined;
   switch (code) {
-    case ErrorCodes.REFRESH_TOKEN_INVALID: return { kind: 'kill' };
+    case ErrorCodes.REFRESH_TOKEN_INVALID:
+      return { kind: 'kill' };
     case ErrorCodes.APP_CONFIG_INVALID:
-    case ErrorCodes.CIRCUIT_OPEN: return { kind: 'not_the_token' };
-    case ErrorCodes.REFRESH_OUTCOME_UNKNOWN: return { kind: 'outcome_unknown' };
-    default: return { kind: 'backoff', waitMs: (err as AppError | undefined)?.retryAfterMs, rateLimited: code === ErrorCodes.X_RATE_LIMITED };
+    case ErrorCodes.CIRCUIT_OPEN:
+      return { kind: 'not_the_token' };
+    case ErrorCodes.REFRESH_OUTCOME_UNKNOWN:
+      return { kind: 'outcome_unknown' };
+    default:
+      return { kind: 'backoff', waitMs: (err as AppError | undefined)?.retryAfterMs, rateLimited: code === ErrorCodes.X_RATE_LIMITED };
   }
 }
 
-export interface BackoffPolicy { baseMs: number; maxMs: number }
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+}
 
 /**
  * The wait before a token that failed `failures` times in a row is tried again: exponential from

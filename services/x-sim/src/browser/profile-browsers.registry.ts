@@ -144,5 +144,8 @@ export class ProfileBrowsers {
 }
 
 const toRunning = (profileId: string, c: LaunchedChromium): RunningBrowser => ({
-  profileId, pid: c.pid, wsUrl: c.wsUrl, userDataDir: c.userDataDir,
+  profileId,
+  pid: c.pid,
+  wsUrl: c.wsUrl,
+  userDataDir: c.userDataDir,
 });

@@ -1,10 +1,6 @@
 import type { ScenarioSetting } from './scenarios.store.js';
 
-export type CloudflareVerdict =
-  | { kind: 'pass' }
-  | { kind: 'blocked' }
-  | { kind: 'captcha' }
-  | { kind: 'challenge'; clearAfterMs: number };
+export type CloudflareVerdict = { kind: 'pass' } | { kind: 'blocked' } | { kind: 'captcha' } | { kind: 'challenge'; clearAfterMs: number };
 
 /**
  * What Cloudflare does in front of the authorize page for this profile. Blocked and captcha

@@ -37,8 +37,10 @@ export class Faults {
 
   take(endpoint: FaultEndpoint, user: string | undefined, clientId?: string): FaultOutcome {
     const matched = this.faults.filter(
-      (f) => (f.endpoint === undefined || f.endpoint === endpoint) && (f.user === undefined || f.user === user)
-        && (f.clientId === undefined || f.clientId === clientId),
+      (f) =>
+        (f.endpoint === undefined || f.endpoint === endpoint) &&
+        (f.user === undefined || f.user === user) &&
+        (f.clientId === undefined || f.clientId === clientId),
     );
     for (const f of matched) f.left -= 1;
     this.faults = this.faults.filter((f) => f.left > 0);

@@ -38,7 +38,12 @@ export interface IssuedTokens {
 }
 
 /** One revocation X honoured: whose token, which kind, for which client. */
-export interface Revocation { username: string; clientId: string; kind: 'access_token' | 'refresh_token'; at: number }
+export interface Revocation {
+  username: string;
+  clientId: string;
+  kind: 'access_token' | 'refresh_token';
+  at: number;
+}
 
 const opaque = (bytes: number): string => randomBytes(bytes).toString('base64url');
 
@@ -81,7 +86,13 @@ export class OAuthTokens {
     const accessToken = opaque(48);
     this.issued.push(accessToken);
     this.access.set(accessToken, {
-      token: accessToken, clientId, username, scopes, issuedAt, expiresAt: issuedAt + lifetimeSec * 1000, revoked: false,
+      token: accessToken,
+      clientId,
+      username,
+      scopes,
+      issuedAt,
+      expiresAt: issuedAt + lifetimeSec * 1000,
+      revoked: false,
     });
     if (!scopes.includes('offline.access')) return { accessToken, scopes, expiresIn: lifetimeSec };
     const refreshToken = opaque(48);

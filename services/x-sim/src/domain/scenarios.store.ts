@@ -1,6 +1,17 @@
 export const SCENARIO_NAMES = [
-  'normal', 'slow', 'interstitial', 'captcha', 'blocked', 'logged_out', 'locked',
-  'denies', 'wrong_identity', 'flaky_token', 'browser_crash', 'hang_on_close', 'slow_start',
+  'normal',
+  'slow',
+  'interstitial',
+  'captcha',
+  'blocked',
+  'logged_out',
+  'locked',
+  'denies',
+  'wrong_identity',
+  'flaky_token',
+  'browser_crash',
+  'hang_on_close',
+  'slow_start',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

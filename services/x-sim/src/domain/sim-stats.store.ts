@@ -22,8 +22,7 @@ export interface SimStats {
   refreshDoubleSpends: number;
 }
 
-const noRefusals = (): Record<OutageTarget, number> =>
-  Object.fromEntries(OUTAGE_TARGETS.map((t) => [t, 0])) as Record<OutageTarget, number>;
+const noRefusals = (): Record<OutageTarget, number> => Object.fromEntries(OUTAGE_TARGETS.map((t) => [t, 0])) as Record<OutageTarget, number>;
 
 /** Counters tests and operators read to check what the system under test did to X and GoLogin. */
 export class SimStatsStore {

@@ -22,11 +22,15 @@ export interface TokenResponse {
 export type GrantResult = { ok: true; body: TokenResponse } | { ok: false; status: number; body: object };
 
 const oauthError = (error: string, description: string, status = 400): GrantResult => ({
-  ok: false, status, body: { error, error_description: description },
+  ok: false,
+  status,
+  body: { error, error_description: description },
 });
 
 const UNAVAILABLE: GrantResult = {
-  ok: false, status: 503, body: { title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503 },
+  ok: false,
+  status: 503,
+  body: { title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503 },
 };
 
 /**

@@ -10,18 +10,22 @@ export type InterstitialMode = { kind: 'auto'; clearAfterMs: number } | { kind: 
  * cookie after a delay and reloads, as the managed challenge does; a `captcha` never clears.
  */
 export function renderInterstitial(host: string, mode: InterstitialMode): string {
-  const clearer = mode.kind === 'auto'
-    ? `<script>
+  const clearer =
+    mode.kind === 'auto'
+      ? `<script>
 setTimeout(function () {
   fetch(${JSON.stringify(CLEARANCE_PATH)}, { method: 'POST', credentials: 'same-origin' })
     .then(function (r) { if (r.ok) location.reload(); });
 }, ${Math.max(0, Math.floor(mode.clearAfterMs))});
 </script>`
-    : '';
-  const widget = mode.kind === 'captcha'
-    ? '<div class="cf-turnstile" data-sitekey="0x4AAAAAAADnPIDROrmt1Wwj" style="width:300px;height:65px;border:1px solid #ccc">Verify you are human</div>'
-    : '';
-  return cloudflarePage('Just a moment...', `
+      : '';
+  const widget =
+    mode.kind === 'captcha'
+      ? '<div class="cf-turnstile" data-sitekey="0x4AAAAAAADnPIDROrmt1Wwj" style="width:300px;height:65px;border:1px solid #ccc">Verify you are human</div>'
+      : '';
+  return cloudflarePage(
+    'Just a moment...',
+    `
 <h1 class="zone-name-title h1">${escapeHtml(host)}</h1>
 <div id="challenge-running" class="h2">Checking your browser before accessing ${escapeHtml(host)}</div>
 <div id="challenge-stage">${widget}</div>
@@ -29,16 +33,20 @@ setTimeout(function () {
 <input type="hidden" name="cf-turnstile-response" value="">
 </form>
 <script>window._cf_chl_opt = { cType: ${JSON.stringify(mode.kind === 'auto' ? 'managed' : 'interactive')} };</script>
-${clearer}`);
+${clearer}`,
+  );
 }
 
 export function renderBlocked(host: string): string {
-  return cloudflarePage('Attention Required! | Cloudflare', `
+  return cloudflarePage(
+    'Attention Required! | Cloudflare',
+    `
 <div id="cf-error-details" class="cf-error-details-wrapper">
 <h1 data-translate="block_headline">Sorry, you have been blocked</h1>
 <h2 class="cf-subheadline">You are unable to access ${escapeHtml(host)}</h2>
 <p>Access denied. This website is using a security service to protect itself from online attacks.</p>
-</div>`);
+</div>`,
+  );
 }
 
 function cloudflarePage(title: string, body: string): string {

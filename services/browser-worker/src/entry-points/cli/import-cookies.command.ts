@@ -6,8 +6,9 @@ import { browserWorkerConfigShape } from '../../config.js';
 import { importProfileCookies } from '../../data-access/profile-cookies.importer.js';
 import { parseCookieExport } from '../../domain/cookie-export.rule.js';
 
-const USAGE = 'usage: npm run profiles:import -- --profile <profileId> --cookies <export.json>\n'
-  + '  writes the cookies into the local profile <LOCAL_PROFILES_DIR>/<profileId> (PROFILE_PROVIDER=local)';
+const USAGE =
+  'usage: npm run profiles:import -- --profile <profileId> --cookies <export.json>\n' +
+  '  writes the cookies into the local profile <LOCAL_PROFILES_DIR>/<profileId> (PROFILE_PROVIDER=local)';
 const TIMEOUT_MS = 30_000;
 
 /** `profiles:import`: seeds a local profile with a cookie export (EditThisCookie or Playwright). */
@@ -28,14 +29,22 @@ async function main(): Promise<number> {
   const config = parseConfig({ LOCAL_PROFILES_DIR, CHROMIUM_PATH, LOG_LEVEL }, process.env);
   const logger = createLogger({ service: 'profiles-import', level: config.LOG_LEVEL });
   const cookies = parseCookieExport(JSON.parse(await readFile(values.cookies, 'utf8')));
-  const result = await importProfileCookies(values.profile, cookies, { profilesDir: config.LOCAL_PROFILES_DIR, chromiumPath: config.CHROMIUM_PATH, timeoutMs: TIMEOUT_MS, logger });
+  const result = await importProfileCookies(values.profile, cookies, {
+    profilesDir: config.LOCAL_PROFILES_DIR,
+    chromiumPath: config.CHROMIUM_PATH,
+    timeoutMs: TIMEOUT_MS,
+    logger,
+  });
   // Counts and names only: cookie values are secrets.
   process.stdout.write(`${JSON.stringify({ profileId: values.profile, dir: result.dir, imported: result.imported, sessionCookies: result.session })}\n`);
   if (result.session > 0) process.stderr.write(`warning: ${result.session} session cookie(s) without expiry will not survive a browser restart\n`);
   return 0;
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  process.stderr.write(`profiles:import failed: ${errorMessage(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`profiles:import failed: ${errorMessage(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -16,7 +16,11 @@ export function artifactsRoutes(deps: { store: ArtifactStore; internalToken: str
   router.get(`${ARTIFACTS_BASE}/:jobId/:attempt/:file`, async (req, res) => {
     const params = parseInput(ArtifactParams, req.params, 'path');
     const found = await deps.store.get(params);
-    if (!found) throw new NotFoundError({ code: ErrorCodes.ARTIFACT_NOT_FOUND, message: `no artifact ${params.jobId}/${params.attempt}/${params.file}: never kept, or removed by retention` });
+    if (!found)
+      throw new NotFoundError({
+        code: ErrorCodes.ARTIFACT_NOT_FOUND,
+        message: `no artifact ${params.jobId}/${params.attempt}/${params.file}: never kept, or removed by retention`,
+      });
     res.set({
       'content-type': found.contentType,
       'content-length': String(found.size),

@@ -1,5 +1,7 @@
 import type { Handler } from '@xauth/shared';
 import { authorizeJob, type AuthorizeJobDeps } from '../../domain/authorize-job.use-case.js';
 
-export const jobRequested = (deps: AuthorizeJobDeps): Handler<'authorization.job.requested'> =>
-  (msg, ctx) => authorizeJob(deps, msg, ctx.envelope);
+export const jobRequested =
+  (deps: AuthorizeJobDeps): Handler<'authorization.job.requested'> =>
+  (msg, ctx) =>
+    authorizeJob(deps, msg, ctx.envelope);

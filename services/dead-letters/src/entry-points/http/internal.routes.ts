@@ -1,8 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import {
-  DeadLetterActionRequest, DeadLetterFilter, DeadLetterListQuery, DiscardDeadLettersRequest, ReplayDeadLettersRequest,
-} from '@xauth/contracts';
+import { DeadLetterActionRequest, DeadLetterFilter, DeadLetterListQuery, DiscardDeadLettersRequest, ReplayDeadLettersRequest } from '@xauth/contracts';
 import { ValidationError, parseInput, requireInternalToken } from '@xauth/shared';
 import { actOnSelection } from '../../domain/act-on-selection.use-case.js';
 import { discardOne } from '../../domain/discard.use-case.js';
@@ -55,14 +53,23 @@ export function internalRoutes(deps: InternalRoutesDeps): Router {
   router.post(`${base}/replay`, async (req, res) => {
     const body = parseInput(ReplayDeadLettersRequest, req.body, 'body');
     const selection = body.ids ? { ids: body.ids } : { filter: body.filter! };
-    res.json(await actOnSelection(deps.store, selection, { dryRun: body.dryRun, batchLimit: deps.batchLimit, ratePerSecond: rate(body.rate), by: requester(req, body.reason) },
-      (id, by, o) => replayOne(deps, id, by, o)));
+    res.json(
+      await actOnSelection(
+        deps.store,
+        selection,
+        { dryRun: body.dryRun, batchLimit: deps.batchLimit, ratePerSecond: rate(body.rate), by: requester(req, body.reason) },
+        (id, by, o) => replayOne(deps, id, by, o),
+      ),
+    );
   });
   router.post(`${base}/discard`, async (req, res) => {
     const body = parseInput(DiscardDeadLettersRequest, req.body, 'body');
     const selection = body.ids ? { ids: body.ids } : { filter: body.filter! };
-    res.json(await actOnSelection(deps.store, selection, { dryRun: body.dryRun, batchLimit: deps.batchLimit, by: requester(req, body.reason) },
-      (id, by, o) => discardOne(deps, id, by, o)));
+    res.json(
+      await actOnSelection(deps.store, selection, { dryRun: body.dryRun, batchLimit: deps.batchLimit, by: requester(req, body.reason) }, (id, by, o) =>
+        discardOne(deps, id, by, o),
+      ),
+    );
   });
   router.post(`${base}/:id/replay`, async (req, res) => {
     const { id } = parseInput(IdParams, req.params, 'path');

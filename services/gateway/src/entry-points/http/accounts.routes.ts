@@ -16,7 +16,11 @@ export function accountsRoutes(deps: { orchestrator: InternalServiceClient; orch
 
   router.get('/v1/accounts', scope, async (req, res) => {
     const q = parseInput(AccountListQuery, req.query, 'query');
-    const query = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    const query = new URLSearchParams(
+      Object.entries(q)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    );
     res.json(await deps.orchestrator.get(`/internal/v1/accounts?${query}`, ctx(req)));
   });
   router.get('/v1/accounts/:accountId', scope, async (req, res) => {

@@ -65,7 +65,14 @@ export interface GatewayAppDeps {
 export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop: () => void } {
   // Public port: /ready says ready or not, /metrics and the details are on METRICS_PORT (start.ts).
   // Security headers on every answer, /health, errors and 404s included (the console sets its own stricter CSP on top).
-  const app = createHttpApp({ service: 'gateway', logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness, internalEndpoints: false, everyResponse: securityHeaders() });
+  const app = createHttpApp({
+    service: 'gateway',
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: deps.readiness,
+    internalEndpoints: false,
+    everyResponse: securityHeaders(),
+  });
   const limit = clientRateLimit(deps.rateLimitPerMinute, deps.metrics);
   const tokenLimit = tokenRateLimit(deps.tokenRateLimit, deps.metrics);
   app.use(jwksRoutes(deps));
@@ -88,5 +95,11 @@ export function buildGatewayApp(deps: GatewayAppDeps): { app: Express; stop: () 
   app.use(signingKeysRoutes(deps));
   app.use(auditRoutes(deps));
   finishHttpApp(app, deps.logger);
-  return { app, stop: () => { limit.stop(); tokenLimit.stop(); } };
+  return {
+    app,
+    stop: () => {
+      limit.stop();
+      tokenLimit.stop();
+    },
+  };
 }

@@ -15,7 +15,8 @@ export function artifactsRoutes(deps: { browserWorker: InternalServiceClient }):
   router.get('/v1/jobs/:jobId/artifacts/:attempt/:file', requireScope('artifacts:read'), async (req, res) => {
     const { jobId, attempt, file } = parseInput(ArtifactParams, req.params, 'path');
     const found = await deps.browserWorker.download(`/internal/v1/artifacts/${jobId}/${attempt}/${file}`, {
-      requestId: req.requestId, correlationId: logContext().correlationId ?? req.requestId,
+      requestId: req.requestId,
+      correlationId: logContext().correlationId ?? req.requestId,
     });
     for (const h of PASSED_HEADERS) {
       const v = found.headers.get(h);

@@ -8,19 +8,29 @@ import { hasScope } from '../../domain/scopes.rule.js';
 import { InvalidTokenError, type Principal, type ServiceTokens } from '../../domain/service-token.js';
 
 declare module 'express-serve-static-core' {
-  interface Request { principal?: Principal }
+  interface Request {
+    principal?: Principal;
+  }
 }
 
 const REALM = 'xauth';
 
 function unauthenticated(res: Response, message: string, invalidToken: boolean): AppError {
   // RFC 6750 §3: tell the caller how to authenticate, and whether the token it sent was the problem.
-  res.setHeader('WWW-Authenticate', invalidToken ? `Bearer realm="${REALM}", error="invalid_token", error_description="${message}"` : `Bearer realm="${REALM}"`);
+  res.setHeader(
+    'WWW-Authenticate',
+    invalidToken ? `Bearer realm="${REALM}", error="invalid_token", error_description="${message}"` : `Bearer realm="${REALM}"`,
+  );
   return new AppError({ code: ErrorCodes.UNAUTHENTICATED, message, httpStatus: 401, retryable: false });
 }
 
 /** `Authorization: Bearer <service JWT>` or `X-API-Key: <clientId>.<secret>`; sets `req.principal`. */
-export function authenticate(deps: { tokens: ServiceTokens; authenticator: ClientAuthenticator; clientStates: ClientStates; metrics: Metrics }): RequestHandler {
+export function authenticate(deps: {
+  tokens: ServiceTokens;
+  authenticator: ClientAuthenticator;
+  clientStates: ClientStates;
+  metrics: Metrics;
+}): RequestHandler {
   const outcomes = deps.metrics.counter('xauth_gateway_authentications_total', 'Authentications on /v1 by method and outcome', ['method', 'outcome']);
   return async (req: Request, res: Response, next: NextFunction) => {
     const authorization = req.get('authorization');
@@ -69,7 +79,8 @@ export function authenticate(deps: { tokens: ServiceTokens; authenticator: Clien
 export function requireScope(scope: ServiceScope): RequestHandler {
   return (req, _res, next) => {
     if (!req.principal) return next(new AppError({ code: ErrorCodes.UNAUTHENTICATED, message: 'authentication required', httpStatus: 401, retryable: false }));
-    if (!hasScope(req.principal.scopes, scope)) return next(new AppError({ code: ErrorCodes.FORBIDDEN, message: `requires scope ${scope}`, httpStatus: 403, retryable: false }));
+    if (!hasScope(req.principal.scopes, scope))
+      return next(new AppError({ code: ErrorCodes.FORBIDDEN, message: `requires scope ${scope}`, httpStatus: 403, retryable: false }));
     next();
   };
 }

@@ -9,12 +9,19 @@ export function clientsRoutes(deps: { clientAdmin: ClientAdmin }): Router {
   const router = Router();
   const admin = () => deps.clientAdmin;
   const clientId = (params: unknown) => parseInput(ClientParams, params, 'path').clientId;
-  router.use('/v1/clients', requireScope('clients:admin'), (_req, res, next) => { res.set('Cache-Control', 'no-store'); next(); });
-  router.get('/v1/clients', async (_req, res) => { res.json({ clients: await admin().list() }); });
+  router.use('/v1/clients', requireScope('clients:admin'), (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.get('/v1/clients', async (_req, res) => {
+    res.json({ clients: await admin().list() });
+  });
   router.post('/v1/clients', async (req, res) => {
     res.status(201).json(await admin().create(parseInput(CreateClientRequest, req.body ?? {}, 'body')));
   });
-  router.get('/v1/clients/:clientId', async (req, res) => { res.json(await admin().get(clientId(req.params))); });
+  router.get('/v1/clients/:clientId', async (req, res) => {
+    res.json(await admin().get(clientId(req.params)));
+  });
   router.put('/v1/clients/:clientId/scopes', async (req, res) => {
     const id = clientId(req.params);
     res.json(await admin().setScopes(id, parseInput(UpdateClientScopesRequest, req.body ?? {}, 'body').scopes));
@@ -27,8 +34,14 @@ export function clientsRoutes(deps: { clientAdmin: ClientAdmin }): Router {
     const id = clientId(req.params);
     res.json(await admin().rotateSecret(id, parseInput(RotateClientSecretRequest, req.body ?? {}, 'body').overlapSeconds));
   });
-  router.post('/v1/clients/:clientId/disable', async (req, res) => { res.json(await admin().setDisabled(clientId(req.params), true)); });
-  router.post('/v1/clients/:clientId/enable', async (req, res) => { res.json(await admin().setDisabled(clientId(req.params), false)); });
-  router.delete('/v1/clients/:clientId', async (req, res) => { res.json(await admin().delete(clientId(req.params))); });
+  router.post('/v1/clients/:clientId/disable', async (req, res) => {
+    res.json(await admin().setDisabled(clientId(req.params), true));
+  });
+  router.post('/v1/clients/:clientId/enable', async (req, res) => {
+    res.json(await admin().setDisabled(clientId(req.params), false));
+  });
+  router.delete('/v1/clients/:clientId', async (req, res) => {
+    res.json(await admin().delete(clientId(req.params)));
+  });
   return router;
 }

@@ -15,11 +15,15 @@ export function consoleRoutes(): Router {
   router.use('/console', (_req, res, next) => {
     res.set({
       'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'",
-      'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
     });
     next();
   });
-  router.get('/console', (_req, res) => { res.sendFile(join(CONSOLE_DIR, 'index.html')); });
+  router.get('/console', (_req, res) => {
+    res.sendFile(join(CONSOLE_DIR, 'index.html'));
+  });
   router.use('/console', express.static(CONSOLE_DIR, { index: false, maxAge: '5m' }));
   return router;
 }

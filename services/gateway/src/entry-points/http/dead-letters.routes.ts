@@ -1,5 +1,12 @@
 import { Router, type Request } from 'express';
-import { DeadLetterActionRequest, DeadLetterFilter, DeadLetterIdParams, DeadLetterListQuery, DiscardDeadLettersRequest, ReplayDeadLettersRequest } from '@xauth/contracts';
+import {
+  DeadLetterActionRequest,
+  DeadLetterFilter,
+  DeadLetterIdParams,
+  DeadLetterListQuery,
+  DiscardDeadLettersRequest,
+  ReplayDeadLettersRequest,
+} from '@xauth/contracts';
 import { logContext, parseInput } from '@xauth/shared';
 import type { InternalServiceClient } from '../../data-access/internal-service.client.js';
 import { requireScope } from './auth.middleware.js';
@@ -16,7 +23,11 @@ export function deadLettersRoutes(deps: { deadLetters: InternalServiceClient }):
     headers: { 'x-xauth-actor': req.principal!.clientId },
   });
   const query = (q: Record<string, unknown>) => {
-    const params = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    const params = new URLSearchParams(
+      Object.entries(q)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    ).toString();
     return params ? `?${params}` : '';
   };
 

@@ -25,12 +25,18 @@ export function docsRoutes(opts: { namespace: string; version?: string }): Route
   const router = Router();
   const json = (body: unknown) => {
     const text = JSON.stringify(body);
-    return (_req: express.Request, res: express.Response) => { res.type('application/json').set('Cache-Control', 'public, max-age=300').send(text); };
+    return (_req: express.Request, res: express.Response) => {
+      res.type('application/json').set('Cache-Control', 'public, max-age=300').send(text);
+    };
   };
   router.get('/docs/openapi.json', json(openApiDocument(opts)));
   router.get('/docs/asyncapi.json', json(asyncApiDocument(opts)));
-  router.get('/docs', (_req, res) => { res.type('html').send(PAGE); });
-  router.get('/docs/init.js', (_req, res) => { res.type('application/javascript').send(INIT); });
+  router.get('/docs', (_req, res) => {
+    res.type('html').send(PAGE);
+  });
+  router.get('/docs/init.js', (_req, res) => {
+    res.type('application/javascript').send(INIT);
+  });
   router.use('/docs/assets', express.static(SWAGGER_UI_DIR, { index: false, maxAge: '1h' }));
   return router;
 }

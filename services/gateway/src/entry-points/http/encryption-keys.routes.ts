@@ -10,7 +10,11 @@ import { requireScope } from './auth.middleware.js';
  */
 export function encryptionKeysRoutes(deps: { orchestratorActions: InternalServiceClient }): Router {
   const router = Router();
-  const ctx = (req: Request) => ({ requestId: req.requestId, correlationId: logContext().correlationId ?? req.requestId, headers: { 'x-xauth-actor': req.principal!.clientId } });
+  const ctx = (req: Request) => ({
+    requestId: req.requestId,
+    correlationId: logContext().correlationId ?? req.requestId,
+    headers: { 'x-xauth-actor': req.principal!.clientId },
+  });
   router.post('/v1/keys/encryption/reencrypt', requireScope('keys:admin'), async (req, res) => {
     const body = parseInput(ReencryptRequest, req.body ?? {}, 'body');
     res.json(await deps.orchestratorActions.post('/internal/v1/keys/encryption/reencrypt', body, ctx(req)));

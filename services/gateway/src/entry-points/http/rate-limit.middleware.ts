@@ -20,7 +20,10 @@ export class FixedWindows {
   private readonly sweeper: NodeJS.Timeout;
   private readonly name: string;
 
-  constructor(readonly limitPerMinute: number, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly limitPerMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.name = `"${limitPerMinute}-in-${WINDOW_MS / 1000}sec"`;
     this.sweeper = setInterval(() => {
       const t = this.now();

@@ -28,7 +28,13 @@ export function tokenRateLimit(limits: { perIpPerMinute: number; perClientPerMin
     }
     next();
   };
-  return { middleware, stop: () => { byIp.stop(); byClient.stop(); } };
+  return {
+    middleware,
+    stop: () => {
+      byIp.stop();
+      byClient.stop();
+    },
+  };
 }
 
 function namedClientId(authorization: string | undefined, body: unknown): string | undefined {

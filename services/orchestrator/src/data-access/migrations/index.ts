@@ -6,4 +6,12 @@ import { Campaigns1767000000000 } from './1767000000000-campaigns.js';
 import { Accounts1767000000100 } from './1767000000100-accounts.js';
 
 // In timestamp order, as TypeORM runs them.
-export const migrations = [OutboxInbox1763800000000, Initial1763800000100, RefreshBackoff1763800000200, OperatorActions1765000000000, CircuitBreakers1766000000000, Campaigns1767000000000, Accounts1767000000100];
+export const migrations = [
+  OutboxInbox1763800000000,
+  Initial1763800000100,
+  RefreshBackoff1763800000200,
+  OperatorActions1765000000000,
+  CircuitBreakers1766000000000,
+  Campaigns1767000000000,
+  Accounts1767000000100,
+];

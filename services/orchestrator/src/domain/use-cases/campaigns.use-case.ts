@@ -15,13 +15,23 @@ const TRANSITIONS: Record<Action, { from: CampaignStatus[]; to: CampaignStatus }
 /** A campaign: its selection resolved to items now, requested by the runner at the campaign's pace. */
 export async function createCampaign(deps: OrchestratorDeps, req: InternalCreateCampaignRequest): Promise<CampaignView> {
   const app = req.app ?? deps.settings.defaultApp;
-  if (!deps.apps.some((a) => a.name === app)) throw new AppError({ code: ErrorCodes.UNKNOWN_APP, message: `unknown app "${app}"`, retryable: false, httpStatus: 400 });
+  if (!deps.apps.some((a) => a.name === app))
+    throw new AppError({ code: ErrorCodes.UNKNOWN_APP, message: `unknown app "${app}"`, retryable: false, httpStatus: 400 });
   const ceiling = deps.settings.campaigns.ratePerSecond;
   const campaignId = randomUUID();
-  const total = await deps.campaigns.create({
-    campaignId, app, scopes: req.scopes ?? null, force: req.force, selection: req.selection,
-    ratePerSecond: Math.min(req.ratePerSecond ?? ceiling, ceiling), createdBy: req.by, reason: req.reason,
-  }, { actor: req.by, reason: req.reason });
+  const total = await deps.campaigns.create(
+    {
+      campaignId,
+      app,
+      scopes: req.scopes ?? null,
+      force: req.force,
+      selection: req.selection,
+      ratePerSecond: Math.min(req.ratePerSecond ?? ceiling, ceiling),
+      createdBy: req.by,
+      reason: req.reason,
+    },
+    { actor: req.by, reason: req.reason },
+  );
   deps.logger.info('login campaign created', { campaignId, app, selection: req.selection.kind, total, actor: req.by });
   return getCampaign(deps, campaignId);
 }
@@ -43,7 +53,12 @@ export async function changeCampaign(deps: OrchestratorDeps, campaignId: string,
   if (!moved) {
     const c = await deps.campaigns.find(campaignId);
     if (!c) throw new NotFoundError({ code: ErrorCodes.UNKNOWN_CAMPAIGN, message: `no campaign ${campaignId}` });
-    throw new AppError({ code: ErrorCodes.CAMPAIGN_STATE_CONFLICT, message: `campaign ${campaignId} is ${c.status}; ${action} needs it ${t.from.join(' or ')}`, retryable: false, httpStatus: 409 });
+    throw new AppError({
+      code: ErrorCodes.CAMPAIGN_STATE_CONFLICT,
+      message: `campaign ${campaignId} is ${c.status}; ${action} needs it ${t.from.join(' or ')}`,
+      retryable: false,
+      httpStatus: 409,
+    });
   }
   deps.logger.info(`login campaign ${action}`, { campaignId, actor: who.by });
   return getCampaign(deps, campaignId);
@@ -52,8 +67,16 @@ export async function changeCampaign(deps: OrchestratorDeps, campaignId: string,
 async function withProgress(deps: OrchestratorDeps, campaigns: CampaignRecord[]): Promise<CampaignView[]> {
   const progress = await deps.campaigns.progress(campaigns.map((c) => c.campaignId));
   return campaigns.map((c) => ({
-    campaignId: c.campaignId, status: c.status, app: c.app, selection: c.selection, force: c.force, ratePerSecond: c.ratePerSecond,
-    createdBy: c.createdBy, reason: c.reason, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+    campaignId: c.campaignId,
+    status: c.status,
+    app: c.app,
+    selection: c.selection,
+    force: c.force,
+    ratePerSecond: c.ratePerSecond,
+    createdBy: c.createdBy,
+    reason: c.reason,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
     progress: progress.get(c.campaignId)!,
   }));
 }

@@ -58,7 +58,11 @@ const exchangeLeaseMs = (deps: OrchestratorDeps) => 3 * deps.settings.xHttpTimeo
  * (it comes back, and then finds the job ended or the tokens pending); past the lease the claim's
  * holder is presumed dead and this copy takes over.
  */
-async function claimExchange(deps: OrchestratorDeps, tx: Pick<OrchestratorTx, 'lockJob'> & FailJobTx, msg: AuthorizationConsentCaptured): Promise<Job | undefined> {
+async function claimExchange(
+  deps: OrchestratorDeps,
+  tx: Pick<OrchestratorTx, 'lockJob'> & FailJobTx,
+  msg: AuthorizationConsentCaptured,
+): Promise<Job | undefined> {
   const job = await tx.lockJob(msg.jobId);
   if (!job) throw new AppError({ code: ErrorCodes.UNKNOWN_JOB, message: `no job ${msg.jobId}`, retryable: false });
   if (isTerminal(job.status) || !acceptsConsent(job.status)) {
@@ -73,7 +77,9 @@ async function claimExchange(deps: OrchestratorDeps, tx: Pick<OrchestratorTx, 'l
   const heldFor = job.exchangeStartedAt ? Date.now() - job.exchangeStartedAt.getTime() : undefined;
   if (heldFor !== undefined && heldFor < exchangeLeaseMs(deps)) {
     throw new TransientError({
-      code: ErrorCodes.CONCURRENT_UPDATE, deferred: true, retryAfterMs: exchangeLeaseMs(deps) - heldFor,
+      code: ErrorCodes.CONCURRENT_UPDATE,
+      deferred: true,
+      retryAfterMs: exchangeLeaseMs(deps) - heldFor,
       message: 'another copy of this consent is exchanging the code; this one waits and then finds the outcome',
     });
   }
@@ -122,15 +128,30 @@ async function storeAndAnswer(deps: OrchestratorDeps, job: Job, tokens: TokenSet
     const locked = await tx.lockJob(job.jobId);
     if (!locked || isTerminal(locked.status)) return false;
     await tx.saveToken({
-      accountId: job.accountId, app: job.app, xUserId, scopes, expiresAt,
+      accountId: job.accountId,
+      app: job.app,
+      xUserId,
+      scopes,
+      expiresAt,
       accessTokenEnc: deps.keyring.encrypt(tokens.accessToken, aad),
       refreshTokenEnc: tokens.refreshToken ? deps.keyring.encrypt(tokens.refreshToken, aad) : null,
     });
     await tx.updateJob(job.jobId, { status: 'succeeded', pendingTokensEnc: null, errorCode: null, errorMessage: null });
     for (const r of await tx.requestsOfJob(job.jobId)) {
-      await tx.emit('user.authenticated', {
-        requestId: r.requestId, jobId: job.jobId, accountId: r.accountId, xUserId, app: job.app, scopes, expiresAt: expiresAt.toISOString(), cached: false,
-      }, { correlationId: r.correlationId, causationId: meta.messageId, routingKeySuffix: r.replyTo ?? undefined });
+      await tx.emit(
+        'user.authenticated',
+        {
+          requestId: r.requestId,
+          jobId: job.jobId,
+          accountId: r.accountId,
+          xUserId,
+          app: job.app,
+          scopes,
+          expiresAt: expiresAt.toISOString(),
+          cached: false,
+        },
+        { correlationId: r.correlationId, causationId: meta.messageId, routingKeySuffix: r.replyTo ?? undefined },
+      );
     }
     await tx.setRequestsOutcome(job.jobId, 'answered');
     return true;

@@ -6,7 +6,10 @@ import { tokenAad, type StoredToken } from '../model.js';
 import type { AccountsTx, OrchestratorTx } from '../ports.js';
 import { failJob, type FailJobTx } from './fail-job.js';
 
-export interface AccountAction { by: string; reason: string }
+export interface AccountAction {
+  by: string;
+  reason: string;
+}
 
 async function requireKnown(deps: OrchestratorDeps, tx: { accounts: Pick<AccountsTx, 'known'> }, accountId: string): Promise<void> {
   if (!(await tx.accounts.known(accountId))) throw new NotFoundError({ code: ErrorCodes.ACCOUNT_NOT_FOUND, message: `no account @${accountId}` });
@@ -58,21 +61,30 @@ export async function resumeAccount(deps: OrchestratorDeps, accountId: string, a
 export async function offboardAccount(deps: OrchestratorDeps, accountId: string, a: AccountAction): Promise<AccountActionResult> {
   await deps.store.transaction(async (tx) => {
     await requireKnown(deps, tx, accountId);
-    if (await tx.accounts.pause(accountId, a.by, `offboarding: ${a.reason}`)) await tx.accounts.record(accountId, { kind: 'paused', detail: `${a.by}: offboarding` });
+    if (await tx.accounts.pause(accountId, a.by, `offboarding: ${a.reason}`))
+      await tx.accounts.record(accountId, { kind: 'paused', detail: `${a.by}: offboarding` });
     await endActiveJobs(deps, tx, accountId);
   });
   const revokedApps = await deps.store.transaction(async (tx) => {
     const tokens = await tx.accounts.lockTokens(accountId);
     const inFlight = tokens.find((t) => t.refreshStartedAt && Date.now() - t.refreshStartedAt.getTime() < deps.settings.refreshLeaseMs);
     if (inFlight) {
-      throw new TransientError({ code: ErrorCodes.CONCURRENT_UPDATE, message: `a refresh of @${accountId}'s token for "${inFlight.app}" is in flight; offboard again in a moment`, httpStatus: 409 });
+      throw new TransientError({
+        code: ErrorCodes.CONCURRENT_UPDATE,
+        message: `a refresh of @${accountId}'s token for "${inFlight.app}" is in flight; offboard again in a moment`,
+        httpStatus: 409,
+      });
     }
     for (const t of tokens) await revokeBoth(deps, t);
     await tx.accounts.deleteTokens(accountId);
     await tx.accounts.markOffboarded(accountId);
     const apps = tokens.map((t) => t.app);
     await tx.accounts.record(accountId, { kind: 'offboarded', detail: `${a.by}: ${a.reason}${apps.length ? ` (revoked at X: ${apps.join(', ')})` : ''}` });
-    await tx.emit('account.offboarded', { accountId, apps, by: a.by, reason: a.reason, offboardedAt: new Date().toISOString() }, { correlationId: randomUUID() });
+    await tx.emit(
+      'account.offboarded',
+      { accountId, apps, by: a.by, reason: a.reason, offboardedAt: new Date().toISOString() },
+      { correlationId: randomUUID() },
+    );
     return apps;
   });
   deps.logger.info('account offboarded', { accountId, actor: a.by, apps: revokedApps });
@@ -82,7 +94,13 @@ export async function offboardAccount(deps: OrchestratorDeps, accountId: string,
 /** Revokes the refresh token (X ends its access token with it) and the access token, each confirmed. */
 async function revokeBoth(deps: OrchestratorDeps, t: StoredToken): Promise<void> {
   const app = deps.apps.find((x) => x.name === t.app);
-  if (!app) throw new AppError({ code: ErrorCodes.UNKNOWN_APP, message: `app "${t.app}" of @${t.accountId}'s token is no longer configured: its tokens cannot be revoked`, retryable: false, httpStatus: 409 });
+  if (!app)
+    throw new AppError({
+      code: ErrorCodes.UNKNOWN_APP,
+      message: `app "${t.app}" of @${t.accountId}'s token is no longer configured: its tokens cannot be revoked`,
+      retryable: false,
+      httpStatus: 409,
+    });
   const aad = tokenAad(t.accountId, t.app);
   if (t.refreshTokenEnc) await deps.x.revoke(app, deps.keyring.decrypt(t.refreshTokenEnc, aad), 'refresh_token');
   await deps.x.revoke(app, deps.keyring.decrypt(t.accessTokenEnc, aad), 'access_token');
@@ -97,7 +115,10 @@ export async function offboardGoneAccounts(deps: OrchestratorDeps, graceMs: numb
   let done = 0;
   for (const accountId of due) {
     try {
-      await offboardAccount(deps, accountId, { by: 'system:profile-gone', reason: `its GoLogin profile has been gone for longer than ${Math.round(graceMs / 60_000)} min` });
+      await offboardAccount(deps, accountId, {
+        by: 'system:profile-gone',
+        reason: `its GoLogin profile has been gone for longer than ${Math.round(graceMs / 60_000)} min`,
+      });
       done += 1;
     } catch (err) {
       deps.logger.warn('could not offboard an account whose profile is gone; trying again next round', { accountId, error: (err as Error).message });

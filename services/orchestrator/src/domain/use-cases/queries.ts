@@ -7,8 +7,18 @@ export async function getJobView(deps: OrchestratorDeps, jobId: string): Promise
   const j = await deps.store.getJob(jobId);
   if (!j) throw new NotFoundError({ code: ErrorCodes.UNKNOWN_JOB, message: `no job ${jobId}` });
   return {
-    jobId: j.jobId, accountId: j.accountId, app: j.app, profileId: j.profileId, status: j.status, attempt: j.attempt,
-    errorCode: j.errorCode, errorMessage: j.errorMessage, artifacts: artifactLinks(j.artifacts), deadline: j.deadline.toISOString(), createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(),
+    jobId: j.jobId,
+    accountId: j.accountId,
+    app: j.app,
+    profileId: j.profileId,
+    status: j.status,
+    attempt: j.attempt,
+    errorCode: j.errorCode,
+    errorMessage: j.errorMessage,
+    artifacts: artifactLinks(j.artifacts),
+    deadline: j.deadline.toISOString(),
+    createdAt: j.createdAt.toISOString(),
+    updatedAt: j.updatedAt.toISOString(),
   };
 }
 
@@ -29,7 +39,10 @@ export async function getAccountToken(deps: OrchestratorDeps, accountId: string,
  * Many reads at once (the gateway's of one moment), one statement for all: each answer is the view
  * or the error `getAccountToken` would have thrown, in the reads' order.
  */
-export async function getAccountTokens(deps: OrchestratorDeps, reads: ReadonlyArray<{ accountId: string; app: string }>): Promise<Array<{ ok: AccountTokenView } | { error: unknown }>> {
+export async function getAccountTokens(
+  deps: OrchestratorDeps,
+  reads: ReadonlyArray<{ accountId: string; app: string }>,
+): Promise<Array<{ ok: AccountTokenView } | { error: unknown }>> {
   const stored = await deps.store.getTokens(reads);
   return reads.map((r, i) => {
     try {
@@ -44,13 +57,25 @@ function tokenView(deps: OrchestratorDeps, accountId: string, app: string, t: St
   if (!t) throw new NotFoundError({ code: ErrorCodes.TOKEN_NOT_FOUND, message: `no token for @${accountId} and app "${app}"` });
   // A lost refresh answer leaves the access token usable until it expires; the refresher announces the rest.
   if (t.status === 'dead') {
-    throw new AppError({ code: ErrorCodes.REAUTHORIZATION_REQUIRED, message: `the token of @${accountId} was revoked or its refresh failed; a new login is needed`, retryable: false, httpStatus: 409 });
+    throw new AppError({
+      code: ErrorCodes.REAUTHORIZATION_REQUIRED,
+      message: `the token of @${accountId} was revoked or its refresh failed; a new login is needed`,
+      retryable: false,
+      httpStatus: 409,
+    });
   }
   if (t.expiresAt.getTime() <= Date.now()) {
-    throw new AppError({ code: ErrorCodes.TOKEN_EXPIRED, message: `the token of @${accountId} expired at ${t.expiresAt.toISOString()}`, retryable: false, httpStatus: 409 });
+    throw new AppError({
+      code: ErrorCodes.TOKEN_EXPIRED,
+      message: `the token of @${accountId} expired at ${t.expiresAt.toISOString()}`,
+      retryable: false,
+      httpStatus: 409,
+    });
   }
   return {
     accessToken: deps.keyring.decrypt(t.accessTokenEnc, tokenAad(accountId, app)),
-    tokenType: 'bearer', scopes: t.scopes, expiresAt: t.expiresAt.toISOString(),
+    tokenType: 'bearer',
+    scopes: t.scopes,
+    expiresAt: t.expiresAt.toISOString(),
   };
 }

@@ -23,8 +23,13 @@ export interface RecheckResult {
  * mistake): each refresh token, at most `limit` of them after `after`, is spent once. X rotates it:
  * the token is active again; X says it is invalid: it stays dead.
  */
-export async function recheckDeadTokens(deps: OrchestratorDeps, app: string, opts: { limit?: number; after?: string; correlationId?: string } = {}): Promise<RecheckResult> {
-  if (!deps.apps.some((a) => a.name === app)) throw new AppError({ code: ErrorCodes.UNKNOWN_APP, message: `unknown app "${app}"`, retryable: false, httpStatus: 404 });
+export async function recheckDeadTokens(
+  deps: OrchestratorDeps,
+  app: string,
+  opts: { limit?: number; after?: string; correlationId?: string } = {},
+): Promise<RecheckResult> {
+  if (!deps.apps.some((a) => a.name === app))
+    throw new AppError({ code: ErrorCodes.UNKNOWN_APP, message: `unknown app "${app}"`, retryable: false, httpStatus: 404 });
   const limit = Math.min(opts.limit ?? deps.settings.recheckLimit, deps.settings.recheckLimit);
   const correlationId = opts.correlationId ?? randomUUID();
   const dead = await deps.store.deadTokens(app, opts.after ?? '', limit);
@@ -42,6 +47,12 @@ export async function recheckDeadTokens(deps: OrchestratorDeps, app: string, opt
     }
   });
   if (dead.length === limit) result.next = dead[dead.length - 1]!.key;
-  deps.logger.info('dead tokens rechecked', { app, checked: result.checked, revived: result.revived.length, stillDead: result.stillDead, failed: result.failed });
+  deps.logger.info('dead tokens rechecked', {
+    app,
+    checked: result.checked,
+    revived: result.revived.length,
+    stillDead: result.stillDead,
+    failed: result.failed,
+  });
   return result;
 }

@@ -7,14 +7,19 @@ import type { EncryptedRow, EncryptedTableName } from '../model.js';
 const ROWS_PER_TRANSACTION = 100;
 const TABLES: EncryptedTableName[] = ['tokens', 'jobs'];
 
-interface Cursor { table: EncryptedTableName; after?: string[] }
+interface Cursor {
+  table: EncryptedTableName;
+  after?: string[];
+}
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decodeCursor(s: string | undefined): Cursor {
   if (!s) return { table: TABLES[0]! };
   try {
     const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
     if (TABLES.includes(c.table) && (c.after === undefined || (Array.isArray(c.after) && c.after.every((k) => typeof k === 'string')))) return c;
-  } catch { /* not a cursor */ }
+  } catch {
+    /* not a cursor */
+  }
   return { table: TABLES[0]! };
 }
 
@@ -48,8 +53,16 @@ export async function reencryptSecrets(deps: OrchestratorDeps, opts: { limit?: n
     const next: EncryptedTableName | undefined = TABLES[TABLES.indexOf(table) + 1];
     cursor = keys.length === asked ? { table, after: keys.at(-1) } : next ? { table: next } : undefined;
   }
-  if (done.tokens + done.jobs + skippedBusy + undecryptable > 0) deps.logger.info('re-encryption page done', { activeKeyId: active, ...done, skippedBusy, undecryptable });
-  return { activeKeyId: active, reencrypted: done, skippedBusy, undecryptable, ...(cursor ? { next: encodeCursor(cursor) } : {}), usage: await encryptionKeyUsage(deps) };
+  if (done.tokens + done.jobs + skippedBusy + undecryptable > 0)
+    deps.logger.info('re-encryption page done', { activeKeyId: active, ...done, skippedBusy, undecryptable });
+  return {
+    activeKeyId: active,
+    reencrypted: done,
+    skippedBusy,
+    undecryptable,
+    ...(cursor ? { next: encodeCursor(cursor) } : {}),
+    usage: await encryptionKeyUsage(deps),
+  };
 }
 
 /** The row's ciphertexts under the active key; undefined when one cannot be decrypted (its key is gone, or it was tampered with). */

@@ -41,7 +41,8 @@ async function refreshRound(deps: OrchestratorDeps, counts: Record<string, numbe
   const lost = await deps.store.lostRefreshes(batch, { leaseMs: deps.settings.refreshLeaseMs });
   due += lost.length;
   await eachConcurrently(lost, deps.settings.refreshConcurrency, ({ accountId, app }) =>
-    tally(accountId, app, () => refreshToken(deps, accountId, app, { onlyIfDue: true })));
+    tally(accountId, app, () => refreshToken(deps, accountId, app, { onlyIfDue: true })),
+  );
   const before = new Date(Date.now() + deps.settings.refreshAheadMs);
   // A token refreshed this round is not claimed again in it, even if it is due again at once (a
   // token lifetime shorter than REFRESH_AHEAD_MS): the round ends instead of spinning on it.
@@ -50,7 +51,10 @@ async function refreshRound(deps: OrchestratorDeps, counts: Record<string, numbe
     if (due >= batch) return false;
     due += 1; // taken before the claim resolves, so the lanes together stay within the batch
     const token = await deps.store.claimNextDue(before, claim);
-    if (!token) { due -= 1; return false; }
+    if (!token) {
+      due -= 1;
+      return false;
+    }
     await tally(token.accountId, token.app, () => refreshClaimed(deps, token));
     return true;
   });
@@ -60,7 +64,11 @@ async function refreshRound(deps: OrchestratorDeps, counts: Record<string, numbe
 
 /** `lanes` loops each running `step` until it answers false; a lane that fails stops, the others finish first. */
 async function eachLane(lanes: number, step: () => Promise<boolean>): Promise<void> {
-  const ends = await Promise.allSettled(Array.from({ length: Math.max(1, lanes) }, async () => { while (await step()); }));
+  const ends = await Promise.allSettled(
+    Array.from({ length: Math.max(1, lanes) }, async () => {
+      while (await step());
+    }),
+  );
   const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
   if (failed) throw failed.reason;
 }

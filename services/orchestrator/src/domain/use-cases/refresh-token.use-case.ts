@@ -7,7 +7,8 @@ import { tokenAad, type StoredToken, type TokenSet, type XApp } from '../model.j
 import type { AccountsTx, OrchestratorTx } from '../ports.js';
 import { refreshBackoffMs, refreshFailureAction } from '../refresh-failure.rule.js';
 
-export type RefreshOutcome = 'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'account_paused' | 'outcome_unknown' | 'breaker_open';
+export type RefreshOutcome =
+  'refreshed' | 'not_due' | 'busy' | 'absent' | 'dead' | 'failed' | 'backing_off' | 'paused' | 'account_paused' | 'outcome_unknown' | 'breaker_open';
 
 /** What declaring a token dead touches: the token, the account's history, the announcements. */
 type EndTokenTx = Pick<OrchestratorTx, 'markTokenDead' | 'emit'> & { accounts: Pick<AccountsTx, 'record'> };
@@ -41,7 +42,14 @@ export async function refreshToken(deps: OrchestratorDeps, accountId: string, ap
   return spend(deps, xApp, claim, correlationId);
 }
 
-async function claimForRefresh(deps: OrchestratorDeps, tx: ClaimTx, accountId: string, app: string, opts: RefreshOptions, correlationId: string): Promise<StoredToken | RefreshOutcome> {
+async function claimForRefresh(
+  deps: OrchestratorDeps,
+  tx: ClaimTx,
+  accountId: string,
+  app: string,
+  opts: RefreshOptions,
+  correlationId: string,
+): Promise<StoredToken | RefreshOutcome> {
   const token = await tx.lockTokenIfFree(accountId, app);
   if (!token) return (await tx.findToken(accountId, app)) ? 'busy' : 'absent';
   // A paused account gets no refresh at all, asked for or due (checked under the row lock: an offboarding waits for it).
@@ -50,7 +58,16 @@ async function claimForRefresh(deps: OrchestratorDeps, tx: ClaimTx, accountId: s
   if (token.refreshStartedAt && now - token.refreshStartedAt.getTime() < deps.settings.refreshLeaseMs) return 'busy';
   if (token.status === 'outcome_unknown' || token.refreshStartedAt) {
     // A lost answer, or a refresh whose replica died in flight: X may have rotated the token.
-    await endToken(deps, tx, token, { code: ErrorCodes.REFRESH_OUTCOME_UNKNOWN, reason: 'a refresh was sent and its answer was lost; X may have rotated the refresh token, so it is not spent again' }, correlationId);
+    await endToken(
+      deps,
+      tx,
+      token,
+      {
+        code: ErrorCodes.REFRESH_OUTCOME_UNKNOWN,
+        reason: 'a refresh was sent and its answer was lost; X may have rotated the refresh token, so it is not spent again',
+      },
+      correlationId,
+    );
     return 'outcome_unknown';
   }
   if (!token.refreshTokenEnc || (token.status === 'dead' && !opts.recheckDead)) return 'dead';
@@ -60,7 +77,11 @@ async function claimForRefresh(deps: OrchestratorDeps, tx: ClaimTx, accountId: s
     if (token.nextAttemptAt && token.nextAttemptAt.getTime() > now) return 'backing_off';
     if (deps.appPauses.isPaused(app, now)) return 'paused';
   } else if (deps.appPauses.isPaused(app, now)) {
-    throw new TransientError({ code: ErrorCodes.X_RATE_LIMITED, message: `X rate limited app "${app}"; refreshes wait for its reset`, retryAfterMs: deps.appPauses.remainingMs(app, now) });
+    throw new TransientError({
+      code: ErrorCodes.X_RATE_LIMITED,
+      message: `X rate limited app "${app}"; refreshes wait for its reset`,
+      retryAfterMs: deps.appPauses.remainingMs(app, now),
+    });
   }
   const refreshStartedAt = new Date(now);
   await tx.setRefreshState(accountId, app, { refreshStartedAt });
@@ -87,7 +108,11 @@ async function spend(deps: OrchestratorDeps, xApp: XApp, token: StoredToken, cor
   }
   const expiresAt = new Date(Date.now() + fresh.expiresIn * 1000);
   const rotated = {
-    accountId: token.accountId, app: token.app, xUserId: token.xUserId, scopes: fresh.scope || token.scopes, expiresAt,
+    accountId: token.accountId,
+    app: token.app,
+    xUserId: token.xUserId,
+    scopes: fresh.scope || token.scopes,
+    expiresAt,
     accessTokenEnc: deps.keyring.encrypt(fresh.accessToken, aad),
     // X rotates refresh tokens; keep the old one only if it sent none.
     refreshTokenEnc: fresh.refreshToken ? deps.keyring.encrypt(fresh.refreshToken, aad) : token.refreshTokenEnc,
@@ -95,11 +120,16 @@ async function spend(deps: OrchestratorDeps, xApp: XApp, token: StoredToken, cor
   // X has spent the old refresh token: nothing may fail between its answer and this write.
   await persistently(deps, 'store the rotated token', () => deps.store.transaction((tx) => tx.saveToken(rotated)), token);
   if (token.status === 'dead') deps.logger.info('dead token revived by a recheck', { accountId: token.accountId, app: token.app });
-  await persistently(deps, 'announce token.refreshed', () => deps.store.transaction(async (tx) => {
-    await tx.emit('token.refreshed', { accountId: token.accountId, app: token.app, expiresAt: expiresAt.toISOString() }, { correlationId });
-    await tx.accounts.record(token.accountId, { kind: 'refreshed', app: token.app, detail: `expires ${expiresAt.toISOString()}` });
-  }), token)
-    .catch(() => undefined);
+  await persistently(
+    deps,
+    'announce token.refreshed',
+    () =>
+      deps.store.transaction(async (tx) => {
+        await tx.emit('token.refreshed', { accountId: token.accountId, app: token.app, expiresAt: expiresAt.toISOString() }, { correlationId });
+        await tx.accounts.record(token.accountId, { kind: 'refreshed', app: token.app, detail: `expires ${expiresAt.toISOString()}` });
+      }),
+    token,
+  ).catch(() => undefined);
   return 'refreshed';
 }
 
@@ -107,7 +137,10 @@ function decryptRefreshToken(deps: OrchestratorDeps, token: StoredToken, aad: st
   try {
     return deps.keyring.decrypt(token.refreshTokenEnc!, aad);
   } catch (cause) {
-    throw new NeedsOperatorError({ code: ErrorCodes.DECRYPTION_FAILED, message: `the stored refresh token of @${token.accountId} cannot be decrypted (is its key missing from ENCRYPTION_KEYS?): ${errorMessage(cause)}` });
+    throw new NeedsOperatorError({
+      code: ErrorCodes.DECRYPTION_FAILED,
+      message: `the stored refresh token of @${token.accountId} cannot be decrypted (is its key missing from ENCRYPTION_KEYS?): ${errorMessage(cause)}`,
+    });
   }
 }
 
@@ -132,7 +165,9 @@ async function settleFailure(deps: OrchestratorDeps, token: StoredToken, err: un
     });
   }
   if (action.kind === 'outcome_unknown') {
-    await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { status: rechecking ? 'dead' : 'outcome_unknown', refreshStartedAt: null, lastErrorCode: code }));
+    await deps.store.transaction((tx) =>
+      tx.setRefreshState(accountId, app, { status: rechecking ? 'dead' : 'outcome_unknown', refreshStartedAt: null, lastErrorCode: code }),
+    );
     deps.logger.warn('refresh outcome unknown; the refresh token will not be spent again', { accountId, app, error: errorMessage(err) });
   } else if (action.kind === 'not_the_token') {
     // The app's configuration or its open breaker, not this token: release it untouched (the breaker, shared by the replicas, holds the app back).
@@ -141,7 +176,9 @@ async function settleFailure(deps: OrchestratorDeps, token: StoredToken, err: un
     const failures = token.failures + 1;
     const waitMs = Math.max(refreshBackoffMs(failures, deps.settings.refreshBackoff), action.waitMs ?? 0);
     if (action.rateLimited) deps.appPauses.pause(app, now + (action.waitMs ?? waitMs));
-    await deps.store.transaction((tx) => tx.setRefreshState(accountId, app, { refreshStartedAt: null, failures, lastErrorCode: code, nextAttemptAt: new Date(now + waitMs) }));
+    await deps.store.transaction((tx) =>
+      tx.setRefreshState(accountId, app, { refreshStartedAt: null, failures, lastErrorCode: code, nextAttemptAt: new Date(now + waitMs) }),
+    );
   }
   throw err;
 }
@@ -150,7 +187,13 @@ async function settleFailure(deps: OrchestratorDeps, token: StoredToken, err: un
  * The token is dead: `token.refresh.failed`, `user.reauthorization.required`, and a new forced
  * login when AUTO_REAUTHORIZE is on.
  */
-async function endToken(deps: OrchestratorDeps, tx: EndTokenTx, token: StoredToken, why: { code: string; reason: string }, correlationId: string): Promise<void> {
+async function endToken(
+  deps: OrchestratorDeps,
+  tx: EndTokenTx,
+  token: StoredToken,
+  why: { code: string; reason: string },
+  correlationId: string,
+): Promise<void> {
   const { accountId, app } = token;
   await tx.markTokenDead(accountId, app, why.code);
   await tx.accounts.record(accountId, { kind: 'token_dead', app, errorCode: why.code, detail: why.reason });
@@ -178,4 +221,3 @@ async function persistently<T>(deps: OrchestratorDeps, what: string, write: () =
     }
   }
 }
-

@@ -50,22 +50,62 @@ async function reopenLocked(deps: OrchestratorDeps, tx: ReopenTx, job: Job, opts
   const state = createState();
   const deadline = new Date(Date.now() + deps.settings.jobTtlMs);
   const reactivated = await tx.reactivateJob(job.jobId, {
-    status: 'dispatched', attempt: 1, deadline, errorCode: null, errorMessage: null, pendingTokensEnc: null, workerId: null,
-    stateEnc: deps.keyring.encrypt(state, job.jobId), verifierEnc: deps.keyring.encrypt(pkce.verifier, job.jobId),
+    status: 'dispatched',
+    attempt: 1,
+    deadline,
+    errorCode: null,
+    errorMessage: null,
+    pendingTokensEnc: null,
+    workerId: null,
+    stateEnc: deps.keyring.encrypt(state, job.jobId),
+    verifierEnc: deps.keyring.encrypt(pkce.verifier, job.jobId),
   });
   if (!reactivated) {
-    throw new AppError({ code: ErrorCodes.JOB_NOT_REOPENABLE, message: `job ${job.jobId} cannot be reopened: another job of @${job.accountId} for "${job.app}" became active meanwhile; act on that one`, httpStatus: 409, retryable: false });
+    throw new AppError({
+      code: ErrorCodes.JOB_NOT_REOPENABLE,
+      message: `job ${job.jobId} cannot be reopened: another job of @${job.accountId} for "${job.app}" became active meanwhile; act on that one`,
+      httpStatus: 409,
+      retryable: false,
+    });
   }
   const requests = await tx.reacceptFailedRequests(job.jobId);
-  const messageId = await tx.emit('authorization.job.requested', {
-    jobId: job.jobId, accountId: job.accountId, profileId: job.profileId,
-    authorizeUrl: buildAuthorizeUrl(deps.settings.authorizeUrl, { clientId: app.clientId, redirectUri: job.redirectUri, scopes: job.scopes, state, challenge: pkce.challenge }),
-    redirectUri: job.redirectUri, deadline: deadline.toISOString(), attempt: 1,
-  }, { correlationId: (await tx.firstCorrelationOf(job.jobId)) ?? randomUUID(), causationId: opts.replayOf });
+  const messageId = await tx.emit(
+    'authorization.job.requested',
+    {
+      jobId: job.jobId,
+      accountId: job.accountId,
+      profileId: job.profileId,
+      authorizeUrl: buildAuthorizeUrl(deps.settings.authorizeUrl, {
+        clientId: app.clientId,
+        redirectUri: job.redirectUri,
+        scopes: job.scopes,
+        state,
+        challenge: pkce.challenge,
+      }),
+      redirectUri: job.redirectUri,
+      deadline: deadline.toISOString(),
+      attempt: 1,
+    },
+    { correlationId: (await tx.firstCorrelationOf(job.jobId)) ?? randomUUID(), causationId: opts.replayOf },
+  );
   const result = { jobId: job.jobId, dryRun: false, reopened: true, requests, messageId, deadline: deadline.toISOString() };
   if (!opts.audited) {
-    await tx.recordOperatorAction({ action: 'job.reopen', actor: opts.by, reason: opts.reason, params: { jobId: job.jobId, replayOf: opts.replayOf ?? null, endedAs: job.status, errorCode: job.errorCode }, result });
+    await tx.recordOperatorAction({
+      action: 'job.reopen',
+      actor: opts.by,
+      reason: opts.reason,
+      params: { jobId: job.jobId, replayOf: opts.replayOf ?? null, endedAs: job.status, errorCode: job.errorCode },
+      result,
+    });
   }
-  deps.logger.info('job reopened', { jobId: job.jobId, accountId: job.accountId, endedAs: job.status, errorCode: job.errorCode, requests, by: opts.by, replayOf: opts.replayOf });
+  deps.logger.info('job reopened', {
+    jobId: job.jobId,
+    accountId: job.accountId,
+    endedAs: job.status,
+    errorCode: job.errorCode,
+    requests,
+    by: opts.by,
+    replayOf: opts.replayOf,
+  });
   return result;
 }

@@ -37,10 +37,21 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
       if (!meta.replayOf || !(await tx.forgetFailedLoginRequest(cmd.requestId))) return undefined;
       deps.logger.info('replayed login request tried again', { requestId: cmd.requestId, replayOf: meta.replayOf });
     }
-    const request = { requestId: cmd.requestId, accountId: cmd.accountId, app: cmd.app ?? deps.settings.defaultApp, jobId: null, replyTo: cmd.replyTo ?? null, correlationId: meta.correlationId };
+    const request = {
+      requestId: cmd.requestId,
+      accountId: cmd.accountId,
+      app: cmd.app ?? deps.settings.defaultApp,
+      jobId: null,
+      replyTo: cmd.replyTo ?? null,
+      correlationId: meta.correlationId,
+    };
     const answerFailed = async (code: string, message: string) => {
       await tx.insertLoginRequest(request, 'failed', code);
-      await tx.emit('user.authentication.failed', { requestId: cmd.requestId, jobId: null, accountId: cmd.accountId, errorCode: code, message, attempts: 0 }, { correlationId: meta.correlationId, causationId: meta.messageId, routingKeySuffix: cmd.replyTo });
+      await tx.emit(
+        'user.authentication.failed',
+        { requestId: cmd.requestId, jobId: null, accountId: cmd.accountId, errorCode: code, message, attempts: 0 },
+        { correlationId: meta.correlationId, causationId: meta.messageId, routingKeySuffix: cmd.replyTo },
+      );
     };
     const refuse = async (code: string, message: string) => {
       await answerFailed(code, message);
@@ -51,7 +62,11 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
     const refusal = loginRefusal(await tx.accounts.standing(cmd.accountId), cmd.accountId);
     if (refusal) {
       await answerFailed(refusal.code, refusal.message);
-      deps.logger.info('login request refused: the account is paused or offboarded', { requestId: cmd.requestId, accountId: cmd.accountId, errorCode: refusal.code });
+      deps.logger.info('login request refused: the account is paused or offboarded', {
+        requestId: cmd.requestId,
+        accountId: cmd.accountId,
+        errorCode: refusal.code,
+      });
       return undefined;
     }
 
@@ -79,30 +94,77 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
     const state = createState();
     const deadline = new Date(Date.now() + deps.settings.jobTtlMs);
     await tx.insertJob({
-      jobId, accountId: cmd.accountId, app: app.name, profileId: profile.profileId, scopes, status: 'dispatched', attempt: 1,
-      redirectUri: app.redirectUri, stateEnc: deps.keyring.encrypt(state, jobId), verifierEnc: deps.keyring.encrypt(pkce.verifier, jobId),
-      pendingTokensEnc: null, deadline, errorCode: null, errorMessage: null,
+      jobId,
+      accountId: cmd.accountId,
+      app: app.name,
+      profileId: profile.profileId,
+      scopes,
+      status: 'dispatched',
+      attempt: 1,
+      redirectUri: app.redirectUri,
+      stateEnc: deps.keyring.encrypt(state, jobId),
+      verifierEnc: deps.keyring.encrypt(pkce.verifier, jobId),
+      pendingTokensEnc: null,
+      deadline,
+      errorCode: null,
+      errorMessage: null,
     });
     await tx.insertLoginRequest({ ...request, jobId }, 'accepted');
-    await tx.emit('authorization.job.requested', {
-      jobId, accountId: cmd.accountId, profileId: profile.profileId,
-      authorizeUrl: buildAuthorizeUrl(deps.settings.authorizeUrl, { clientId: app.clientId, redirectUri: app.redirectUri, scopes, state, challenge: pkce.challenge }),
-      redirectUri: app.redirectUri, deadline: deadline.toISOString(), attempt: 1,
-    }, { correlationId: meta.correlationId, causationId: meta.messageId });
+    await tx.emit(
+      'authorization.job.requested',
+      {
+        jobId,
+        accountId: cmd.accountId,
+        profileId: profile.profileId,
+        authorizeUrl: buildAuthorizeUrl(deps.settings.authorizeUrl, {
+          clientId: app.clientId,
+          redirectUri: app.redirectUri,
+          scopes,
+          state,
+          challenge: pkce.challenge,
+        }),
+        redirectUri: app.redirectUri,
+        deadline: deadline.toISOString(),
+        attempt: 1,
+      },
+      { correlationId: meta.correlationId, causationId: meta.messageId },
+    );
     deps.logger.info('authorization job created', { requestId: cmd.requestId, jobId, accountId: cmd.accountId, profileId: profile.profileId });
     return undefined;
   });
   if (refusal) throw refusal;
 }
 
-async function answerFromStoredToken(deps: OrchestratorDeps, tx: Pick<OrchestratorTx, 'findToken' | 'insertLoginRequest' | 'emit'>, request: { requestId: string; accountId: string; app: string; replyTo: string | null }, scopes: string, meta: MessageMeta): Promise<boolean> {
+async function answerFromStoredToken(
+  deps: OrchestratorDeps,
+  tx: Pick<OrchestratorTx, 'findToken' | 'insertLoginRequest' | 'emit'>,
+  request: { requestId: string; accountId: string; app: string; replyTo: string | null },
+  scopes: string,
+  meta: MessageMeta,
+): Promise<boolean> {
   const token = await tx.findToken(request.accountId, request.app);
-  if (!token || token.status !== 'active' || !tokenIsValid(token.expiresAt, new Date(), deps.settings.tokenValidityMarginMs) || !coversScopes(token.scopes, scopes)) return false;
+  if (
+    !token ||
+    token.status !== 'active' ||
+    !tokenIsValid(token.expiresAt, new Date(), deps.settings.tokenValidityMarginMs) ||
+    !coversScopes(token.scopes, scopes)
+  )
+    return false;
   await tx.insertLoginRequest({ ...request, jobId: null, correlationId: meta.correlationId }, 'answered');
-  await tx.emit('user.authenticated', {
-    requestId: request.requestId, jobId: null, accountId: request.accountId, xUserId: token.xUserId, app: request.app,
-    scopes: token.scopes, expiresAt: token.expiresAt.toISOString(), cached: true,
-  }, { correlationId: meta.correlationId, causationId: meta.messageId, routingKeySuffix: request.replyTo ?? undefined });
+  await tx.emit(
+    'user.authenticated',
+    {
+      requestId: request.requestId,
+      jobId: null,
+      accountId: request.accountId,
+      xUserId: token.xUserId,
+      app: request.app,
+      scopes: token.scopes,
+      expiresAt: token.expiresAt.toISOString(),
+      cached: true,
+    },
+    { correlationId: meta.correlationId, causationId: meta.messageId, routingKeySuffix: request.replyTo ?? undefined },
+  );
   deps.logger.info('login request answered from the stored token', { requestId: request.requestId });
   return true;
 }

@@ -11,7 +11,9 @@ import { reopenJob } from './reopen-job.use-case.js';
  * checks per job and changes nothing; a real run is audited in operator_actions.
  */
 export async function retryFailedLogins(
-  deps: OrchestratorDeps, filter: FailedLoginFilter, opts: { dryRun: boolean; by: string; reason: string },
+  deps: OrchestratorDeps,
+  filter: FailedLoginFilter,
+  opts: { dryRun: boolean; by: string; reason: string },
 ): Promise<RetryFailedLoginsResult> {
   const { batchLimit, ratePerSecond } = deps.settings.relogin;
   const { jobs, total } = await deps.store.failedLatestJobs(filter, batchLimit);
@@ -28,12 +30,23 @@ export async function retryFailedLogins(
     }
   }
   if (!opts.dryRun) {
-    result.actionId = await deps.store.transaction((tx) => tx.recordOperatorAction({
-      action: 'logins.retry-failed', actor: opts.by, reason: opts.reason, params: { filter, batchLimit, ratePerSecond },
-      result: { matched: result.matched, more: result.more, requested: result.requested, refused: result.refused },
-    }));
+    result.actionId = await deps.store.transaction((tx) =>
+      tx.recordOperatorAction({
+        action: 'logins.retry-failed',
+        actor: opts.by,
+        reason: opts.reason,
+        params: { filter, batchLimit, ratePerSecond },
+        result: { matched: result.matched, more: result.more, requested: result.requested, refused: result.refused },
+      }),
+    );
   }
-  deps.logger.info('failed logins requested again', { dryRun: opts.dryRun, matched: total, requested: result.requested.length, refused: result.refused.length, by: opts.by });
+  deps.logger.info('failed logins requested again', {
+    dryRun: opts.dryRun,
+    matched: total,
+    requested: result.requested.length,
+    refused: result.refused.length,
+    by: opts.by,
+  });
   return result;
 }
 

@@ -14,7 +14,9 @@ export function onDemandProfileSync(deps: () => OrchestratorDeps, minIntervalMs:
       last = Date.now();
       inFlight = syncProfiles(deps())
         .catch((err: unknown) => deps().logger.warn('on-demand profile sync failed', { error: String(err) }))
-        .finally(() => { inFlight = undefined; });
+        .finally(() => {
+          inFlight = undefined;
+        });
     }
     await inFlight;
   };
@@ -42,12 +44,22 @@ export async function syncProfiles(deps: OrchestratorDeps, provider = 'gologin')
     await tx.upsertProfiles(links, provider, at);
     const goneKeys = listing.complete ? await tx.deleteProfilesSyncedBefore(provider, at) : [];
     const changes = await tx.accounts.applyProfileChanges(goneKeys, at);
-    for (const accountId of changes.gone) await tx.accounts.record(accountId, { kind: 'profile_gone', detail: 'its GoLogin profile disappeared: paused until it comes back or the grace period ends' });
+    for (const accountId of changes.gone)
+      await tx.accounts.record(accountId, {
+        kind: 'profile_gone',
+        detail: 'its GoLogin profile disappeared: paused until it comes back or the grace period ends',
+      });
     for (const accountId of changes.back) await tx.accounts.record(accountId, { kind: 'profile_back', detail: 'its GoLogin profile is back' });
     return changes;
   });
-  if (!listing.complete) deps.logger.warn('the profile listing was incomplete; profiles were added and updated, none deleted', { provider, seen: links.length, problem: listing.problem });
-  if (changes.gone.length || changes.back.length) deps.logger.warn('profiles disappeared or came back', { provider, gone: changes.gone.length, back: changes.back.length });
+  if (!listing.complete)
+    deps.logger.warn('the profile listing was incomplete; profiles were added and updated, none deleted', {
+      provider,
+      seen: links.length,
+      problem: listing.problem,
+    });
+  if (changes.gone.length || changes.back.length)
+    deps.logger.warn('profiles disappeared or came back', { provider, gone: changes.gone.length, back: changes.back.length });
   deps.logger.info('profiles synced', { count: links.length, provider, complete: listing.complete, durationMs: Date.now() - startedAt });
   return links.length;
 }

@@ -1,6 +1,14 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountId, AppName, AppParams, InternalReopenJobRequest, InternalRetryFailedLoginsRequest, InternalTokenReadsRequest, RecheckTokensRequest } from '@xauth/contracts';
+import {
+  AccountId,
+  AppName,
+  AppParams,
+  InternalReopenJobRequest,
+  InternalRetryFailedLoginsRequest,
+  InternalTokenReadsRequest,
+  RecheckTokensRequest,
+} from '@xauth/contracts';
 import { parseInput, requireInternalToken, toErrorBody } from '@xauth/shared';
 import type { OrchestratorDeps } from '../../domain/deps.js';
 import { getAccountToken, getAccountTokens, getJobView } from '../../domain/use-cases/queries.js';

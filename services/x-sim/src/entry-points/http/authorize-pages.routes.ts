@@ -31,13 +31,17 @@ export function authorizePagesRoutes(state: SimState): Router {
     if (setting.scenario === 'locked') return void res.redirect(302, LOCKED_PATH);
 
     const consentId = state.consents.create(validation.request, session.identity.username, session.profileOwner!);
-    html(res, 200, renderConsent({
-      appName: validation.request.app.name,
-      scopes: validation.request.scopes,
-      username: session.identity.username,
-      displayName: session.identity.name,
-      consentId,
-    }));
+    html(
+      res,
+      200,
+      renderConsent({
+        appName: validation.request.app.name,
+        scopes: validation.request.scopes,
+        username: session.identity.username,
+        displayName: session.identity.name,
+        consentId,
+      }),
+    );
     if (setting.scenario === 'browser_crash') {
       const profile = state.users.profileOf(session.profileOwner!);
       res.once('finish', () => profile && state.browsers.crash(profile.id));

@@ -5,7 +5,9 @@ import { stringParam } from './http-helpers.js';
 export type ClientAuth = { ok: true; app: SimApp } | { ok: false; status: number; body: { error: string; error_description: string } };
 
 const UNAUTHORIZED: ClientAuth = {
-  ok: false, status: 401, body: { error: 'unauthorized_client', error_description: 'Missing valid authorization header' },
+  ok: false,
+  status: 401,
+  body: { error: 'unauthorized_client', error_description: 'Missing valid authorization header' },
 };
 
 /** Confidential apps must send HTTP Basic; public apps name themselves with `client_id` in the body. */

@@ -10,8 +10,7 @@ import { cookieOf, html, stringParam } from './http-helpers.js';
 export function consentRoutes(state: SimState): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '16kb' });
-  const gate = faultGate(state, 'authorize', (req) =>
-    resolveXSession(state.users, state.scenarios, cookieOf(req, 'auth_token')).profileOwner);
+  const gate = faultGate(state, 'authorize', (req) => resolveXSession(state.users, state.scenarios, cookieOf(req, 'auth_token')).profileOwner);
 
   router.post(CONSENT_PATH, form, gate, async (req, res) => {
     const consent = state.consents.take(stringParam(req.body, 'consent_id') ?? '');

@@ -45,7 +45,9 @@ export function faultGate(
 function answerLate(res: Response, ms: number): void {
   const end = res.end.bind(res) as (...args: unknown[]) => Response;
   res.end = ((...args: unknown[]) => {
-    setTimeout(() => { if (!res.destroyed) end(...args); }, ms);
+    setTimeout(() => {
+      if (!res.destroyed) end(...args);
+    }, ms);
     return res;
   }) as Response['end'];
 }

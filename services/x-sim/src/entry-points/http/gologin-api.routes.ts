@@ -10,17 +10,28 @@ const PAGE_SIZE = 30;
 /** The slice of GoLogin's API xauth uses: list profiles, start one (a real Chromium), stop it. */
 export function gologinApiRoutes(state: SimState): Router {
   const router = Router();
-  const profileOwner = (id: unknown): string | undefined =>
-    typeof id === 'string' ? state.users.profile(id)?.username : undefined;
+  const profileOwner = (id: unknown): string | undefined => (typeof id === 'string' ? state.users.profile(id)?.username : undefined);
   const gate = faultGate(state, 'gologin', (req) => profileOwner(req.params.id));
 
-  router.use('/browser', (req, _res, next) => { if (req.path !== '/v2') state.statsStore.gologinProfileCalled(); next(); }, gologinAuth(state));
+  router.use(
+    '/browser',
+    (req, _res, next) => {
+      if (req.path !== '/v2') state.statsStore.gologinProfileCalled();
+      next();
+    },
+    gologinAuth(state),
+  );
 
   router.get('/browser/v2', gate, (req, res) => {
     const page = Math.max(1, Number.parseInt(typeof req.query.page === 'string' ? req.query.page : '1', 10) || 1);
     const listed = state.users.listed();
     const profiles = listed.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((p) => ({
-      id: p.id, name: p.name, notes: p.notes, os: 'lin', browserType: 'chrome', canBeRunning: true,
+      id: p.id,
+      name: p.name,
+      notes: p.notes,
+      os: 'lin',
+      browserType: 'chrome',
+      canBeRunning: true,
     }));
     // A listing glitch a test asked for: this page fails, or comes without its profiles (as a partial answer can).
     const glitch = state.takeListingGlitch(page);
@@ -46,7 +57,8 @@ export function gologinApiRoutes(state: SimState): Router {
     const setting = state.scenarios.of(profile.username);
     if (setting.scenario === 'slow_start') {
       // GoLogin answers a start that takes a while as pending; the status call says when it runs.
-      state.browsers.start(profile, { delayMs: setting.latencyMs + overloadDelayMs })
+      state.browsers
+        .start(profile, { delayMs: setting.latencyMs + overloadDelayMs })
         .catch((err: Error) => state.options.logger.warn('pending profile start failed', { profileId: profile.id, err: err.message }));
       return void res.status(202).json({ id: profile.id, status: 'pending' });
     }

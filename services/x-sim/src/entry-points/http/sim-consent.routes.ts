@@ -21,10 +21,17 @@ export function simConsentRoutes(state: SimState): Router {
     const validation = validateAuthorizeRequest(query, state.options.apps);
     if (!validation.ok) return void res.status(400).json({ message: validation.reason });
     const { request } = validation;
-    const code = state.tokens.issueCode({
-      clientId: request.app.clientId, redirectUri: request.redirectUri, scopes: request.scopes,
-      codeChallenge: request.codeChallenge, codeChallengeMethod: request.codeChallengeMethod, username: body.username,
-    }, state.options.codeLifetimeSec);
+    const code = state.tokens.issueCode(
+      {
+        clientId: request.app.clientId,
+        redirectUri: request.redirectUri,
+        scopes: request.scopes,
+        codeChallenge: request.codeChallenge,
+        codeChallengeMethod: request.codeChallengeMethod,
+        username: body.username,
+      },
+      state.options.codeLifetimeSec,
+    );
     state.statsStore.consentGranted();
     const target = new URL(request.redirectUri);
     target.searchParams.set('state', request.state);

@@ -11,27 +11,37 @@ const COOKIE_LIFETIME_SEC = 365 * 24 * 3600;
 const ms = z.number().int().min(0).max(600_000);
 
 const scenarioBody = z.object({ scenario: z.enum(SCENARIO_NAMES), latencyMs: ms.optional() }).strict();
-const faultBody = z.object({
-  user: z.string().min(1).optional(),
-  clientId: z.string().min(1).optional(),
-  endpoint: z.enum(FAULT_ENDPOINTS).optional(),
-  latencyMs: ms.optional(),
-  latencyAfterMs: ms.optional(),
-  status429: z.boolean().optional(),
-  status5xx: z.union([z.boolean(), z.number().int().min(500).max(599)]).optional(),
-  drop: z.boolean().optional(),
-  times: z.number().int().min(1).optional(),
-}).strict();
-const overloadBody = z.object({
-  maxConcurrentStarts: z.number().int().min(0),
-  mode: z.enum(OVERLOAD_MODES),
-  delayMs: ms.optional(),
-}).strict();
-const outageBody = z.object({
-  target: z.enum(OUTAGE_TARGETS),
-  durationMs: z.number().int().min(1).max(24 * 3600_000),
-  mode: z.enum(OUTAGE_MODES).optional(),
-}).strict();
+const faultBody = z
+  .object({
+    user: z.string().min(1).optional(),
+    clientId: z.string().min(1).optional(),
+    endpoint: z.enum(FAULT_ENDPOINTS).optional(),
+    latencyMs: ms.optional(),
+    latencyAfterMs: ms.optional(),
+    status429: z.boolean().optional(),
+    status5xx: z.union([z.boolean(), z.number().int().min(500).max(599)]).optional(),
+    drop: z.boolean().optional(),
+    times: z.number().int().min(1).optional(),
+  })
+  .strict();
+const overloadBody = z
+  .object({
+    maxConcurrentStarts: z.number().int().min(0),
+    mode: z.enum(OVERLOAD_MODES),
+    delayMs: ms.optional(),
+  })
+  .strict();
+const outageBody = z
+  .object({
+    target: z.enum(OUTAGE_TARGETS),
+    durationMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600_000),
+    mode: z.enum(OUTAGE_MODES).optional(),
+  })
+  .strict();
 const glitchBody = z.object({ page: z.number().int().min(1), kind: z.enum(LISTING_GLITCHES) }).strict();
 const listedBody = z.object({ listed: z.boolean() }).strict();
 const lifetimeBody = z.object({ seconds: z.number().int().min(0), user: z.string().min(1).optional() }).strict();
@@ -113,10 +123,21 @@ export function simControlRoutes(state: SimState): Router {
     const profile = state.users.profileOf(req.params.username);
     if (!profile) return void res.status(404).json({ message: 'Unknown user' });
     const expirationDate = Math.floor(Date.now() / 1000) + COOKIE_LIFETIME_SEC;
-    res.json([{
-      domain: state.cookieDomain(), hostOnly: true, httpOnly: true, name: 'auth_token', path: '/',
-      sameSite: 'lax', secure: false, session: false, storeId: '0', value: profile.sessionToken, expirationDate,
-    }]);
+    res.json([
+      {
+        domain: state.cookieDomain(),
+        hostOnly: true,
+        httpOnly: true,
+        name: 'auth_token',
+        path: '/',
+        sameSite: 'lax',
+        secure: false,
+        session: false,
+        storeId: '0',
+        value: profile.sessionToken,
+        expirationDate,
+      },
+    ]);
   });
 
   router.get('/_sim/users', (_req, res) => {
