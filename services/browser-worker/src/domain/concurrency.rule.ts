@@ -92,7 +92,8 @@ function pressureOf(w: ConcurrencyWindow, l: ConcurrencyLimits): { reason: Concu
   return undefined;
 }
 
-function median(xs: number[]): number {
+/** The middle of `xs` (the mean of the two middles for an even count). */
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;

@@ -2,6 +2,7 @@ import { errorMessage, type Logger } from '@xauth/shared';
 import {
   decideConcurrency,
   GROW_AFTER_SHRINK_TICKS,
+  median,
   type ConcurrencyLimits,
   type ConcurrencyReason,
   type ConcurrencyWindow,
@@ -107,12 +108,9 @@ export class ConcurrencyController {
   }
 
   private rememberStarts(starts: ConcurrencyWindow['starts']): void {
-    const ok = starts
-      .filter((s) => s.ok)
-      .map((s) => s.ms)
-      .sort((a, b) => a - b);
+    const ok = starts.filter((s) => s.ok).map((s) => s.ms);
     if (!ok.length) return;
-    this.recentStartMedians.push(ok[ok.length >> 1]!);
+    this.recentStartMedians.push(median(ok));
     if (this.recentStartMedians.length > USUAL_START_WINDOWS) this.recentStartMedians.shift();
   }
 

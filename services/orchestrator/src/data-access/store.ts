@@ -308,8 +308,9 @@ export class Store implements OrchestratorStore {
   }
   async getTokens(keys: ReadonlyArray<{ accountId: string; app: string }>): Promise<Array<StoredToken | undefined>> {
     const { rows } = await this.pool().query<TokenReadRow>({ ...TOKEN_READS, values: [keys.map((k) => accountKey(k.accountId)), keys.map((k) => k.app)] });
-    const found = new Map(rows.map((r) => [`${accountKey(r.account_id)}/${r.app}`, fromTokenRow(r)]));
-    return keys.map((k) => found.get(`${accountKey(k.accountId)}/${k.app}`));
+    const keyOf = (accountId: string, app: string) => `${accountKey(accountId)}/${app}`;
+    const found = new Map(rows.map((r) => [keyOf(r.account_id, r.app), fromTokenRow(r)]));
+    return keys.map((k) => found.get(keyOf(k.accountId, k.app)));
   }
   /**
    * Refreshes that were lost, at most `limit`: tokens whose refresh outcome is unknown (announced
