@@ -58,6 +58,12 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 const secs = (ms) => (ms / 1000).toFixed(1);
+/** From --trace-gc lines ("Mark-Compact 61.2 (70.1) -> 40.3 (68.9) MB, ..."): the heap alive after each full collection, MB. */
+const liveAfterFullGcMb = (lines) =>
+  lines.flatMap((l) => {
+    const m = /Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(l);
+    return m ? [Number(m[1])] : [];
+  });
 
 /** Counts events of some routing keys on `<namespace>.events`; `until(n)` resolves once `key` was heard n times. */
 async function listen(conn, namespace, keys) {
@@ -108,8 +114,9 @@ async function listen(conn, namespace, keys) {
 }
 
 /** Stands in for the browser worker: answers each job's authorize URL through x-sim's consent route, publishes the consent. */
-async function consentAnswerer(conn, namespace, xsimUrl, lanes) {
-  const ch = await conn.createConfirmChannel();
+async function consentAnswerer(conn, workerConn, namespace, xsimUrl, lanes, userId) {
+  const ch = await conn.createChannel();
+  const pub = await workerConn.createChannel();
   const { queue } = await ch.assertQueue('', { exclusive: true });
   await ch.bindQueue(queue, `${namespace}.commands`, 'authorization.job.requested');
   await ch.prefetch(lanes);
@@ -125,12 +132,14 @@ async function consentAnswerer(conn, namespace, xsimUrl, lanes) {
       if (res.status !== 200) throw new Error(`x-sim consent answered ${res.status}: ${await res.text()}`);
       const to = new URL((await res.json()).location);
       const body = { jobId: job.jobId, code: to.searchParams.get('code'), state: to.searchParams.get('state') };
-      ch.publish(`${namespace}.events`, 'authorization.consent.captured', Buffer.from(JSON.stringify(body)), {
+      pub.publish(`${namespace}.events`, 'authorization.consent.captured', Buffer.from(JSON.stringify(body)), {
         persistent: true,
         contentType: 'application/json',
         messageId: randomUUID(),
         type: 'authorization.consent.captured',
         appId: 'bench',
+        // The orchestrator believes this event only from the browser worker's broker user (FORGED_PRODUCER otherwise).
+        userId,
       });
       ch.ack(m);
     } catch (err) {
@@ -173,7 +182,7 @@ function readLoop(gatewayUrl, jwt, accounts, lanes) {
 }
 
 async function main() {
-  const [{ default: amqplib }, { default: pg }, e2e, shared, { devBrokerPassword }] = await Promise.all([
+  const [{ default: amqplib }, { default: pg }, e2e, shared, { devBrokerPassword, brokerUserOf }] = await Promise.all([
     import('amqplib'),
     import('pg'),
     import('@xauth/e2e'),
@@ -212,12 +221,17 @@ async function main() {
   // Each service logs in as its own broker user; production has no default password, this machine's broker has the development ones.
   await brokerUsers();
   await declareNamespace(AMQP_URL, namespace);
+  // --trace-gc: each full collection prints the heap left alive after it, which RSS (kept by V8 and the allocator) does not show.
   const start = async (service, extra) => {
-    const p = await ServiceProcess.start(service, { ...env, AMQP_PASSWORD: devBrokerPassword(service), ...extra }, 300_000, SERVICE_NODE_ARGS);
+    const p = await ServiceProcess.start(service, { ...env, AMQP_PASSWORD: devBrokerPassword(service), ...extra }, 300_000, [
+      ...SERVICE_NODE_ARGS,
+      '--trace-gc',
+    ]);
     all.push(p);
     return p;
   };
   let conn;
+  let workerConn;
   let db;
   try {
     const xsim = await ServiceProcess.start(
@@ -275,7 +289,12 @@ async function main() {
       'token.refresh.failed',
       'user.reauthorization.required',
     ]);
-    const consents = await consentAnswerer(conn, namespace, xsim.url, Number(args['login-lanes']));
+    // The stand-in worker publishes as the browser worker's own broker user, as the real one does (it hears the jobs as guest: its own queue is anonymous).
+    const workerUrl = new URL(SERVICE_AMQP_URL);
+    workerUrl.username = brokerUserOf('browser-worker');
+    workerUrl.password = devBrokerPassword('browser-worker');
+    workerConn = await amqplib.connect(workerUrl.toString());
+    const consents = await consentAnswerer(conn, workerConn, namespace, xsim.url, Number(args['login-lanes']), workerUrl.username);
     const cmd = await conn.createConfirmChannel();
     const loginT0 = performance.now();
     // A bounded number of logins in flight, as browser workers would take them: X's codes live 30 s,
@@ -319,6 +338,7 @@ async function main() {
     if (grant.status !== 200) throw new Error(`token grant failed: ${grant.status} ${await grant.text()}`);
     const jwt = (await grant.json()).access_token;
     const memBefore = { 'x-sim': rssMb(xsim.child.pid), gateway: rssMb(gateway.child.pid) };
+    const gatewayLinesBefore = gateway.lines.length;
     let reads;
     const drainT0 = performance.now();
     const replicas = [];
@@ -370,6 +390,23 @@ async function main() {
         `  ${name.padEnd(15)} ${memBefore[name].toFixed(0).padStart(5)} -> ${peak[name].toFixed(0).padStart(5)} -> ${memAfter[name].toFixed(0).padStart(5)}`,
       );
     console.log(`  (the login replicas held ${rssAfterLogins.map((m) => m.toFixed(0)).join(' and ')} MB after ${n} logins)`);
+    console.log(`live heap after each full GC during the drain (--trace-gc; MB): first -> largest -> last (count)`);
+    for (const [name, lines] of [
+      ['gateway', gateway.lines.slice(gatewayLinesBefore)],
+      ...replicas.map((r, i) => [`orchestrator ${i + 1}`, r.lines]),
+      ...loginReplicas.map((r, i) => [`login replica ${i + 1}`, r.lines]),
+    ]) {
+      const live = liveAfterFullGcMb(lines);
+      console.log(
+        `  ${name.padEnd(15)} ${
+          live.length
+            ? `${live[0].toFixed(0).padStart(5)} -> ${Math.max(...live)
+                .toFixed(0)
+                .padStart(5)} -> ${live.at(-1).toFixed(0).padStart(5)} (${live.length})`
+            : 'no full GC'
+        }`,
+      );
+    }
     const warns = all.flatMap((p) => p.lines.filter((l) => /"level":"(error|warn)"/.test(l)).map((l) => `${p.name}: ${l}`));
     console.log(`error/warn lines logged: ${warns.length}`);
     for (const w of warns.slice(0, 8)) console.log(`  ${w.slice(0, 300)}`);
@@ -380,6 +417,7 @@ async function main() {
   } finally {
     await db?.end().catch(() => undefined);
     await conn?.close().catch(() => undefined);
+    await workerConn?.close().catch(() => undefined);
     for (const p of all.reverse()) await p.kill('SIGTERM');
     if (args.logs) {
       mkdirSync(args.logs, { recursive: true });
