@@ -26,13 +26,15 @@
 // (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES its default, what fits the machine) under as
 // many lanes as the highest concurrency, so the queue holds a backlog; it is printed beside the best
 // fixed setting (MIN = MAX = c), with how its concurrency moved and why.
-// `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs.
+// `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs;
+// `--node-arg=ARG` (repeatable) adds a Node option to them (after the production ones: `--node-arg=--cpu-prof`).
 // Not a test: no assertions. `npm run bench:authorize -- --flows 20 --concurrency 1,2,4 --rounds 1`
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { alternate, median, quantile } from './lib/figures.mjs';
 import { ChromiumSampler, CpuMeter, pidsNamed } from './lib/proc-sampler.mjs';
+import { SERVICE_NODE_ARGS } from '../lib/proc.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,6 +47,7 @@ const { values: args } = parseArgs({
     spans: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
     set: { type: 'string', multiple: true, default: [] },
+    'node-arg': { type: 'string', multiple: true, default: [] },
     child: { type: 'string' },
   },
 });
@@ -65,6 +68,7 @@ function runChild(side, concurrency) {
       ...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []),
       ...(args.spans ? ['--spans'] : []),
       ...args.set.flatMap((kv) => ['--set', kv]),
+      ...args['node-arg'].flatMap((a) => [`--node-arg=${a}`]),
     ];
     const child = spawn(
       process.execPath,
@@ -248,6 +252,7 @@ if (args.child) {
       logLevel: args.logs ? args['log-level'] : 'info',
       spans: args.spans,
       serviceEnv: Object.fromEntries(args.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      nodeArgs: [...SERVICE_NODE_ARGS, ...args['node-arg']],
     },
     {
       measure: (info) => mark({ phase: 'measure', ...info }),

@@ -148,7 +148,7 @@ export async function rawSide(opts, hooks) {
 // ---- pipeline: user.login.requested → orchestrator → browser-worker → x-sim → user.authenticated
 
 /** Orchestrator and browser-worker as their own processes (their `main`s), wired to x-sim, in a fresh namespace. */
-async function startServices(namespace, xsimUrl, { concurrency, adaptive = false, logLevel = 'info', otel = {}, serviceEnv = {} }) {
+async function startServices(namespace, xsimUrl, { concurrency, adaptive = false, logLevel = 'info', otel = {}, serviceEnv = {}, nodeArgs }) {
   // Fixed: MIN = MAX = the lanes. Adaptive: from 1 up to the worker's default ceiling (what fits the machine).
   const pool = adaptive ? { MIN_CONCURRENT_PROFILES: '1' } : { MIN_CONCURRENT_PROFILES: String(concurrency), MAX_CONCURRENT_PROFILES: String(concurrency) };
   const env = {
@@ -174,8 +174,8 @@ async function startServices(namespace, xsimUrl, { concurrency, adaptive = false
     await brokerUsers();
     await declareNamespace(AMQP_URL, namespace);
     // The orchestrator first: it maps profiles before any request comes.
-    services.push(await ServiceProcess.start('orchestrator', env));
-    services.push(await ServiceProcess.start('browser-worker', env));
+    services.push(await ServiceProcess.start('orchestrator', env, undefined, nodeArgs));
+    services.push(await ServiceProcess.start('browser-worker', env, undefined, nodeArgs));
   } catch (err) {
     await Promise.all(services.map((s) => s.kill('SIGTERM')));
     throw err;
