@@ -428,14 +428,18 @@ async function main() {
 }
 
 // Interrupted (Ctrl-C, a timeout): end what was started and remove the namespace, not leave them behind.
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    console.error(`interrupted by ${signal}: stopping the services`);
-    await Promise.all(started.processes.map((p) => p.kill('SIGTERM')));
-    await started.cleanup?.().catch(() => undefined);
-    process.exit(130);
-  });
+// A crash (an amqplib connection's unhandled 'error', say) ends them too: they would outlive the bench, holding ports and the broker.
+async function stopStarted(why, code) {
+  console.error(`${why}: stopping the services`);
+  await Promise.all(started.processes.map((p) => p.kill('SIGTERM')));
+  await started.cleanup?.().catch(() => undefined);
+  process.exit(code);
 }
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stopStarted(`interrupted by ${signal}`, 130));
+process.once('uncaughtException', (err) => {
+  console.error(err);
+  void stopStarted('crashed', 1);
+});
 
 main().catch((err) => {
   console.error(err);
