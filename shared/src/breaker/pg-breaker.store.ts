@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { inPgTransaction } from '../db/pg-transaction.js';
 import { quoteSchema } from '../db/schema-name.js';
 import type { BreakerRecord, BreakerState } from './breaker.rule.js';
 import type { BreakerStore, StoredBreaker, StoredBreakerRow } from './breaker.store.js';
@@ -16,20 +17,7 @@ export interface SqlRunner {
 export function pgPoolSql(pool: pg.Pool): SqlRunner {
   return {
     query: async (sql, params) => (await pool.query(sql, params)).rows as unknown[],
-    transaction: async (fn) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const out = await fn(async (sql, params) => (await client.query(sql, params)).rows as unknown[]);
-        await client.query('COMMIT');
-        client.release();
-        return out;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        client.release(err as Error);
-        throw err;
-      }
-    },
+    transaction: (fn) => inPgTransaction(pool, (client) => fn(async (sql, params) => (await client.query(sql, params)).rows as unknown[])),
   };
 }
 

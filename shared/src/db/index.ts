@@ -1,3 +1,4 @@
 export * from './data-source.js';
 export * from './schema-name.js';
 export * from './service-roles.js';
+export * from './pg-transaction.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ErrorCodes } from '@xauth/contracts';
-import { TransientError, errorMessage, quoteSchema } from '@xauth/shared';
+import { TransientError, errorMessage, inPgTransaction, quoteSchema } from '@xauth/shared';
 import { SlidingWindowBudget, type CallBudget, type CallTurn } from '../domain/call-budget.rule.js';
 
 /**
@@ -23,33 +23,27 @@ export class SharedCallBudget implements CallBudget {
   }
 
   async turn(maxWaitMs: number): Promise<CallTurn> {
-    let client: pg.PoolClient;
+    let connected = false;
     try {
-      client = await this.db.connect();
+      return await inPgTransaction(this.db, async (client) => {
+        connected = true;
+        // Self-conflicting: one booking at a time across replicas; readers of nothing else are held up.
+        await client.query(`LOCK TABLE ${this.table} IN SHARE ROW EXCLUSIVE MODE`);
+        const now = Number((await client.query<{ now: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now')).rows[0]!.now);
+        await client.query(`DELETE FROM ${this.table} WHERE at <= to_timestamp($1::float8 / 1000)`, [now - this.windowMs]);
+        const { rows } = await client.query<{ at: string }>(
+          `SELECT (extract(epoch FROM at) * 1000)::float8 AS at FROM ${this.table} ORDER BY at DESC LIMIT $1`,
+          [this.limit],
+        );
+        const turn = new SlidingWindowBudget(this.limit, this.windowMs, rows.map((r) => Number(r.at)).reverse()).turnAt(now, maxWaitMs);
+        if (turn.granted) await client.query(`INSERT INTO ${this.table} (at) VALUES (to_timestamp($1::float8 / 1000))`, [now + turn.waitMs]);
+        return turn;
+      });
     } catch (err) {
       throw new TransientError({
         code: ErrorCodes.DEPENDENCY_UNAVAILABLE,
-        message: `PostgreSQL unreachable for the GoLogin call budget: ${errorMessage(err)}`,
+        message: connected ? `could not book a GoLogin call: ${errorMessage(err)}` : `PostgreSQL unreachable for the GoLogin call budget: ${errorMessage(err)}`,
       });
-    }
-    try {
-      await client.query('BEGIN');
-      // Self-conflicting: one booking at a time across replicas; readers of nothing else are held up.
-      await client.query(`LOCK TABLE ${this.table} IN SHARE ROW EXCLUSIVE MODE`);
-      const now = Number((await client.query<{ now: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now')).rows[0]!.now);
-      await client.query(`DELETE FROM ${this.table} WHERE at <= to_timestamp($1::float8 / 1000)`, [now - this.windowMs]);
-      const { rows } = await client.query<{ at: string }>(`SELECT (extract(epoch FROM at) * 1000)::float8 AS at FROM ${this.table} ORDER BY at DESC LIMIT $1`, [
-        this.limit,
-      ]);
-      const turn = new SlidingWindowBudget(this.limit, this.windowMs, rows.map((r) => Number(r.at)).reverse()).turnAt(now, maxWaitMs);
-      if (turn.granted) await client.query(`INSERT INTO ${this.table} (at) VALUES (to_timestamp($1::float8 / 1000))`, [now + turn.waitMs]);
-      await client.query('COMMIT');
-      client.release();
-      return turn;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(err as Error);
-      throw new TransientError({ code: ErrorCodes.DEPENDENCY_UNAVAILABLE, message: `could not book a GoLogin call: ${errorMessage(err)}` });
     }
   }
 }
