@@ -139,6 +139,23 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     expect(await fx.lockIsFree(id)).to.equal(true);
   });
 
+  it('when two starts come together while a warm browser holds a place, then the warm one is closed for them: the browsers open never pass maxOpen', async () => {
+    const pool = fx.pool(fx.gologin(sim.url), { maxOpen: 2, keepAliveMs: 30_000 });
+    const [warm, b, c] = ['xsim_user_009', 'xsim_user_010', 'xsim_user_011'].map(profileOf);
+    await (await pool.acquire(warm!)).release({ reusable: true });
+    // Before, neither start counted the other while it ran: both saw one browser open of two, and x-sim saw three.
+    const leases = await Promise.all([pool.acquire(b!), pool.acquire(c!)]);
+    expect(sim.state.stats().maxConcurrentOpen, 'browsers open at once').to.equal(2);
+    expect(
+      sim.state
+        .runningBrowsers()
+        .map((r) => r.profileId)
+        .sort(),
+    ).to.deep.equal([b, c].sort());
+    expect(await fx.lockIsFree(warm!), 'the warm browser gave up its place and its lock').to.equal(true);
+    for (const lease of leases) await lease.release({ reusable: false });
+  });
+
   it('when a local profile directory still has a browser from a dead worker, then it is killed and a fresh one starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'xauth-profiles-'));
     try {

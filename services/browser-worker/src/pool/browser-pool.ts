@@ -55,6 +55,8 @@ export class BrowserPool implements ProfilePool {
   private readonly leaving = new Set<Promise<void>>();
   /** Browsers no longer in `entries` whose close has not ended: GoLogin still counts them running. */
   private closingCount = 0;
+  /** Browsers being started: not in `entries` yet, but GoLogin (and the machine) already carry them. */
+  private starting = 0;
 
   private readonly closer: BrowserCloser;
 
@@ -92,7 +94,14 @@ export class BrowserPool implements ProfilePool {
     // A raced second acquire of the same profile in this worker fails on the lock above.
     try {
       await this.makeRoom();
-      const open = await this.timedStart(profileId);
+      // Counted from the moment makeRoom gave the room (no await between), so starts made together never pass the bound.
+      this.starting += 1;
+      let open: OpenProfile;
+      try {
+        open = await this.timedStart(profileId);
+      } finally {
+        this.starting -= 1;
+      }
       const entry: Entry = { open, lock, jobs: 0, busy: false };
       this.entries.set(profileId, entry);
       return this.lease(this.take(entry), false);
@@ -183,10 +192,11 @@ export class BrowserPool implements ProfilePool {
   /**
    * A new browser needs a place, and a browser on its way out still holds one (GoLogin counts it
    * running until it stops): the warm browser idle longest gives up its own, else one leaving is
-   * waited for. Only busy browsers left means the bound just shrank under them: the start goes on.
+   * waited for. Browsers still starting hold a place too. Only busy or starting browsers left means
+   * the bound just shrank under them (jobs in flight follow it): the start goes on.
    */
   private async makeRoom(): Promise<void> {
-    while (this.entries.size + this.closingCount >= this.o.maxOpen) {
+    while (this.entries.size + this.closingCount + this.starting >= this.o.maxOpen) {
       const idle = [...this.entries.values()].filter((e) => !e.busy).sort((a, b) => a.idleSince! - b.idleSince!)[0];
       if (idle) await this.close(idle);
       else if (this.leaving.size) await Promise.race(this.leaving);
