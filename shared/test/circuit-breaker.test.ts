@@ -176,6 +176,22 @@ describe('circuit breaker shared by two replicas (real PostgreSQL)', function ()
     expect(rows).to.deep.equal([{ state: 'open', open_ms: 2_000 }]);
   });
 
+  it('when a call has just failed, then refusal() names the deferral only if the breaker is open now (tripped or probe failed), and claims no probe', async () => {
+    const [a, b] = [replica('gologin:three'), replica('gologin:three')];
+    await a.failure(boom);
+    expect(await a.refusal(), 'one failure, still closed: the job spends its attempt').to.equal(undefined);
+    await a.failure(boom);
+    await a.failure(boom);
+    const tripped = await a.refusal();
+    expect(tripped).to.include({ code: 'CIRCUIT_OPEN', deferred: true });
+    expect(tripped!.retryAfterMs).to.be.within(1_000, 1_400);
+    await db.query(`UPDATE "${schema}".circuit_breakers SET opened_until = clock_timestamp() WHERE name = 'gologin:three'`);
+    await waitUntil(async () => (await b.refusal()) === undefined, 'the window to end for the other replica');
+    expect((await b.admit()).probe, 'refusal() left the probe to be claimed').to.equal(true);
+    await b.failure(boom);
+    expect((await b.refusal())!.retryAfterMs, 'the failed probe defers for the doubled window').to.be.within(1_900, 2_400);
+  });
+
   it('when calls keep succeeding while closed, then nothing is written to the table', async () => {
     const a = replica('quiet');
     for (let i = 0; i < 20; i++) {

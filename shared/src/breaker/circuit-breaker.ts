@@ -99,15 +99,32 @@ export class CircuitBreaker {
 
   /** Whether a call now would be refused, without claiming the probe (for callers that skip work). */
   async blocks(): Promise<boolean> {
+    return (await this.refusal()) !== undefined;
+  }
+
+  /**
+   * The deferred `CIRCUIT_OPEN` a call now would get, without claiming the probe: a caller whose
+   * call just failed against an open breaker defers its work with it instead of spending an attempt.
+   */
+  async refusal(): Promise<TransientError | undefined> {
     const local = Date.now();
     const v = this.view;
-    if (v && local - v.readAt < this.cacheMs) return admit(v.rec, local + v.skew, this.o.policy).kind === 'reject';
-    try {
-      const read = await this.o.store.read(this.name);
-      return admit(this.remember(read.rec, read.now), read.now, this.o.policy).kind === 'reject';
-    } catch {
-      return false;
+    let rec: BreakerRecord;
+    let now: number;
+    if (v && local - v.readAt < this.cacheMs) {
+      rec = v.rec;
+      now = local + v.skew;
+    } else {
+      try {
+        const read = await this.o.store.read(this.name);
+        rec = this.remember(read.rec, read.now);
+        now = read.now;
+      } catch {
+        return undefined;
+      }
     }
+    const decision = admit(rec, now, this.o.policy);
+    return decision.kind === 'reject' ? this.openError(rec, decision.waitMs) : undefined;
   }
 
   private abandon(): Promise<void> {

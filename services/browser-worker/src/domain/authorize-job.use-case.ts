@@ -19,7 +19,7 @@ export interface AuthorizeJobDeps {
   gate?: DependencyGate;
 }
 
-const OPEN_GATE: GatePass = { flowEnded: async () => undefined, leave: async () => undefined };
+const OPEN_GATE: GatePass = { flowEnded: async () => undefined, leave: async () => undefined, deferral: async () => undefined };
 
 /**
  * One browser attempt at a job: acquire the profile from the pool, run the consent flow, report
@@ -96,7 +96,10 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       const released = profile.release({ ...outcome, after: tidied });
       if (!outcome.reusable) await released;
     }
-  } catch (err) {
+  } catch (failed) {
+    // Failed against a dependency its breaker now holds open (this job tripped it or probed it): the
+    // outage is the dependency's, so the job waits for the breaker like the jobs it keeps out.
+    const err = (await pass.deferral(failed)) ?? failed;
     // The consumer wrapper's own policy says what happens next: the worker reports accordingly.
     const decision = decideFailure(err, envelope.attempt, maxAttempts, deps.bus.retryTiersMs, envelope.deferrals);
     if (decision.action === 'retry' && decision.deferred) {

@@ -85,4 +85,9 @@ export interface GatePass {
   flowEnded(err?: unknown): Promise<void>;
   /** Frees a half-open probe this job claimed but never used (it stopped before calling the dependency). */
   leave(): Promise<void>;
+  /**
+   * A failure that counts against a dependency whose breaker is open now (it tripped it, or it was the
+   * failed probe): the deferred `CIRCUIT_OPEN` to wait with instead, as the job is not at fault.
+   */
+  deferral(err: unknown): Promise<Error | undefined>;
 }

@@ -1,5 +1,5 @@
 import type { BreakerTicket, CircuitBreaker } from '@xauth/shared';
-import { xWebOutcome } from '../domain/breaker-outcomes.rule.js';
+import { isGoLoginOutage, xWebOutcome } from '../domain/breaker-outcomes.rule.js';
 import type { DependencyGate, GatePass } from '../domain/ports.js';
 
 /**
@@ -30,6 +30,10 @@ export class BreakerGate implements DependencyGate {
       },
       leave: async () => {
         await Promise.all(tickets.filter((t) => t.probe).map((t) => t.abandon()));
+      },
+      deferral: async (err) => {
+        if (this.gologin && isGoLoginOutage(err)) return this.gologin.refusal();
+        return xWebOutcome(err) === 'failure' ? this.xWeb.refusal() : undefined;
       },
     };
   }
