@@ -23,7 +23,7 @@ export interface FlowObserver {
 export interface FlowArtifacts {
   /** Where a failure's artifacts go, given the secrets they must not contain; none kept when absent. */
   into?(secrets: string[]): AttemptArtifacts | undefined;
-  /** @defaultValue 'snapshots' */
+  /** @defaultValue 'actions' */
   trace?: TraceMode;
 }
 
@@ -67,7 +67,7 @@ export async function runAuthorizeFlow(
     const context = browser.contexts()[0] ?? (await browser.newContext());
     // Tracing covers every page of the context, so the page need not wait for it (it is most of its cost).
     const [recording, opened] = await Promise.all([
-      Recording.start(context, artifacts.trace ?? 'snapshots', Math.min(t.stepMs, left()), logger),
+      Recording.start(context, artifacts.trace ?? 'actions', Math.min(t.stepMs, left()), logger),
       context.newPage(),
     ]);
     page = opened;
