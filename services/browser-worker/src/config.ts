@@ -17,6 +17,7 @@ import {
 import { artifactsConfig } from './failure-artifacts/artifacts.config.js';
 import { browserFlowConfig } from './browser/flow.config.js';
 import { fittingMaxConcurrency } from './domain/concurrency.rule.js';
+import { CgroupLimits } from './pool/cgroup-limits.js';
 
 export const browserWorkerConfigShape = {
   ...commonConfig,
@@ -56,7 +57,7 @@ export const browserWorkerConfigShape = {
     .min(1)
     .optional()
     .describe(
-      "the ceiling of the pool's adaptive concurrency (profiles open at once = jobs in flight = prefetch); default: what fits the machine, one per core (os.availableParallelism(): a consent flow keeps Chromium busy for 5-6 CPU-seconds) and no more than half the memory at POOL_SLOT_MEMORY_MB each",
+      "the ceiling of the pool's adaptive concurrency (profiles open at once = jobs in flight = prefetch); default: what fits the machine, one per core (os.availableParallelism(), or the cgroup's CPU quota in whole cores in a limited container: a consent flow keeps Chromium busy for 5-6 CPU-seconds) and no more than half the memory (or of the cgroup's memory.max) at POOL_SLOT_MEMORY_MB each",
     ),
   MIN_CONCURRENT_PROFILES: z.coerce
     .number()
@@ -74,14 +75,14 @@ export const browserWorkerConfigShape = {
     .max(1)
     .default(1)
     .describe(
-      'machine CPU busy (0..1, all cores) above which the pool shrinks. 1 = CPU alone never shrinks it: a busy CPU is what the pool is for, and it shrinks when the work slows (slow or failing starts, flows failing from load, loop lag, low memory)',
+      "CPU busy (0..1: of the cgroup's CPU quota in a limited container, else of all the machine's cores) above which the pool shrinks. 1 = CPU alone never shrinks it: a busy CPU is what the pool is for, and it shrinks when the work slows (slow or failing starts, flows failing from load, loop lag, low memory)",
     ),
   POOL_CPU_GROW_BELOW: z.coerce
     .number()
     .gt(0)
     .max(1)
     .default(0.9)
-    .describe('machine CPU busy (0..1, all cores) below which the pool may grow: one more browser on a busier machine only queues for the cores'),
+    .describe('CPU busy (0..1, as POOL_CPU_CEILING counts it) below which the pool may grow: one more browser on a busier machine only queues for the cores'),
   POOL_SLOT_MEMORY_MB: env.int(300, 'memory one open profile (Chromium) needs: the pool grows only with this much available above POOL_MIN_FREE_MEMORY_MB'),
   POOL_MIN_FREE_MEMORY_MB: env.int(256, 'available memory (MemAvailable) below which the pool shrinks'),
   POOL_MAX_LOOP_LAG_MS: env.int(250, 'event-loop delay (p99 of an interval) above which the pool shrinks'),
@@ -109,6 +110,16 @@ export const browserWorkerConfigShape = {
 
 export type BrowserWorkerConfig = ReturnType<typeof loadBrowserWorkerConfig>;
 
+/**
+ * Cores and memory this worker may use: the machine's, or less where its cgroup limits them (a
+ * container's CPU quota counts whole cores, rounded down, at least one).
+ */
+export function containerSize(cgroup: CgroupLimits): [cores: number, memoryBytes: number] {
+  const quota = cgroup.cpuQuotaCores();
+  const cores = quota === undefined ? availableParallelism() : Math.min(availableParallelism(), Math.max(1, Math.floor(quota)));
+  return [cores, Math.min(totalmem(), cgroup.memoryLimitBytes() ?? Infinity)];
+}
+
 export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env) {
   const c = parseConfig(browserWorkerConfigShape, source);
   if (c.NODE_ENV === 'production' && !source.GOLOGIN_API_TOKEN) {
@@ -118,7 +129,7 @@ export function loadBrowserWorkerConfig(source: NodeJS.ProcessEnv = process.env)
   if (refused.length) throw new ConfigError(refused);
   const max =
     c.MAX_CONCURRENT_PROFILES ??
-    Math.max(c.MIN_CONCURRENT_PROFILES, fittingMaxConcurrency(availableParallelism(), totalmem(), c.POOL_SLOT_MEMORY_MB * 2 ** 20));
+    Math.max(c.MIN_CONCURRENT_PROFILES, fittingMaxConcurrency(...containerSize(new CgroupLimits()), c.POOL_SLOT_MEMORY_MB * 2 ** 20));
   if (c.MIN_CONCURRENT_PROFILES > max)
     throw new ConfigError([`MIN_CONCURRENT_PROFILES: ${c.MIN_CONCURRENT_PROFILES} is above MAX_CONCURRENT_PROFILES (${max})`]);
   return {
