@@ -15,3 +15,4 @@ export * from './time-bound.js';
 export * from './breaker/index.js';
 export * from './interval-job.js';
 export * from './internal-tokens.js';
+export * from './budget/index.js';

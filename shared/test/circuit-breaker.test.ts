@@ -5,9 +5,10 @@ import { DEFAULT_BREAKER_POLICY, admit, closedRecord, onFailure, onProbeAbandone
 import { CircuitBreakers1766000000000 } from '../src/breaker/breaker.migration.js';
 import { CircuitBreaker } from '../src/breaker/circuit-breaker.js';
 import { CircuitBreakers } from '../src/breaker/circuit-breakers.js';
-import { PgBreakerStore, pgPoolSql } from '../src/breaker/pg-breaker.store.js';
+import { PgBreakerStore } from '../src/breaker/pg-breaker.store.js';
 import { MAX_DEFERRALS, decideFailure } from '../src/bus/failure-policy.js';
 import { openDatabase } from '../src/db/data-source.js';
+import { pgPoolSql } from '../src/db/sql-runner.js';
 import { AppError, TransientError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics.js';

@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { createLogger } from '@xauth/shared';
+import { SlidingWindowBudget, createLogger } from '@xauth/shared';
 import { startXSim, type ScenarioName, type XSim } from '@xauth/x-sim';
 import { runAuthorizeFlow } from '../src/browser/authorize-flow.js';
 import { GoLoginProvider } from '../src/data-access/gologin.provider.js';
-import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
 import type { CapturedConsent } from '../src/domain/ports.js';
 import { failure } from './support/expectations.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SlidingWindowBudget } from '../src/domain/call-budget.rule.js';
+import { SlidingWindowBudget } from '@xauth/shared';
 import { parseCookieExport } from '../src/domain/cookie-export.rule.js';
 import { profileLockKey } from '../src/pool/profile-lock-key.js';
 import { localDebuggingPort } from '../src/pool/browser-reaper.js';

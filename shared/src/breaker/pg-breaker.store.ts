@@ -1,33 +1,7 @@
-import type pg from 'pg';
-import type { DataSource } from 'typeorm';
-import { inPgTransaction } from '../db/pg-transaction.js';
 import { quoteSchema } from '../db/schema-name.js';
+import type { SqlRunner } from '../db/sql-runner.js';
 import type { BreakerRecord, BreakerState } from './breaker.rule.js';
 import type { BreakerStore, StoredBreaker, StoredBreakerRow } from './breaker.store.js';
-
-type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
-
-/** How the store reaches PostgreSQL: a plain query, and a transaction around several. */
-export interface SqlRunner {
-  query: Query;
-  transaction<T>(fn: (query: Query) => Promise<T>): Promise<T>;
-}
-
-/** A `pg.Pool` as a `SqlRunner`. */
-export function pgPoolSql(pool: pg.Pool): SqlRunner {
-  return {
-    query: async (sql, params) => (await pool.query(sql, params)).rows as unknown[],
-    transaction: (fn) => inPgTransaction(pool, (client) => fn(async (sql, params) => (await client.query(sql, params)).rows as unknown[])),
-  };
-}
-
-/** A TypeORM data source as a `SqlRunner` (the store only reads rows of SELECTs). */
-export function dataSourceSql(ds: DataSource): SqlRunner {
-  return {
-    query: (sql, params) => ds.query(sql, params),
-    transaction: (fn) => ds.transaction((m) => fn((sql, params) => m.query(sql, params))),
-  };
-}
 
 interface Row {
   name: string;

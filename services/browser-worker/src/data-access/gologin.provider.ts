@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, callHttp, type CircuitBreaker, type OutboundResponse } from '@xauth/shared';
+import { AppError, TransientError, callHttp, type CallBudget, type CircuitBreaker, type OutboundResponse } from '@xauth/shared';
 import { isGoLoginOutage } from '../domain/breaker-outcomes.rule.js';
-import type { CallBudget } from '../domain/call-budget.rule.js';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
 import { reapBrowserAt } from '../pool/browser-reaper.js';
 

@@ -1,8 +1,7 @@
-import type { CircuitBreaker, Logger } from '@xauth/shared';
+import { SharedCallBudget, pgPoolSql, type CircuitBreaker, type Logger } from '@xauth/shared';
 import type { BrowserWorkerConfig } from '../config.js';
 import { GoLoginProvider } from '../data-access/gologin.provider.js';
 import { LocalChromiumProvider } from '../data-access/local-chromium.provider.js';
-import { SharedCallBudget } from '../data-access/shared-call-budget.repository.js';
 import type pg from 'pg';
 import type { ProfileProvider } from '../domain/ports.js';
 import type { PoolMetrics } from './pool-metrics.js';
@@ -35,7 +34,7 @@ export function createProfileProvider(
     stopTimeoutMs: config.BROWSER_CLOSE_TIMEOUT_MS,
     startTimeoutMs: config.GOLOGIN_START_TIMEOUT_MS,
     pollMs: config.GOLOGIN_POLL_MS,
-    budget: new SharedCallBudget(db, config.DATABASE_SCHEMA, config.GOLOGIN_RATE_LIMIT_PER_MINUTE, MINUTE_MS),
+    budget: new SharedCallBudget(pgPoolSql(db), config.DATABASE_SCHEMA, config.GOLOGIN_RATE_LIMIT_PER_MINUTE, MINUTE_MS),
     budgetWaitMs: config.GOLOGIN_RATE_LIMIT_WAIT_MS,
     breaker: gologinBreaker,
   });

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Metrics, createLogger, quoteSchema, schemaName } from '@xauth/shared';
+import { Metrics, SharedCallBudget, SlidingWindowBudget, createLogger, pgPoolSql, quoteSchema, schemaName } from '@xauth/shared';
 import { migrateWorkerSchema } from '../../src/data-access/database.js';
-import { SharedCallBudget } from '../../src/data-access/shared-call-budget.repository.js';
 import { GoLoginProvider, type GoLoginOptions } from '../../src/data-access/gologin.provider.js';
-import { SlidingWindowBudget } from '../../src/domain/call-budget.rule.js';
 import type { ProfileProvider } from '../../src/domain/ports.js';
 import { BrowserPool, type BrowserPoolOptions } from '../../src/pool/browser-pool.js';
 import { poolMetrics } from '../../src/pool/pool-metrics.js';
@@ -82,7 +80,7 @@ export class PoolFixture {
       await migrateWorkerSchema({ url: DATABASE_URL, schema, logger: silentLogger });
       this.migrated = true;
     }
-    return new SharedCallBudget(this.db, schema, limit, windowMs);
+    return new SharedCallBudget(pgPoolSql(this.db), schema, limit, windowMs);
   }
   private migrated = false;
 

@@ -1,0 +1,2 @@
+export * from './call-budget.rule.js';
+export * from './shared-call-budget.js';
