@@ -255,6 +255,8 @@ async function main() {
       X_REVOKE_URL: `${xsim.url}/2/oauth2/revoke`,
       X_ME_URL: `${xsim.url}/2/users/me`,
       GOLOGIN_API_URL: xsim.url,
+      // The orchestrators pace their listing under their own budget (40 pages a minute by default): raised with x-sim's limit.
+      GOLOGIN_LIST_RATE_LIMIT_PER_MINUTE: String(gologinPerMinute - 100),
     });
     const simStats = async () => (await fetch(`${xsim.url}/_sim/stats`)).json();
 

@@ -63,6 +63,14 @@ export const orchestratorConfigShape = {
   GOLOGIN_API_TOKEN: env.str('xsim-gologin-token', 'GoLogin API bearer token'),
   PROFILE_SYNC_INTERVAL_MS: env.int(300_000, 'how often profiles are synced from GoLogin'),
   PROFILE_SYNC_MIN_GAP_MS: env.int(30_000, 'a login for an unmapped account syncs profiles at once, at most this often'),
+  PROFILE_SYNC_WAIT_MS: env.int(
+    30_000,
+    'how long a login for an unmapped account (and the start) waits for a profile sync; a sync still under way goes on, and the login is answered UNKNOWN_ACCOUNT naming it (replayable)',
+  ),
+  GOLOGIN_LIST_RATE_LIMIT_PER_MINUTE: env.int(
+    40,
+    "GoLogin profile-list pages all orchestrators of this namespace fetch per minute together (booked in PostgreSQL), 30 profiles a page: 40,000 profiles take 34 min. With the workers' GOLOGIN_RATE_LIMIT_PER_MINUTE (240) it must stay under GoLogin's own limit (300), past which GoLogin invalidates the API token",
+  ),
   PROFILE_GONE_GRACE_MS: env.int(
     7 * 86_400_000,
     'an account whose GoLogin profile disappeared is paused at once and offboarded (tokens revoked at X and deleted) this long after, unless the profile comes back',

@@ -7,5 +7,6 @@ export { refreshDueTokens } from './domain/use-cases/refresh-due-tokens.use-case
 export { recheckDeadTokens, type RecheckResult } from './domain/use-cases/recheck-dead-tokens.use-case.js';
 export { refreshFailureAction, refreshBackoffMs, AppPauses } from './domain/refresh-failure.rule.js';
 export { XApiClient } from './data-access/x-api.client.js';
-export { syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
+export { ProfileSync, syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
+export { GoLoginDirectory } from './data-access/gologin.client.js';
 export { offboardGoneAccounts } from './domain/use-cases/manage-account.use-case.js';

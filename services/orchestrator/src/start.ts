@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import {
   Bus,
@@ -7,6 +8,7 @@ import {
   OutboxRelay,
   PgBreakerStore,
   ServiceRunner,
+  SharedCallBudget,
   breakerPolicy,
   breakersRoutes,
   dataSourceSql,
@@ -38,13 +40,15 @@ import type { OrchestratorDeps } from './domain/deps.js';
 import { expireOverdueJobs } from './domain/use-cases/expire-jobs.use-case.js';
 import { AppPauses } from './domain/refresh-failure.rule.js';
 import { refreshDueTokens } from './domain/use-cases/refresh-due-tokens.use-case.js';
-import { onDemandProfileSync, syncProfiles } from './domain/use-cases/sync-profiles.use-case.js';
+import { ProfileSync } from './domain/use-cases/sync-profiles.use-case.js';
 import { mountInternalApi } from './entry-points/http/internal-api.js';
 import { mountAccountsApi } from './entry-points/http/accounts-api.js';
 import { AccountQueries } from './data-access/account-queries.js';
 import { offboardGoneAccounts } from './domain/use-cases/manage-account.use-case.js';
 import { IntervalJob } from './entry-points/jobs/interval-job.js';
 import { subscriptions } from './entry-points/messaging/subscriptions.js';
+
+const MINUTE_MS = 60_000;
 
 export interface RunningOrchestrator {
   url: string;
@@ -96,6 +100,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   );
   // The use cases see the store through their port; the pruner and the gauge below use the rest of it.
   const store = new Store(dataSource, () => relay.nudge());
+  const profileSync = new ProfileSync(() => deps, { minGapMs: config.PROFILE_SYNC_MIN_GAP_MS, waitMs: config.PROFILE_SYNC_WAIT_MS });
   const deps: OrchestratorDeps = {
     store,
     campaigns: new CampaignStore(dataSource, () => relay.nudge()),
@@ -103,11 +108,16 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     keyring,
     x,
     breakers: { tokenEndpointBlocked: (app) => x.breakerOf(app).blocks() },
-    profiles: new GoLoginDirectory(config.GOLOGIN_API_URL, config.GOLOGIN_API_TOKEN, config.X_HTTP_TIMEOUT_MS),
+    profiles: new GoLoginDirectory(
+      config.GOLOGIN_API_URL,
+      config.GOLOGIN_API_TOKEN,
+      config.X_HTTP_TIMEOUT_MS,
+      new SharedCallBudget(dataSourceSql(dataSource), config.DATABASE_SCHEMA, config.GOLOGIN_LIST_RATE_LIMIT_PER_MINUTE, MINUTE_MS),
+    ),
     logger,
     apps: config.X_APPS,
     appPauses: new AppPauses(),
-    syncProfilesOnDemand: onDemandProfileSync(() => deps, config.PROFILE_SYNC_MIN_GAP_MS),
+    syncProfilesOnDemand: () => profileSync.onDemand(),
     settings: {
       defaultApp: config.DEFAULT_APP,
       defaultScopes: config.DEFAULT_SCOPES,
@@ -133,10 +143,23 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     },
   };
 
-  // Profiles first: a login request for an account we cannot map would be refused.
-  await syncProfiles(deps).catch((err: unknown) =>
+  // Profiles first: a login request for an account we cannot map would be refused. A large directory
+  // takes minutes (paced pages): the start waits PROFILE_SYNC_WAIT_MS, the sync goes on, and logins for
+  // accounts it has not mapped yet wait for it as long.
+  const initialSync = profileSync.run();
+  initialSync.catch((err: unknown) =>
     logger.error('initial profile sync failed; requests for unmapped accounts will be refused until it succeeds', { error: String(err) }),
   );
+  if (
+    !(await Promise.race([
+      initialSync.then(
+        () => true,
+        () => true,
+      ),
+      sleep(config.PROFILE_SYNC_WAIT_MS, false, { ref: false }),
+    ]))
+  )
+    logger.warn('the initial profile sync is still under way; starting without waiting for it', { waitedMs: config.PROFILE_SYNC_WAIT_MS });
 
   const app = createHttpApp({
     service,
@@ -180,7 +203,7 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
     { name: 'database', start: async () => undefined, stop: () => dataSource.destroy() },
     relay,
     // The first sync ran above, before any consumer started.
-    new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => syncProfiles(deps), logger, { runAtStart: false }),
+    new IntervalJob('profile-sync', config.PROFILE_SYNC_INTERVAL_MS, () => profileSync.run(), logger, { runAtStart: false }),
     new IntervalJob('job-sweeper', config.SWEEP_INTERVAL_MS, () => expireOverdueJobs(deps), logger),
     new IntervalJob('campaign-runner', config.CAMPAIGN_INTERVAL_MS, () => runCampaigns(deps), logger),
     new IntervalJob(

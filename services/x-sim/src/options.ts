@@ -38,8 +38,10 @@ export interface XSimOptions {
   apps?: SimApp[];
   /** @defaultValue 'xsim-gologin-token' */
   gologinToken?: string;
-  /** @defaultValue 300 */
+  /** GoLogin API requests per window (`gologinRateLimitWindowMs`) before it answers 429 and invalidates the token. @defaultValue 300 */
   gologinRateLimitPerMinute?: number;
+  /** The rate limit's window; shorter than GoLogin's minute only so a test need not wait a minute. @defaultValue 60000 */
+  gologinRateLimitWindowMs?: number;
   /** Delay before a first visit's Cloudflare interstitial clears itself; 0 disables it. @defaultValue 300 */
   interstitialMs?: number;
   /** @defaultValue 7200 */
@@ -65,6 +67,7 @@ export function resolveOptions(opts: XSimOptions = {}): ResolvedOptions {
     apps: opts.apps ?? [DEFAULT_APP],
     gologinToken: opts.gologinToken ?? 'xsim-gologin-token',
     gologinRateLimitPerMinute: opts.gologinRateLimitPerMinute ?? 300,
+    gologinRateLimitWindowMs: opts.gologinRateLimitWindowMs ?? 60_000,
     interstitialMs: opts.interstitialMs ?? 300,
     tokenLifetimeSec: opts.tokenLifetimeSec ?? 7200,
     codeLifetimeSec: opts.codeLifetimeSec ?? 30,

@@ -10,8 +10,6 @@ import { SimUsers, type SimProfile, type SimUser } from './domain/sim-users.stor
 import { SlidingWindowRateLimiter } from './domain/sliding-window.rate-limiter.js';
 import type { ResolvedOptions } from './options.js';
 
-const MINUTE_MS = 60_000;
-
 export const LISTING_GLITCHES = ['fail', 'no_profiles'] as const;
 export type ListingGlitch = (typeof LISTING_GLITCHES)[number];
 
@@ -47,7 +45,7 @@ export class SimState {
     this.users = new SimUsers(options.userCount);
     this.defaultLifetimeSec = options.tokenLifetimeSec;
     this.overload = options.gologinOverload;
-    this.gologinLimiter = new SlidingWindowRateLimiter(options.gologinRateLimitPerMinute, MINUTE_MS);
+    this.gologinLimiter = new SlidingWindowRateLimiter(options.gologinRateLimitPerMinute, options.gologinRateLimitWindowMs);
     this.browsers = new ProfileBrowsers({
       chromiumPath: options.chromiumPath,
       stats: this.statsStore,

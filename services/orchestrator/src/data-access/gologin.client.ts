@@ -1,5 +1,6 @@
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, callHttp, errorMessage } from '@xauth/shared';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, callHttp, errorMessage, type CallBudget } from '@xauth/shared';
 import type { ProfileLink } from '../domain/model.js';
 import type { ProfileDirectoryPort, ProfileListing } from '../domain/ports.js';
 
@@ -19,6 +20,8 @@ export class GoLoginDirectory implements ProfileDirectoryPort {
     private readonly baseUrl: string,
     private readonly token: string,
     private readonly timeoutMs = 10_000,
+    /** Asked before every page (by every replica, when shared): GoLogin invalidates the API token past its per-minute limit. */
+    private readonly budget?: CallBudget,
   ) {}
 
   async listProfiles(): Promise<ProfileListing> {
@@ -49,6 +52,7 @@ export class GoLoginDirectory implements ProfileDirectoryPort {
   }
 
   private async page(page: number): Promise<Page> {
+    await this.turn();
     const res = await callHttp(new URL(`/browser/v2?page=${page}`, this.baseUrl).toString(), {
       headers: { authorization: `Bearer ${this.token}` },
       timeoutMs: this.timeoutMs,
@@ -60,4 +64,17 @@ export class GoLoginDirectory implements ProfileDirectoryPort {
       throw new AppError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin profile list answered ${res.status}`, retryable: res.status !== 401 });
     return (res.body ?? {}) as Page;
   }
+
+  /** Waits for a page's turn in the budget: a listing is background work, so it waits rather than fails. */
+  private async turn(): Promise<void> {
+    if (!this.budget) return;
+    for (;;) {
+      const turn = await this.budget.turn(TURN_WAIT_MS);
+      if (turn.granted) return void (await sleep(turn.waitMs));
+      await sleep(turn.retryAfterMs);
+    }
+  }
 }
+
+/** The longest wait booked at once: a turn further off is asked for again later. */
+const TURN_WAIT_MS = 60_000;

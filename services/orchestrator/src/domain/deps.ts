@@ -21,8 +21,11 @@ export interface OrchestratorDeps {
     /** Whether the app's token-endpoint breaker refuses calls now (the refresher leaves that app's tokens alone). */
     tokenEndpointBlocked(app: string): Promise<boolean>;
   };
-  /** Re-reads the profile directory now, if it was not read very recently. */
-  syncProfilesOnDemand(): Promise<void>;
+  /**
+   * Re-reads the profile directory for a login whose account no known profile maps to (not if it was
+   * read very recently); false when that sync was still under way after its wait.
+   */
+  syncProfilesOnDemand(): Promise<boolean>;
   settings: {
     defaultApp: string;
     defaultScopes: string;

@@ -4,6 +4,7 @@ import { OperatorActions1765000000000 } from './1765000000000-operator-actions.j
 import { RefreshBackoff1763800000200 } from './1763800000200-refresh-backoff.js';
 import { Campaigns1767000000000 } from './1767000000000-campaigns.js';
 import { Accounts1767000000100 } from './1767000000100-accounts.js';
+import { GoLoginCalls1768000000000 } from './1768000000000-gologin-calls.js';
 
 // In timestamp order, as TypeORM runs them.
 export const migrations = [
@@ -14,4 +15,5 @@ export const migrations = [
   CircuitBreakers1766000000000,
   Campaigns1767000000000,
   Accounts1767000000100,
+  GoLoginCalls1768000000000,
 ];

@@ -28,7 +28,7 @@ function coversScopes(granted: string, wanted: string): boolean {
  * `user.authentication.failed` and then refused, so the consumer dead-letters them.
  */
 export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequested, meta: MessageMeta): Promise<void> {
-  if (!cmd.profileId && !(await deps.store.hasProfileFor(cmd.accountId))) await deps.syncProfilesOnDemand();
+  const mapFresh = cmd.profileId || (await deps.store.hasProfileFor(cmd.accountId)) ? true : await deps.syncProfilesOnDemand();
   const refusal = await deps.store.transaction(async (tx) => {
     if (!(await tx.claimInbox(CONSUMER, meta.messageId))) return undefined;
     if (await tx.findLoginRequest(cmd.requestId)) {
@@ -76,7 +76,12 @@ export async function requestLogin(deps: OrchestratorDeps, cmd: UserLoginRequest
     if (!profile) {
       return cmd.profileId
         ? refuse(ErrorCodes.UNKNOWN_PROFILE, `unknown profile "${cmd.profileId}"`)
-        : refuse(ErrorCodes.UNKNOWN_ACCOUNT, `no profile is signed in to @${cmd.accountId}`);
+        : refuse(
+            ErrorCodes.UNKNOWN_ACCOUNT,
+            mapFresh
+              ? `no profile is signed in to @${cmd.accountId}`
+              : `no profile is signed in to @${cmd.accountId} as far as the last sync knows; a sync from GoLogin is still under way: replay this request once it has ended`,
+          );
     }
     const scopes = cmd.scopes ?? deps.settings.defaultScopes;
 

@@ -1,25 +1,62 @@
+import { errorMessage } from '@xauth/shared';
 import type { OrchestratorDeps } from '../deps.js';
 
 /**
- * Syncs on demand (a login for an account no known profile maps to: it may have been added since
- * the last sync), at most once per `minIntervalMs` and never two at once, so a burst of requests
- * for unknown accounts cannot provoke GoLogin's rate limit.
+ * This replica's profile syncs, one at a time: the periodic one, the one at start and those a login
+ * for an unmapped account asks for join a sync under way instead of listing GoLogin again. A sync
+ * of a large directory takes minutes (GoLogin lists 30 profiles a page, and the pages are paced by
+ * GOLOGIN_LIST_RATE_LIMIT_PER_MINUTE), so a caller that must not wait that long waits at most
+ * `waitMs` and lets the sync go on without it.
  */
-export function onDemandProfileSync(deps: () => OrchestratorDeps, minIntervalMs: number): () => Promise<void> {
-  let last = 0;
-  let inFlight: Promise<unknown> | undefined;
-  return async () => {
-    if (!inFlight) {
-      if (Date.now() - last < minIntervalMs) return;
-      last = Date.now();
-      inFlight = syncProfiles(deps())
-        .catch((err: unknown) => deps().logger.warn('on-demand profile sync failed', { error: String(err) }))
+export class ProfileSync {
+  private last = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: () => OrchestratorDeps,
+    private readonly o: { minGapMs: number; waitMs: number },
+  ) {}
+
+  /** A sync now, or the one under way; rejects if it fails. */
+  run(): Promise<void> {
+    if (!this.inFlight) {
+      this.inFlight = syncProfiles(this.deps())
+        .then(() => undefined)
         .finally(() => {
-          inFlight = undefined;
+          this.inFlight = undefined;
         });
     }
-    await inFlight;
-  };
+    return this.inFlight;
+  }
+
+  /**
+   * A login for an account no known profile maps to (it may have been added since the last sync):
+   * syncs at once, at most once per `minGapMs` so a burst of requests for unknown accounts cannot
+   * list GoLogin over and over. True when the map is as fresh as it gets now; false when a sync is
+   * still under way after `waitMs`.
+   */
+  async onDemand(): Promise<boolean> {
+    if (!this.inFlight && Date.now() - this.last < this.o.minGapMs) return true;
+    // Only these count for the gap: the periodic sync and the one at start are not a burst of requests.
+    this.last = Date.now();
+    const sync = this.run().then(
+      () => true,
+      (err: unknown) => {
+        this.deps().logger.warn('on-demand profile sync failed', { error: errorMessage(err) });
+        return true;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.o.waitMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([sync, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 /**
