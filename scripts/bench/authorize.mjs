@@ -30,6 +30,7 @@
 // `--node-arg=ARG` (repeatable) adds a Node option to them (after the production ones: `--node-arg=--cpu-prof`).
 // Not a test: no assertions. `npm run bench:authorize -- --flows 20 --concurrency 1,2,4 --rounds 1`
 import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { alternate, median, quantile } from './lib/figures.mjs';
@@ -58,6 +59,8 @@ const PSS_MS = Number(args['pss-ms']);
 /** Warm-up flows per run: one per lane, at least two (JIT, Chromium's disk cache, pools). */
 const warmupFor = (c) => (args.warmup === undefined ? Math.max(2, c) : Number(args.warmup));
 const SIDES = ['raw', 'pipeline'];
+/** A pause between runs, the same before each: the last run's browsers, schemas and queues are gone before the next starts. */
+const SETTLE_MS = 3_000;
 /** The adaptive side's lanes: enough demand for any fixed setting measured. */
 const ADAPTIVE_LANES = Math.max(...CONCURRENCIES);
 
@@ -161,18 +164,23 @@ async function main() {
   const runs = [];
   let run = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const c of CONCURRENCIES) {
-      for (const side of alternate(++run, SIDES)) {
-        const r = await runChild(side, c);
-        runs.push(r);
-        console.log(`round ${round}  c=${c}  ${fmt(r)}${r.failed.length ? `   FAILED ${r.failed.length}: ${r.failed[0]}` : ''}`);
+    const fixed = CONCURRENCIES.flatMap((c) => alternate(++run, SIDES).map((side) => ({ side, c })));
+    // The adaptive run takes a different place each round: always last, it always came right after
+    // the highest concurrency's run (the most browsers to tear down) and no fixed run ever did.
+    const at = ((round - 1) * 2 + 1) % (fixed.length + 1);
+    for (const spec of [...fixed.slice(0, at), { side: 'adaptive' }, ...fixed.slice(at)]) {
+      if (runs.length) await sleep(SETTLE_MS);
+      const r = await runChild(spec.side, spec.side === 'adaptive' ? ADAPTIVE_LANES : spec.c);
+      runs.push(r);
+      const failed = r.failed.length ? `   FAILED ${r.failed.length}: ${r.failed[0]}` : '';
+      if (spec.side === 'adaptive') {
+        console.log(`round ${round}  ${ADAPTIVE_LANES} lanes  ${fmt(r)}${failed}`);
+        console.log(`                ${fmtPool(r.pool)}`);
+      } else {
+        console.log(`round ${round}  c=${spec.c}  ${fmt(r)}${failed}`);
         console.log(`                ${fmtCpu(r)}; sampler ${n0(r.samplerCpuMs / r.ok, 0)} ms`);
       }
     }
-    const r = await runChild('adaptive', ADAPTIVE_LANES);
-    runs.push(r);
-    console.log(`round ${round}  ${ADAPTIVE_LANES} lanes  ${fmt(r)}${r.failed.length ? `   FAILED ${r.failed.length}: ${r.failed[0]}` : ''}`);
-    console.log(`                ${fmtPool(r.pool)}`);
   }
   summarize(runs);
   console.log(`load after: ${uptime()}`);
