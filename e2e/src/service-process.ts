@@ -44,6 +44,7 @@ export class ServiceProcess {
     // A test run's tag goes along, so a census of the run's Chromiums sees this service's too.
     const tag = process.env[TEST_RUN_ENV] ? { [TEST_RUN_ENV]: process.env[TEST_RUN_ENV] } : {};
     const child = spawn(process.execPath, [...nodeArgs, main], { env: { PATH: process.env.PATH, ...tag, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    endWithThisProcess(child);
     const proc = new ServiceProcess(service, child);
     const deadline = Date.now() + timeoutMs;
     while (!proc.url) {
@@ -70,6 +71,25 @@ export class ServiceProcess {
       .filter((l): l is Record<string, unknown> => !!l && (typeof message === 'string' ? l.message === message : message.test(String(l.message))));
   }
 }
+
+const running = new Set<ChildProcess>();
+
+/**
+ * A service must not outlive what started it: a benchmark or test that crashes (an unhandled
+ * 'error' event, say) would leave it holding its port, its broker connections and, for x-sim, its
+ * Chromiums. On the way out, each one still running is told to stop (SIGTERM: it drains and exits).
+ */
+function endWithThisProcess(child: ChildProcess): void {
+  if (!endHookSet) {
+    endHookSet = true;
+    process.once('exit', () => {
+      for (const c of running) c.kill('SIGTERM');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+let endHookSet = false;
 
 function parse(line: string): Record<string, unknown> | undefined {
   try {
