@@ -72,24 +72,20 @@ export class ServiceProcess {
   }
 }
 
-const running = new Set<ChildProcess>();
-
 /**
  * A service must not outlive what started it: a benchmark or test that crashes (an unhandled
  * 'error' event, say) would leave it holding its port, its broker connections and, for x-sim, its
  * Chromiums. On the way out, each one still running is told to stop (SIGTERM: it drains and exits).
  */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGTERM');
+});
+
 function endWithThisProcess(child: ChildProcess): void {
-  if (!endHookSet) {
-    endHookSet = true;
-    process.once('exit', () => {
-      for (const c of running) c.kill('SIGTERM');
-    });
-  }
   running.add(child);
   child.once('exit', () => running.delete(child));
 }
-let endHookSet = false;
 
 function parse(line: string): Record<string, unknown> | undefined {
   try {

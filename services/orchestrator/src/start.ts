@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import {
   Bus,
@@ -146,20 +145,10 @@ export async function startOrchestrator(config: OrchestratorConfig, opts: { logg
   // Profiles first: a login request for an account we cannot map would be refused. A large directory
   // takes minutes (paced pages): the start waits PROFILE_SYNC_WAIT_MS, the sync goes on, and logins for
   // accounts it has not mapped yet wait for it as long.
-  const initialSync = profileSync.run();
-  initialSync.catch((err: unknown) =>
+  const synced = await profileSync.within((err) =>
     logger.error('initial profile sync failed; requests for unmapped accounts will be refused until it succeeds', { error: String(err) }),
   );
-  if (
-    !(await Promise.race([
-      initialSync.then(
-        () => true,
-        () => true,
-      ),
-      sleep(config.PROFILE_SYNC_WAIT_MS, false, { ref: false }),
-    ]))
-  )
-    logger.warn('the initial profile sync is still under way; starting without waiting for it', { waitedMs: config.PROFILE_SYNC_WAIT_MS });
+  if (!synced) logger.warn('the initial profile sync is still under way; starting without waiting for it', { waitedMs: config.PROFILE_SYNC_WAIT_MS });
 
   const app = createHttpApp({
     service,

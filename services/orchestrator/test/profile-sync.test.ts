@@ -8,19 +8,21 @@ import { ProfileSync } from '../src/domain/use-cases/sync-profiles.use-case.js';
 function slowDirectory() {
   let calls = 0;
   let end: (l: ProfileListing) => void = () => undefined;
+  let fail: (err: Error) => void = () => undefined;
   const deps = {
     logger: createLogger({ service: 'profile-sync-test', silent: true }),
     profiles: {
       listProfiles: () => {
         calls += 1;
-        return new Promise<ProfileListing>((resolve) => {
+        return new Promise<ProfileListing>((resolve, reject) => {
           end = resolve;
+          fail = reject;
         });
       },
     },
   } as unknown as OrchestratorDeps;
   // An empty listing keeps the map it has (nothing is written), so no store is needed here.
-  return { deps, calls: () => calls, end: () => end({ links: [], complete: true }) };
+  return { deps, calls: () => calls, end: () => end({ links: [], complete: true }), fail: (err: Error) => fail(err) };
 }
 
 describe('profile sync: one at a time per replica, and a bounded wait for a login that asked for one', () => {
@@ -37,6 +39,17 @@ describe('profile sync: one at a time per replica, and a bounded wait for a logi
     await periodic;
     expect(await sync.onDemand(), 'synced within minGapMs: nothing to wait for').to.equal(true);
     expect(dir.calls()).to.equal(1);
+  });
+
+  it('when the sync at start fails after the start stopped waiting, then the start still hears of the failure', async () => {
+    const dir = slowDirectory();
+    const sync = new ProfileSync(() => dir.deps, { minGapMs: 0, waitMs: 20 });
+    const failures: string[] = [];
+    expect(await sync.within((err) => failures.push((err as Error).message))).to.equal(false);
+    const periodic = sync.run();
+    dir.fail(new Error('GoLogin answered 503'));
+    await periodic.catch(() => undefined);
+    expect(failures).to.deep.equal(['GoLogin answered 503']);
   });
 
   it('when the sync ends within the wait, then the login sees it done (true)', async () => {

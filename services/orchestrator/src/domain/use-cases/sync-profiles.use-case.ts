@@ -39,10 +39,18 @@ export class ProfileSync {
     if (!this.inFlight && Date.now() - this.last < this.o.minGapMs) return true;
     // Only these count for the gap: the periodic sync and the one at start are not a burst of requests.
     this.last = Date.now();
-    const sync = this.run().then(
+    return this.within((err) => this.deps().logger.warn('on-demand profile sync failed', { error: errorMessage(err) }));
+  }
+
+  /**
+   * A sync now (or the one under way), waited for at most `waitMs`: true when it ended by then, with
+   * or without success; false when it is still under way. `onFailure` hears of its failure whenever it comes.
+   */
+  async within(onFailure: (err: unknown) => void): Promise<boolean> {
+    const ended = this.run().then(
       () => true,
       (err: unknown) => {
-        this.deps().logger.warn('on-demand profile sync failed', { error: errorMessage(err) });
+        onFailure(err);
         return true;
       },
     );
@@ -52,7 +60,7 @@ export class ProfileSync {
       timer.unref();
     });
     try {
-      return await Promise.race([sync, gaveUp]);
+      return await Promise.race([ended, gaveUp]);
     } finally {
       clearTimeout(timer);
     }
