@@ -10,6 +10,12 @@ import { lockIsFree } from './support/profile-lock.helper.js';
 const census = new ChromiumCensus();
 const requestIdOf = (r: Received) => (r.body as { requestId?: string }).requestId;
 const TERMINAL = new Set(['user.authenticated', 'user.authentication.failed']);
+/** The services' warnings and errors, so that a failure says what went wrong along the way. */
+const warnings = (logs: string[]) =>
+  logs
+    .filter((l) => /"level":"(warn|error)"/.test(l))
+    .slice(0, 40)
+    .join('\n');
 /** The machine as the pool sizing sees it, pinned: a shared test machine's CPU belongs to whoever else runs there. */
 const calmMachine: Sampler = { sample: async () => ({ cpu: 0.2, freeMemoryBytes: 8 * 2 ** 30, loopLagMs: 1 }), stop: () => undefined };
 
@@ -60,7 +66,7 @@ describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     const ended = await loginAll(stack, requests, 280_000);
     const stats = stack.xsim.state.stats();
     expect(stats.maxConcurrentOpen).to.be.at.most(4).and.at.least(1);
-    expect(stats.alreadyRunningRejections).to.equal(0);
+    expect(stats.alreadyRunningRejections, `starts refused as already running; the worker's warnings:\n${warnings(stack.logs)}`).to.equal(0);
     expect([...ended.values()].map((e) => e.routingKey))
       .to.have.lengthOf(60)
       .and.satisfy((keys: string[]) => keys.every((k) => k === 'user.authenticated'));

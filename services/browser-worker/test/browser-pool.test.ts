@@ -107,6 +107,20 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     await lease.release({ reusable: true });
   });
 
+  it('when the answer to a start is lost (timeout) but GoLogin started the browser, then it is stopped before the lock is freed, and the next start finds the profile free', async () => {
+    const id = profileOf('xsim_user_012');
+    // x-sim starts the browser, then answers after the caller gave up.
+    sim.state.addFault({ endpoint: 'gologin', user: 'xsim_user_012', latencyAfterMs: 4_000, times: 1 });
+    const pool = fx.pool(fx.gologin(sim.url, { timeoutMs: 1_000 }));
+    expect(await failure(pool.acquire(id))).to.include({ code: 'GOLOGIN_UNAVAILABLE', retryable: true });
+    expect(sim.state.runningBrowsers(), 'the run the lost answer began').to.deep.equal([]);
+    expect(await fx.lockIsFree(id)).to.equal(true);
+    const lease = await pool.acquire(id);
+    expect(sim.state.stats().alreadyRunningRejections, 'the next start was not refused as already running').to.equal(0);
+    expect(await fx.value('xauth_pool_browser_restarts_total', { reason: 'stale' })).to.equal(0);
+    await lease.release({ reusable: false });
+  });
+
   it('when the stale GoLogin run also refuses to stop, then it is killed by its DevTools port and the profile started again', async () => {
     const id = profileOf('xsim_user_009');
     sim.state.setScenario('xsim_user_009', 'hang_on_close', { latencyMs: 60_000 });

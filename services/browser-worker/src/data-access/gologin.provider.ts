@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, callHttp, type CallBudget, type CircuitBreaker, type OutboundResponse } from '@xauth/shared';
+import { AppError, TransientError, callHttp, requestMayHaveArrived, type CallBudget, type CircuitBreaker, type OutboundResponse } from '@xauth/shared';
 import { isGoLoginOutage } from '../domain/breaker-outcomes.rule.js';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
 import { reapBrowserAt } from '../pool/browser-reaper.js';
@@ -60,7 +60,16 @@ export class GoLoginProvider implements ProfileProvider {
 
   async start(profileId: string): Promise<OpenProfile> {
     const path = `/browser/${encodeURIComponent(profileId)}`;
-    const res = await this.call('POST', `${path}/start`);
+    let res: OutboundResponse;
+    try {
+      res = await this.call('POST', `${path}/start`);
+    } catch (err) {
+      // A start whose answer was lost (our timeout, a connection broken after sending) may still
+      // bring the browser up: stop it while the pool holds the profile's lock, or the next start
+      // of the profile finds it running (409) and must treat it as a dead worker's.
+      if (requestMayHaveArrived(err)) await this.stop(profileId).catch(() => undefined);
+      throw err;
+    }
     if (res.status === 409)
       throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running`, deferred: true });
     const body = res.body as StartBody;

@@ -9,7 +9,10 @@ export interface OpenProfile {
 /** Where profiles' browsers come from (GoLogin, or local persistent profiles). */
 export interface ProfileProvider {
   readonly kind: string;
-  /** Throws a transient PROFILE_BUSY when the provider says the profile already runs. */
+  /**
+   * Throws a transient PROFILE_BUSY when the provider says the profile already runs. A start that
+   * fails leaves behind no run it may have begun (one whose answer was lost is stopped first).
+   */
   start(profileId: string): Promise<OpenProfile>;
   /** Asks politely, within the provider's own bound. Must be safe to call for a profile that already stopped. */
   stop(profileId: string): Promise<void>;
