@@ -2,11 +2,10 @@
 // What a Playwright trace costs one successful consent flow: the same flow against x-sim with
 // tracing off, actions only, DOM snapshots, and full (snapshots + screencast), interleaved. After a build:
 // `node scripts/bench/trace-cost.mjs [rounds]`. Prints the median and mean per mode; not a test.
-import { createLogger } from '@xauth/shared';
+import { SlidingWindowBudget, createLogger } from '@xauth/shared';
 import { startXSim } from '@xauth/x-sim';
 import { runAuthorizeFlow } from '../../services/browser-worker/dist/src/browser/authorize-flow.js';
 import { GoLoginProvider } from '../../services/browser-worker/dist/src/data-access/gologin.provider.js';
-import { SlidingWindowBudget } from '../../services/browser-worker/dist/src/domain/call-budget.rule.js';
 
 const rounds = Number(process.argv[2] ?? 8);
 const redirectUri = 'http://127.0.0.1:9/oauth/callback';
@@ -32,7 +31,7 @@ try {
       try {
         const url = `${sim.url}/i/oauth2/authorize?response_type=code&client_id=cid&redirect_uri=${encodeURIComponent(redirectUri)}&scope=users.read&state=state-${r}-${mode}&code_challenge=challenge-123&code_challenge_method=plain`;
         const t0 = performance.now();
-        await runAuthorizeFlow(
+        const consent = await runAuthorizeFlow(
           { jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 },
           { stepMs: 10_000, interstitialMs: 5_000 },
           logger,
@@ -40,6 +39,7 @@ try {
           { trace: mode },
         );
         if (r > 0) times[mode].push(performance.now() - t0); // round 0 warms up
+        await consent.tidy?.(false);
       } finally {
         await provider.stop(profile.id);
       }

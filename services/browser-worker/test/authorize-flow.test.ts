@@ -1,5 +1,8 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { SlidingWindowBudget, createLogger } from '@xauth/shared';
 import { startXSim, type ScenarioName, type XSim } from '@xauth/x-sim';
@@ -123,6 +126,42 @@ describe('authorize flow in a real Chromium against x-sim', function () {
     it(`when ${when}, then ${code} (${retryable ? 'retried' : 'needs a person'})`, async () => {
       const err = await failure(authorize('xsim_user_002', opts));
       expect(err).to.include({ code, retryable });
+    });
+  }
+
+  for (const browserKept of [true, false]) {
+    it(`when a captured consent is tidied for a browser ${browserKept ? 'kept warm, then its page is closed' : 'about to be stopped, then its page is left to the stop'} and its trace leaves no temporary directory`, async () => {
+      // Playwright keeps a trace in a directory of the temporary directory until the trace stops.
+      const profile = sim.state.profileOf('xsim_user_004')!;
+      const open = await provider.start(profile.id);
+      // Set once the browser runs, which keeps its own temporary directory.
+      const tmp = await mkdtemp(join(tmpdir(), 'xauth-flow-tmp-'));
+      const savedTmp = process.env.TMPDIR;
+      process.env.TMPDIR = tmp;
+      const pages = async () => {
+        const list = (await (await fetch(`http://127.0.0.1:${new URL(open.wsUrl).port}/json/list`)).json()) as Array<{ type: string }>;
+        return list.filter((t) => t.type === 'page').length;
+      };
+      try {
+        const before = await pages();
+        const url = `${sim.url}/i/oauth2/authorize?response_type=code&client_id=cid&redirect_uri=${encodeURIComponent(redirectUri)}&scope=users.read&state=s-4&code_challenge=challenge-123&code_challenge_method=plain`;
+        const consent = await runAuthorizeFlow(
+          { jobId: '00000000-0000-4000-8000-000000000004', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 },
+          { stepMs: 8_000, interstitialMs: 3_000 },
+          logger,
+          {},
+          { trace: 'actions' },
+        );
+        expect(await readdir(tmp), 'the trace is recorded while the flow runs').to.have.length.greaterThan(0);
+        await consent.tidy!(browserKept);
+        expect(await readdir(tmp), 'what the trace left').to.deep.equal([]);
+        expect(await pages()).to.equal(browserKept ? before : before + 1);
+      } finally {
+        if (savedTmp === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = savedTmp;
+        await provider.stop(profile.id);
+        await rm(tmp, { recursive: true, force: true });
+      }
     });
   }
 

@@ -110,8 +110,8 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
   it('when the answer to a start is lost (timeout) but GoLogin started the browser, then it is stopped before the lock is freed, and the next start finds the profile free', async () => {
     const id = profileOf('xsim_user_012');
     // x-sim starts the browser, then answers after the caller gave up.
-    sim.state.addFault({ endpoint: 'gologin', user: 'xsim_user_012', latencyAfterMs: 4_000, times: 1 });
-    const pool = fx.pool(fx.gologin(sim.url, { timeoutMs: 1_000 }));
+    sim.state.addFault({ endpoint: 'gologin', user: 'xsim_user_012', latencyAfterMs: 10_000, times: 1 });
+    const pool = fx.pool(fx.gologin(sim.url, { timeoutMs: 5_000 }));
     expect(await failure(pool.acquire(id))).to.include({ code: 'GOLOGIN_UNAVAILABLE', retryable: true });
     expect(sim.state.runningBrowsers(), 'the run the lost answer began').to.deep.equal([]);
     expect(await fx.lockIsFree(id)).to.equal(true);

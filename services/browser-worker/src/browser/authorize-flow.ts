@@ -49,6 +49,13 @@ export async function runAuthorizeFlow(
   let page: Page | undefined;
   let redirect: Awaited<ReturnType<typeof catchRedirect>> | undefined;
   // Each step bounded and never throwing. On a CDP-connected browser close only disconnects; the provider stops the profile itself.
+  const disconnect = async (): Promise<void> => {
+    if (browser) {
+      await bounded(browser.close(), closeMs, 'disconnecting from the profile browser').catch((e: unknown) =>
+        logger.debug('disconnecting from the profile browser', { error: errorMessage(e) }),
+      );
+    }
+  };
   const tidyUp = async (): Promise<void> => {
     if (redirect) await bounded(redirect.dispose(), closeMs, 'detaching the redirect catcher').catch(() => undefined);
     if (page) {
@@ -56,11 +63,7 @@ export async function runAuthorizeFlow(
         logger.warn('the page did not close; moving on (the profile is stopped anyway)', { error: errorMessage(e) }),
       );
     }
-    if (browser) {
-      await bounded(browser.close(), closeMs, 'disconnecting from the profile browser').catch((e: unknown) =>
-        logger.debug('disconnecting from the profile browser', { error: errorMessage(e) }),
-      );
-    }
+    await disconnect();
   };
   try {
     browser = await inSpan('browser connect', {}, () => chromium.connectOverCDP(req.wsUrl, { timeout: Math.min(t.stepMs, left()) }));
@@ -96,7 +99,14 @@ export async function runAuthorizeFlow(
     }
     // The code is the job's result and lives 30 s at X: it is handed over now, and the trace, the page
     // and the connection are tidied up off its path (the profile is released once they are).
-    return { ...consent, tidied: recording.discard(closeMs).then(tidyUp) };
+    return {
+      ...consent,
+      tidy: async (browserKept) => {
+        // The trace is dropped either way: stopping it is what removes its temporary directory.
+        await recording.discard(closeMs);
+        await (browserKept ? tidyUp() : disconnect());
+      },
+    };
   } catch (err) {
     await tidyUp();
     throw toFlowFailure(err);

@@ -1,6 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, callHttp, requestMayHaveArrived, type CallBudget, type CircuitBreaker, type OutboundResponse } from '@xauth/shared';
+import {
+  AppError,
+  SpanKind,
+  TransientError,
+  callHttp,
+  inSpan,
+  requestMayHaveArrived,
+  type CallBudget,
+  type CircuitBreaker,
+  type OutboundResponse,
+} from '@xauth/shared';
 import { isGoLoginOutage } from '../domain/breaker-outcomes.rule.js';
 import type { OpenProfile, ProfileProvider } from '../domain/ports.js';
 import { reapBrowserAt } from '../pool/browser-reaper.js';
@@ -30,7 +40,7 @@ export class GoLoginProvider implements ProfileProvider {
   constructor(private readonly o: GoLoginOptions) {}
 
   private async call(method: 'GET' | 'POST', path: string, timeoutMs = this.o.timeoutMs): Promise<OutboundResponse> {
-    const turn = await this.o.budget.turn(this.o.budgetWaitMs);
+    const turn = await inSpan('gologin call budget', {}, () => this.o.budget.turn(this.o.budgetWaitMs));
     if (!turn.granted) {
       throw new TransientError({
         code: ErrorCodes.GOLOGIN_RATE_LIMITED,
@@ -42,14 +52,20 @@ export class GoLoginProvider implements ProfileProvider {
     // Our own budget's refusal (above) never reaches the breaker: only GoLogin's answers do.
     let res: OutboundResponse;
     try {
-      res = await callHttp(new URL(path, this.o.baseUrl).toString(), {
-        method,
-        headers: { authorization: `Bearer ${this.o.token}` },
-        timeoutMs,
-        dependency: 'GoLogin',
-        unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
-        rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
-      });
+      res = await inSpan(
+        `GoLogin ${method} ${path.replace(/^\/browser\/[^/]+/, '/browser/:id')}`,
+        { 'http.request.method': method },
+        () =>
+          callHttp(new URL(path, this.o.baseUrl).toString(), {
+            method,
+            headers: { authorization: `Bearer ${this.o.token}` },
+            timeoutMs,
+            dependency: 'GoLogin',
+            unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+            rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
+          }),
+        { kind: SpanKind.CLIENT },
+      );
     } catch (err) {
       if (isGoLoginOutage(err)) await this.o.breaker?.failure(err);
       throw err;

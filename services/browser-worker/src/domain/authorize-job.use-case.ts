@@ -1,6 +1,6 @@
 import { ErrorCodes, type AuthorizationJobRequested } from '@xauth/contracts';
-import { AppError, TransientError, decideFailure, errorMessage, type Bus, type Envelope, type Logger } from '@xauth/shared';
-import type { AuthorizeRequest, CapturedConsent, DependencyGate, FailureArtifactIndex, GatePass, ProfilePool } from './ports.js';
+import { AppError, TransientError, decideFailure, errorMessage, inSpan, type Bus, type Envelope, type Logger } from '@xauth/shared';
+import type { AuthorizeRequest, CapturedConsent, DependencyGate, FailureArtifactIndex, GatePass, ProfilePool, Tidy } from './ports.js';
 
 export interface AuthorizeJobDeps {
   bus: Bus;
@@ -56,10 +56,10 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
   }
   let pass = OPEN_GATE;
   try {
-    pass = (await deps.gate?.enter()) ?? OPEN_GATE;
+    if (deps.gate) pass = await inSpan('breakers admit', {}, () => deps.gate!.enter());
     const profile = await deps.pool.acquire(job.profileId);
     let outcome: { reusable: boolean; crashed?: boolean } = { reusable: false };
-    let tidied: Promise<void> | undefined;
+    let tidy: Tidy | undefined;
     try {
       await deps.bus.publish(
         'authorization.job.started',
@@ -74,7 +74,7 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
         redirectUri: job.redirectUri,
         deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
       });
-      tidied = consent.tidied;
+      tidy = consent.tidy;
       await deps.bus.publish(
         'authorization.consent.captured',
         { jobId: job.jobId, code: consent.code, state: consent.state },
@@ -93,7 +93,7 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       // closes, so the next job's delivery, breaker check and lock overlap the close (its start still
       // waits for the room, as GoLogin counts a closing profile). A failed run waits, so its retry
       // never finds its own profile still busy.
-      const released = profile.release({ ...outcome, after: tidied });
+      const released = profile.release({ ...outcome, after: tidy });
       if (!outcome.reusable) await released;
     }
   } catch (failed) {

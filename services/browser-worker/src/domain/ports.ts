@@ -39,12 +39,12 @@ export interface ProfileLease {
   reused: boolean;
   /**
    * Frees the slot at once; `reusable: false` (a failed run) always closes the browser, `crashed`
-   * says the browser went away under the job, `after` is the job's own tidying up (its page, its
-   * trace), which ends before the browser is kept warm or closed. Resolves when the browser is
-   * closed (or kept warm) and the profile's lock freed; the pool's shutdown waits for it, and a new
-   * start waits for the room it holds. Never throws.
+   * says the browser went away under the job, `after` is the job's own tidying up, told whether the
+   * browser is kept for a next job; it ends before the browser is kept warm or closed. Resolves when
+   * the browser is closed (or kept warm) and the profile's lock freed; the pool's shutdown waits for
+   * it, and a new start waits for the room it holds. Never throws.
    */
-  release(opts: { reusable: boolean; crashed?: boolean; after?: Promise<void> }): Promise<void>;
+  release(opts: { reusable: boolean; crashed?: boolean; after?: Tidy }): Promise<void>;
 }
 
 /** Hands out profiles to jobs: at most one job per profile, at most the worker's slots. */
@@ -56,9 +56,16 @@ export interface ProfilePool {
 export interface CapturedConsent {
   code: string;
   state: string;
-  /** Settles once the flow's page, trace and browser connection are tidied up (after the code is handed over); never rejects. */
-  tidied?: Promise<void>;
+  /** Tidies up after the code is handed over (see `Tidy`); absent when the flow tidied up itself. */
+  tidy?: Tidy;
 }
+
+/**
+ * A successful flow's tidying up; never rejects. The trace is dropped; a browser kept warm also gets
+ * its page closed for the next job, while one about to be stopped only loses our connection
+ * (stopping it ends the page), so its close, and a next start waiting for its room, come sooner.
+ */
+export type Tidy = (browserKept: boolean) => Promise<void>;
 
 /** What a failed flow kept (screenshots, HTML, trace), told by the error it threw: the flow's adapter records it. */
 export interface FailureArtifactIndex {

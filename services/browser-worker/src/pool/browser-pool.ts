@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes } from '@xauth/contracts';
-import { AppError, TransientError, type Logger } from '@xauth/shared';
+import { AppError, TransientError, inSpan, type Logger } from '@xauth/shared';
 import type { OpenProfile, ProfileLease, ProfilePool, ProfileProvider } from '../domain/ports.js';
 import { BrowserCloser } from './browser-closer.js';
 import type { PoolMetrics } from './pool-metrics.js';
@@ -89,16 +89,16 @@ export class BrowserPool implements ProfilePool {
     const warm = this.entries.get(profileId);
     if (warm?.busy) throw busy(profileId, 'in this worker');
     if (warm) return this.lease(this.take(warm), true);
-    const lock = await this.o.locks.tryLock(profileId);
+    const lock = await inSpan('profile lock', {}, () => this.o.locks.tryLock(profileId));
     if (!lock) throw busy(profileId, 'in another job (lock held)');
     // A raced second acquire of the same profile in this worker fails on the lock above.
     try {
-      await this.makeRoom();
+      await inSpan('pool wait for room', {}, () => this.makeRoom());
       // Counted from the moment makeRoom gave the room (no await between), so starts made together never pass the bound.
       this.starting += 1;
       let open: OpenProfile;
       try {
-        open = await this.timedStart(profileId);
+        open = await inSpan('profile start', {}, () => this.timedStart(profileId));
       } finally {
         this.starting -= 1;
       }
@@ -119,7 +119,7 @@ export class BrowserPool implements ProfilePool {
     let killed = 0;
     for (const profileId of await this.o.provider.strays()) {
       if (this.entries.has(profileId)) continue;
-      const lock = await this.o.locks.tryLock(profileId);
+      const lock = await inSpan('profile lock', {}, () => this.o.locks.tryLock(profileId));
       if (!lock) continue;
       try {
         killed += await this.o.provider.reapStale(profileId);
@@ -159,11 +159,12 @@ export class BrowserPool implements ProfilePool {
         this.using(-1);
         await this.track(
           (async () => {
-            // The job's own tidying up (its page, its trace) ends before the browser is kept or closed.
-            await after;
-            entry.busy = false;
             const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
-            if (reusable && !recycle && !this.closing && this.o.keepAliveMs > 0) return this.keepWarm(entry);
+            const keep = () => reusable && !recycle && !this.closing && this.o.keepAliveMs > 0;
+            // The job's own tidying up ends before the browser is kept or closed.
+            await after?.(keep());
+            entry.busy = false;
+            if (keep()) return this.keepWarm(entry);
             if (crashed) this.o.metrics.browserRestarted('crashed');
             else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
             await this.close(entry);
