@@ -81,6 +81,8 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of running) c.kill('SIGTERM');
 });
+// Told to stop (SIGTERM, as `kill` sends by default), Node would end without 'exit': exit instead, which passes it on.
+process.once('SIGTERM', () => process.exit(143));
 
 function endWithThisProcess(child: ChildProcess): void {
   running.add(child);
