@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, killProcessTree, listeningSocketInodes, pidsListeningOn, processStartedAt } from '@xauth/shared/chromium';
 
@@ -31,12 +32,29 @@ export function localDebuggingPort(wsUrl: string): number | undefined {
 export async function reapBrowserAt(wsUrl: string, graceMs: number, startedBefore = Date.now()): Promise<number> {
   const port = localDebuggingPort(wsUrl);
   if (port === undefined) return 0;
+  // Whether the port still listens is asked with a connection, not /proc/net/tcp: reading that table
+  // blocks the event loop for tens of ms on a busy host, and every close asks at least once.
+  const host = new URL(wsUrl).hostname.replace(/^\[|\]$/g, '');
   const deadline = Date.now() + graceMs;
-  while (listeningSocketInodes(port).size > 0 && Date.now() < deadline) await sleep(POLL_MS);
-  if (listeningSocketInodes(port).size === 0) return 0;
+  while ((await accepts(host, port)) && Date.now() < deadline) await sleep(POLL_MS);
+  if (!(await accepts(host, port)) || listeningSocketInodes(port).size === 0) return 0;
   const ours = pidsListeningOn(port).filter((pid) => pid !== process.pid && (processStartedAt(pid) ?? Infinity) <= startedBefore + START_TIME_SLACK_MS);
   const killed = ours.flatMap((pid) => killProcessTree(pid));
   const until = Date.now() + DEATH_WAIT_MS;
   while (killed.some(isAlive) && Date.now() < until) await sleep(POLL_MS);
   return ours.length;
+}
+
+/** Whether something accepts connections on host:port; a connection that neither opens nor fails in time counts as yes (then /proc decides). */
+function accepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (yes: boolean) => {
+      socket.destroy();
+      resolve(yes);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(timeoutMs, () => done(true));
+  });
 }
