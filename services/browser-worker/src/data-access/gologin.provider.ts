@@ -5,6 +5,7 @@ import {
   SpanKind,
   TransientError,
   callHttp,
+  inLazySpan,
   inSpan,
   requestMayHaveArrived,
   type CallBudget,
@@ -52,9 +53,12 @@ export class GoLoginProvider implements ProfileProvider {
     // Our own budget's refusal (above) never reaches the breaker: only GoLogin's answers do.
     let res: OutboundResponse;
     try {
-      res = await inSpan(
-        `GoLogin ${method} ${path.replace(/^\/browser\/[^/]+/, '/browser/:id')}`,
-        { 'http.request.method': method },
+      res = await inLazySpan(
+        () => ({
+          name: `GoLogin ${method} ${path.replace(/^\/browser\/[^/]+/, '/browser/:id')}`,
+          attributes: { 'http.request.method': method },
+          kind: SpanKind.CLIENT,
+        }),
         () =>
           callHttp(new URL(path, this.o.baseUrl).toString(), {
             method,
@@ -64,7 +68,6 @@ export class GoLoginProvider implements ProfileProvider {
             unavailableCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
             rateLimitedCode: ErrorCodes.GOLOGIN_UNAVAILABLE,
           }),
-        { kind: SpanKind.CLIENT },
       );
     } catch (err) {
       if (isGoLoginOutage(err)) await this.o.breaker?.failure(err);

@@ -119,7 +119,7 @@ export class BrowserPool implements ProfilePool {
     let killed = 0;
     for (const profileId of await this.o.provider.strays()) {
       if (this.entries.has(profileId)) continue;
-      const lock = await inSpan('profile lock', {}, () => this.o.locks.tryLock(profileId));
+      const lock = await this.o.locks.tryLock(profileId);
       if (!lock) continue;
       try {
         killed += await this.o.provider.reapStale(profileId);

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive, killProcessTree, listeningSocketInodes, pidsListeningOn, processStartedAt } from '@xauth/shared/chromium';
+import { isAlive, killProcessTree, pidsListeningOn, processStartedAt } from '@xauth/shared/chromium';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const POLL_MS = 50;
@@ -11,6 +11,10 @@ const START_TIME_SLACK_MS = 50;
 
 /** The DevTools port of a browser on this host, or undefined for a remote one. */
 export function localDebuggingPort(wsUrl: string): number | undefined {
+  return localDevTools(wsUrl)?.port;
+}
+
+function localDevTools(wsUrl: string): { host: string; port: number } | undefined {
   let url: URL;
   try {
     url = new URL(wsUrl);
@@ -19,7 +23,7 @@ export function localDebuggingPort(wsUrl: string): number | undefined {
   }
   if (!LOCAL_HOSTS.has(url.hostname)) return undefined;
   const port = Number(url.port);
-  return port > 0 ? port : undefined;
+  return port > 0 ? { host: url.hostname.replace(/^\[|\]$/g, ''), port } : undefined;
 }
 
 /**
@@ -30,14 +34,19 @@ export function localDebuggingPort(wsUrl: string): number | undefined {
  * browsers it killed.
  */
 export async function reapBrowserAt(wsUrl: string, graceMs: number, startedBefore = Date.now()): Promise<number> {
-  const port = localDebuggingPort(wsUrl);
-  if (port === undefined) return 0;
+  const devTools = localDevTools(wsUrl);
+  if (!devTools) return 0;
+  const { host, port } = devTools;
   // Whether the port still listens is asked with a connection, not /proc/net/tcp: reading that table
-  // blocks the event loop for tens of ms on a busy host, and every close asks at least once.
-  const host = new URL(wsUrl).hostname.replace(/^\[|\]$/g, '');
+  // blocks the event loop for tens of ms on a busy host, and every close asks at least once. /proc
+  // then names the process listening (none: nothing to kill).
   const deadline = Date.now() + graceMs;
-  while ((await accepts(host, port)) && Date.now() < deadline) await sleep(POLL_MS);
-  if (!(await accepts(host, port)) || listeningSocketInodes(port).size === 0) return 0;
+  let listening = await accepts(host, port);
+  while (listening && Date.now() < deadline) {
+    await sleep(POLL_MS);
+    listening = await accepts(host, port);
+  }
+  if (!listening) return 0;
   const ours = pidsListeningOn(port).filter((pid) => pid !== process.pid && (processStartedAt(pid) ?? Infinity) <= startedBefore + START_TIME_SLACK_MS);
   const killed = ours.flatMap((pid) => killProcessTree(pid));
   const until = Date.now() + DEATH_WAIT_MS;
