@@ -56,6 +56,16 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     expect(await fx.lockIsFree(profileOf('xsim_user_001'))).to.equal(true);
   });
 
+  it('when a start GoLogin answered as pending is still not running at the start bound, then TIMEOUT, and the run is stopped before the lock is freed', async () => {
+    const id = profileOf('xsim_user_013');
+    sim.state.setScenario('xsim_user_013', 'slow_start', { latencyMs: 3_000 });
+    const pool = fx.pool(fx.gologin(sim.url, { startTimeoutMs: 1_000 }));
+    expect(await failure(pool.acquire(id))).to.include({ code: 'TIMEOUT', retryable: true });
+    expect(await fx.lockIsFree(id)).to.equal(true);
+    // x-sim ends it once its start is through; had it not been asked to stop, it would run for nobody.
+    await waitFor(() => sim.state.browsers.statusOf(id).status === 'stopped', 'x-sim to stop the pending run');
+  });
+
   it('when the GoLogin stop never answers and the browser stays up, then its process tree is killed and the lock freed', async () => {
     sim.state.setScenario('xsim_user_002', 'hang_on_close', { latencyMs: 60_000 });
     const lease = await fx.pool(fx.gologin(sim.url)).acquire(profileOf('xsim_user_002'));

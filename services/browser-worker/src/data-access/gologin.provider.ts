@@ -77,28 +77,32 @@ export class GoLoginProvider implements ProfileProvider {
     return res;
   }
 
+  /**
+   * Once GoLogin may have taken the start (its answer was lost to our timeout or a broken
+   * connection, or it answered "pending"), any failure may leave the browser coming up: it is
+   * stopped here, while the pool holds the profile's lock, or the next start of the profile finds
+   * it running (409) and must treat it as a dead worker's.
+   */
   async start(profileId: string): Promise<OpenProfile> {
     const path = `/browser/${encodeURIComponent(profileId)}`;
-    let res: OutboundResponse;
+    let pending = false;
     try {
-      res = await this.call('POST', `${path}/start`);
+      const res = await this.call('POST', `${path}/start`);
+      if (res.status === 409)
+        throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running`, deferred: true });
+      const body = res.body as StartBody;
+      if (res.status === 200 && typeof body?.wsUrl === 'string') return { profileId, wsUrl: body.wsUrl, openedAt: Date.now() };
+      pending = (res.status === 200 || res.status === 202) && body?.status === 'pending';
+      if (pending) return await this.waitUntilRunning(profileId, path);
+      throw new AppError({
+        code: ErrorCodes.GOLOGIN_UNAVAILABLE,
+        message: `GoLogin could not start profile ${profileId} (${res.status})`,
+        retryable: res.status !== 401 && res.status !== 404,
+      });
     } catch (err) {
-      // A start whose answer was lost (our timeout, a connection broken after sending) may still
-      // bring the browser up: stop it while the pool holds the profile's lock, or the next start
-      // of the profile finds it running (409) and must treat it as a dead worker's.
-      if (requestMayHaveArrived(err)) await this.stop(profileId).catch(() => undefined);
+      if (pending || requestMayHaveArrived(err)) await this.stop(profileId).catch(() => undefined);
       throw err;
     }
-    if (res.status === 409)
-      throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: `GoLogin says profile ${profileId} is already running`, deferred: true });
-    const body = res.body as StartBody;
-    if (res.status === 200 && typeof body?.wsUrl === 'string') return { profileId, wsUrl: body.wsUrl, openedAt: Date.now() };
-    if ((res.status === 200 || res.status === 202) && body?.status === 'pending') return this.waitUntilRunning(profileId, path);
-    throw new AppError({
-      code: ErrorCodes.GOLOGIN_UNAVAILABLE,
-      message: `GoLogin could not start profile ${profileId} (${res.status})`,
-      retryable: res.status !== 401 && res.status !== 404,
-    });
   }
 
   /** A pending start: ask for the profile's status until it runs, within the start bound. */
@@ -114,7 +118,6 @@ export class GoLoginProvider implements ProfileProvider {
         throw new TransientError({ code: ErrorCodes.GOLOGIN_UNAVAILABLE, message: `GoLogin's pending start of profile ${profileId} ended ${ended}` });
       }
     }
-    await this.stop(profileId).catch(() => undefined);
     throw new TransientError({ code: ErrorCodes.TIMEOUT, message: `profile ${profileId} was still starting after ${this.o.startTimeoutMs} ms` });
   }
 
