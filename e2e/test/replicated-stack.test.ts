@@ -64,7 +64,12 @@ describe('every service replicated (RabbitMQ, PostgreSQL, Chromium, x-sim)', fun
     // One attempt: a BLOCKED page is dead-lettered at once (with its artifacts), so the replay is the second run.
     stack = await startStack({
       inProcessWorker: false,
-      env: { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=1', PROFILE_SYNC_MIN_GAP_MS: '0', REFRESH_INTERVAL_MS: '3600000' },
+      env: {
+        MAX_ATTEMPTS: 'browser-worker.authorization-jobs=1',
+        ARTIFACTS_TRACE_FROM_ATTEMPT: '1',
+        PROFILE_SYNC_MIN_GAP_MS: '0',
+        REFRESH_INTERVAL_MS: '3600000',
+      },
     });
     const s = stack;
     const events: EventCollector = await s.probe.listen('#');

@@ -85,7 +85,7 @@ async function exercise(stack: Stack): Promise<{ haystacks: Haystack[]; secrets:
   const failed = await login('xsim_user_012', 'user.authentication.failed', events);
   const letter = await stack.probe.waitForDeadLetter((r) => (r.body as { jobId?: string }).jobId === failed.jobId, 30_000);
   const job = (await call(`/v1/jobs/${failed.jobId}`)).json() as { artifacts: Array<{ href: string }> };
-  expect(job.artifacts).to.have.length(3);
+  expect(job.artifacts, 'screenshot, HTML and trace of each attempt').to.have.length(6);
   const artifacts: Haystack[] = [];
   for (const a of job.artifacts) {
     const got = await call(a.href);
@@ -164,6 +164,7 @@ describe('secret scan: no secret a run handled reaches its logs, bus, error bodi
       env: {
         LOG_LEVEL: 'debug',
         MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2',
+        ARTIFACTS_TRACE_FROM_ATTEMPT: '1',
         PROFILE_SYNC_MIN_GAP_MS: '0',
         REFRESH_INTERVAL_MS: '200',
         REFRESH_AHEAD_MS: '3000000',

@@ -6,7 +6,13 @@ import type { ScenarioName } from '@xauth/x-sim';
 import { getJson, getServiceToken, postJson, schemaOf, startStack, type EventCollector, type Received, type Stack, type StackOptions } from '../src/index.js';
 
 /** Small retry budget so a transient failure that never clears ends quickly; the first retry comes ~1 s later. */
-const BASE_ENV = { MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2', INTERSTITIAL_TIMEOUT_MS: '3000', PROFILE_SYNC_MIN_GAP_MS: '0' };
+/** Every attempt records its trace here (the default starts at the retry), so each failure below keeps all three artifacts. */
+const BASE_ENV = {
+  MAX_ATTEMPTS: 'browser-worker.authorization-jobs=2',
+  INTERSTITIAL_TIMEOUT_MS: '3000',
+  PROFILE_SYNC_MIN_GAP_MS: '0',
+  ARTIFACTS_TRACE_FROM_ATTEMPT: '1',
+};
 const READER = { clientId: 'login-only', clientSecret: 'login-only-secret-123', scopes: ['logins:write'] };
 /** Sees jobs, not what the browser saw: screenshots and pages of a signed-in account need `artifacts:read`. */
 const JOB_READER = { clientId: 'job-reader', clientSecret: 'job-reader-secret-123', scopes: ['jobs:read'] };
@@ -75,11 +81,11 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
    * without the job's OAuth state or the profile's X session cookie.
    */
   async function expectArtifacts(job: Job, attempt: number, htmlMarker: string): Promise<void> {
-    const names = job.artifacts.map((a) => a.name);
-    expect(names).to.have.members(['page.html', 'screenshot.png', 'trace.zip'].map((f) => `${job.jobId}/${attempt}/${f}`));
+    const ofAttempt = job.artifacts.filter((a) => a.name.startsWith(`${job.jobId}/${attempt}/`));
+    expect(ofAttempt.map((a) => a.name)).to.have.members(['page.html', 'screenshot.png', 'trace.zip'].map((f) => `${job.jobId}/${attempt}/${f}`));
     const state = await stateOf(job.jobId);
     const session = stack.xsim.state.users.profile(job.profileId)!.sessionToken;
-    for (const a of job.artifacts) {
+    for (const a of ofAttempt) {
       expect(a.href).to.equal(`/v1/jobs/${job.jobId}/artifacts/${attempt}/${a.name.split('/')[2]}`);
       const got = await download(a);
       expect(got.status, a.name).to.equal(200);
@@ -153,7 +159,7 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(rows).to.deep.equal([]);
   });
 
-  it('when the CDN answers "Access denied", then BLOCKED is retried up to MAX_ATTEMPTS and then dead-lettered, with the last attempt\'s artifacts', async () => {
+  it('when the CDN answers "Access denied", then BLOCKED is retried up to MAX_ATTEMPTS and then dead-lettered, with every attempt\'s artifacts', async () => {
     await start();
     scenario('xsim_user_003', 'blocked');
     const { answer, job } = await login('xsim_user_003', 'user.authentication.failed');
@@ -166,6 +172,8 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     expect(letter.routingKey).to.equal('authorization.job.requested');
     expect(letter.properties.headers).to.include({ 'x-error-code': 'BLOCKED', 'x-attempt': 2, 'x-service': 'browser-worker', 'x-outcome-reported': true });
     expect(job).to.include({ status: 'dead_lettered', errorCode: 'BLOCKED', attempt: 2 });
+    expect(job.artifacts, 'three of each attempt').to.have.length(6);
+    await expectArtifacts(job, 1, 'Sorry, you have been blocked');
     await expectArtifacts(job, 2, 'Sorry, you have been blocked');
 
     // Replaying the letter reopens the job (same jobId, attempt 1, fresh deadline); once the cause is gone the same request is answered again, now a success.
@@ -254,6 +262,17 @@ describe('what X shows, end to end: each becomes its error code and outcome (Rab
     fixAfterFailure('X_UNAVAILABLE', () => stack.xsim.state.faults.reset());
     const job = await expectRecovers('xsim_user_010', 'X_UNAVAILABLE');
     expect(job.artifacts.map((a) => a.name)).to.include(`${job.jobId}/1/page.html`);
+  });
+
+  it('when both attempts fail with the trace at its default, then the first attempt keeps its screenshot and HTML and the retry a trace as well', async () => {
+    await start({ env: { ARTIFACTS_TRACE_FROM_ATTEMPT: undefined } });
+    stack.xsim.state.addFault({ user: 'xsim_user_013', endpoint: 'authorize', status5xx: 503 });
+    const { answer, job } = await login('xsim_user_013', 'user.authentication.failed');
+    expect(answer.body).to.include({ errorCode: 'X_UNAVAILABLE', attempts: 2 });
+    const names = job.artifacts.map((a) => a.name.split('/').slice(1).join('/')).sort();
+    expect(names).to.deep.equal(['1/page.html', '1/screenshot.png', '2/page.html', '2/screenshot.png', '2/trace.zip']);
+    const trace = await download(job.artifacts.find((a) => a.name.endsWith('2/trace.zip'))!);
+    expect(readZip(trace.bytes).map((e) => e.name)).to.include('trace.trace');
   });
 
   it('when X answers 503 once, then X_UNAVAILABLE is retried and the job completes', async () => {

@@ -1,58 +1,103 @@
 #!/usr/bin/env node
-// What a Playwright trace costs one successful consent flow: the same flow against x-sim with
-// tracing off, actions only, DOM snapshots, and full (snapshots + screencast), interleaved. After a build:
-// `node scripts/bench/trace-cost.mjs [rounds]`. Prints the median and mean per mode; not a test.
+// What the worker's consent flow costs beside a raw Playwright script, and what its failure trace
+// costs: the same successful flow against one x-sim process (its `main`, default interstitial), as
+// the raw script of bench:authorize does it and as the worker's `runAuthorizeFlow` does it with the
+// trace off, actions only, DOM snapshots and full (snapshots + screencast), interleaved, one fresh
+// GoLogin-style browser per flow. Per variant: the flow's time, this process's CPU (Playwright and
+// the flow), and Chromium's CPU from its start until the flow ended (every process of the browser's
+// session, read from /proc just before the stop). After a build:
+// `node scripts/bench/trace-cost.mjs [rounds] [variant,...]`. Prints medians; not a test.
+import { readdirSync } from 'node:fs';
 import { SlidingWindowBudget, createLogger } from '@xauth/shared';
-import { startXSim } from '@xauth/x-sim';
 import { runAuthorizeFlow } from '../../services/browser-worker/dist/src/browser/authorize-flow.js';
 import { GoLoginProvider } from '../../services/browser-worker/dist/src/data-access/gologin.provider.js';
+import { procStat } from './lib/proc-sampler.mjs';
+import { REDIRECT_URI, startXSimProcess, rawBrowserFlow } from './lib/authorize-sides.mjs';
+import { median } from './lib/figures.mjs';
 
 const rounds = Number(process.argv[2] ?? 8);
-const redirectUri = 'http://127.0.0.1:9/oauth/callback';
-const sim = await startXSim({ apps: [{ name: 'bench', clientId: 'cid', clientSecret: 'sec', redirectUris: [redirectUri] }], interstitialMs: 0 });
+const MODES = ['off', 'actions', 'snapshots', 'full'];
+const variants = {
+  raw: (wsUrl, target) => rawBrowserFlow(wsUrl, target),
+  ...Object.fromEntries(
+    MODES.map((mode) => [
+      `flow trace=${mode}`,
+      async (wsUrl, target) => {
+        const consent = await runAuthorizeFlow(
+          {
+            jobId: '00000000-0000-4000-8000-000000000001',
+            attempt: 1,
+            wsUrl,
+            authorizeUrl: target.toString(),
+            redirectUri: REDIRECT_URI,
+            deadline: Date.now() + 60_000,
+          },
+          { stepMs: 20_000, interstitialMs: 10_000 },
+          createLogger({ service: 'bench', silent: true }),
+          {},
+          { trace: mode },
+        );
+        await consent.tidy?.(false);
+      },
+    ]),
+  ),
+};
+const names = process.argv[3]?.split(',') ?? Object.keys(variants);
+const xsim = await startXSimProcess(names.length * (rounds + 1), {});
 const provider = new GoLoginProvider({
-  baseUrl: sim.url,
+  baseUrl: xsim.url,
   token: 'xsim-gologin-token',
   timeoutMs: 10_000,
   stopTimeoutMs: 10_000,
   startTimeoutMs: 30_000,
   pollMs: 200,
-  budget: new SlidingWindowBudget(300, 60_000),
+  budget: new SlidingWindowBudget(3_000, 60_000),
   budgetWaitMs: 10_000,
 });
-const logger = createLogger({ service: 'bench', silent: true });
-const modes = ['off', 'actions', 'snapshots', 'full'];
-const times = Object.fromEntries(modes.map((m) => [m, []]));
+const profileId = (n) => `64f0c0de${n.toString(16).padStart(16, '0')}`; // x-sim's seeded profile ids
+const authorizeUrl = (n) =>
+  new URL(
+    `/i/oauth2/authorize?response_type=code&client_id=xsim-client-id&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&scope=users.read&state=state-${n}&code_challenge=challenge-0123456789012345678901234567890123&code_challenge_method=plain`,
+    xsim.url,
+  );
+const processes = () =>
+  readdirSync('/proc')
+    .filter((d) => d.charCodeAt(0) <= 57)
+    .map(procStat)
+    .filter(Boolean);
+const sessionCpuMs = (sid) => processes().reduce((ms, p) => (p.sid === sid ? ms + p.cpuMs : ms), 0);
+const results = Object.fromEntries(names.map((v) => [v, []]));
+let n = 0;
 try {
-  for (let r = 0; r < rounds + 1; r++) {
-    for (const mode of modes) {
-      const profile = sim.state.profileOf('xsim_user_001');
-      const open = await provider.start(profile.id);
+  for (let r = 0; r <= rounds; r++) {
+    for (const v of r % 2 ? [...names].reverse() : names) {
+      const id = profileId(++n);
+      const { wsUrl } = await provider.start(id);
+      const browser = processes().find((p) => p.ppid === xsim.child.pid && p.comm === 'chromium');
       try {
-        const url = `${sim.url}/i/oauth2/authorize?response_type=code&client_id=cid&redirect_uri=${encodeURIComponent(redirectUri)}&scope=users.read&state=state-${r}-${mode}&code_challenge=challenge-123&code_challenge_method=plain`;
+        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const consent = await runAuthorizeFlow(
-          { jobId: '00000000-0000-4000-8000-000000000001', attempt: 1, wsUrl: open.wsUrl, authorizeUrl: url, redirectUri, deadline: Date.now() + 30_000 },
-          { stepMs: 10_000, interstitialMs: 5_000 },
-          logger,
-          {},
-          { trace: mode },
-        );
-        if (r > 0) times[mode].push(performance.now() - t0); // round 0 warms up
-        await consent.tidy?.(false);
+        await variants[v](wsUrl, authorizeUrl(n));
+        const ms = performance.now() - t0;
+        const own = process.cpuUsage(cpu0);
+        // Round 0 warms up (JIT, Chromium's disk cache).
+        if (r > 0) results[v].push({ ms, nodeMs: (own.user + own.system) / 1000, chromiumMs: browser ? sessionCpuMs(browser.pid) : Number.NaN });
       } finally {
-        await provider.stop(profile.id);
+        await provider.stop(id);
       }
     }
   }
 } finally {
-  await sim.stop();
+  await xsim.kill('SIGTERM');
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const base = median(times.off);
-for (const m of modes) {
+const base = median(results[names[0]].map((x) => x.ms));
+console.log(`${rounds} flows per variant, interleaved; medians`);
+for (const v of names) {
+  const m = (k) =>
+    median(results[v].map((x) => x[k]))
+      .toFixed(0)
+      .padStart(5);
   console.log(
-    `${m.padEnd(10)} median ${median(times[m]).toFixed(0).padStart(5)} ms  mean ${mean(times[m]).toFixed(0).padStart(5)} ms  (+${(median(times[m]) - base).toFixed(0)} ms over off)`,
+    `${v.padEnd(22)} flow ${m('ms')} ms (${names[0]} + ${(median(results[v].map((x) => x.ms)) - base).toFixed(0)})   this process ${m('nodeMs')} CPU-ms   Chromium ${m('chromiumMs')} CPU-ms`,
   );
 }

@@ -84,27 +84,31 @@ async function gologin(base, n, action) {
   return body;
 }
 
-/** start the profile → connectOverCDP → consent in the default context → the code → disconnect → stop. */
+/** connectOverCDP → consent in the default context at `target` (a URL) → the code → disconnect. */
+export async function rawBrowserFlow(wsUrl, target) {
+  const browser = await chromium.connectOverCDP(wsUrl, { timeout: 30_000 });
+  try {
+    const page = await browser.contexts()[0].newPage();
+    const redirect = page.waitForRequest((r) => r.url().startsWith(REDIRECT_URI), { timeout: 30_000 });
+    await page.goto(target.toString(), { waitUntil: 'domcontentloaded', timeout: 30_000 });
+    // The interstitial reloads the page once it clears; click waits for the consent button across that.
+    await page.click(CONSENT_BUTTON, { timeout: 30_000, noWaitAfter: true });
+    const hop = new URL((await redirect).url());
+    if (hop.searchParams.get('state') !== target.searchParams.get('state')) throw new Error('state mismatch');
+    if (!hop.searchParams.get('code')) throw new Error(`no code in ${hop.search}`);
+  } finally {
+    await browser.close(); // over CDP: disconnects, Chromium stays until the profile is stopped
+  }
+}
+
+/** start the profile → the browser part (rawBrowserFlow) → stop. */
 export async function rawFlow(base, n) {
   const t0 = performance.now();
   const { wsUrl } = await gologin(base, n, 'start');
   const t1 = performance.now();
   let t2;
   try {
-    const browser = await chromium.connectOverCDP(wsUrl, { timeout: 30_000 });
-    try {
-      const page = await browser.contexts()[0].newPage();
-      const target = authorizeUrl(base);
-      const redirect = page.waitForRequest((r) => r.url().startsWith(REDIRECT_URI), { timeout: 30_000 });
-      await page.goto(target.toString(), { waitUntil: 'domcontentloaded', timeout: 30_000 });
-      // The interstitial reloads the page once it clears; click waits for the consent button across that.
-      await page.click(CONSENT_BUTTON, { timeout: 30_000, noWaitAfter: true });
-      const hop = new URL((await redirect).url());
-      if (hop.searchParams.get('state') !== target.searchParams.get('state')) throw new Error('state mismatch');
-      if (!hop.searchParams.get('code')) throw new Error(`no code in ${hop.search}`);
-    } finally {
-      await browser.close(); // over CDP: disconnects, Chromium stays until the profile is stopped
-    }
+    await rawBrowserFlow(wsUrl, authorizeUrl(base));
   } finally {
     t2 = performance.now();
     await gologin(base, n, 'stop');

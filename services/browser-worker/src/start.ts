@@ -138,7 +138,10 @@ export async function startBrowserWorker(
         {
           interstitial: (cleared) => interstitials.inc({ cleared: String(cleared) }),
         },
-        { trace: config.ARTIFACTS_TRACE, into: (secrets) => artifactsForAttempt(artifacts, req.jobId, req.attempt, secrets) },
+        {
+          trace: req.attempt >= config.ARTIFACTS_TRACE_FROM_ATTEMPT ? config.ARTIFACTS_TRACE : 'off',
+          into: (secrets) => artifactsForAttempt(artifacts, req.jobId, req.attempt, secrets),
+        },
       ),
     failureArtifacts: { keptFor: artifactsOf },
     onOutcome: (outcome, seconds) => {

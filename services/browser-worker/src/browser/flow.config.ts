@@ -17,4 +17,16 @@ export const browserFlowConfig = {
     .describe(
       'Playwright trace kept on failure (beside the screenshot and the HTML): actions (each Playwright call with its timing and outcome; no DOM, no network log), snapshots (plus DOM snapshots of each step and the network log: about 50 ms more CPU per flow), full (plus a screencast, slower), off',
     ),
+  // Recording costs every attempt, and a success throws it away: over four runs of
+  // scripts/bench/trace-cost.mjs (2026-12-02, medians of 8-12 flows each) `actions` against `off` cost
+  // the flow -33 to +67 ms (median about +50, some 4 % of a flow) and the worker 10-37 ms of CPU.
+  // Playwright Test's own default is the same trade: trace the first retry, not every run.
+  ARTIFACTS_TRACE_FROM_ATTEMPT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe(
+      'the attempt from which a job records the Playwright trace it keeps on failure (1: every attempt); an attempt before it keeps its screenshot and HTML only',
+    ),
 };

@@ -21,11 +21,13 @@ export async function recordAttemptFailed(deps: OrchestratorDeps, msg: Authoriza
   await deps.store.transaction(async (tx) => {
     const job = await tx.lockJob(msg.jobId);
     if (!job || isTerminal(job.status)) return;
+    // Each attempt's artifacts are listed beside the earlier ones' (the first attempt's screenshot next to the retry's trace).
+    const artifacts = msg.artifacts ? [...new Set([...job.artifacts, ...msg.artifacts])] : undefined;
     if (msg.retryable) {
-      await tx.updateJob(job.jobId, { errorCode: msg.errorCode, errorMessage: msg.message, ...(msg.artifacts ? { artifacts: msg.artifacts } : {}) });
+      await tx.updateJob(job.jobId, { errorCode: msg.errorCode, errorMessage: msg.message, ...(artifacts ? { artifacts } : {}) });
       return;
     }
-    await failJob(tx, job, msg.errorCode, msg.message, { artifacts: msg.artifacts, status: msg.deadLettered ? 'dead_lettered' : 'failed' });
+    await failJob(tx, job, msg.errorCode, msg.message, { artifacts, status: msg.deadLettered ? 'dead_lettered' : 'failed' });
   });
   deps.logger.warn('authorization attempt failed', { jobId: msg.jobId, errorCode: msg.errorCode, retryable: msg.retryable });
 }
