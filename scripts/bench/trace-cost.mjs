@@ -43,13 +43,13 @@ const variants = {
   ),
 };
 const names = process.argv[3]?.split(',') ?? Object.keys(variants);
-const xsim = await startXSimProcess(names.length * (rounds + 1), {});
+const xsim = await startXSimProcess(names.length * (rounds + 1) * Number(process.env.LANES ?? 1), {});
 const provider = new GoLoginProvider({
   baseUrl: xsim.url,
   token: 'xsim-gologin-token',
-  timeoutMs: 10_000,
-  stopTimeoutMs: 10_000,
-  startTimeoutMs: 30_000,
+  timeoutMs: 60_000,
+  stopTimeoutMs: 60_000,
+  startTimeoutMs: 60_000,
   pollMs: 200,
   budget: new SlidingWindowBudget(3_000, 60_000),
   budgetWaitMs: 10_000,
@@ -68,12 +68,19 @@ const processes = () =>
 const sessionCpuMs = (sid) => processes().reduce((ms, p) => (p.sid === sid ? ms + p.cpuMs : ms), 0);
 const results = Object.fromEntries(names.map((v) => [v, []]));
 let n = 0;
+const LANES = Number(process.env.LANES ?? 1);
 try {
   for (let r = 0; r <= rounds; r++) {
-    for (const v of r % 2 ? [...names].reverse() : names) {
+    for (const v of r % 2 ? [...names].reverse() : names) await Promise.all(Array.from({ length: LANES }, () => one(r, v)));
+  }
+} finally {
+  await xsim.kill('SIGTERM');
+}
+async function one(r, v) {
       const id = profileId(++n);
+      const before = new Set(processes().filter((p) => p.ppid === xsim.child.pid && p.comm === 'chromium').map((p) => p.pid));
       const { wsUrl } = await provider.start(id);
-      const browser = processes().find((p) => p.ppid === xsim.child.pid && p.comm === 'chromium');
+      const browser = processes().find((p) => p.ppid === xsim.child.pid && p.comm === 'chromium' && !before.has(p.pid));
       try {
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
@@ -85,10 +92,6 @@ try {
       } finally {
         await provider.stop(id);
       }
-    }
-  }
-} finally {
-  await xsim.kill('SIGTERM');
 }
 const base = median(results[names[0]].map((x) => x.ms));
 console.log(`${rounds} flows per variant, interleaved; medians`);

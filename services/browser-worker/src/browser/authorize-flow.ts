@@ -218,7 +218,8 @@ async function recognise(page: Page, timeoutMs: number, status: () => number): P
       const kind = await classifyPage(page);
       if (kind !== 'unknown') return kind;
       if (isHttpError(status())) return 'unavailable';
-      await page.waitForSelector(SELECTORS.anyKnown, { timeout: left, state: 'attached' });
+      // A locator's wait returns no handle: no adoption round trips, nothing left to dispose.
+      await page.locator(SELECTORS.anyKnown).first().waitFor({ timeout: left, state: 'attached' });
     } catch (err) {
       if (err instanceof Error && err.name === 'TimeoutError') return unknown();
       if (!(err instanceof Error && PAGE_CHANGING.test(err.message))) throw err;
@@ -229,7 +230,7 @@ async function recognise(page: Page, timeoutMs: number, status: () => number): P
 /** The challenge reloads the page once cleared; a captcha widget that never clears needs a person. */
 async function waitOutInterstitial(page: Page, timeoutMs: number, observe: FlowObserver): Promise<void> {
   try {
-    await page.waitForSelector(SELECTORS.interstitial, { state: 'detached', timeout: timeoutMs });
+    await page.locator(SELECTORS.interstitial).first().waitFor({ state: 'detached', timeout: timeoutMs });
   } catch (err) {
     if (!(err instanceof Error && err.name === 'TimeoutError')) throw err;
     observe.interstitial?.(false);
