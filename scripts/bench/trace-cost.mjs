@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { SlidingWindowBudget, createLogger } from '@xauth/shared';
 import { runAuthorizeFlow } from '../../services/browser-worker/dist/src/browser/authorize-flow.js';
 import { GoLoginProvider } from '../../services/browser-worker/dist/src/data-access/gologin.provider.js';
-import { procStat } from './lib/proc-sampler.mjs';
+import { ChromiumSampler, procStat } from './lib/proc-sampler.mjs';
 import { REDIRECT_URI, startXSimProcess, rawBrowserFlow } from './lib/authorize-sides.mjs';
 import { median } from './lib/figures.mjs';
 
@@ -77,21 +77,30 @@ try {
   await xsim.kill('SIGTERM');
 }
 async function one(r, v) {
-      const id = profileId(++n);
-      const before = new Set(processes().filter((p) => p.ppid === xsim.child.pid && p.comm === 'chromium').map((p) => p.pid));
-      const { wsUrl } = await provider.start(id);
-      const browser = processes().find((p) => p.ppid === xsim.child.pid && p.comm === 'chromium' && !before.has(p.pid));
-      try {
-        const cpu0 = process.cpuUsage();
-        const t0 = performance.now();
-        await variants[v](wsUrl, authorizeUrl(n));
-        const ms = performance.now() - t0;
-        const own = process.cpuUsage(cpu0);
-        // Round 0 warms up (JIT, Chromium's disk cache).
-        if (r > 0) results[v].push({ ms, nodeMs: (own.user + own.system) / 1000, chromiumMs: browser ? sessionCpuMs(browser.pid) : Number.NaN });
-      } finally {
-        await provider.stop(id);
-      }
+  const id = profileId(++n);
+  // The browser's whole life, start to stop (sampled every 20 ms: its last moments are missed, alike on every side).
+  const life = LANES === 1 ? new ChromiumSampler(xsim.child.pid, { intervalMs: 20, pssEveryMs: 0 }) : undefined;
+  life?.start();
+  const before = new Set(
+    processes()
+      .filter((p) => p.ppid === xsim.child.pid && p.comm === 'chromium')
+      .map((p) => p.pid),
+  );
+  const { wsUrl } = await provider.start(id);
+  const browser = processes().find((p) => p.ppid === xsim.child.pid && p.comm === 'chromium' && !before.has(p.pid));
+  try {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await variants[v](wsUrl, authorizeUrl(n));
+    const ms = performance.now() - t0;
+    const own = process.cpuUsage(cpu0);
+    // Round 0 warms up (JIT, Chromium's disk cache).
+    if (r > 0) results[v].push({ ms, nodeMs: (own.user + own.system) / 1000, chromiumMs: browser ? sessionCpuMs(browser.pid) : Number.NaN });
+  } finally {
+    await provider.stop(id);
+    const lifeMs = life?.stop().cpuMs;
+    if (r > 0 && lifeMs !== undefined) results[v].at(-1).lifeMs = lifeMs;
+  }
 }
 const base = median(results[names[0]].map((x) => x.ms));
 console.log(`${rounds} flows per variant, interleaved; medians`);
@@ -101,6 +110,6 @@ for (const v of names) {
       .toFixed(0)
       .padStart(5);
   console.log(
-    `${v.padEnd(22)} flow ${m('ms')} ms (${names[0]} + ${(median(results[v].map((x) => x.ms)) - base).toFixed(0)})   this process ${m('nodeMs')} CPU-ms   Chromium ${m('chromiumMs')} CPU-ms`,
+    `${v.padEnd(22)} flow ${m('ms')} ms (${names[0]} + ${(median(results[v].map((x) => x.ms)) - base).toFixed(0)})   this process ${m('nodeMs')} CPU-ms   Chromium ${m('chromiumMs')} CPU-ms to the flow's end${LANES === 1 ? `, ${m('lifeMs')} start to stop` : ''}`,
   );
 }
