@@ -60,12 +60,22 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
     const profile = await deps.pool.acquire(job.profileId);
     let outcome: { reusable: boolean; crashed?: boolean } = { reusable: false };
     let tidy: Tidy | undefined;
+    let startedSent: Promise<void> = Promise.resolve();
     try {
-      await deps.bus.publish(
-        'authorization.job.started',
-        { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() },
-        { correlationId: envelope.correlationId, causationId: envelope.messageId },
-      );
+      // The start is announced while the browser is reached (its confirm is a broker round trip the
+      // flow need not wait for), and settled before anything else about the job is said, so `started`
+      // comes first. It only marks the job running: one the broker refused is logged, and a captured
+      // code (which X keeps for 30 s) still goes out.
+      startedSent = deps.bus
+        .publish(
+          'authorization.job.started',
+          { jobId: job.jobId, profileId: job.profileId, workerId: deps.workerId, startedAt: new Date().toISOString() },
+          { correlationId: envelope.correlationId, causationId: envelope.messageId },
+        )
+        .then(
+          () => undefined,
+          (err: unknown) => void deps.logger.warn('authorization.job.started was not published', { jobId: job.jobId, error: errorMessage(err) }),
+        );
       const consent = await deps.runFlow({
         jobId: job.jobId,
         attempt: envelope.attempt,
@@ -75,6 +85,7 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
         deadline: Math.min(Date.parse(job.deadline), started + deps.jobTimeoutMs),
       });
       tidy = consent.tidy;
+      await startedSent;
       await deps.bus.publish(
         'authorization.consent.captured',
         { jobId: job.jobId, code: consent.code, state: consent.state },
@@ -86,6 +97,7 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       deps.logger.info('consent captured', { jobId: job.jobId, profileId: job.profileId, ms: Date.now() - started, reused: profile.reused });
     } catch (err) {
       outcome = { reusable: false, crashed: err instanceof AppError && err.code === ErrorCodes.BROWSER_CRASHED };
+      await startedSent; // its report comes after it
       await pass.flowEnded(err);
       throw err;
     } finally {
