@@ -24,6 +24,7 @@ import { artifactsOf } from './failure-artifacts/error-artifacts.js';
 import { PgArtifactStore } from './data-access/pg-artifact.store.js';
 import { migrateWorkerSchema } from './data-access/database.js';
 import { runAuthorizeFlow } from './browser/authorize-flow.js';
+import { setCdpCompression } from './browser/cdp-compression.js';
 import type { BrowserWorkerConfig } from './config.js';
 import type { AuthorizeJobDeps } from './domain/authorize-job.use-case.js';
 import { artifactsRoutes } from './entry-points/http/artifacts.routes.js';
@@ -51,6 +52,7 @@ export async function startBrowserWorker(
   opts: { logger?: Logger; /** What the pool sizing reads of the machine; tests pin it. */ sampler?: Sampler } = {},
 ): Promise<RunningBrowserWorker> {
   const service = 'browser-worker';
+  setCdpCompression(config.CDP_COMPRESSION);
   const busOptions = busOptionsFrom(config, service);
   const logger = opts.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const metrics = new Metrics(service, { defaultMetrics: true });

@@ -4,6 +4,13 @@ import { env } from '@xauth/shared';
 /** Bounds of what the flow does around the page; spread into the browser-worker's config schema. */
 export const browserFlowConfig = {
   PAGE_CLOSE_TIMEOUT_MS: env.int(5_000, 'how long closing the page and disconnecting from the profile browser may take before the flow moves on'),
+  // A CPU profile of the worker at two concurrent flows on 2 cores (2026-12-03) had zlib at a third of its CPU.
+  CDP_COMPRESSION: z
+    .enum(['remote', 'always', 'never'])
+    .default('remote')
+    .describe(
+      "WebSocket compression (permessage-deflate) between the worker and a profile's browser: remote (only to a browser on another host; on this host it costs both ends CPU and saves nothing), always (Playwright's own behaviour), never",
+    ),
   ARTIFACT_CAPTURE_TIMEOUT_MS: env.int(5_000, 'how long each failure artifact (screenshot, HTML, trace) may take to capture'),
   // Every job records one, a success discards it. Measured per successful flow on 2 cores
   // (tmp experiment beside scripts/bench/trace-cost.mjs, Chromium's CPU read from the reaped children):
