@@ -28,7 +28,7 @@
 // fixed setting (MIN = MAX = c), with how its concurrency moved and why.
 // `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs;
 // `--node-arg=ARG` (repeatable) adds a Node option to them (after the production ones: `--node-arg=--cpu-prof`).
-// Not a test: no assertions. `npm run bench:authorize -- --flows 20 --concurrency 1,2,4 --rounds 1`
+// Not a test: no assertions. `npm run bench:authorize -- --flows 20 --concurrency 1,2,4 --rounds 2`
 import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
   options: {
     flows: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '1,2,4' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '2' },
     warmup: { type: 'string' },
     'pss-ms': { type: 'string', default: '500' },
     logs: { type: 'string' },
@@ -170,7 +170,7 @@ async function main() {
     const at = ((round - 1) * 2 + 1) % (fixed.length + 1);
     for (const spec of [...fixed.slice(0, at), { side: 'adaptive' }, ...fixed.slice(at)]) {
       if (runs.length) await sleep(SETTLE_MS);
-      const r = await runChild(spec.side, spec.side === 'adaptive' ? ADAPTIVE_LANES : spec.c);
+      const r = { ...(await runChild(spec.side, spec.side === 'adaptive' ? ADAPTIVE_LANES : spec.c)), round };
       runs.push(r);
       const failed = r.failed.length ? `   FAILED ${r.failed.length}: ${r.failed[0]}` : '';
       if (spec.side === 'adaptive') {
@@ -185,6 +185,13 @@ async function main() {
   summarize(runs);
   console.log(`load after: ${uptime()}`);
 }
+
+/** Per round, the pipeline at concurrency c against the raw run of the same round. */
+const pairedRatios = (runs, c) =>
+  [...new Set(runs.map((r) => r.round))].flatMap((round) => {
+    const [raw, pipe] = SIDES.map((side) => runs.find((r) => r.side === side && r.concurrency === c && r.round === round));
+    return raw && pipe ? [{ throughput: pipe.flowsPerSec / raw.flowsPerSec, p50: pipe.p50 / raw.p50 }] : [];
+  });
 
 function summarize(runs) {
   const adaptive = runs.filter((r) => r.side === 'adaptive');
@@ -212,8 +219,11 @@ function summarize(runs) {
       };
     });
     console.log(`c=${c}  ${fmt(raw)}\n     ${fmt(pipe)}`);
+    // Each round's pipeline against the raw run next to it: the machine's speed drifts between rounds
+    // (20 % and more here), and a ratio of medians would pair runs from different rounds.
+    const perRound = pairedRatios(runs, c);
     console.log(
-      `     pipeline / raw: throughput ${(pipe.flowsPerSec / raw.flowsPerSec).toFixed(2)} (target >= 0.90), p50 latency ${(pipe.p50 / raw.p50).toFixed(2)}`,
+      `     pipeline / raw: throughput ${median(perRound.map((r) => r.throughput)).toFixed(2)} (target >= 0.90; median of the rounds' own ratios: ${perRound.map((r) => r.throughput.toFixed(2)).join(', ')}), p50 latency ${median(perRound.map((r) => r.p50)).toFixed(2)}`,
     );
     for (const r of [raw, pipe]) {
       const names = Object.keys(r.steps[0] ?? {});
@@ -230,12 +240,17 @@ function summarize(runs) {
     flowsPerSec: median(runs.filter((r) => r.side === 'pipeline' && r.concurrency === c).map((r) => r.flowsPerSec)),
   }));
   const best = fixed.reduce((a, b) => (b.flowsPerSec > a.flowsPerSec ? b : a));
+  // Per round as well: the adaptive run against that round's best fixed setting.
+  const perRound = adaptive.map((a) => {
+    const same = runs.filter((r) => r.side === 'pipeline' && r.round === a.round);
+    return a.flowsPerSec / Math.max(...same.map((r) => r.flowsPerSec));
+  });
   const m = (k) => median(adaptive.map((r) => r[k]));
   console.log(
     `\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive[0].pool?.ceiling}; ${ADAPTIVE_LANES} lanes), median of the rounds: ${m('flowsPerSec').toFixed(2)} flows/s, p50 ${n0(m('p50'), 0)} ms, p95 ${n0(m('p95'), 0)} ms, ${m('maxBrowsers')} browsers at most, ${adaptive.reduce((n, r) => n + r.failed.length, 0)} failed`,
   );
   console.log(
-    `     best fixed pipeline: c=${best.c} ${best.flowsPerSec.toFixed(2)} flows/s; adaptive / best fixed: ${(m('flowsPerSec') / best.flowsPerSec).toFixed(2)}`,
+    `     best fixed pipeline: c=${best.c} ${best.flowsPerSec.toFixed(2)} flows/s; adaptive / best fixed: ${median(perRound).toFixed(2)} (median of the rounds' own ratios: ${perRound.map((x) => x.toFixed(2)).join(', ')})`,
   );
   for (const r of adaptive) console.log(`     ${fmtPool(r.pool)}`);
 }
