@@ -28,8 +28,7 @@ export class OutboxRelay implements EntryPoint {
   readonly name = 'outbox-relay';
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private again = false;
-  /** The next round claims without reading first: something was just committed, or the last batch was full. */
+  /** The next round claims without reading first, and at once: something was just committed, or the last batch was full. */
   private nudged = false;
   private stopped = true;
   private readonly lag;
@@ -46,8 +45,8 @@ export class OutboxRelay implements EntryPoint {
   nudge(): void {
     if (this.stopped) return;
     this.nudged = true;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    // During a round the flag is enough: the round ends by scheduling the next one at once.
+    if (!this.running) this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -77,10 +76,8 @@ export class OutboxRelay implements EntryPoint {
       this.opts.logger.warn('outbox relay round failed', { error: errorMessage(err) });
     }
     if (this.stopped) return;
-    const more = published >= (this.opts.batchSize ?? 200) || this.again;
-    this.again = false;
-    if (more) this.nudged = true;
-    this.schedule(more ? 0 : (this.opts.pollMs ?? 500));
+    if (published >= (this.opts.batchSize ?? 200)) this.nudged = true;
+    this.schedule(this.nudged ? 0 : (this.opts.pollMs ?? 500));
   }
 
   private async publishBatch(): Promise<number> {

@@ -1,9 +1,8 @@
 import http from 'node:http';
+import { isLocalHost } from '../pool/browser-reaper.js';
 
 /** Where the CDP WebSocket may be compressed: `remote` browsers only, `always` (Playwright's own behaviour), `never`. */
 export type CdpCompression = 'remote' | 'always' | 'never';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 let mode: CdpCompression = 'always';
 let installed = false;
@@ -29,7 +28,7 @@ export function setCdpCompression(next: CdpCompression): void {
   http.request = function request(this: unknown, ...args: unknown[]) {
     const [first, second] = args;
     if (first && typeof first === 'object' && !(first instanceof URL)) dropOffer(first as http.RequestOptions);
-    else if (second && typeof second === 'object' && typeof second !== 'function') dropOffer(second as http.RequestOptions);
+    else if (second && typeof second === 'object') dropOffer(second as http.RequestOptions);
     return (original as (...a: unknown[]) => http.ClientRequest).apply(this, args);
   } as typeof http.request;
 }
@@ -41,5 +40,5 @@ function dropOffer(opts: http.RequestOptions): void {
   if (!upgrade || String(headers[upgrade]).toLowerCase() !== 'websocket') return;
   const offer = Object.keys(headers).find((k) => k.toLowerCase() === 'sec-websocket-extensions');
   if (!offer) return;
-  if (mode === 'never' || LOOPBACK.has(String(opts.hostname ?? opts.host ?? ''))) delete headers[offer];
+  if (mode === 'never' || isLocalHost(String(opts.hostname ?? opts.host ?? ''))) delete headers[offer];
 }

@@ -14,6 +14,9 @@ export function localDebuggingPort(wsUrl: string): number | undefined {
   return localDevTools(wsUrl)?.port;
 }
 
+/** Whether a URL's hostname names this host (a browser there runs beside the worker). */
+export const isLocalHost = (hostname: string): boolean => LOCAL_HOSTS.has(hostname);
+
 function localDevTools(wsUrl: string): { host: string; port: number } | undefined {
   let url: URL;
   try {
