@@ -82,7 +82,9 @@ export const browserWorkerConfigShape = {
     .gt(0)
     .max(1)
     .default(0.9)
-    .describe('CPU busy (0..1, as POOL_CPU_CEILING counts it) below which the pool may grow: one more browser on a busier machine only queues for the cores'),
+    .describe(
+      'CPU busy (0..1, as POOL_CPU_CEILING counts it) below which the pool grows to an unmeasured level freely; on a busier machine it only tries one (probe) and keeps it if it was measured to finish at least as many jobs a second',
+    ),
   POOL_SLOT_MEMORY_MB: env.int(300, 'memory one open profile (Chromium) needs: the pool grows only with this much available above POOL_MIN_FREE_MEMORY_MB'),
   POOL_MIN_FREE_MEMORY_MB: env.int(256, 'available memory (MemAvailable) below which the pool shrinks'),
   POOL_MAX_LOOP_LAG_MS: env.int(250, 'event-loop delay (p99 of an interval) above which the pool shrinks'),

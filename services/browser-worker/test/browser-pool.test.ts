@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { ChromiumCensus, launchChromium, killChromium } from '@xauth/shared/chromium';
 import { startXSim, type XSim } from '@xauth/x-sim';
@@ -161,6 +162,35 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     expect(await fx.value('xauth_pool_browser_restarts_total', { reason: 'recycled' })).to.equal(1);
     expect(await fx.value('xauth_pool_browser_restarts_total', { reason: 'crashed' })).to.equal(1);
     expect(await fx.lockIsFree(id)).to.equal(true);
+  });
+
+  it('when a job gives up its place, then the observer hears how long it held it: from the room for its start until its browser is gone, or a warm lease to its release', async () => {
+    const cycles: Array<{ ms: number; running: number }> = [];
+    const observer = {
+      startEnded: () => undefined,
+      busyNow: () => undefined,
+      cycleEnded: (ms: number) => cycles.push({ ms, running: sim.state.runningBrowsers().length }),
+    };
+    const pool = fx.pool(fx.gologin(sim.url), { keepAliveMs: 30_000, observer });
+    const id = profileOf('xsim_user_014');
+    const t0 = performance.now();
+    const a = await pool.acquire(id);
+    await sleep(300);
+    await a.release({ reusable: true });
+    const t1 = performance.now();
+    expect(cycles, 'a warm browser: told at the release').to.have.lengthOf(1);
+    expect(cycles[0]!.ms).to.be.within(300, t1 - t0);
+    expect(cycles[0]!.running, 'kept warm').to.equal(1);
+
+    const t2 = performance.now();
+    const b = await pool.acquire(id);
+    expect(b.reused).to.equal(true);
+    await sleep(200);
+    await b.release({ reusable: false });
+    const t3 = performance.now();
+    expect(cycles).to.have.lengthOf(2);
+    expect(cycles[1]!.ms, "the warm lease's own time, no start in it").to.be.within(200, t3 - t2);
+    expect(cycles[1]!.running, 'told once the browser was gone').to.equal(0);
   });
 
   it('when two starts come together while a warm browser holds a place, then the warm one is closed for them: the browsers open never pass maxOpen', async () => {

@@ -122,8 +122,43 @@ describe('concurrency rule (unit)', () => {
     expect(decide(2, { starts: [{ ms: 1, ok: false }] }, { min: 2 })).to.include({ next: 2, saturated: true });
   });
 
+  it('when CPU is busy and only this level is measured, then it probes the next one; with nothing measured it holds', () => {
+    expect(decide(2, { cpu: 0.97, peakBusy: 2 }, { cpuCeiling: 1 })).to.include({ next: 2, direction: 'none', reason: 'held' });
+    expect(decide(2, { cpu: 0.97, peakBusy: 2, capacity: { current: 0.7 } }, { cpuCeiling: 1 })).to.deep.equal({
+      next: 3,
+      direction: 'up',
+      reason: 'probe',
+      saturated: false,
+    });
+    expect(decide(2, { cpu: 0.97, peakBusy: 1, capacity: { current: 0.7 } }, { cpuCeiling: 1 })).to.include({ direction: 'none' });
+  });
+
+  it('when the next level was measured to finish as much or more, then it grows to it whatever the CPU; when less, it holds even with CPU to spare', () => {
+    expect(decide(2, { cpu: 0.99, peakBusy: 2, capacity: { current: 0.7, above: 0.7 } }, { cpuCeiling: 1 })).to.include({ next: 3, reason: 'pays' });
+    expect(decide(2, { cpu: 0.3, peakBusy: 2, capacity: { current: 0.7, above: 0.69 } })).to.include({ next: 2, direction: 'none', reason: 'held' });
+    // This level not measured yet (it just shrank): the CPU rule decides.
+    expect(decide(2, { cpu: 0.3, peakBusy: 2, capacity: { above: 0.5 } })).to.include({ next: 3, reason: 'idle_room' });
+    expect(decide(2, { cpu: 0.95, peakBusy: 2, capacity: { above: 0.9 } }, { cpuCeiling: 1 })).to.include({ direction: 'none' });
+  });
+
+  it('when this level finishes measurably less than the one below, then it steps down for no_gain; within the margin, or at the floor, it stays', () => {
+    expect(decide(3, { peakBusy: 3, capacity: { current: 0.6, below: 0.7 } })).to.deep.equal({
+      next: 2,
+      direction: 'down',
+      reason: 'no_gain',
+      saturated: false,
+    });
+    expect(decide(3, { peakBusy: 3, capacity: { current: 0.68, below: 0.7 } })).to.include({ next: 4, reason: 'idle_room' });
+    expect(decide(3, { peakBusy: 3, capacity: { current: 0.6, below: 0.7 } }, { min: 3 })).to.include({ next: 4 });
+  });
+
+  it('when the machine is under pressure, then pressure decides before any measured capacity', () => {
+    expect(decide(3, { loopLagMs: 900, capacity: { current: 0.9, above: 2, below: 0.1 } })).to.include({ next: 2, reason: 'loop_lag', saturated: true });
+  });
+
   it('when MIN equals MAX, then the concurrency is fixed', () => {
-    for (const w of [{}, { cpu: 1 }, { starts: [{ ms: 1, ok: false }] }]) expect(decide(4, w, { min: 4, max: 4 }).next).to.equal(4);
+    for (const w of [{}, { cpu: 1 }, { starts: [{ ms: 1, ok: false }] }, { capacity: { current: 0.1, below: 1 } }])
+      expect(decide(4, w, { min: 4, max: 4 }).next).to.equal(4);
   });
 
   it('when sizing the ceiling, then it is one slot per core within half the memory at a slot each', () => {

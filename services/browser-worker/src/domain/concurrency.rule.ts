@@ -1,6 +1,28 @@
 /** Why the pool's concurrency changed (or, for `held`, why it stays). */
 export type ConcurrencyReason =
-  'start' | 'idle_room' | 'held' | 'starts_failing' | 'flows_failing' | 'memory_low' | 'cpu_saturated' | 'loop_lag' | 'starts_slow';
+  | 'start'
+  | 'idle_room'
+  | 'probe'
+  | 'pays'
+  | 'held'
+  | 'no_gain'
+  | 'starts_failing'
+  | 'flows_failing'
+  | 'memory_low'
+  | 'cpu_saturated'
+  | 'loop_lag'
+  | 'starts_slow';
+
+/**
+ * What the pool was measured to finish, in jobs a second with every slot busy (slots ÷ the mean
+ * time a job holds its slot, Little's law), at the current concurrency and the levels beside it.
+ * A level is absent until enough of its jobs ended, and again once its figure is old.
+ */
+export interface MeasuredCapacity {
+  current?: number;
+  above?: number;
+  below?: number;
+}
 
 /** What happened since the last decision. */
 export interface ConcurrencyWindow {
@@ -18,6 +40,8 @@ export interface ConcurrencyWindow {
   loopLagMs: number;
   /** The pool's usual profile start (the fastest window median of late), ms; absent until one is known. */
   usualStartMs?: number;
+  /** Measured capacity here and one level up and down; what the machine really finishes, whatever CPU says. */
+  capacity?: MeasuredCapacity;
 }
 
 export interface ConcurrencyLimits {
@@ -25,7 +49,10 @@ export interface ConcurrencyLimits {
   max: number;
   /** Machine CPU above it shrinks the pool (1: CPU alone never does). */
   cpuCeiling: number;
-  /** The pool grows only while machine CPU is below it: one more browser on a busy machine only queues for the cores. */
+  /**
+   * Below it the pool grows freely; above it, only to a level measured (or being tried) to finish
+   * more: one more browser on a busy machine may only queue for the cores.
+   */
   cpuGrowBelow: number;
   /** Below it the pool shrinks; growing needs one more slot's worth on top. */
   minFreeMemoryBytes: number;
@@ -54,14 +81,25 @@ export interface ConcurrencyDecision {
 /** Decisions after a shrink before the pool may grow again, so one bad window is not undone at once. */
 export const GROW_AFTER_SHRINK_TICKS = 3;
 
+/** A level measured to finish this much less than the one below it goes back down (within it: noise). */
+export const NO_GAIN_MARGIN = 0.05;
+
 /**
  * The pool's next concurrency, like Crawlee's AutoscaledPool: grow one step at a time while every
- * slot was busy (demand) and starts, flows, CPU, memory and the event loop have room; shrink at once
+ * slot was busy (demand) and starts, flows, memory and the event loop have room; shrink at once
  * when they do not: halve when starts or flows fail, one step down otherwise.
  *
- * A busy CPU is what a browser pool is for: on its own (below `cpuCeiling`) it only stops growth.
- * The machine counts as saturated when the work shows it: starts slow down (absolutely, or against
- * their usual time), starts or flows fail from load, the event loop lags, or memory runs short.
+ * Whether one more browser pays is measured, not guessed: the capacity of each level (jobs finished
+ * a second with every slot busy) decides where it is known. The pool grows to a level measured to
+ * finish at least as much (`pays`), and goes back down from one measured to finish less than the
+ * level below it (`no_gain`: fewer browsers, the same work, shorter waits). Where the next level is
+ * not measured, CPU below `cpuGrowBelow` grows it (`idle_room`), and on a busier CPU it tries the
+ * next level once this one is measured (`probe`): on a shared machine, or with flows that wait on
+ * the network, a CPU that looks full still often finishes more with one more browser.
+ *
+ * A busy CPU is what a browser pool is for: on its own (below `cpuCeiling`) it never shrinks the
+ * pool. The machine counts as saturated when the work shows it: starts slow down (absolutely, or
+ * against their usual time), starts or flows fail from load, the event loop lags, or memory runs short.
  */
 export function decideConcurrency(current: number, w: ConcurrencyWindow, l: ConcurrencyLimits, ticksSinceShrink: number): ConcurrencyDecision {
   const pressure = pressureOf(w, l);
@@ -69,11 +107,18 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
     const next = Math.max(l.min, pressure.halve ? Math.floor(current / 2) : current - 1);
     return { next, direction: next < current ? 'down' : 'none', reason: next < current ? pressure.reason : 'held', saturated: true };
   }
+  const held: ConcurrencyDecision = { next: current, direction: 'none', reason: 'held', saturated: false };
+  const c = w.capacity ?? {};
+  if (current > l.min && c.current !== undefined && c.below !== undefined && c.current < c.below * (1 - NO_GAIN_MARGIN))
+    return { next: current - 1, direction: 'down', reason: 'no_gain', saturated: false };
   const demand = w.peakBusy >= current;
-  const room = w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling) && w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
-  if (demand && room && current < l.max && ticksSinceShrink >= GROW_AFTER_SHRINK_TICKS)
-    return { next: current + 1, direction: 'up', reason: 'idle_room', saturated: false };
-  return { next: current, direction: 'none', reason: 'held', saturated: false };
+  const memoryRoom = w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
+  if (!demand || !memoryRoom || current >= l.max || ticksSinceShrink < GROW_AFTER_SHRINK_TICKS) return held;
+  const up = (reason: ConcurrencyReason): ConcurrencyDecision => ({ next: current + 1, direction: 'up', reason, saturated: false });
+  if (c.above !== undefined && c.current !== undefined) return c.above >= c.current ? up('pays') : held;
+  if (w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling)) return up('idle_room');
+  if (c.current !== undefined && c.above === undefined) return up('probe');
+  return held;
 }
 
 function pressureOf(w: ConcurrencyWindow, l: ConcurrencyLimits): { reason: ConcurrencyReason; halve: boolean } | undefined {

@@ -26,6 +26,8 @@ export interface BrowserPoolOptions {
 export interface PoolObserver {
   startEnded(ms: number, ok: boolean): void;
   busyNow(n: number): void;
+  /** A job gave up its place `ms` after it got it (start, flow and close; or a warm browser's lease to its release). */
+  cycleEnded(ms: number): void;
 }
 
 interface Entry {
@@ -33,6 +35,8 @@ interface Entry {
   lock: ProfileLock;
   jobs: number;
   busy: boolean;
+  /** When the job now holding it got its place (room for a start, or the warm browser's lease). */
+  placedAt: number;
   idleTimer?: NodeJS.Timeout;
   idleSince?: number;
 }
@@ -94,6 +98,7 @@ export class BrowserPool implements ProfilePool {
     // A raced second acquire of the same profile in this worker fails on the lock above.
     try {
       await inSpan('pool wait for room', {}, () => this.makeRoom());
+      const placedAt = performance.now();
       // Counted from the moment makeRoom gave the room (no await between), so starts made together never pass the bound.
       this.starting += 1;
       let open: OpenProfile;
@@ -102,7 +107,7 @@ export class BrowserPool implements ProfilePool {
       } finally {
         this.starting -= 1;
       }
-      const entry: Entry = { open, lock, jobs: 0, busy: false };
+      const entry: Entry = { open, lock, jobs: 0, busy: false, placedAt };
       this.entries.set(profileId, entry);
       return this.lease(this.take(entry), false);
     } catch (err) {
@@ -143,6 +148,7 @@ export class BrowserPool implements ProfilePool {
     entry.idleSince = undefined;
     entry.busy = true;
     entry.jobs += 1;
+    if (entry.jobs > 1) entry.placedAt = performance.now();
     this.report();
     return entry;
   }
@@ -164,10 +170,14 @@ export class BrowserPool implements ProfilePool {
             // The job's own tidying up ends before the browser is kept or closed.
             await after?.(keep());
             entry.busy = false;
-            if (keep()) return this.keepWarm(entry);
+            if (keep()) {
+              this.o.observer?.cycleEnded(performance.now() - entry.placedAt);
+              return this.keepWarm(entry);
+            }
             if (crashed) this.o.metrics.browserRestarted('crashed');
             else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
             await this.close(entry);
+            this.o.observer?.cycleEnded(performance.now() - entry.placedAt);
           })(),
         );
       },

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { errorMessage, type Logger } from '@xauth/shared';
 import {
   decideConcurrency,
@@ -6,6 +7,7 @@ import {
   type ConcurrencyLimits,
   type ConcurrencyReason,
   type ConcurrencyWindow,
+  type MeasuredCapacity,
 } from '../domain/concurrency.rule.js';
 import type { Sampler } from './system-sampler.js';
 
@@ -24,6 +26,8 @@ export interface ConcurrencyControllerOptions {
   logger: Logger;
   /** Makes the pool and the consumer's prefetch follow `n`. */
   apply(n: number): Promise<void>;
+  /** Milliseconds on a monotonic clock (tests set it). */
+  now?: () => number;
 }
 
 /**
@@ -40,8 +44,17 @@ export class ConcurrencyController {
   private ticking = false;
   /** Median start of each of the last windows that had starts: the fastest is the pool's usual start. */
   private recentStartMedians: number[] = [];
+  /** When the current concurrency was set: a slot's cycle that began before it ran at another level. */
+  private levelSince: number;
+  /** Slot cycles of late per concurrency level, for its measured capacity. */
+  private readonly cycles = new Map<number, { ms: number[]; lastAt: number }>();
 
-  constructor(private readonly o: ConcurrencyControllerOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly o: ConcurrencyControllerOptions) {
+    this.now = o.now ?? (() => performance.now());
+    this.levelSince = this.now();
+  }
 
   get concurrency(): number {
     return this.current;
@@ -66,6 +79,32 @@ export class ConcurrencyController {
     this.window.flows.push({ ok, overloaded });
   }
 
+  /**
+   * A job gave up its slot `ms` after it got it (its profile start, flow and close; a warm browser's
+   * lease): counted for the current level when the whole cycle ran at it.
+   */
+  cycleEnded(ms: number): void {
+    const now = this.now();
+    if (now - ms < this.levelSince) return;
+    const level = this.cycles.get(this.current) ?? { ms: [], lastAt: now };
+    level.ms.push(ms);
+    if (level.ms.length > CYCLES_KEPT) level.ms.shift();
+    level.lastAt = now;
+    this.cycles.set(this.current, level);
+  }
+
+  /** Jobs a second `n` slots finish when all are busy (n ÷ mean cycle); undefined until measured, or once old. */
+  private capacityAt(n: number, now: number): number | undefined {
+    const level = this.cycles.get(n);
+    if (!level || level.ms.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > CAPACITY_FRESH_MS) return undefined;
+    return (n * 1000) / (level.ms.reduce((a, b) => a + b, 0) / level.ms.length);
+  }
+
+  private capacity(): MeasuredCapacity {
+    const now = this.now();
+    return { current: this.capacityAt(this.current, now), above: this.capacityAt(this.current + 1, now), below: this.capacityAt(this.current - 1, now) };
+  }
+
   /** Jobs holding or acquiring a slot right now. */
   busyNow(n: number): void {
     this.busy = n;
@@ -78,7 +117,8 @@ export class ConcurrencyController {
     try {
       const system = await this.o.sampler.sample();
       const usualStartMs = this.recentStartMedians.length ? Math.min(...this.recentStartMedians) : undefined;
-      const window: ConcurrencyWindow = { ...this.window, peakBusy: this.peakBusy, ...system, usualStartMs };
+      const capacity = this.capacity();
+      const window: ConcurrencyWindow = { ...this.window, peakBusy: this.peakBusy, ...system, usualStartMs, capacity };
       this.rememberStarts(window.starts);
       this.window = { starts: [], flows: [] };
       this.peakBusy = this.busy;
@@ -97,6 +137,9 @@ export class ConcurrencyController {
           starts: window.starts.length,
           failedStarts: window.starts.filter((s) => !s.ok).length,
           peakBusy: window.peakBusy,
+          capacityPerSec: round(capacity.current),
+          capacityAbovePerSec: round(capacity.above),
+          capacityBelowPerSec: round(capacity.below),
         });
         await this.change(d.next, d.direction, d.reason);
       }
@@ -116,6 +159,7 @@ export class ConcurrencyController {
 
   private async change(n: number, direction: 'up' | 'down', reason: ConcurrencyReason): Promise<void> {
     this.current = n;
+    this.levelSince = this.now();
     this.o.metrics.concurrency(n);
     this.o.metrics.changed(direction, reason);
     await this.o.apply(n);
@@ -124,5 +168,14 @@ export class ConcurrencyController {
 
 /** Windows with starts whose medians make the usual start: about a minute at the default interval. */
 const USUAL_START_WINDOWS = 20;
+/** A level's capacity is the mean of its last cycles, once it has at least MIN_CYCLES (and one per slot). */
+const CYCLES_KEPT = 8;
+const MIN_CYCLES = 3;
+/** A level not run for this long is measured again before its figure counts (the machine and the work change). */
+const CAPACITY_FRESH_MS = 120_000;
 
-const round = (x: number) => Math.round(x * 100) / 100;
+function round(x: number): number;
+function round(x: number | undefined): number | undefined;
+function round(x: number | undefined): number | undefined {
+  return x === undefined ? undefined : Math.round(x * 100) / 100;
+}

@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { createLogger } from '@xauth/shared';
+import { ConcurrencyController } from '../src/pool/concurrency-controller.js';
+import type { ConcurrencyReason } from '../src/domain/concurrency.rule.js';
+import type { SystemSample } from '../src/pool/system-sampler.js';
+
+const MB = 1024 * 1024;
+
+/** The controller with a clock the test moves and a machine whose CPU is always busy (0.97). */
+function controller(max: number) {
+  let now = 0;
+  const system: SystemSample = { cpu: 0.97, freeMemoryBytes: 8_000 * MB, loopLagMs: 5 };
+  const changes: Array<{ direction: string; reason: ConcurrencyReason }> = [];
+  const applied: number[] = [];
+  const c = new ConcurrencyController({
+    limits: {
+      min: 1,
+      max,
+      cpuCeiling: 1,
+      cpuGrowBelow: 0.9,
+      minFreeMemoryBytes: 256 * MB,
+      slotMemoryBytes: 300 * MB,
+      maxLoopLagMs: 250,
+      slowStartMs: 15_000,
+      slowStartFactor: 3,
+    },
+    tickMs: 3_000,
+    sampler: { sample: async () => system, stop: () => undefined },
+    metrics: { concurrency: () => undefined, changed: (direction, reason) => changes.push({ direction, reason }), saturated: () => undefined },
+    logger: createLogger({ service: 'controller-test', silent: true }),
+    apply: async (n) => {
+      applied.push(n);
+    },
+    now: () => now,
+  });
+  return {
+    c,
+    changes,
+    applied,
+    /** Every slot busy for `ms`, `n` cycles of `cycleMs` ending in it, then one sizing tick. */
+    async run(cycles: number, cycleMs: number): Promise<void> {
+      for (let i = 0; i < cycles; i++) {
+        now += cycleMs;
+        c.busyNow(c.concurrency);
+        c.cycleEnded(cycleMs);
+      }
+      now += 1;
+      await c.tick();
+    },
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+describe('concurrency controller: measured capacity (unit, fake clock and machine)', () => {
+  it('when CPU looks full, then it still tries one more browser once its level is measured, and keeps it when it finishes more', async () => {
+    const t = controller(3);
+    await t.c.start();
+    await t.run(2, 1_500);
+    expect(t.c.concurrency, 'two cycles are not a measurement: held on a busy CPU').to.equal(1);
+    await t.run(1, 1_500);
+    expect(t.c.concurrency, 'level 1 measured (0.67/s): probe 2').to.equal(2);
+    // Two slots, cycles of 2.4 s: 0.83 jobs/s, more than level 1's 0.67.
+    await t.run(3, 2_400);
+    expect(t.c.concurrency, 'level 2 measured; level 3 not yet: probe 3').to.equal(3);
+    expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe', 'probe']);
+  });
+
+  it('when one more browser finishes less, then it goes back down for no_gain and stays there while that figure is fresh', async () => {
+    const t = controller(2);
+    await t.c.start();
+    await t.run(3, 1_500);
+    expect(t.c.concurrency).to.equal(2);
+    // Two slots but cycles of 3.6 s: 0.56 jobs/s, less than level 1's 0.67.
+    await t.run(3, 3_600);
+    expect(t.c.concurrency).to.equal(1);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'no_gain' });
+    for (let i = 0; i < 10; i++) await t.run(2, 1_500);
+    expect(t.c.concurrency, 'level 2 is known to finish less').to.equal(1);
+    // Two minutes on, level 2's figure is old: it is tried again.
+    t.advance(120_000);
+    await t.run(1, 1_500);
+    expect(t.c.concurrency).to.equal(2);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'probe' });
+  });
+
+  it('when a cycle began before the level changed, then it does not count for the new level', async () => {
+    const t = controller(3);
+    await t.c.start();
+    await t.run(3, 1_500);
+    expect(t.c.concurrency).to.equal(2);
+    // Cycles longer than the time since the change began at level 1: level 2 stays unmeasured.
+    t.c.cycleEnded(10_000);
+    t.c.cycleEnded(10_000);
+    t.c.cycleEnded(10_000);
+    t.c.busyNow(2);
+    await t.c.tick();
+    expect(t.c.concurrency, 'no figure for level 2 yet, so no probe of 3').to.equal(2);
+  });
+});
