@@ -87,7 +87,10 @@ export const browserWorkerConfigShape = {
     ),
   POOL_SLOT_MEMORY_MB: env.int(300, 'memory one open profile (Chromium) needs: the pool grows only with this much available above POOL_MIN_FREE_MEMORY_MB'),
   POOL_MIN_FREE_MEMORY_MB: env.int(256, 'available memory (MemAvailable) below which the pool shrinks'),
-  POOL_MAX_LOOP_LAG_MS: env.int(250, 'event-loop delay (p99 of an interval) above which the pool shrinks'),
+  POOL_MAX_LOOP_LAG_MS: env.int(
+    250,
+    'event-loop delay (p99 of an interval) above which, two intervals in a row, the pool shrinks (one stalled interval is the host, not the pool)',
+  ),
   POOL_SLOW_START_MS: env.int(15_000, 'profile starts slower than this (median of an interval) shrink the pool: the machine or GoLogin is struggling'),
   POOL_SLOW_START_FACTOR: z.coerce
     .number()

@@ -35,6 +35,7 @@ function controller(max: number) {
   });
   return {
     c,
+    system,
     changes,
     applied,
     /** Every slot busy for `ms`, `n` cycles of `cycleMs` ending in it, then one sizing tick. */
@@ -97,5 +98,18 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     t.c.busyNow(2);
     await t.c.tick();
     expect(t.c.concurrency, 'no figure for level 2 yet, so no probe of 3').to.equal(2);
+  });
+
+  it('when the event loop lags for one interval, then the pool keeps its size; when it lags for two in a row, it shrinks for loop_lag', async () => {
+    const t = controller(3);
+    await t.c.start();
+    await t.run(3, 1_500);
+    expect(t.c.concurrency).to.equal(2);
+    t.system.loopLagMs = 900;
+    await t.run(0, 0);
+    expect(t.c.concurrency, 'one stalled interval').to.equal(2);
+    await t.run(0, 0);
+    expect(t.c.concurrency, 'two in a row').to.equal(1);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'loop_lag' });
   });
 });

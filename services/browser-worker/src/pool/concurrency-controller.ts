@@ -46,6 +46,8 @@ export class ConcurrencyController {
   private recentStartMedians: number[] = [];
   /** When the current concurrency was set: a slot's cycle that began before it ran at another level. */
   private levelSince: number;
+  /** The last interval's event-loop lag (p99), ms. */
+  private lastLoopLagMs = 0;
   /** Slot cycles of late per concurrency level, for its measured capacity. */
   private readonly cycles = new Map<number, { ms: number[]; lastAt: number }>();
 
@@ -118,7 +120,11 @@ export class ConcurrencyController {
       const system = await this.o.sampler.sample();
       const usualStartMs = this.recentStartMedians.length ? Math.min(...this.recentStartMedians) : undefined;
       const capacity = this.capacity();
-      const window: ConcurrencyWindow = { ...this.window, peakBusy: this.peakBusy, ...system, usualStartMs, capacity };
+      // Event-loop lag counts when it lasted two intervals: one stalled interval is the host (a
+      // shared one steals the CPU for a moment), and shrinking for it cost the pool a browser for 9 s.
+      const loopLagMs = Math.min(system.loopLagMs, this.lastLoopLagMs);
+      this.lastLoopLagMs = system.loopLagMs;
+      const window: ConcurrencyWindow = { ...this.window, peakBusy: this.peakBusy, ...system, loopLagMs, usualStartMs, capacity };
       this.rememberStarts(window.starts);
       this.window = { starts: [], flows: [] };
       this.peakBusy = this.busy;
