@@ -117,7 +117,7 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
   const up = (reason: ConcurrencyReason): ConcurrencyDecision => ({ next: current + 1, direction: 'up', reason, saturated: false });
   if (c.above !== undefined && c.current !== undefined) return c.above >= c.current ? up('pays') : held;
   if (w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling)) return up('idle_room');
-  if (c.current !== undefined && c.above === undefined) return up('probe');
+  if (c.current !== undefined) return up('probe');
   return held;
 }
 
