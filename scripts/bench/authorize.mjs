@@ -11,37 +11,51 @@
 // path as well; with a backlog in the queue it would overlap the browser work. Prints flows/s,
 // p50/p95 end-to-end latency, peak Chromium memory (PSS, and the RSS sum), CPU per flow by process,
 // the time of each pipeline step, and pipeline/raw. x-sim's GoLogin allows 300 calls a minute (two
-// per flow): keep a run under ~140 flows a minute.
+// per flow): a side stays far under it.
 //
-// Fair comparison: every run is its own Node process with its own x-sim *process* (x-sim's main, as
+// Same time, same machine: this host's speed drifts by 20-40 % within minutes (the same side's rate
+// moved from 0.52 to 0.67 flows/s between two runs five minutes apart), so sides measured one after
+// the other in whole runs compare the machine's moments as much as the code. Both sides of a
+// comparison are therefore up at once and take turns in short segments (by default two flows per
+// lane), in the order A B B A A B ..., each segment timed from its order until its last flow is
+// answered, after the same 1 s pause. The next segment starts only once the last one's browsers
+// are gone (the pipeline answers before it closes a browser, the raw script stops it within its
+// flow): in a longer run that close overlaps the next flows, and here it must not overlap the other
+// side's. While one side runs the other is
+// stopped whole (SIGSTOP to its process group; nothing of it runs, no browser of it is open), so
+// neither pays for the other's idle timers. A side's rate is its flows over the sum of its segments.
+// A pause lasts one segment of the other side, well inside the broker's 60 s heartbeat.
+//
+// Fair comparison: each side is its own Node process with its own x-sim *process* (x-sim's main, as
 // `npm start` runs it), so X, GoLogin and the Chromiums they start cost the same on both sides.
 // The pipeline's orchestrator and browser-worker run as their own processes with their default
 // configuration (LOG_LEVEL info, OUTBOX_POLL_MS 500), as deployed: e2e's startStack would put them,
 // x-sim, the gateway and the dead-letter office on one event loop with debug logs kept in memory,
 // which production never does and which would charge the pipeline for the harness. The gateway and
 // the dead-letter office are not on this path and are not started. Memory and CPU are read from
-// /proc by the parent process, counting only the Chromiums this run's x-sim started (other
+// /proc by the parent process, counting only the Chromiums that side's x-sim started (other
 // Chromiums on the machine are not counted); the sampler's own CPU is printed too.
-// The adaptive side runs the pipeline once a round with the worker sizing its own pool
-// (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES its default, what fits the machine) under as
-// many lanes as the highest concurrency, so the queue holds a backlog; it is printed beside the best
-// fixed setting (MIN = MAX = c), with how its concurrency moved and why.
+// After the fixed pairs, the adaptive pipeline (the worker sizing its own pool: MIN_CONCURRENT_PROFILES=1,
+// MAX_CONCURRENT_PROFILES its default, what fits the machine; as many lanes as the highest concurrency,
+// so the queue holds a backlog) takes turns in the same way with the best fixed setting (the
+// pipeline concurrency with the highest rate above, MIN = MAX = c), and is printed beside it with how
+// its concurrency moved and why.
 // `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs;
 // `--node-arg=ARG` (repeatable) adds a Node option to them (after the production ones: `--node-arg=--cpu-prof`).
-// Not a test: no assertions. `npm run bench:authorize -- --flows 20 --concurrency 1,2,4 --rounds 3`
+// Not a test: no assertions. `npm run bench:authorize -- --flows 32 --segment 2 --concurrency 1,2,4`
 import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { alternate, median, quantile } from './lib/figures.mjs';
+import { median, quantile } from './lib/figures.mjs';
 import { ChromiumSampler, CpuMeter, pidsNamed } from './lib/proc-sampler.mjs';
 import { SERVICE_NODE_ARGS } from '../lib/proc.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    flows: { type: 'string', default: '20' },
+    flows: { type: 'string', default: '32' },
+    segment: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '1,2,4' },
-    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string' },
     'pss-ms': { type: 'string', default: '500' },
     logs: { type: 'string' },
@@ -52,218 +66,289 @@ const { values: args } = parseArgs({
     child: { type: 'string' },
   },
 });
+/** Measured flows per side (each side of a comparison runs as many). */
 const FLOWS = Number(args.flows);
+/** Flows per lane in one segment. */
+const PER_LANE = Number(args.segment);
 const CONCURRENCIES = args.concurrency.split(',').map(Number);
-const ROUNDS = Number(args.rounds);
 const PSS_MS = Number(args['pss-ms']);
-/** Warm-up flows per run: one per lane, at least two (JIT, Chromium's disk cache, pools). */
+/** Warm-up flows per side: one per lane, at least two (JIT, Chromium's disk cache, pools). */
 const warmupFor = (c) => (args.warmup === undefined ? Math.max(2, c) : Number(args.warmup));
-const SIDES = ['raw', 'pipeline'];
-/** A pause between runs, the same before each: the last run's browsers, schemas and queues are gone before the next starts. */
-const SETTLE_MS = 3_000;
+/** The pause before every segment, the same for each: the last segment's browsers are gone by then. */
+const SETTLE_MS = 1_000;
+/** How long a segment's browsers may take to be gone after its last flow was answered. */
+const GONE_WAIT_MS = 30_000;
 /** The adaptive side's lanes: enough demand for any fixed setting measured. */
 const ADAPTIVE_LANES = Math.max(...CONCURRENCIES);
 
-/** Runs one side at one concurrency in its own Node process and returns its figures. */
-function runChild(side, concurrency) {
-  return new Promise((resolve, reject) => {
+/** Sides still running, to be ended with the bench however it ends (they lead their own process groups). */
+const live = new Set();
+const endAll = () => {
+  for (const side of live) {
+    side.signal('SIGCONT');
+    side.signal('SIGTERM');
+  }
+};
+process.on('exit', endAll);
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    endAll();
+    process.exit(130);
+  });
+
+/**
+ * One side (raw, pipeline or adaptive at a concurrency) in its own Node process and process group,
+ * kept stopped (SIGSTOP) except while it runs a segment. Each segment is timed and metered here.
+ */
+class Side {
+  constructor(kind, concurrency) {
+    Object.assign(this, { kind, concurrency, segments: [], inbox: [], waiting: undefined });
+  }
+
+  get label() {
+    return this.kind === 'adaptive' ? `${this.concurrency} lanes  adaptive` : `c=${this.concurrency}  ${this.kind}`;
+  }
+
+  /** Starts the side, waits until it has run its warm-up flows, and stops it. */
+  async start() {
     const passOn = [
       ...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []),
       ...(args.spans ? ['--spans'] : []),
       ...args.set.flatMap((kv) => ['--set', kv]),
       ...args['node-arg'].flatMap((a) => [`--node-arg=${a}`]),
     ];
-    const child = spawn(
+    const c = String(this.concurrency);
+    this.child = spawn(
       process.execPath,
       [
         fileURLToPath(import.meta.url),
         '--child',
-        side,
+        this.kind,
         '--concurrency',
-        String(concurrency),
+        c,
         '--flows',
         String(FLOWS),
         '--warmup',
-        String(warmupFor(concurrency)),
+        String(warmupFor(this.concurrency)),
         ...passOn,
       ],
-      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true },
     );
-    let sampler, measured, result;
+    live.add(this);
+    this.child.on('message', (m) => (this.waiting ? this.waiting.resolve(m) : this.inbox.push(m)));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        live.delete(this);
+        this.waiting?.reject(new Error(`${this.label} exited with ${code ?? signal}`));
+        resolve(code ?? signal);
+      }),
+    );
+    const ready = await this.next('ready');
+    Object.assign(this, { xsimPid: ready.xsimPid, pids: ready.pids });
+    this.signal('SIGSTOP');
+  }
+
+  /** The side's next message, which must be of `phase`. */
+  async next(phase) {
+    const m = this.inbox.shift() ?? (await new Promise((resolve, reject) => (this.waiting = { resolve, reject })).finally(() => (this.waiting = undefined)));
+    if (m.phase !== phase) throw new Error(`${this.label}: expected ${phase}, got ${m.phase}`);
+    return m;
+  }
+
+  signal(sig) {
+    try {
+      process.kill(-this.child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** Runs `flows` flows over the side's lanes, timed from the order until the last is answered; returns once its browsers are gone. */
+  async segment(flows) {
+    this.signal('SIGCONT');
+    const groups = (pids) => ({ ...pids, client: [this.child.pid], 'rabbitmq (whole broker)': pidsNamed('beam.smp') });
+    const sampler = (this.sampler ??= new ChromiumSampler(this.xsimPid, { pssEveryMs: PSS_MS }));
     const cpu = new CpuMeter();
-    // The broker is shared with whatever else runs on this machine: its figure is only clean on an idle one.
-    const groups = (pids) => ({ ...pids, client: [child.pid], 'rabbitmq (whole broker)': pidsNamed('beam.smp') });
-    child.on('message', (m) => {
-      if (m.phase === 'measure') {
-        sampler = new ChromiumSampler(m.xsimPid, { pssEveryMs: PSS_MS });
-        sampler.start();
-        cpu.start(groups(m.pids));
-        child.send('go');
-      } else if (m.phase === 'measured') {
-        measured = { chromium: sampler.stop(), cpuMs: cpu.stop(groups(m.pids)) };
-        child.send('go');
-      } else if (m.phase === 'result') {
-        result = m.result;
-      }
-    });
-    child.on('exit', (code) =>
-      code === 0 && result && measured
-        ? resolve(figures(side, concurrency, result, measured))
-        : reject(new Error(`${side} c=${concurrency} exited with ${code}`)),
-    );
-  });
+    sampler.start();
+    cpu.start(groups(this.pids));
+    const t0 = performance.now();
+    this.child.send({ flows });
+    const done = await this.next('segment');
+    const ms = performance.now() - t0;
+    // The next segment (of either side) starts with none of this one's browsers left: the pipeline's
+    // last close, which in a longer run would overlap its next flows, is waited for off the clock.
+    sampler.tick(); // every browser of the segment is known to it now: none starts after the last answer
+    const gone = await browsersGone(sampler);
+    const chromium = sampler.stop();
+    const cpuMs = { chromium: chromium.cpuMs, ...cpu.stop(groups(done.pids)) };
+    this.signal('SIGSTOP');
+    this.pids = done.pids;
+    if (!gone) console.log(`  ${this.label}: a browser was still up ${GONE_WAIT_MS} ms after the segment's last answer`);
+    this.segments.push({ ms, results: done.results, chromium, cpuMs });
+  }
+
+  /** Ends the side (it tears down what it started) and returns what it reports last. */
+  async finish() {
+    this.signal('SIGCONT');
+    this.child.send({ flows: 0 });
+    const { result } = await this.next('result');
+    await this.exited;
+    this.result = result;
+    return figures(this);
+  }
 }
 
-function figures(side, concurrency, result, measured) {
-  const ok = result.results.filter((r) => !r.error);
+/** Waits until none of the segment's browsers is left (exited and reaped); false if one outlived GONE_WAIT_MS. */
+async function browsersGone(sampler) {
+  const until = performance.now() + GONE_WAIT_MS;
+  while (sampler.browsersLeft()) {
+    if (performance.now() > until) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const okOf = (segments) => segments.flatMap((s) => s.results.filter((r) => !r.error));
+const rateOf = (segments) => okOf(segments).length / (sum(segments.map((s) => s.ms)) / 1000);
+
+function figures(side) {
+  const { segments } = side;
+  const ok = okOf(segments);
   const ms = ok.map((r) => r.ms);
-  const cpuPerFlow = {
-    chromium: measured.chromium.cpuMs / ok.length,
-    ...Object.fromEntries(Object.entries(measured.cpuMs).map(([k, v]) => [k, v / ok.length])),
-  };
+  const peak = (k) => Math.max(...segments.map((s) => s.chromium[k]));
+  const cpuKeys = Object.keys(segments[0].cpuMs);
   return {
-    side,
-    concurrency,
-    config: result.config,
-    ok: ok.length,
-    failed: result.results.filter((r) => r.error).map((r) => r.error),
-    flowsPerSec: ok.length / (result.elapsedMs / 1000),
+    side: side.kind,
+    label: side.label,
+    concurrency: side.concurrency,
+    config: side.result.config,
+    segments,
+    failed: segments.flatMap((s) => s.results.filter((r) => r.error).map((r) => r.error)),
+    flowsPerSec: rateOf(segments),
     p50: quantile(ms, 0.5),
     p95: quantile(ms, 0.95),
-    peakPssMb: measured.chromium.peakPssMb,
-    peakOwnPssMb: measured.chromium.peakOwnPssMb,
-    peakRssMb: measured.chromium.peakRssMb,
-    maxBrowsers: measured.chromium.maxBrowsers,
-    samplerCpuMs: measured.chromium.samplerCpuMs,
-    cpuPerFlow,
+    peakPssMb: peak('peakPssMb'),
+    peakOwnPssMb: peak('peakOwnPssMb'),
+    peakRssMb: peak('peakRssMb'),
+    maxBrowsers: peak('maxBrowsers'),
+    samplerCpuMs: sum(segments.map((s) => s.chromium.samplerCpuMs)),
+    cpuPerFlow: Object.fromEntries(cpuKeys.map((k) => [k, sum(segments.map((s) => s.cpuMs[k] ?? 0)) / ok.length])),
     steps: ok.map((r) => r.steps),
-    spans: result.spans,
-    pool: result.pool,
+    spans: side.result.spans,
+    pool: side.result.pool,
   };
+}
+
+/**
+ * Two sides, both up, taking turns in the order A B B A A B ... until each has run FLOWS, after the
+ * same pause before each segment. A segment is `PER_LANE` flows per lane of the side with more lanes
+ * (at most; FLOWS is split evenly), the same count on both sides.
+ */
+async function takeTurns(a, b) {
+  await a.start();
+  await b.start();
+  const done = new Map([
+    [a, 0],
+    [b, 0],
+  ]);
+  // As many segments on each side, so that every segment of one has its partner of the other.
+  const turns = Math.ceil(FLOWS / (PER_LANE * Math.max(a.concurrency, b.concurrency)));
+  const perSegment = Math.ceil(FLOWS / turns);
+  for (let i = 0; done.get(a) < FLOWS || done.get(b) < FLOWS; i++) {
+    for (const side of i % 2 ? [b, a] : [a, b]) {
+      const flows = Math.min(perSegment, FLOWS - done.get(side));
+      if (flows <= 0) continue;
+      await sleep(SETTLE_MS);
+      await side.segment(flows);
+      done.set(side, done.get(side) + flows);
+    }
+  }
+  return [await a.finish(), await b.finish()];
+}
+
+/** `b` against `a` per pair of segments (the i-th of each), and over each half of the run. */
+function spread(a, b) {
+  const pairs = a.segments.map((s, i) => b.segments[i] && rateOf([b.segments[i]]) / rateOf([s])).filter(Number.isFinite);
+  const n = Math.min(a.segments.length, b.segments.length);
+  const half = Math.ceil(n / 2);
+  const halves = [
+    [0, half],
+    [half, n],
+  ].map(([from, to]) => rateOf(b.segments.slice(from, to)) / rateOf(a.segments.slice(from, to)));
+  const byHalf = n > 1 ? `; first half ${halves[0].toFixed(2)}, second half ${halves[1].toFixed(2)}` : '';
+  return `${n} segments each; per pair ${Math.min(...pairs).toFixed(2)} to ${Math.max(...pairs).toFixed(2)}, median ${median(pairs).toFixed(2)}${byHalf}`;
 }
 
 const n0 = (x, w = 5) => (Number.isFinite(x) ? x.toFixed(0) : '-').padStart(w);
 const fmt = (r) =>
-  `${r.side.padEnd(8)} ${r.flowsPerSec.toFixed(2).padStart(5)} flows/s   p50 ${n0(r.p50)} ms   p95 ${n0(r.p95)} ms   Chromium peak PSS ${n0(r.peakPssMb)} MB (anon+shmem ${n0(r.peakOwnPssMb)}; RSS sum ${n0(r.peakRssMb)}; ${r.maxBrowsers} browsers)`;
+  `${r.label.padEnd(18)} ${r.flowsPerSec.toFixed(2).padStart(5)} flows/s   p50 ${n0(r.p50)} ms   p95 ${n0(r.p95)} ms   Chromium peak PSS ${n0(r.peakPssMb)} MB (anon+shmem ${n0(r.peakOwnPssMb)}; RSS sum ${n0(r.peakRssMb)}; ${r.maxBrowsers} browsers)${r.failed.length ? `   FAILED ${r.failed.length}: ${r.failed[0]}` : ''}`;
 const fmtCpu = (r) =>
   `CPU per flow: ${Object.entries(r.cpuPerFlow)
     .map(([k, v]) => `${k} ${n0(v, 0)} ms`)
-    .join(', ')}`;
+    .join(', ')}; sampler ${n0(r.samplerCpuMs / okOf(r.segments).length, 0)} ms`;
 const fmtPool = (p) =>
-  `concurrency (ceiling ${p?.ceiling}): ${p?.moves.map((m) => `${m.concurrency}@${m.atS}s`).join(' → ')}; changes: ${p?.changes.join(', ')}`;
+  `concurrency (ceiling ${p?.ceiling}; seconds since the worker started, its stopped turns included): ${p?.moves.map((m) => `${m.concurrency}@${m.atS}s`).join(' → ')}; changes: ${p?.changes.join(', ')}`;
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
+function printSide(r) {
+  console.log(`  ${fmt(r)}`);
+  console.log(`  ${' '.repeat(18)} ${fmtCpu(r)}`);
+  const names = Object.keys(r.steps[0] ?? {});
+  console.log(`  ${' '.repeat(18)} steps (median ms): ${names.map((k) => `${k} ${n0(median(r.steps.map((s) => s[k])), 0)}`).join(' | ')}`);
+  if (r.spans) {
+    console.log(`  ${' '.repeat(18)} spans (every flow, warm-up included; median ms, count):`);
+    for (const s of r.spans) console.log(`  ${' '.repeat(20)} ${s.name.padEnd(64)} ${n0(s.medianMs, 7)} ${String(s.count).padStart(5)}`);
+  }
+}
 
 async function main() {
   console.log(
-    `authorize benchmark: ${FLOWS} flows per run at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map(warmupFor).join('/')} flows first, not counted), one account per flow, ${ROUNDS} round(s), each run in its own process with its own x-sim process`,
+    `authorize benchmark: ${FLOWS} flows per side at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map(warmupFor).join('/')} flows first, not counted), one account per flow; raw and pipeline up at once, taking turns in segments of ${PER_LANE} flow(s) per lane (A B B A ...), the side not running stopped; each side its own process with its own x-sim process`,
   );
   console.log(
-    `memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, at each new RSS high, at most every ${PSS_MS} ms; anon+shmem: the part no other Chromium on the machine shares) and RSS (/proc/<pid>/statm, every 100 ms; counts shared pages once per process) of this run's Chromium processes`,
+    `memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, at each new RSS high, at most every ${PSS_MS} ms; anon+shmem: the part no other Chromium on the machine shares) and RSS (/proc/<pid>/statm, every 100 ms; counts shared pages once per process) of that side's Chromium processes`,
   );
   console.log(`load before: ${uptime()}`);
-  const runs = [];
-  let run = 0;
-  for (let round = 1; round <= ROUNDS; round++) {
-    const fixed = CONCURRENCIES.flatMap((c) => alternate(++run, SIDES).map((side) => ({ side, c })));
-    // The adaptive run takes a different place each round: always last, it always came right after
-    // the highest concurrency's run (the most browsers to tear down) and no fixed run ever did.
-    const at = ((round - 1) * 2 + 1) % (fixed.length + 1);
-    for (const spec of [...fixed.slice(0, at), { side: 'adaptive' }, ...fixed.slice(at)]) {
-      if (runs.length) await sleep(SETTLE_MS);
-      const r = { ...(await runChild(spec.side, spec.side === 'adaptive' ? ADAPTIVE_LANES : spec.c)), round };
-      runs.push(r);
-      const failed = r.failed.length ? `   FAILED ${r.failed.length}: ${r.failed[0]}` : '';
-      if (spec.side === 'adaptive') {
-        console.log(`round ${round}  ${ADAPTIVE_LANES} lanes  ${fmt(r)}${failed}`);
-        console.log(`                ${fmtPool(r.pool)}`);
-      } else {
-        console.log(`round ${round}  c=${spec.c}  ${fmt(r)}${failed}`);
-        console.log(`                ${fmtCpu(r)}; sampler ${n0(r.samplerCpuMs / r.ok, 0)} ms`);
-      }
-    }
+  const ratios = [];
+  const fixed = [];
+  let raw0;
+  for (const [i, c] of CONCURRENCIES.entries()) {
+    // Which side goes first alternates between concurrencies.
+    const sides = [new Side('raw', c), new Side('pipeline', c)];
+    const [raw, pipe] = await takeTurns(...(i % 2 ? sides.reverse() : sides)).then((rs) => (rs[0].side === 'raw' ? rs : rs.reverse()));
+    const ratio = pipe.flowsPerSec / raw.flowsPerSec;
+    ratios.push({ c, ratio });
+    raw0 ??= raw;
+    fixed.push(pipe);
+    console.log(`\nc=${c}`);
+    printSide(raw);
+    printSide(pipe);
+    console.log(`  pipeline / raw: throughput ${ratio.toFixed(3)} (target >= 0.90; ${spread(raw, pipe)}), p50 latency ${(pipe.p50 / raw.p50).toFixed(2)}`);
   }
-  summarize(runs);
+  // The best fixed setting above runs again, taking turns with the adaptive pool.
+  const best = fixed.reduce((x, y) => (y.flowsPerSec > x.flowsPerSec ? y : x));
+  const [bestAgain, adaptive] = await takeTurns(new Side('pipeline', best.concurrency), new Side('adaptive', ADAPTIVE_LANES));
+  const adaptiveRatio = adaptive.flowsPerSec / bestAgain.flowsPerSec;
+  console.log(
+    `\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive.pool?.ceiling}; ${ADAPTIVE_LANES} lanes) against the best fixed setting above (c=${best.concurrency}; ${fixed.map((f) => `c=${f.concurrency} ${f.flowsPerSec.toFixed(2)}`).join(', ')} flows/s), taking turns:`,
+  );
+  printSide(bestAgain);
+  printSide(adaptive);
+  console.log(`  ${' '.repeat(18)} ${fmtPool(adaptive.pool)}`);
+  console.log(`  adaptive / best fixed: ${adaptiveRatio.toFixed(3)} (target >= 1.00; ${spread(bestAgain, adaptive)})`);
+  console.log(`\nsides: raw = ${raw0.config}; pipeline = ${best.config.replace(/MAX_CONCURRENT_PROFILES=\d+/, 'MAX_CONCURRENT_PROFILES=c')}`);
   console.log(`load after: ${uptime()}`);
-}
-
-/** Per round, the pipeline at concurrency c against the raw run of the same round. */
-const pairedRatios = (runs, c) =>
-  [...new Set(runs.map((r) => r.round))].flatMap((round) => {
-    const [raw, pipe] = SIDES.map((side) => runs.find((r) => r.side === side && r.concurrency === c && r.round === round));
-    return raw && pipe ? [{ throughput: pipe.flowsPerSec / raw.flowsPerSec, p50: pipe.p50 / raw.p50 }] : [];
-  });
-
-function summarize(runs) {
-  const adaptive = runs.filter((r) => r.side === 'adaptive');
   console.log(
-    `\nmedian of the rounds (raw: ${runs.find((r) => r.side === 'raw').config}; pipeline: ${runs.find((r) => r.side === 'pipeline').config.replace(/MAX_CONCURRENT_PROFILES=\d+/, 'MAX_CONCURRENT_PROFILES=c')}):`,
+    `authorize ratios: pipeline/raw ${ratios.map((r) => `c=${r.c} ${r.ratio.toFixed(3)}`).join(', ')} (target >= 0.90); adaptive/best fixed (c=${best.concurrency}) ${adaptiveRatio.toFixed(3)} (target >= 1.00)`,
   );
-  for (const c of CONCURRENCIES) {
-    const [raw, pipe] = SIDES.map((side) => {
-      const rs = runs.filter((r) => r.side === side && r.concurrency === c);
-      const m = (k) => median(rs.map((r) => r[k]));
-      const cpuPerFlow = Object.fromEntries(Object.keys(rs[0].cpuPerFlow).map((k) => [k, median(rs.map((r) => r.cpuPerFlow[k]))]));
-      return {
-        side,
-        concurrency: c,
-        spans: rs[0].spans,
-        flowsPerSec: m('flowsPerSec'),
-        p50: m('p50'),
-        p95: m('p95'),
-        peakPssMb: m('peakPssMb'),
-        peakOwnPssMb: m('peakOwnPssMb'),
-        peakRssMb: m('peakRssMb'),
-        maxBrowsers: m('maxBrowsers'),
-        cpuPerFlow,
-        steps: rs.flatMap((r) => r.steps),
-      };
-    });
-    console.log(`c=${c}  ${fmt(raw)}\n     ${fmt(pipe)}`);
-    // Each round's pipeline against the raw run next to it: the machine's speed drifts between rounds
-    // (20 % and more here), and a ratio of medians would pair runs from different rounds.
-    const perRound = pairedRatios(runs, c);
-    console.log(
-      `     pipeline / raw: throughput ${median(perRound.map((r) => r.throughput)).toFixed(2)} (target >= 0.90; median of the rounds' own ratios: ${perRound.map((r) => r.throughput.toFixed(2)).join(', ')}), p50 latency ${median(perRound.map((r) => r.p50)).toFixed(2)}`,
-    );
-    for (const r of [raw, pipe]) {
-      const names = Object.keys(r.steps[0] ?? {});
-      console.log(`     ${r.side.padEnd(8)} steps (median ms): ${names.map((k) => `${k} ${n0(median(r.steps.map((s) => s[k])), 0)}`).join(' | ')}`);
-      console.log(`     ${r.side.padEnd(8)} ${fmtCpu(r)}`);
-    }
-    if (pipe.spans) {
-      console.log(`     pipeline spans of round 1 (every flow, warm-up included; median ms, count):`);
-      for (const s of pipe.spans) console.log(`       ${s.name.padEnd(64)} ${n0(s.medianMs, 7)} ${String(s.count).padStart(5)}`);
-    }
-  }
-  const fixed = CONCURRENCIES.map((c) => ({
-    c,
-    flowsPerSec: median(runs.filter((r) => r.side === 'pipeline' && r.concurrency === c).map((r) => r.flowsPerSec)),
-  }));
-  // The best fixed setting is the concurrency with the highest median rate over the rounds; each round's
-  // adaptive run is compared with that setting's run of the same round. Comparing it with each round's
-  // fastest fixed run instead would pit one run against the luckiest of three: with settings this close
-  // (they differ by less than a round's noise here), that maximum is above the best setting's own rate.
-  const best = fixed.reduce((a, b) => (b.flowsPerSec > a.flowsPerSec ? b : a));
-  const pipelineOf = (round, c) => runs.find((r) => r.side === 'pipeline' && r.round === round && r.concurrency === c);
-  const perRound = adaptive.map((a) => a.flowsPerSec / pipelineOf(a.round, best.c).flowsPerSec);
-  const perRoundFastest = adaptive.map((a) => a.flowsPerSec / Math.max(...CONCURRENCIES.map((c) => pipelineOf(a.round, c).flowsPerSec)));
-  const m = (k) => median(adaptive.map((r) => r[k]));
-  console.log(
-    `\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive[0].pool?.ceiling}; ${ADAPTIVE_LANES} lanes), median of the rounds: ${m('flowsPerSec').toFixed(2)} flows/s, p50 ${n0(m('p50'), 0)} ms, p95 ${n0(m('p95'), 0)} ms, ${m('maxBrowsers')} browsers at most, ${adaptive.reduce((n, r) => n + r.failed.length, 0)} failed`,
-  );
-  console.log(
-    `     best fixed pipeline: c=${best.c} ${best.flowsPerSec.toFixed(2)} flows/s (fixed settings' medians: ${fixed.map((f) => `c=${f.c} ${f.flowsPerSec.toFixed(2)}`).join(', ')}); adaptive / best fixed: ${median(perRound).toFixed(2)} (target >= 1.00; median of the rounds' own ratios against c=${best.c}'s run of the round: ${perRound.map((x) => x.toFixed(2)).join(', ')})`,
-  );
-  console.log(
-    `     adaptive / the fastest fixed run of each round (whichever c it was): ${perRoundFastest.map((x) => x.toFixed(2)).join(', ')} (median ${median(perRoundFastest).toFixed(2)})`,
-  );
-  for (const r of adaptive) console.log(`     ${fmtPool(r.pool)}`);
 }
 
 if (args.child) {
-  // One side at one concurrency in a fresh process; the parent samples /proc between the marks.
+  // One side in a fresh process: warm-up, then segments as the parent orders them (it stops this
+  // process between them), then the tear-down.
   const { rawSide, pipelineSide } = await import('./lib/authorize-sides.mjs');
-  const mark = (msg) =>
+  const ask = (msg) =>
     new Promise((resolve) => {
       process.once('message', resolve);
       process.send(msg);
@@ -283,8 +368,8 @@ if (args.child) {
       nodeArgs: [...SERVICE_NODE_ARGS, ...args['node-arg']],
     },
     {
-      measure: (info) => mark({ phase: 'measure', ...info }),
-      measured: (info) => mark({ phase: 'measured', ...info }),
+      ready: (info) => ask({ phase: 'ready', ...info }),
+      segment: (info) => ask({ phase: 'segment', ...info }),
     },
   );
   process.send({ phase: 'result', result }, () => process.exit(0));

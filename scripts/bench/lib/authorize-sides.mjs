@@ -118,18 +118,24 @@ export async function rawFlow(base, n) {
 }
 
 /**
- * Warm-up flows, then `hooks.measure` (the parent starts sampling), the measured flows, then
- * `hooks.measured` (the parent stops sampling), all before anything is torn down. `pids()` names
- * the processes to meter, by group; it is asked again at the end (a pool may have grown).
+ * Warm-up flows, then segments for as long as the parent asks: `hooks.ready` says the side is warm
+ * and waits for the first order, each order `{ flows }` runs that many flows over the side's lanes
+ * (accounts taken in turn) and `hooks.segment` hands their results back with the next order's wait;
+ * an order of 0 flows ends it, before anything is torn down. The parent times and meters each
+ * segment itself (it also waits for the side's browsers to be gone) and keeps the side stopped
+ * between them. `pids()` names the processes to meter, by group; a pool may grow, so it is asked
+ * after every segment.
  */
-async function measure({ concurrency, flows, warmup }, hooks, xsimPid, pids, flow) {
+async function measure({ concurrency, warmup }, hooks, xsimPid, pids, flow) {
   await inLanes(1, warmup, concurrency, flow);
-  await hooks.measure({ xsimPid, pids: await pids() });
-  const started = performance.now();
-  const results = await inLanes(1 + warmup, flows, concurrency, flow);
-  const elapsedMs = performance.now() - started;
-  await hooks.measured({ pids: await pids() });
-  return { elapsedMs, results };
+  let next = 1 + warmup;
+  let order = await hooks.ready({ xsimPid, pids: await pids() });
+  while (order.flows > 0) {
+    const results = await inLanes(next, order.flows, concurrency, flow);
+    next += order.flows;
+    order = await hooks.segment({ results, pids: await pids() });
+  }
+  return {};
 }
 
 export async function rawSide(opts, hooks) {

@@ -1,5 +1,5 @@
 // Reads memory and CPU of processes from /proc (Linux only), for benchmarks.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 const PAGE_KB = 4;
 const TICK_MS = 10; // USER_HZ is 100 on Linux builds Node runs on (`getconf CLK_TCK`).
@@ -82,18 +82,19 @@ export class CpuMeter {
 export class ChromiumSampler {
   constructor(parentPid, { intervalMs = 100, pssEveryMs = 500 } = {}) {
     Object.assign(this, { parentPid, intervalMs, pssEveryMs });
-    this.cpu = new Map(); // member pid -> { base, last }
     this.known = new Map(); // pid -> { member: boolean } once classified
     this.roots = new Map(); // browser pid -> its user-data-dir
+  }
+
+  /** Starts a measurement: CPU and peaks from now on (what a pid is stays known between measurements). */
+  start() {
+    this.cpu = new Map(); // member pid -> { base, last }
     this.peakRssMb = 0;
     this.peakPssMb = 0;
     this.peakOwnPssMb = 0;
     this.maxBrowsers = 0;
     this.lastPss = -Infinity;
     this.pssReadAtRssMb = 0;
-  }
-
-  start() {
     this.startedCpu = process.cpuUsage();
     for (const p of this.members()) this.cpu.set(p.pid, { base: p.cpuMs, last: p.cpuMs });
     this.timer = setInterval(() => this.tick(), this.intervalMs);
@@ -113,6 +114,11 @@ export class ChromiumSampler {
       cpuMs,
       samplerCpuMs: (own.user + own.system) / 1000,
     };
+  }
+
+  /** Whether a browser this sampler has seen is still there (a zombie not yet reaped counts): no new /proc scan. */
+  browsersLeft() {
+    return [...this.roots.keys()].some((pid) => existsSync(`/proc/${pid}`));
   }
 
   /** Our Chromium processes alive now, with their CPU time. */
