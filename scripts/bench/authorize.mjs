@@ -316,7 +316,8 @@ async function main() {
   for (const [i, c] of CONCURRENCIES.entries()) {
     // Which side goes first alternates between concurrencies.
     const sides = [new Side('raw', c), new Side('pipeline', c)];
-    const [raw, pipe] = await takeTurns(...(i % 2 ? sides.reverse() : sides)).then((rs) => (rs[0].side === 'raw' ? rs : rs.reverse()));
+    const results = await takeTurns(...(i % 2 ? sides.reverse() : sides));
+    const [raw, pipe] = ['raw', 'pipeline'].map((kind) => results.find((r) => r.side === kind));
     const ratio = pipe.flowsPerSec / raw.flowsPerSec;
     ratios.push({ c, ratio });
     raw0 ??= raw;

@@ -135,20 +135,19 @@ async function measure({ concurrency, warmup }, hooks, xsimPid, pids, flow) {
     next += order.flows;
     order = await hooks.segment({ results, pids: await pids() });
   }
-  return {};
 }
 
 export async function rawSide(opts, hooks) {
   const xsim = await startXSimProcess(opts.warmup + opts.flows, opts);
   try {
-    const run = await measure(
+    await measure(
       opts,
       hooks,
       xsim.child.pid,
       async () => ({ 'x-sim': [xsim.child.pid] }),
       (n) => rawFlow(xsim.url, n),
     );
-    return { ...run, config: 'x-sim (own process) + this Playwright client' };
+    return { config: 'x-sim (own process) + this Playwright client' };
   } finally {
     await xsim.kill('SIGTERM');
     keepLogs(opts, 'raw', [xsim]);
@@ -322,9 +321,8 @@ export async function pipelineSide(options, hooks) {
       "orchestrator's postgres backends": await backendsOf(`${namespace}:orchestrator`),
     });
     const pool = opts.adaptive ? watchPool(services[1].url) : undefined;
-    run = await measure(opts, hooks, xsim.child.pid, pids, (n) => upstream.login(n));
+    await measure(opts, hooks, xsim.child.pid, pids, (n) => upstream.login(n));
     run = {
-      ...run,
       pool: await pool?.stop(),
       config: `x-sim, orchestrator, browser-worker each in its own process (their defaults; ${opts.adaptive ? 'MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES=its default' : `MIN_CONCURRENT_PROFILES=MAX_CONCURRENT_PROFILES=${opts.concurrency}`}) + this upstream client`,
     };
