@@ -97,7 +97,7 @@ export const browserWorkerConfigShape = {
     .min(0)
     .default(3)
     .describe(
-      'profile starts (median of an interval, over 2 s) this many times slower than usual (the fastest interval median of the last 20) shrink the pool; 0 = off',
+      'profile starts (median of an interval, over 2 s) this many times slower than usual at the same concurrency (the fastest interval median of its last 20; a start beside more browsers is slower, which measured capacity judges) shrink the pool; 0 = off',
     ),
   BROWSER_CLOSE_TIMEOUT_MS: env.int(10_000, 'how long closing a profile (GoLogin stop, Chromium exit) may take before its process tree is killed'),
   PROFILE_KEEP_ALIVE_MS: env.int(

@@ -38,11 +38,12 @@ function controller(max: number) {
     system,
     changes,
     applied,
-    /** Every slot busy for `ms`, `n` cycles of `cycleMs` ending in it, then one sizing tick. */
-    async run(cycles: number, cycleMs: number): Promise<void> {
+    /** Every slot busy, `cycles` cycles of `cycleMs` ending one after the other (each with a profile start of `startMs`, if given), then one sizing tick. */
+    async run(cycles: number, cycleMs: number, startMs?: number): Promise<void> {
       for (let i = 0; i < cycles; i++) {
         now += cycleMs;
         c.busyNow(c.concurrency);
+        if (startMs !== undefined) c.startEnded(startMs, true);
         c.cycleEnded(cycleMs);
       }
       now += 1;
@@ -98,6 +99,23 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     t.c.busyNow(2);
     await t.c.tick();
     expect(t.c.concurrency, 'no figure for level 2 yet, so no probe of 3').to.equal(2);
+  });
+
+  it('when starts beside one more browser take longer than alone, then that is no starts_slow; when they slow down at the same level, it is', async () => {
+    const t = controller(2);
+    await t.c.start();
+    await t.run(3, 1_500, 700);
+    expect(t.c.concurrency).to.equal(2);
+    // Starts of 2.4 s at two browsers: over three times level 1's usual 0.7 s, but the price of the
+    // level (it finishes as much: 2 ÷ 3 s), not a slowdown.
+    await t.run(3, 3_000, 2_400);
+    await t.run(3, 3_000, 2_500);
+    expect(t.c.concurrency).to.equal(2);
+    expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe']);
+    // At the same two browsers, starts now take over three times their usual 2.4 s: they queue.
+    await t.run(3, 9_000, 7_500);
+    expect(t.c.concurrency).to.equal(1);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'starts_slow' });
   });
 
   it('when the event loop lags for one interval, then the pool keeps its size; when it lags for two in a row, it shrinks for loop_lag', async () => {

@@ -82,11 +82,17 @@ describe('concurrency rule (unit)', () => {
     ).to.include({ next: 2, reason: 'starts_slow' });
   });
 
-  it('when starts take three times their usual (and over two seconds), then it shrinks for starts_slow; quick ones never do', () => {
-    expect(decide(3, { starts: [{ ms: 2_600, ok: true }], usualStartMs: 800 })).to.include({ next: 2, reason: 'starts_slow' });
-    expect(decide(3, { starts: [{ ms: 2_200, ok: true }], usualStartMs: 800 })).to.include({ next: 4, reason: 'idle_room' });
-    expect(decide(3, { starts: [{ ms: 1_900, ok: true }], usualStartMs: 300 })).to.include({ next: 4, reason: 'idle_room' });
-    expect(decide(3, { starts: [{ ms: 2_600, ok: true }], usualStartMs: 800 }, { slowStartFactor: 0 })).to.include({ next: 4, reason: 'idle_room' });
+  it('when starts at this concurrency take three times their usual there (and over two seconds), then it shrinks for starts_slow; quick ones never do', () => {
+    const slow = (ms: number) => ({ starts: [{ ms, ok: true }], levelStartMs: ms });
+    expect(decide(3, { ...slow(2_600), usualStartMs: 800 })).to.include({ next: 2, reason: 'starts_slow' });
+    expect(decide(3, { ...slow(2_200), usualStartMs: 800 })).to.include({ next: 4, reason: 'idle_room' });
+    expect(decide(3, { ...slow(1_900), usualStartMs: 300 })).to.include({ next: 4, reason: 'idle_room' });
+    expect(decide(3, { ...slow(2_600), usualStartMs: 800 }, { slowStartFactor: 0 })).to.include({ next: 4, reason: 'idle_room' });
+  });
+
+  it('when no start ran entirely at this concurrency, or it has no usual start yet, then slow starts are judged only against POOL_SLOW_START_MS', () => {
+    expect(decide(3, { starts: [{ ms: 2_600, ok: true }], usualStartMs: 800 })).to.include({ next: 4, reason: 'idle_room' });
+    expect(decide(3, { starts: [{ ms: 2_600, ok: true }], levelStartMs: 2_600 })).to.include({ next: 4, reason: 'idle_room' });
   });
 
   it('when half the starts fail, then it halves for starts_failing', () => {

@@ -38,7 +38,16 @@ export interface ConcurrencyWindow {
   freeMemoryBytes: number;
   /** Event-loop delay over the window (p99), ms. */
   loopLagMs: number;
-  /** The pool's usual profile start (the fastest window median of late), ms; absent until one is known. */
+  /**
+   * The median of the window's successful starts that ran entirely at the current concurrency, ms;
+   * absent when there were none (a start begun at another level says nothing of this one).
+   */
+  levelStartMs?: number;
+  /**
+   * The usual profile start at the current concurrency (the fastest window median of its late
+   * windows), ms; absent until one is known. Each level has its own: a start beside one more
+   * browser takes longer on a busy machine, and that is the price of a level `pays` judges, not a sign of overload.
+   */
   usualStartMs?: number;
   /** Measured capacity here and one level up and down; what the machine really finishes, whatever CPU says. */
   capacity?: MeasuredCapacity;
@@ -61,8 +70,9 @@ export interface ConcurrencyLimits {
   /** A start (median of the window) slower than this means the machine or the provider is struggling. */
   slowStartMs: number;
   /**
-   * Starts (median of a window) this many times slower than usual mean the starts queue for the
-   * machine or the provider: the pool is past what they take, whatever the CPU figure says. 0: off.
+   * Starts (median of a window) this many times slower than usual at the same concurrency mean the
+   * starts queue for the machine or the provider: the pool is past what they take, whatever the
+   * CPU figure says. 0: off.
    */
   slowStartFactor: number;
 }
@@ -99,7 +109,8 @@ export const NO_GAIN_MARGIN = 0.05;
  *
  * A busy CPU is what a browser pool is for: on its own (below `cpuCeiling`) it never shrinks the
  * pool. The machine counts as saturated when the work shows it: starts slow down (absolutely, or
- * against their usual time), starts or flows fail from load, the event loop lags, or memory runs short.
+ * against their usual time at this concurrency), starts or flows fail from load, the event loop lags,
+ * or memory runs short.
  */
 export function decideConcurrency(current: number, w: ConcurrencyWindow, l: ConcurrencyLimits, ticksSinceShrink: number): ConcurrencyDecision {
   const pressure = pressureOf(w, l);
@@ -132,7 +143,8 @@ function pressureOf(w: ConcurrencyWindow, l: ConcurrencyLimits): { reason: Concu
   const okStarts = w.starts.filter((s) => s.ok).map((s) => s.ms);
   const typical = okStarts.length ? median(okStarts) : 0;
   if (typical > l.slowStartMs) return { reason: 'starts_slow', halve: false };
-  if (l.slowStartFactor > 0 && w.usualStartMs !== undefined && typical > SLOW_START_FLOOR_MS && typical > l.slowStartFactor * w.usualStartMs)
+  const here = w.levelStartMs;
+  if (l.slowStartFactor > 0 && here !== undefined && w.usualStartMs !== undefined && here > SLOW_START_FLOOR_MS && here > l.slowStartFactor * w.usualStartMs)
     return { reason: 'starts_slow', halve: false };
   return undefined;
 }

@@ -36,14 +36,17 @@ export interface ConcurrencyControllerOptions {
  */
 export class ConcurrencyController {
   private current = 0;
-  private window: { starts: ConcurrencyWindow['starts'][number][]; flows: ConcurrencyWindow['flows'][number][] } = { starts: [], flows: [] };
+  private window = emptyWindow();
   private busy = 0;
   private peakBusy = 0;
   private ticksSinceShrink = GROW_AFTER_SHRINK_TICKS;
   private timer?: NodeJS.Timeout;
   private ticking = false;
-  /** Median start of each of the last windows that had starts: the fastest is the pool's usual start. */
-  private recentStartMedians: number[] = [];
+  /**
+   * Per concurrency level, the median start of each of its last windows that had starts run entirely
+   * at it: the fastest is that level's usual start.
+   */
+  private readonly startMedians = new Map<number, number[]>();
   /** When the current concurrency was set: a slot's cycle that began before it ran at another level. */
   private levelSince: number;
   /** The last interval's event-loop lag (p99), ms. */
@@ -75,6 +78,7 @@ export class ConcurrencyController {
 
   startEnded(ms: number, ok: boolean): void {
     this.window.starts.push({ ms, ok });
+    if (ok && this.ranAtCurrentLevel(ms)) this.window.levelStarts.push(ms);
   }
 
   flowEnded(ok: boolean, overloaded: boolean): void {
@@ -86,13 +90,18 @@ export class ConcurrencyController {
    * lease): counted for the current level when the whole cycle ran at it.
    */
   cycleEnded(ms: number): void {
+    if (!this.ranAtCurrentLevel(ms)) return;
     const now = this.now();
-    if (now - ms < this.levelSince) return;
     const level = this.cycles.get(this.current) ?? { ms: [], lastAt: now };
     level.ms.push(ms);
     if (level.ms.length > CYCLES_KEPT) level.ms.shift();
     level.lastAt = now;
     this.cycles.set(this.current, level);
+  }
+
+  /** Whether something that took `ms` and just ended began after the current concurrency was set. */
+  private ranAtCurrentLevel(ms: number): boolean {
+    return this.now() - ms >= this.levelSince;
   }
 
   /** Jobs a second `n` slots finish when all are busy (n ÷ mean cycle); undefined until measured, or once old. */
@@ -118,15 +127,18 @@ export class ConcurrencyController {
     this.ticking = true;
     try {
       const system = await this.o.sampler.sample();
-      const usualStartMs = this.recentStartMedians.length ? Math.min(...this.recentStartMedians) : undefined;
+      const levelMedians = this.startMedians.get(this.current);
+      const usualStartMs = levelMedians?.length ? Math.min(...levelMedians) : undefined;
+      const { levelStarts, ...ended } = this.window;
+      const levelStartMs = levelStarts.length ? median(levelStarts) : undefined;
       const capacity = this.capacity();
       // Event-loop lag counts when it lasted two intervals: one stalled interval is the host (a
       // shared one steals the CPU for a moment), and shrinking for it cost the pool a browser for 9 s.
       const loopLagMs = Math.min(system.loopLagMs, this.lastLoopLagMs);
       this.lastLoopLagMs = system.loopLagMs;
-      const window: ConcurrencyWindow = { ...this.window, peakBusy: this.peakBusy, ...system, loopLagMs, usualStartMs, capacity };
-      this.rememberStarts(window.starts);
-      this.window = { starts: [], flows: [] };
+      const window: ConcurrencyWindow = { ...ended, peakBusy: this.peakBusy, ...system, loopLagMs, levelStartMs, usualStartMs, capacity };
+      if (levelStartMs !== undefined) this.rememberStart(levelStartMs);
+      this.window = emptyWindow();
       this.peakBusy = this.busy;
       const d = decideConcurrency(this.current, window, this.o.limits, this.ticksSinceShrink);
       this.ticksSinceShrink = d.direction === 'down' ? 0 : this.ticksSinceShrink + 1;
@@ -139,6 +151,7 @@ export class ConcurrencyController {
           cpu: round(system.cpu),
           freeMemoryMb: Math.round(system.freeMemoryBytes / 2 ** 20),
           loopLagMs: Math.round(system.loopLagMs),
+          levelStartMs: levelStartMs && Math.round(levelStartMs),
           usualStartMs: usualStartMs && Math.round(usualStartMs),
           starts: window.starts.length,
           failedStarts: window.starts.filter((s) => !s.ok).length,
@@ -156,11 +169,11 @@ export class ConcurrencyController {
     }
   }
 
-  private rememberStarts(starts: ConcurrencyWindow['starts']): void {
-    const ok = starts.filter((s) => s.ok).map((s) => s.ms);
-    if (!ok.length) return;
-    this.recentStartMedians.push(median(ok));
-    if (this.recentStartMedians.length > USUAL_START_WINDOWS) this.recentStartMedians.shift();
+  private rememberStart(windowMedianMs: number): void {
+    const medians = this.startMedians.get(this.current) ?? [];
+    medians.push(windowMedianMs);
+    if (medians.length > USUAL_START_WINDOWS) medians.shift();
+    this.startMedians.set(this.current, medians);
   }
 
   private async change(n: number, direction: 'up' | 'down', reason: ConcurrencyReason): Promise<void> {
@@ -172,13 +185,17 @@ export class ConcurrencyController {
   }
 }
 
-/** Windows with starts whose medians make the usual start: about a minute at the default interval. */
+/** A level's windows with starts whose medians make its usual start: about a minute at it at the default interval. */
 const USUAL_START_WINDOWS = 20;
 /** A level's capacity is the mean of its last cycles, once it has at least MIN_CYCLES (and one per slot). */
 const CYCLES_KEPT = 8;
 const MIN_CYCLES = 3;
 /** A level not run for this long is measured again before its figure counts (the machine and the work change). */
 const CAPACITY_FRESH_MS = 120_000;
+
+function emptyWindow(): { starts: ConcurrencyWindow['starts'][number][]; flows: ConcurrencyWindow['flows'][number][]; levelStarts: number[] } {
+  return { starts: [], flows: [], levelStarts: [] };
+}
 
 function round(x: number): number;
 function round(x: number | undefined): number | undefined;
