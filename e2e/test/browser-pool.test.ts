@@ -17,7 +17,7 @@ const warnings = (logs: string[]) =>
     .slice(0, 40)
     .join('\n');
 /** The machine as the pool sizing sees it, pinned: a shared test machine's CPU belongs to whoever else runs there. */
-const calmMachine: Sampler = { sample: async () => ({ cpu: 0.2, freeMemoryBytes: 8 * 2 ** 30, loopLagMs: 1 }), stop: () => undefined };
+const calmMachine: Sampler = { sample: async () => ({ cpu: 0.2, freeMemoryBytes: 8 * 2 ** 30, loopLagMs: 1, loopStallMs: 1 }), stop: () => undefined };
 
 describe('browser pool, end to end (RabbitMQ, PostgreSQL, Chromium, x-sim)', function () {
   this.timeout(300_000);

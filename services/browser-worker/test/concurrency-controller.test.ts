@@ -9,7 +9,7 @@ const MB = 1024 * 1024;
 /** The controller with a clock the test moves and a machine whose CPU is always busy (0.97). */
 function controller(max: number) {
   let now = 0;
-  const system: SystemSample = { cpu: 0.97, freeMemoryBytes: 8_000 * MB, loopLagMs: 5 };
+  const system: SystemSample = { cpu: 0.97, freeMemoryBytes: 8_000 * MB, loopLagMs: 5, loopStallMs: 20 };
   const changes: Array<{ direction: string; reason: ConcurrencyReason }> = [];
   const applied: number[] = [];
   const c = new ConcurrencyController({
@@ -116,6 +116,23 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     await t.run(3, 9_000, 7_500);
     expect(t.c.concurrency).to.equal(1);
     expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'starts_slow' });
+  });
+
+  it('when the process was stopped for longer than an interval, then that interval is not judged and nothing measured across the stop counts', async () => {
+    const t = controller(3);
+    await t.c.start();
+    await t.run(3, 1_500);
+    expect(t.c.concurrency).to.equal(2);
+    // Stopped for 40 s (SIGSTOP, a frozen container): the cycles that ended after it held their slots
+    // through it (2 ÷ 15 s would be a fifth of level 1's 0.67/s: no_gain), and the loop was late by all of it.
+    Object.assign(t.system, { loopLagMs: 40_000, loopStallMs: 40_000 });
+    await t.run(3, 15_000);
+    expect(t.c.concurrency).to.equal(2);
+    // Running again, with one lagging interval: not two in a row. Level 2 finishes 2 ÷ 2.4 s, more than level 1.
+    Object.assign(t.system, { loopLagMs: 900, loopStallMs: 900 });
+    await t.run(3, 2_400);
+    expect(t.c.concurrency).to.equal(3);
+    expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe', 'probe']);
   });
 
   it('when the event loop lags for one interval, then the pool keeps its size; when it lags for two in a row, it shrinks for loop_lag', async () => {

@@ -52,13 +52,16 @@ export class ConcurrencyController {
   /** The last interval's event-loop lag (p99), ms. */
   private lastLoopLagMs = 0;
   /** Slot cycles of late per concurrency level, for its measured capacity. */
-  private readonly cycles = new Map<number, { ms: number[]; lastAt: number }>();
+  private readonly cycles = new Map<number, { ended: Array<{ ms: number; at: number }>; lastAt: number }>();
+  /** When the last tick ran: what ended since then is in the current interval. */
+  private lastTickAt: number;
 
   private readonly now: () => number;
 
   constructor(private readonly o: ConcurrencyControllerOptions) {
     this.now = o.now ?? (() => performance.now());
     this.levelSince = this.now();
+    this.lastTickAt = this.levelSince;
   }
 
   get concurrency(): number {
@@ -92,9 +95,9 @@ export class ConcurrencyController {
   cycleEnded(ms: number): void {
     if (!this.ranAtCurrentLevel(ms)) return;
     const now = this.now();
-    const level = this.cycles.get(this.current) ?? { ms: [], lastAt: now };
-    level.ms.push(ms);
-    if (level.ms.length > CYCLES_KEPT) level.ms.shift();
+    const level = this.cycles.get(this.current) ?? { ended: [], lastAt: now };
+    level.ended.push({ ms, at: now });
+    if (level.ended.length > CYCLES_KEPT) level.ended.shift();
     level.lastAt = now;
     this.cycles.set(this.current, level);
   }
@@ -107,8 +110,8 @@ export class ConcurrencyController {
   /** Jobs a second `n` slots finish when all are busy (n ÷ mean cycle); undefined until measured, or once old. */
   private capacityAt(n: number, now: number): number | undefined {
     const level = this.cycles.get(n);
-    if (!level || level.ms.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > CAPACITY_FRESH_MS) return undefined;
-    return (n * 1000) / (level.ms.reduce((a, b) => a + b, 0) / level.ms.length);
+    if (!level || level.ended.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > CAPACITY_FRESH_MS) return undefined;
+    return (n * 1000) / (level.ended.reduce((a, c) => a + c.ms, 0) / level.ended.length);
   }
 
   private capacity(): MeasuredCapacity {
@@ -126,7 +129,11 @@ export class ConcurrencyController {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const system = await this.o.sampler.sample();
+      const { loopStallMs, ...system } = await this.o.sampler.sample();
+      if (loopStallMs >= this.o.tickMs) {
+        this.forgetStall(loopStallMs);
+        return;
+      }
       const levelMedians = this.startMedians.get(this.current);
       const usualStartMs = levelMedians?.length ? Math.min(...levelMedians) : undefined;
       const { levelStarts, ...ended } = this.window;
@@ -165,8 +172,24 @@ export class ConcurrencyController {
     } catch (err) {
       this.o.logger.warn('could not size the browser pool this tick', { error: errorMessage(err) });
     } finally {
+      this.lastTickAt = this.now();
       this.ticking = false;
     }
+  }
+
+  /**
+   * The process did not run for `ms` in the last interval (stopped, frozen, or its host paused it):
+   * what it measured across that time is the stall, not the pool. The interval is not judged; its
+   * starts, flows and cycles, the cycles still running (they began before the stall) and its loop
+   * lag are forgotten.
+   */
+  private forgetStall(ms: number): void {
+    for (const level of this.cycles.values()) level.ended = level.ended.filter((c) => c.at <= this.lastTickAt);
+    this.window = emptyWindow();
+    this.peakBusy = this.busy;
+    this.lastLoopLagMs = 0;
+    this.levelSince = this.now();
+    this.o.logger.info('browser pool sizing skipped an interval: the process was stalled', { stalledMs: Math.round(ms) });
   }
 
   private rememberStart(windowMedianMs: number): void {

@@ -14,6 +14,11 @@ export interface SystemSample {
   freeMemoryBytes: number;
   /** This process's event-loop delay over the interval, p99, ms. */
   loopLagMs: number;
+  /**
+   * The longest single event-loop delay in the interval, ms. One as long as the sizing interval means
+   * the process did not run for that long (stopped, frozen, or its host paused), not that the pool is busy.
+   */
+  loopStallMs: number;
 }
 
 export interface Sampler {
@@ -42,10 +47,11 @@ export class SystemSampler implements Sampler {
     this.last = now;
     const cpu = this.containerCpu() ?? machineCpu;
     const loopLagMs = this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0;
+    const loopStallMs = this.loop.count > 0 ? this.loop.max / 1e6 : 0;
     this.loop.reset();
     const left = this.cgroup.memoryLeftBytes();
     const available = await availableMemory();
-    return { cpu, freeMemoryBytes: left === undefined ? available : Math.min(left, available), loopLagMs };
+    return { cpu, freeMemoryBytes: left === undefined ? available : Math.min(left, available), loopLagMs, loopStallMs };
   }
 
   private quotaUse(): { usageMicros: number; atMs: number } | undefined {
