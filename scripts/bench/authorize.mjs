@@ -72,8 +72,12 @@ const FLOWS = Number(args.flows);
 const PER_LANE = Number(args.segment);
 const CONCURRENCIES = args.concurrency.split(',').map(Number);
 const PSS_MS = Number(args['pss-ms']);
-/** Warm-up flows per side: one per lane, at least two (JIT, Chromium's disk cache, pools). */
-const warmupFor = (c) => (args.warmup === undefined ? Math.max(2, c) : Number(args.warmup));
+/**
+ * Warm-up flows per side: one per lane, at least two (JIT, Chromium's disk cache, pools). The adaptive
+ * side's are four per lane: long enough for its pool to measure where it starts and the level above
+ * (three slot cycles each) and settle, so that what is measured is a running pool, not its first minute.
+ */
+const warmupFor = (c, kind) => (args.warmup !== undefined ? Number(args.warmup) : kind === 'adaptive' ? 4 * c : Math.max(2, c));
 /** The pause before every segment, the same for each: the last segment's browsers are gone by then. */
 const SETTLE_MS = 1_000;
 /** How long a segment's browsers may take to be gone after its last flow was answered. */
@@ -129,7 +133,7 @@ class Side {
         '--flows',
         String(FLOWS),
         '--warmup',
-        String(warmupFor(this.concurrency)),
+        String(warmupFor(this.concurrency, this.kind)),
         ...passOn,
       ],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true },
@@ -304,7 +308,7 @@ function printSide(r) {
 
 async function main() {
   console.log(
-    `authorize benchmark: ${FLOWS} flows per side at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map(warmupFor).join('/')} flows first, not counted), one account per flow; raw and pipeline up at once, taking turns in segments of ${PER_LANE} flow(s) per lane (A B B A ...), the side not running stopped; each side its own process with its own x-sim process`,
+    `authorize benchmark: ${FLOWS} flows per side at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map((c) => warmupFor(c)).join('/')} flows first, adaptive ${warmupFor(ADAPTIVE_LANES, 'adaptive')}, not counted), one account per flow; raw and pipeline up at once, taking turns in segments of ${PER_LANE} flow(s) per lane (A B B A ...), the side not running stopped; each side its own process with its own x-sim process`,
   );
   console.log(
     `memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, at each new RSS high, at most every ${PSS_MS} ms; anon+shmem: the part no other Chromium on the machine shares) and RSS (/proc/<pid>/statm, every 100 ms; counts shared pages once per process) of that side's Chromium processes`,

@@ -69,7 +69,7 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe', 'probe']);
   });
 
-  it('when one more browser finishes less, then it goes back down for no_gain and stays there while that figure is fresh', async () => {
+  it('when one more browser finishes less, then it goes back down for no_gain, and tries it again after four minutes, then eight; with CPU to spare, after two', async () => {
     const t = controller(2);
     await t.c.start();
     await t.run(3, 1_500);
@@ -80,11 +80,24 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'no_gain' });
     for (let i = 0; i < 10; i++) await t.run(2, 1_500);
     expect(t.c.concurrency, 'level 2 is known to finish less').to.equal(1);
-    // Two minutes on, level 2's figure is old: it is tried again.
+    // Two minutes on, the pool would try it again on a machine it already fills: not after a no_gain.
     t.advance(120_000);
     await t.run(1, 1_500);
-    expect(t.c.concurrency).to.equal(2);
+    expect(t.c.concurrency, 'two minutes after a no_gain').to.equal(1);
+    t.advance(120_000);
+    await t.run(1, 1_500);
+    expect(t.c.concurrency, 'four minutes after it').to.equal(2);
     expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'probe' });
+    await t.run(3, 3_600);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'no_gain' });
+    t.advance(300_000);
+    for (let i = 0; i < 3; i++) await t.run(1, 1_500);
+    expect(t.c.concurrency, 'five minutes after the second no_gain').to.equal(1);
+    // The CPU has room again: the level is tried once its figure is two minutes old, as before any no_gain.
+    t.system.cpu = 0.5;
+    await t.run(1, 1_500);
+    expect(t.c.concurrency).to.equal(2);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'idle_room' });
   });
 
   it('when a cycle began before the level changed, then it does not count for the new level', async () => {

@@ -4,6 +4,7 @@ import {
   decideConcurrency,
   GROW_AFTER_SHRINK_TICKS,
   median,
+  type ConcurrencyDecision,
   type ConcurrencyLimits,
   type ConcurrencyReason,
   type ConcurrencyWindow,
@@ -53,6 +54,13 @@ export class ConcurrencyController {
   private lastLoopLagMs = 0;
   /** Slot cycles of late per concurrency level, for its measured capacity. */
   private readonly cycles = new Map<number, { ended: Array<{ ms: number; at: number }>; lastAt: number }>();
+  /**
+   * Per level, how long its capacity counts after its last cycle, when longer than CAPACITY_FRESH_MS:
+   * a level that went back down for no_gain is tried again after twice as long each time (up to
+   * RETRY_NO_GAIN_MAX_MS), so a pool on a machine it already fills does not pay for a futile try
+   * every two minutes. Forgotten when it pays, or when the CPU has room again.
+   */
+  private readonly freshFor = new Map<number, number>();
   /** When the last tick ran: what ended since then is in the current interval. */
   private lastTickAt: number;
 
@@ -110,7 +118,7 @@ export class ConcurrencyController {
   /** Jobs a second `n` slots finish when all are busy (n ÷ mean cycle); undefined until measured, or once old. */
   private capacityAt(n: number, now: number): number | undefined {
     const level = this.cycles.get(n);
-    if (!level || level.ended.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > CAPACITY_FRESH_MS) return undefined;
+    if (!level || level.ended.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > (this.freshFor.get(n) ?? CAPACITY_FRESH_MS)) return undefined;
     return (n * 1000) / (level.ended.reduce((a, c) => a + c.ms, 0) / level.ended.length);
   }
 
@@ -138,6 +146,8 @@ export class ConcurrencyController {
       const usualStartMs = levelMedians?.length ? Math.min(...levelMedians) : undefined;
       const { levelStarts, ...ended } = this.window;
       const levelStartMs = levelStarts.length ? median(levelStarts) : undefined;
+      // With CPU to spare, a level left for no_gain is tried again as any other (the machine changed).
+      if (system.cpu < this.o.limits.cpuGrowBelow) this.freshFor.delete(this.current + 1);
       const capacity = this.capacity();
       // Event-loop lag counts when it lasted two intervals: one stalled interval is the host (a
       // shared one steals the CPU for a moment), and shrinking for it cost the pool a browser for 9 s.
@@ -148,6 +158,7 @@ export class ConcurrencyController {
       this.window = emptyWindow();
       this.peakBusy = this.busy;
       const d = decideConcurrency(this.current, window, this.o.limits, this.ticksSinceShrink);
+      this.backOffRetries(d);
       this.ticksSinceShrink = d.direction === 'down' ? 0 : this.ticksSinceShrink + 1;
       this.o.metrics.saturated(d.saturated);
       if (d.direction !== 'none') {
@@ -192,6 +203,12 @@ export class ConcurrencyController {
     this.o.logger.info('browser pool sizing skipped an interval: the process was stalled', { stalledMs: Math.round(ms) });
   }
 
+  /** A level left for no_gain is tried again after twice as long as last time; growing to it because it pays ends that. */
+  private backOffRetries(d: ConcurrencyDecision): void {
+    if (d.reason === 'no_gain') this.freshFor.set(this.current, Math.min(2 * (this.freshFor.get(this.current) ?? CAPACITY_FRESH_MS), RETRY_NO_GAIN_MAX_MS));
+    else if (d.reason === 'pays') this.freshFor.delete(d.next);
+  }
+
   private rememberStart(windowMedianMs: number): void {
     const medians = this.startMedians.get(this.current) ?? [];
     medians.push(windowMedianMs);
@@ -215,6 +232,8 @@ const CYCLES_KEPT = 8;
 const MIN_CYCLES = 3;
 /** A level not run for this long is measured again before its figure counts (the machine and the work change). */
 const CAPACITY_FRESH_MS = 120_000;
+/** The longest a level left for no_gain waits before it is tried again. */
+const RETRY_NO_GAIN_MAX_MS = 8 * 60_000;
 
 function emptyWindow(): { starts: ConcurrencyWindow['starts'][number][]; flows: ConcurrencyWindow['flows'][number][]; levelStarts: number[] } {
   return { starts: [], flows: [], levelStarts: [] };
