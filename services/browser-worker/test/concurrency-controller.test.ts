@@ -100,6 +100,18 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'idle_room' });
   });
 
+  it('when the level below measures less after a no_gain, then the pool does not go back up on that figure before the wait ends', async () => {
+    const t = controller(2);
+    await t.c.start();
+    await t.run(3, 1_500);
+    await t.run(3, 3_600);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'no_gain' });
+    // Level 1 now measures 0.36/s (a slower moment of the machine), under level 2's fresh 0.56/s.
+    for (let i = 0; i < 5; i++) await t.run(3, 4_000);
+    expect(t.c.concurrency).to.equal(1);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'no_gain' });
+  });
+
   it('when a cycle began before the level changed, then it does not count for the new level', async () => {
     const t = controller(3);
     await t.c.start();

@@ -139,6 +139,12 @@ describe('concurrency rule (unit)', () => {
     expect(decide(2, { cpu: 0.97, peakBusy: 1, capacity: { current: 0.7 } }, { cpuCeiling: 1 })).to.include({ direction: 'none' });
   });
 
+  it('when the level above is held after a no_gain, then it does not grow to it, measured to pay or not', () => {
+    expect(decide(3, { holdAbove: true })).to.include({ next: 3, direction: 'none', reason: 'held' });
+    expect(decide(3, { holdAbove: true, capacity: { current: 1, above: 1.5 } })).to.include({ next: 3, direction: 'none' });
+    expect(decide(3, { holdAbove: true, capacity: { current: 1, below: 1.5 } })).to.include({ next: 2, reason: 'no_gain' });
+  });
+
   it('when the next level was measured to finish as much or more, then it grows to it whatever the CPU; when less, it holds even with CPU to spare', () => {
     expect(decide(2, { cpu: 0.99, peakBusy: 2, capacity: { current: 0.7, above: 0.7 } }, { cpuCeiling: 1 })).to.include({ next: 3, reason: 'pays' });
     expect(decide(2, { cpu: 0.3, peakBusy: 2, capacity: { current: 0.7, above: 0.69 } })).to.include({ next: 2, direction: 'none', reason: 'held' });

@@ -51,6 +51,8 @@ export interface ConcurrencyWindow {
   usualStartMs?: number;
   /** Measured capacity here and one level up and down; what the machine really finishes, whatever CPU says. */
   capacity?: MeasuredCapacity;
+  /** The level above went back down for no_gain a short while ago: it is not grown to again yet. */
+  holdAbove?: boolean;
 }
 
 export interface ConcurrencyLimits {
@@ -102,7 +104,8 @@ export const NO_GAIN_MARGIN = 0.05;
  * Whether one more browser pays is measured, not guessed: the capacity of each level (jobs finished
  * a second with every slot busy) decides where it is known. The pool grows to a level measured to
  * finish at least as much (`pays`), and goes back down from one measured to finish less than the
- * level below it (`no_gain`: fewer browsers, the same work, shorter waits). Where the next level is
+ * level below it (`no_gain`: fewer browsers, the same work, shorter waits), and does not grow back
+ * to it while the controller holds it (`holdAbove`: a wait that doubles with each no_gain). Where the next level is
  * not measured, CPU below `cpuGrowBelow` grows it (`idle_room`), and on a busier CPU it tries the
  * next level once this one is measured (`probe`): on a shared machine, or with flows that wait on
  * the network, a CPU that looks full still often finishes more with one more browser.
@@ -124,7 +127,7 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
     return { next: current - 1, direction: 'down', reason: 'no_gain', saturated: false };
   const demand = w.peakBusy >= current;
   const memoryRoom = w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
-  if (!demand || !memoryRoom || current >= l.max || ticksSinceShrink < GROW_AFTER_SHRINK_TICKS) return held;
+  if (!demand || !memoryRoom || w.holdAbove || current >= l.max || ticksSinceShrink < GROW_AFTER_SHRINK_TICKS) return held;
   const up = (reason: ConcurrencyReason): ConcurrencyDecision => ({ next: current + 1, direction: 'up', reason, saturated: false });
   if (c.above !== undefined && c.current !== undefined) return c.above >= c.current ? up('pays') : held;
   if (w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling)) return up('idle_room');

@@ -4,7 +4,6 @@ import {
   decideConcurrency,
   GROW_AFTER_SHRINK_TICKS,
   median,
-  type ConcurrencyDecision,
   type ConcurrencyLimits,
   type ConcurrencyReason,
   type ConcurrencyWindow,
@@ -55,12 +54,12 @@ export class ConcurrencyController {
   /** Slot cycles of late per concurrency level, for its measured capacity. */
   private readonly cycles = new Map<number, { ended: Array<{ ms: number; at: number }>; lastAt: number }>();
   /**
-   * Per level, how long its capacity counts after its last cycle, when longer than CAPACITY_FRESH_MS:
-   * a level that went back down for no_gain is tried again after twice as long each time (up to
-   * RETRY_NO_GAIN_MAX_MS), so a pool on a machine it already fills does not pay for a futile try
-   * every two minutes. Forgotten when it pays, or when the CPU has room again.
+   * Levels the pool went back down from for no_gain, and when it may grow to them again: after four
+   * minutes, then twice as long each time (up to RETRY_NO_GAIN_MAX_MS), so that a pool on a machine it
+   * already fills does not keep paying for futile tries, nor return on a noisy figure of the level
+   * below. Forgotten when the level is measured to pay, and the wait ends when the CPU has room.
    */
-  private readonly freshFor = new Map<number, number>();
+  private readonly noGain = new Map<number, { waitMs: number; until: number }>();
   /** When the last tick ran: what ended since then is in the current interval. */
   private lastTickAt: number;
 
@@ -118,7 +117,7 @@ export class ConcurrencyController {
   /** Jobs a second `n` slots finish when all are busy (n ÷ mean cycle); undefined until measured, or once old. */
   private capacityAt(n: number, now: number): number | undefined {
     const level = this.cycles.get(n);
-    if (!level || level.ended.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > (this.freshFor.get(n) ?? CAPACITY_FRESH_MS)) return undefined;
+    if (!level || level.ended.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > CAPACITY_FRESH_MS) return undefined;
     return (n * 1000) / (level.ended.reduce((a, c) => a + c.ms, 0) / level.ended.length);
   }
 
@@ -146,19 +145,18 @@ export class ConcurrencyController {
       const usualStartMs = levelMedians?.length ? Math.min(...levelMedians) : undefined;
       const { levelStarts, ...ended } = this.window;
       const levelStartMs = levelStarts.length ? median(levelStarts) : undefined;
-      // With CPU to spare, a level left for no_gain is tried again as any other (the machine changed).
-      if (system.cpu < this.o.limits.cpuGrowBelow) this.freshFor.delete(this.current + 1);
       const capacity = this.capacity();
+      const holdAbove = this.holdAbove(capacity, system.cpu);
       // Event-loop lag counts when it lasted two intervals: one stalled interval is the host (a
       // shared one steals the CPU for a moment), and shrinking for it cost the pool a browser for 9 s.
       const loopLagMs = Math.min(system.loopLagMs, this.lastLoopLagMs);
       this.lastLoopLagMs = system.loopLagMs;
-      const window: ConcurrencyWindow = { ...ended, peakBusy: this.peakBusy, ...system, loopLagMs, levelStartMs, usualStartMs, capacity };
+      const window: ConcurrencyWindow = { ...ended, peakBusy: this.peakBusy, ...system, loopLagMs, levelStartMs, usualStartMs, capacity, holdAbove };
       if (levelStartMs !== undefined) this.rememberStart(levelStartMs);
       this.window = emptyWindow();
       this.peakBusy = this.busy;
       const d = decideConcurrency(this.current, window, this.o.limits, this.ticksSinceShrink);
-      this.backOffRetries(d);
+      if (d.reason === 'no_gain') this.leftForNoGain(this.current);
       this.ticksSinceShrink = d.direction === 'down' ? 0 : this.ticksSinceShrink + 1;
       this.o.metrics.saturated(d.saturated);
       if (d.direction !== 'none') {
@@ -203,10 +201,18 @@ export class ConcurrencyController {
     this.o.logger.info('browser pool sizing skipped an interval: the process was stalled', { stalledMs: Math.round(ms) });
   }
 
-  /** A level left for no_gain is tried again after twice as long as last time; growing to it because it pays ends that. */
-  private backOffRetries(d: ConcurrencyDecision): void {
-    if (d.reason === 'no_gain') this.freshFor.set(this.current, Math.min(2 * (this.freshFor.get(this.current) ?? CAPACITY_FRESH_MS), RETRY_NO_GAIN_MAX_MS));
-    else if (d.reason === 'pays') this.freshFor.delete(d.next);
+  /** Whether the level above is still waiting after a no_gain; a level measured to pay forgets its no_gain. */
+  private holdAbove(capacity: MeasuredCapacity, cpu: number): boolean {
+    if (capacity.current !== undefined && capacity.below !== undefined && capacity.current >= capacity.below) this.noGain.delete(this.current);
+    const above = this.noGain.get(this.current + 1);
+    // With CPU to spare the machine changed: the wait ends (the level's figure, while fresh, still decides).
+    if (above && cpu < this.o.limits.cpuGrowBelow) above.until = 0;
+    return above !== undefined && this.now() < above.until;
+  }
+
+  private leftForNoGain(level: number): void {
+    const waitMs = Math.min(2 * (this.noGain.get(level)?.waitMs ?? CAPACITY_FRESH_MS), RETRY_NO_GAIN_MAX_MS);
+    this.noGain.set(level, { waitMs, until: this.now() + waitMs });
   }
 
   private rememberStart(windowMedianMs: number): void {
