@@ -69,7 +69,7 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe', 'probe']);
   });
 
-  it('when one more browser finishes less, then it goes back down for no_gain, and tries it again after four minutes, then eight; with CPU to spare, after two', async () => {
+  it('when one more browser finishes less, then it goes back down for no_gain, and tries it again after four minutes, then eight; with CPU to spare for five intervals, at once', async () => {
     const t = controller(2);
     await t.c.start();
     await t.run(3, 1_500);
@@ -93,8 +93,16 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     t.advance(300_000);
     for (let i = 0; i < 3; i++) await t.run(1, 1_500);
     expect(t.c.concurrency, 'five minutes after the second no_gain').to.equal(1);
-    // The CPU has room again: the level is tried once its figure is two minutes old, as before any no_gain.
+    // The CPU has room again, for one interval (a pause between bursts): the wait goes on.
     t.system.cpu = 0.5;
+    await t.run(1, 1_500);
+    t.system.cpu = 0.97;
+    await t.run(1, 1_500);
+    expect(t.c.concurrency, 'one quiet interval').to.equal(1);
+    // For five in a row: the machine changed, and the level's figure is over two minutes old: it is tried.
+    t.system.cpu = 0.5;
+    for (let i = 0; i < 4; i++) await t.run(1, 1_500);
+    expect(t.c.concurrency).to.equal(1);
     await t.run(1, 1_500);
     expect(t.c.concurrency).to.equal(2);
     expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'idle_room' });

@@ -60,6 +60,8 @@ export class ConcurrencyController {
    * below. Forgotten when the level is measured to pay, and the wait ends when the CPU has room.
    */
   private readonly noGain = new Map<number, { waitMs: number; until: number }>();
+  /** Ticks in a row with CPU below the growth bound: the machine has room again only when it lasts. */
+  private roomTicks = 0;
   /** When the last tick ran: what ended since then is in the current interval. */
   private lastTickAt: number;
 
@@ -205,8 +207,10 @@ export class ConcurrencyController {
   private holdAbove(capacity: MeasuredCapacity, cpu: number): boolean {
     if (capacity.current !== undefined && capacity.below !== undefined && capacity.current >= capacity.below) this.noGain.delete(this.current);
     const above = this.noGain.get(this.current + 1);
-    // With CPU to spare the machine changed: the wait ends (the level's figure, while fresh, still decides).
-    if (above && cpu < this.o.limits.cpuGrowBelow) above.until = 0;
+    // CPU with room for a while (not one quiet interval between bursts) means the machine changed:
+    // the wait ends (the level's figure, while fresh, still decides).
+    this.roomTicks = cpu < this.o.limits.cpuGrowBelow ? this.roomTicks + 1 : 0;
+    if (above && this.roomTicks >= ROOM_TICKS) above.until = 0;
     return above !== undefined && this.now() < above.until;
   }
 
@@ -238,6 +242,8 @@ const CYCLES_KEPT = 8;
 const MIN_CYCLES = 3;
 /** A level not run for this long is measured again before its figure counts (the machine and the work change). */
 const CAPACITY_FRESH_MS = 120_000;
+/** Intervals in a row with CPU below the growth bound that end the wait after a no_gain: 15 s at the default interval. */
+const ROOM_TICKS = 5;
 /** The longest a level left for no_gain waits before it is tried again. */
 const RETRY_NO_GAIN_MAX_MS = 8 * 60_000;
 
