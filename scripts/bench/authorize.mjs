@@ -38,7 +38,8 @@
 // After the fixed pairs, the adaptive pipeline (the worker sizing its own pool: MIN_CONCURRENT_PROFILES=1,
 // MAX_CONCURRENT_PROFILES its default, what fits the machine; as many lanes as the highest concurrency,
 // so the queue holds a backlog) takes turns in the same way with the best fixed setting (the
-// pipeline concurrency with the highest rate above, MIN = MAX = c), and is printed beside it with how
+// pipeline concurrency with the highest rate above, MIN = MAX = c, given as many lanes: the same
+// demand, a backlog on both sides), and is printed beside it with how
 // its concurrency moved and why.
 // `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs;
 // `--node-arg=ARG` (repeatable) adds a Node option to them (after the production ones: `--node-arg=--cpu-prof`).
@@ -56,6 +57,7 @@ const { values: args } = parseArgs({
     flows: { type: 'string', default: '32' },
     segment: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '1,2,4' },
+    lanes: { type: 'string' },
     warmup: { type: 'string' },
     'pss-ms': { type: 'string', default: '500' },
     logs: { type: 'string' },
@@ -105,12 +107,14 @@ for (const sig of ['SIGINT', 'SIGTERM'])
  * kept stopped (SIGSTOP) except while it runs a segment. Each segment is timed and metered here.
  */
 class Side {
-  constructor(kind, concurrency) {
-    Object.assign(this, { kind, concurrency, segments: [], inbox: [], waiting: undefined });
+  /** `lanes`: flows in flight (the adaptive side's concurrency is its lanes; its pool sizes itself). */
+  constructor(kind, concurrency, lanes = concurrency) {
+    Object.assign(this, { kind, concurrency, lanes, segments: [], inbox: [], waiting: undefined });
   }
 
   get label() {
-    return this.kind === 'adaptive' ? `${this.concurrency} lanes  adaptive` : `c=${this.concurrency}  ${this.kind}`;
+    if (this.kind === 'adaptive') return `${this.lanes} lanes  adaptive`;
+    return this.lanes === this.concurrency ? `c=${this.concurrency}  ${this.kind}` : `c=${this.concurrency}  ${this.lanes} lanes`;
   }
 
   /** Starts the side, waits until it has run its warm-up flows, and stops it. */
@@ -130,6 +134,8 @@ class Side {
         this.kind,
         '--concurrency',
         c,
+        '--lanes',
+        String(this.lanes),
         '--flows',
         String(FLOWS),
         '--warmup',
@@ -257,7 +263,7 @@ async function takeTurns(a, b) {
     [b, 0],
   ]);
   // As many segments on each side, so that every segment of one has its partner of the other.
-  const turns = Math.ceil(FLOWS / (PER_LANE * Math.max(a.concurrency, b.concurrency)));
+  const turns = Math.ceil(FLOWS / (PER_LANE * Math.max(a.lanes, b.lanes)));
   const perSegment = Math.ceil(FLOWS / turns);
   for (let i = 0; done.get(a) < FLOWS || done.get(b) < FLOWS; i++) {
     for (const side of i % 2 ? [b, a] : [a, b]) {
@@ -333,10 +339,11 @@ async function main() {
   }
   // The best fixed setting above runs again, taking turns with the adaptive pool.
   const best = fixed.reduce((x, y) => (y.flowsPerSec > x.flowsPerSec ? y : x));
-  const [bestAgain, adaptive] = await takeTurns(new Side('pipeline', best.concurrency), new Side('adaptive', ADAPTIVE_LANES));
+  // Under the same demand: the fixed setting gets the adaptive side's lanes, so that both have a backlog.
+  const [bestAgain, adaptive] = await takeTurns(new Side('pipeline', best.concurrency, ADAPTIVE_LANES), new Side('adaptive', ADAPTIVE_LANES));
   const adaptiveRatio = adaptive.flowsPerSec / bestAgain.flowsPerSec;
   console.log(
-    `\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive.pool?.ceiling}; ${ADAPTIVE_LANES} lanes) against the best fixed setting above (c=${best.concurrency}; ${fixed.map((f) => `c=${f.concurrency} ${f.flowsPerSec.toFixed(2)}`).join(', ')} flows/s), taking turns:`,
+    `\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive.pool?.ceiling}; ${ADAPTIVE_LANES} lanes) against the best fixed setting above (c=${best.concurrency}, with as many lanes; ${fixed.map((f) => `c=${f.concurrency} ${f.flowsPerSec.toFixed(2)}`).join(', ')} flows/s), taking turns:`,
   );
   printSide(bestAgain);
   printSide(adaptive);
@@ -363,6 +370,7 @@ if (args.child) {
   const result = await run(
     {
       concurrency,
+      lanes: Number(args.lanes ?? concurrency),
       adaptive: args.child === 'adaptive',
       flows: FLOWS,
       warmup: warmupFor(concurrency),

@@ -126,12 +126,12 @@ export async function rawFlow(base, n) {
  * between them. `pids()` names the processes to meter, by group; a pool may grow, so it is asked
  * after every segment.
  */
-async function measure({ concurrency, warmup }, hooks, xsimPid, pids, flow) {
-  await inLanes(1, warmup, concurrency, flow);
+async function measure({ lanes, warmup }, hooks, xsimPid, pids, flow) {
+  await inLanes(1, warmup, lanes, flow);
   let next = 1 + warmup;
   let order = await hooks.ready({ xsimPid, pids: await pids() });
   while (order.flows > 0) {
-    const results = await inLanes(next, order.flows, concurrency, flow);
+    const results = await inLanes(next, order.flows, lanes, flow);
     next += order.flows;
     order = await hooks.segment({ results, pids: await pids() });
   }
