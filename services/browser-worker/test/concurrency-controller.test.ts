@@ -55,6 +55,15 @@ function controller(max: number) {
   };
 }
 
+/** A controller whose level 1 was measured (three cycles of 1.5 s: 0.67 jobs/s) and which tried level 2 (probe). */
+async function probedToTwo(max: number) {
+  const t = controller(max);
+  await t.c.start();
+  await t.run(3, 1_500);
+  expect(t.c.concurrency).to.equal(2);
+  return t;
+}
+
 describe('concurrency controller: measured capacity (unit, fake clock and machine)', () => {
   it('when CPU looks full, then it still tries one more browser once its level is measured, and keeps it when it finishes more', async () => {
     const t = controller(3);
@@ -70,10 +79,7 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
   });
 
   it('when one more browser finishes less, then it goes back down for no_gain, and tries it again after four minutes, then eight; with CPU to spare for five intervals, at once', async () => {
-    const t = controller(2);
-    await t.c.start();
-    await t.run(3, 1_500);
-    expect(t.c.concurrency).to.equal(2);
+    const t = await probedToTwo(2);
     // Two slots but cycles of 3.6 s: 0.56 jobs/s, less than level 1's 0.67.
     await t.run(3, 3_600);
     expect(t.c.concurrency).to.equal(1);
@@ -109,9 +115,7 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
   });
 
   it('when the level below measures less after a no_gain, then the pool does not go back up on that figure before the wait ends', async () => {
-    const t = controller(2);
-    await t.c.start();
-    await t.run(3, 1_500);
+    const t = await probedToTwo(2);
     await t.run(3, 3_600);
     expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'no_gain' });
     // Level 1 now measures 0.36/s (a slower moment of the machine), under level 2's fresh 0.56/s.
@@ -121,10 +125,7 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
   });
 
   it('when a cycle began before the level changed, then it does not count for the new level', async () => {
-    const t = controller(3);
-    await t.c.start();
-    await t.run(3, 1_500);
-    expect(t.c.concurrency).to.equal(2);
+    const t = await probedToTwo(3);
     // Cycles longer than the time since the change began at level 1: level 2 stays unmeasured.
     t.c.cycleEnded(10_000);
     t.c.cycleEnded(10_000);
@@ -152,27 +153,24 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
   });
 
   it('when the process was stopped for longer than an interval, then that interval is not judged and nothing measured across the stop counts', async () => {
-    const t = controller(3);
-    await t.c.start();
-    await t.run(3, 1_500);
-    expect(t.c.concurrency).to.equal(2);
+    const t = await probedToTwo(3);
     // Stopped for 40 s (SIGSTOP, a frozen container): the cycles that ended after it held their slots
     // through it (2 ÷ 15 s would be a fifth of level 1's 0.67/s: no_gain), and the loop was late by all of it.
     Object.assign(t.system, { loopLagMs: 40_000, loopStallMs: 40_000 });
     await t.run(3, 15_000);
     expect(t.c.concurrency).to.equal(2);
-    // Running again, with one lagging interval: not two in a row. Level 2 finishes 2 ÷ 2.4 s, more than level 1.
+    // Running again: a cycle that held its slot through the stop ends (counted, 2 ÷ 5.8 s would be no_gain),
+    // and one lagging interval: not two in a row. Level 2 finishes 2 ÷ 2.4 s, more than level 1.
     Object.assign(t.system, { loopLagMs: 900, loopStallMs: 900 });
+    t.advance(500);
+    t.c.cycleEnded(16_000);
     await t.run(3, 2_400);
     expect(t.c.concurrency).to.equal(3);
     expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe', 'probe']);
   });
 
   it('when the event loop lags for one interval, then the pool keeps its size; when it lags for two in a row, it shrinks for loop_lag', async () => {
-    const t = controller(3);
-    await t.c.start();
-    await t.run(3, 1_500);
-    expect(t.c.concurrency).to.equal(2);
+    const t = await probedToTwo(3);
     t.system.loopLagMs = 900;
     await t.run(0, 0);
     expect(t.c.concurrency, 'one stalled interval').to.equal(2);

@@ -3,12 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemSampler } from '../src/pool/system-sampler.js';
 
 describe('system sampler: event loop (real process)', () => {
-  it('when the event loop is blocked once, then the sample reports that one delay as its longest (loopStallMs)', async () => {
+  it('when the event loop is blocked once among many quick turns, then loopStallMs is that delay while the p99 lag (loopLagMs) stays low', async () => {
     const sampler = new SystemSampler();
     try {
-      await sleep(100);
       await sampler.sample();
-      await sleep(100);
+      // Three seconds of turns (one every 20 ms): the one blocked turn is under 1 % of the interval's.
+      await sleep(3_000);
       const until = Date.now() + 600;
       while (Date.now() < until) {
         /* the loop is blocked: no timer of the histogram runs */
@@ -16,7 +16,7 @@ describe('system sampler: event loop (real process)', () => {
       await sleep(100);
       const blocked = await sampler.sample();
       expect(blocked.loopStallMs).to.be.at.least(500);
-      expect(blocked.loopStallMs).to.be.at.least(blocked.loopLagMs);
+      expect(blocked.loopLagMs).to.be.below(500);
     } finally {
       sampler.stop();
     }

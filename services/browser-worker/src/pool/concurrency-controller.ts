@@ -47,12 +47,15 @@ export class ConcurrencyController {
    * at it: the fastest is that level's usual start.
    */
   private readonly startMedians = new Map<number, number[]>();
-  /** When the current concurrency was set: a slot's cycle that began before it ran at another level. */
+  /**
+   * Since when what ends counts for the current level: when it was set (a cycle that began before
+   * ran at another level), or when a stall ended (a cycle running through it measured the stall).
+   */
   private levelSince: number;
   /** The last interval's event-loop lag (p99), ms. */
   private lastLoopLagMs = 0;
-  /** Slot cycles of late per concurrency level, for its measured capacity. */
-  private readonly cycles = new Map<number, { ended: Array<{ ms: number; at: number }>; lastAt: number }>();
+  /** Slot cycles of late per concurrency level (how long, and when they ended), for its measured capacity. */
+  private readonly cycles = new Map<number, Array<{ ms: number; at: number }>>();
   /**
    * Levels the pool went back down from for no_gain, and when it may grow to them again: after four
    * minutes, then twice as long each time (up to RETRY_NO_GAIN_MAX_MS), so that a pool on a machine it
@@ -102,13 +105,7 @@ export class ConcurrencyController {
    * lease): counted for the current level when the whole cycle ran at it.
    */
   cycleEnded(ms: number): void {
-    if (!this.ranAtCurrentLevel(ms)) return;
-    const now = this.now();
-    const level = this.cycles.get(this.current) ?? { ended: [], lastAt: now };
-    level.ended.push({ ms, at: now });
-    if (level.ended.length > CYCLES_KEPT) level.ended.shift();
-    level.lastAt = now;
-    this.cycles.set(this.current, level);
+    if (this.ranAtCurrentLevel(ms)) keepLast(this.cycles, this.current, { ms, at: this.now() }, CYCLES_KEPT);
   }
 
   /** Whether something that took `ms` and just ended began after the current concurrency was set. */
@@ -118,9 +115,9 @@ export class ConcurrencyController {
 
   /** Jobs a second `n` slots finish when all are busy (n ÷ mean cycle); undefined until measured, or once old. */
   private capacityAt(n: number, now: number): number | undefined {
-    const level = this.cycles.get(n);
-    if (!level || level.ended.length < Math.max(MIN_CYCLES, n) || now - level.lastAt > CAPACITY_FRESH_MS) return undefined;
-    return (n * 1000) / (level.ended.reduce((a, c) => a + c.ms, 0) / level.ended.length);
+    const ended = this.cycles.get(n) ?? [];
+    if (ended.length < Math.max(MIN_CYCLES, n) || now - ended.at(-1)!.at > CAPACITY_FRESH_MS) return undefined;
+    return (n * 1000) / (ended.reduce((a, c) => a + c.ms, 0) / ended.length);
   }
 
   private capacity(): MeasuredCapacity {
@@ -148,15 +145,14 @@ export class ConcurrencyController {
       const { levelStarts, ...ended } = this.window;
       const levelStartMs = levelStarts.length ? median(levelStarts) : undefined;
       const capacity = this.capacity();
-      const holdAbove = this.holdAbove(capacity, system.cpu);
+      const holdAbove = this.updateNoGainWaits(capacity, system.cpu);
       // Event-loop lag counts when it lasted two intervals: one stalled interval is the host (a
       // shared one steals the CPU for a moment), and shrinking for it cost the pool a browser for 9 s.
       const loopLagMs = Math.min(system.loopLagMs, this.lastLoopLagMs);
       this.lastLoopLagMs = system.loopLagMs;
       const window: ConcurrencyWindow = { ...ended, peakBusy: this.peakBusy, ...system, loopLagMs, levelStartMs, usualStartMs, capacity, holdAbove };
-      if (levelStartMs !== undefined) this.rememberStart(levelStartMs);
-      this.window = emptyWindow();
-      this.peakBusy = this.busy;
+      if (levelStartMs !== undefined) keepLast(this.startMedians, this.current, levelStartMs, USUAL_START_WINDOWS);
+      this.resetWindow();
       const d = decideConcurrency(this.current, window, this.o.limits, this.ticksSinceShrink);
       if (d.reason === 'no_gain') this.leftForNoGain(this.current);
       this.ticksSinceShrink = d.direction === 'down' ? 0 : this.ticksSinceShrink + 1;
@@ -195,16 +191,29 @@ export class ConcurrencyController {
    * lag are forgotten.
    */
   private forgetStall(ms: number): void {
-    for (const level of this.cycles.values()) level.ended = level.ended.filter((c) => c.at <= this.lastTickAt);
-    this.window = emptyWindow();
-    this.peakBusy = this.busy;
+    for (const [level, ended] of this.cycles)
+      this.cycles.set(
+        level,
+        ended.filter((c) => c.at <= this.lastTickAt),
+      );
+    this.resetWindow();
     this.lastLoopLagMs = 0;
     this.levelSince = this.now();
     this.o.logger.info('browser pool sizing skipped an interval: the process was stalled', { stalledMs: Math.round(ms) });
   }
 
-  /** Whether the level above is still waiting after a no_gain; a level measured to pay forgets its no_gain. */
-  private holdAbove(capacity: MeasuredCapacity, cpu: number): boolean {
+  /** The next interval starts empty; its peak starts from the slots busy now. */
+  private resetWindow(): void {
+    this.window = emptyWindow();
+    this.peakBusy = this.busy;
+  }
+
+  /**
+   * Brings the no_gain waits up to date with this interval (a level measured to pay forgets its
+   * no_gain; CPU with room for ROOM_TICKS intervals ends the wait of the level above) and says
+   * whether the level above is still waiting.
+   */
+  private updateNoGainWaits(capacity: MeasuredCapacity, cpu: number): boolean {
     if (capacity.current !== undefined && capacity.below !== undefined && capacity.current >= capacity.below) this.noGain.delete(this.current);
     const above = this.noGain.get(this.current + 1);
     // CPU with room for a while (not one quiet interval between bursts) means the machine changed:
@@ -217,13 +226,6 @@ export class ConcurrencyController {
   private leftForNoGain(level: number): void {
     const waitMs = Math.min(2 * (this.noGain.get(level)?.waitMs ?? CAPACITY_FRESH_MS), RETRY_NO_GAIN_MAX_MS);
     this.noGain.set(level, { waitMs, until: this.now() + waitMs });
-  }
-
-  private rememberStart(windowMedianMs: number): void {
-    const medians = this.startMedians.get(this.current) ?? [];
-    medians.push(windowMedianMs);
-    if (medians.length > USUAL_START_WINDOWS) medians.shift();
-    this.startMedians.set(this.current, medians);
   }
 
   private async change(n: number, direction: 'up' | 'down', reason: ConcurrencyReason): Promise<void> {
@@ -246,6 +248,14 @@ const CAPACITY_FRESH_MS = 120_000;
 const ROOM_TICKS = 5;
 /** The longest a level left for no_gain waits before it is tried again. */
 const RETRY_NO_GAIN_MAX_MS = 8 * 60_000;
+
+/** Appends `item` to `key`'s list in `lists`, keeping its last `max`. */
+function keepLast<T>(lists: Map<number, T[]>, key: number, item: T, max: number): void {
+  const list = lists.get(key) ?? [];
+  list.push(item);
+  if (list.length > max) list.shift();
+  lists.set(key, list);
+}
 
 function emptyWindow(): { starts: ConcurrencyWindow['starts'][number][]; flows: ConcurrencyWindow['flows'][number][]; levelStarts: number[] } {
   return { starts: [], flows: [], levelStarts: [] };
