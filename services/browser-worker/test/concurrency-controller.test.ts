@@ -74,7 +74,9 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     expect(t.c.concurrency, 'level 1 measured (0.67/s): probe 2').to.equal(2);
     // Two slots, cycles of 2.4 s: 0.83 jobs/s, more than level 1's 0.67.
     await t.run(3, 2_400);
-    expect(t.c.concurrency, 'level 2 measured; level 3 not yet: probe 3').to.equal(3);
+    expect(t.c.concurrency, 'level 2 on trial: not grown past by measurement').to.equal(2);
+    await t.run(5, 2_400);
+    expect(t.c.concurrency, 'level 2 earned its browser; level 3 not measured: probe 3').to.equal(3);
     expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe', 'probe']);
   });
 
@@ -112,6 +114,40 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     await t.run(1, 1_500);
     expect(t.c.concurrency).to.equal(2);
     expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'idle_room' });
+  });
+
+  it('when one more browser finishes about as much as one fewer, then it keeps it only until its trial ends: eight cycles without 5 % more send it back for no_gain', async () => {
+    const t = await probedToTwo(2);
+    // Two slots, cycles of 3.1 s: 0.645 jobs/s, 3 % under level 1's 0.667: inside the noise margin.
+    await t.run(7, 3_100);
+    expect(t.c.concurrency, 'seven cycles into its trial').to.equal(2);
+    await t.run(1, 3_100);
+    expect(t.c.concurrency).to.equal(1);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'no_gain' });
+    for (let i = 0; i < 10; i++) await t.run(2, 1_500);
+    expect(t.c.concurrency, 'held after the no_gain').to.equal(1);
+  });
+
+  it('when one more browser earns 5 % more over its trial, then the pool keeps it', async () => {
+    const t = await probedToTwo(2);
+    // Two slots, cycles of 2.8 s: 0.714 jobs/s, 7 % over level 1's 0.667.
+    await t.run(8, 2_800);
+    for (let i = 0; i < 10; i++) await t.run(2, 2_800);
+    expect(t.c.concurrency).to.equal(2);
+    expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe']);
+  });
+
+  it('when the pool runs more than eight browsers, then a level is still measured (a cycle kept per slot) and judged at the end of its trial', async () => {
+    const t = controller(12);
+    t.system.cpu = 0.5;
+    await t.c.start();
+    while (t.c.concurrency < 10) await t.run(1, 1_000);
+    t.system.cpu = 0.97;
+    await t.run(9, 2_000);
+    expect(t.c.concurrency, 'nine cycles of ten slots: on trial, not measured').to.equal(10);
+    await t.run(1, 2_000);
+    expect(t.c.concurrency, 'ten cycles: measured, trial over (nothing below to judge against): probe 11').to.equal(11);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'probe' });
   });
 
   it('when the level below measures less after a no_gain, then the pool does not go back up on that figure before the wait ends', async () => {
@@ -165,6 +201,9 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     t.advance(500);
     t.c.cycleEnded(16_000);
     await t.run(3, 2_400);
+    expect(t.c.concurrency, 'no no_gain from the cycle held through the stop; on trial').to.equal(2);
+    Object.assign(t.system, { loopLagMs: 5, loopStallMs: 20 });
+    await t.run(5, 2_400);
     expect(t.c.concurrency).to.equal(3);
     expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'probe', 'probe']);
   });

@@ -145,9 +145,9 @@ describe('concurrency rule (unit)', () => {
     expect(decide(3, { holdAbove: true, capacity: { current: 1, below: 1.5 } })).to.include({ next: 2, reason: 'no_gain' });
   });
 
-  it('when the next level was measured to finish as much or more, then it grows to it whatever the CPU; when less, it holds even with CPU to spare', () => {
-    expect(decide(2, { cpu: 0.99, peakBusy: 2, capacity: { current: 0.7, above: 0.7 } }, { cpuCeiling: 1 })).to.include({ next: 3, reason: 'pays' });
-    expect(decide(2, { cpu: 0.3, peakBusy: 2, capacity: { current: 0.7, above: 0.69 } })).to.include({ next: 2, direction: 'none', reason: 'held' });
+  it('when the next level was measured to finish 5 % more, then it grows to it whatever the CPU; when less, it holds even with CPU to spare', () => {
+    expect(decide(2, { cpu: 0.99, peakBusy: 2, capacity: { current: 0.7, above: 0.74 } }, { cpuCeiling: 1 })).to.include({ next: 3, reason: 'pays' });
+    expect(decide(2, { cpu: 0.3, peakBusy: 2, capacity: { current: 0.7, above: 0.72 } })).to.include({ next: 2, direction: 'none', reason: 'held' });
     // This level not measured yet (it just shrank): the CPU rule decides.
     expect(decide(2, { cpu: 0.3, peakBusy: 2, capacity: { above: 0.5 } })).to.include({ next: 3, reason: 'idle_room' });
     expect(decide(2, { cpu: 0.95, peakBusy: 2, capacity: { above: 0.9 } }, { cpuCeiling: 1 })).to.include({ direction: 'none' });
@@ -162,6 +162,23 @@ describe('concurrency rule (unit)', () => {
     });
     expect(decide(3, { peakBusy: 3, capacity: { current: 0.68, below: 0.7 } })).to.include({ next: 4, reason: 'idle_room' });
     expect(decide(3, { peakBusy: 3, capacity: { current: 0.6, below: 0.7 } }, { min: 3 })).to.include({ next: 4 });
+  });
+
+  it('when a level is on trial, then only a clearly worse figure sends it back; at its end it must earn 5 % over the level below; meanwhile it is not grown past by measurement', () => {
+    const busy = { cpu: 0.97, peakBusy: 2 };
+    const even = { current: 0.7, below: 0.69 };
+    const cases: Array<[Partial<ConcurrencyWindow>, number, string]> = [
+      [{ ...busy, capacity: even, trial: 'running' }, 2, 'held'],
+      [{ ...busy, capacity: { current: 0.6, below: 0.69 }, trial: 'running' }, 1, 'no_gain'],
+      [{ ...busy, capacity: even, trial: 'ended' }, 1, 'no_gain'],
+      [{ ...busy, capacity: { current: 0.73, below: 0.69 }, trial: 'ended' }, 3, 'probe'],
+      [{ ...busy, capacity: { current: 0.73, above: 0.9 }, trial: 'running' }, 2, 'held'],
+      // CPU with room grows whatever the trial: growth there does not need a measurement.
+      [{ cpu: 0.3, peakBusy: 2, capacity: even, trial: 'running' }, 3, 'idle_room'],
+      // No figure of the level below (old, or never measured): nothing to judge against, it stays.
+      [{ ...busy, capacity: { current: 0.7 }, trial: 'ended' }, 3, 'probe'],
+    ];
+    for (const [w, next, reason] of cases) expect(decide(2, w, { cpuCeiling: 1 }), JSON.stringify(w)).to.include({ next, reason });
   });
 
   it('when the machine is under pressure, then pressure decides before any measured capacity', () => {

@@ -53,6 +53,11 @@ export interface ConcurrencyWindow {
   capacity?: MeasuredCapacity;
   /** The level above went back down for no_gain a short while ago: it is not grown to again yet. */
   holdAbove?: boolean;
+  /**
+   * The current level was grown to and is on trial: `running` until a full set of its cycles ended,
+   * `ended` in the interval they did (its verdict: it keeps its browser only if it earns it).
+   */
+  trial?: 'running' | 'ended';
 }
 
 export interface ConcurrencyLimits {
@@ -97,15 +102,30 @@ export const GROW_AFTER_SHRINK_TICKS = 3;
 export const NO_GAIN_MARGIN = 0.05;
 
 /**
+ * What one more browser must add to be worth it: a level finishing less than this much more than the
+ * level below is no better within the noise of its figures (a mean of eight cycles moves by about as
+ * much), and costs a browser's CPU, memory and profile start for nothing.
+ */
+export const GAIN_MARGIN = 0.05;
+
+/** Whether `capacity` (jobs a second) is worth one more browser than `fewer`'s. */
+export function earnsItsBrowser(capacity: number, fewer: number): boolean {
+  return capacity >= fewer * (1 + GAIN_MARGIN);
+}
+
+/**
  * The pool's next concurrency, like Crawlee's AutoscaledPool: grow one step at a time while every
  * slot was busy (demand) and starts, flows, memory and the event loop have room; shrink at once
  * when they do not: halve when starts or flows fail, one step down otherwise.
  *
  * Whether one more browser pays is measured, not guessed: the capacity of each level (jobs finished
  * a second with every slot busy) decides where it is known. The pool grows to a level measured to
- * finish at least as much (`pays`), and goes back down from one measured to finish less than the
- * level below it (`no_gain`: fewer browsers, the same work, shorter waits), and does not grow back
- * to it while the controller holds it (`holdAbove`: a wait that doubles with each no_gain). Where the next level is
+ * earn its browser (`pays`: GAIN_MARGIN more than this one). A level it grew to is on trial until a
+ * full set of its cycles ended: then it must have earned its browser against the level below, or the
+ * pool goes back down (`no_gain`: fewer browsers, the same work, shorter waits); before that, and
+ * after it, only a level measured clearly worse than the one below (NO_GAIN_MARGIN) goes back down.
+ * It does not grow back to a level left for no_gain while the controller holds it (`holdAbove`: a wait
+ * that doubles with each no_gain), nor past a level on trial by measurement. Where the next level is
  * not measured, CPU below `cpuGrowBelow` grows it (`idle_room`), and on a busier CPU it tries the
  * next level once this one is measured (`probe`): on a shared machine, or with flows that wait on
  * the network, a CPU that looks full still often finishes more with one more browser.
@@ -123,15 +143,18 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
   }
   const held: ConcurrencyDecision = { next: current, direction: 'none', reason: 'held', saturated: false };
   const c = w.capacity ?? {};
-  if (current > l.min && c.current !== undefined && c.below !== undefined && c.current < c.below * (1 - NO_GAIN_MARGIN))
-    return { next: current - 1, direction: 'down', reason: 'no_gain', saturated: false };
+  if (current > l.min && c.current !== undefined && c.below !== undefined) {
+    const worse = w.trial === 'ended' ? !earnsItsBrowser(c.current, c.below) : c.current < c.below * (1 - NO_GAIN_MARGIN);
+    if (worse) return { next: current - 1, direction: 'down', reason: 'no_gain', saturated: false };
+  }
   const demand = w.peakBusy >= current;
   const memoryRoom = w.freeMemoryBytes >= l.minFreeMemoryBytes + l.slotMemoryBytes;
   if (!demand || !memoryRoom || w.holdAbove || current >= l.max || ticksSinceShrink < GROW_AFTER_SHRINK_TICKS) return held;
   const up = (reason: ConcurrencyReason): ConcurrencyDecision => ({ next: current + 1, direction: 'up', reason, saturated: false });
-  if (c.above !== undefined && c.current !== undefined) return c.above >= c.current ? up('pays') : held;
+  const measured = c.current !== undefined && w.trial !== 'running';
+  if (c.above !== undefined && c.current !== undefined) return measured && earnsItsBrowser(c.above, c.current) ? up('pays') : held;
   if (w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling)) return up('idle_room');
-  if (c.current !== undefined) return up('probe');
+  if (measured) return up('probe');
   return held;
 }
 

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { errorMessage, type Logger } from '@xauth/shared';
 import {
   decideConcurrency,
+  earnsItsBrowser,
   GROW_AFTER_SHRINK_TICKS,
   median,
   type ConcurrencyLimits,
@@ -63,6 +64,11 @@ export class ConcurrencyController {
    * below. Forgotten when the level is measured to pay, and the wait ends when the CPU has room.
    */
   private readonly noGain = new Map<number, { waitMs: number; until: number }>();
+  /**
+   * The level the pool last grew to, and since when: on trial until a full set of its cycles ended,
+   * so that it is judged on a full set of them, not on its first noisy three.
+   */
+  private trial?: { level: number; since: number };
   /** Ticks in a row with CPU below the growth bound: the machine has room again only when it lasts. */
   private roomTicks = 0;
   /** When the last tick ran: what ended since then is in the current interval. */
@@ -105,7 +111,7 @@ export class ConcurrencyController {
    * lease): counted for the current level when the whole cycle ran at it.
    */
   cycleEnded(ms: number): void {
-    if (this.ranAtCurrentLevel(ms)) keepLast(this.cycles, this.current, { ms, at: this.now() }, CYCLES_KEPT);
+    if (this.ranAtCurrentLevel(ms)) keepLast(this.cycles, this.current, { ms, at: this.now() }, cyclesKept(this.current));
   }
 
   /** Whether something that took `ms` and just ended began after the current concurrency was set. */
@@ -146,14 +152,16 @@ export class ConcurrencyController {
       const levelStartMs = levelStarts.length ? median(levelStarts) : undefined;
       const capacity = this.capacity();
       const holdAbove = this.updateNoGainWaits(capacity, system.cpu);
+      const trial = this.trialState();
       // Event-loop lag counts when it lasted two intervals: one stalled interval is the host (a
       // shared one steals the CPU for a moment), and shrinking for it cost the pool a browser for 9 s.
       const loopLagMs = Math.min(system.loopLagMs, this.lastLoopLagMs);
       this.lastLoopLagMs = system.loopLagMs;
-      const window: ConcurrencyWindow = { ...ended, peakBusy: this.peakBusy, ...system, loopLagMs, levelStartMs, usualStartMs, capacity, holdAbove };
+      const window: ConcurrencyWindow = { ...ended, peakBusy: this.peakBusy, ...system, loopLagMs, levelStartMs, usualStartMs, capacity, holdAbove, trial };
       if (levelStartMs !== undefined) keepLast(this.startMedians, this.current, levelStartMs, USUAL_START_WINDOWS);
       this.resetWindow();
       const d = decideConcurrency(this.current, window, this.o.limits, this.ticksSinceShrink);
+      if (trial === 'ended') this.trial = undefined;
       if (d.reason === 'no_gain') this.leftForNoGain(this.current);
       this.ticksSinceShrink = d.direction === 'down' ? 0 : this.ticksSinceShrink + 1;
       this.o.metrics.saturated(d.saturated);
@@ -173,6 +181,7 @@ export class ConcurrencyController {
           capacityPerSec: round(capacity.current),
           capacityAbovePerSec: round(capacity.above),
           capacityBelowPerSec: round(capacity.below),
+          trial,
         });
         await this.change(d.next, d.direction, d.reason);
       }
@@ -214,13 +223,21 @@ export class ConcurrencyController {
    * whether the level above is still waiting.
    */
   private updateNoGainWaits(capacity: MeasuredCapacity, cpu: number): boolean {
-    if (capacity.current !== undefined && capacity.below !== undefined && capacity.current >= capacity.below) this.noGain.delete(this.current);
+    if (capacity.current !== undefined && capacity.below !== undefined && earnsItsBrowser(capacity.current, capacity.below)) this.noGain.delete(this.current);
     const above = this.noGain.get(this.current + 1);
     // CPU with room for a while (not one quiet interval between bursts) means the machine changed:
     // the wait ends (the level's figure, while fresh, still decides).
     this.roomTicks = cpu < this.o.limits.cpuGrowBelow ? this.roomTicks + 1 : 0;
     if (above && this.roomTicks >= ROOM_TICKS) above.until = 0;
     return above !== undefined && this.now() < above.until;
+  }
+
+  /** Whether the current level is on trial, and whether its full set of cycles (as many as are kept) ended. */
+  private trialState(): 'running' | 'ended' | undefined {
+    const trial = this.trial;
+    if (trial?.level !== this.current) return undefined;
+    const since = (this.cycles.get(this.current) ?? []).filter((c) => c.at >= trial.since).length;
+    return since >= cyclesKept(this.current) ? 'ended' : 'running';
   }
 
   private leftForNoGain(level: number): void {
@@ -231,6 +248,7 @@ export class ConcurrencyController {
   private async change(n: number, direction: 'up' | 'down', reason: ConcurrencyReason): Promise<void> {
     this.current = n;
     this.levelSince = this.now();
+    this.trial = direction === 'up' && reason !== 'start' ? { level: n, since: this.levelSince } : undefined;
     this.o.metrics.concurrency(n);
     this.o.metrics.changed(direction, reason);
     await this.o.apply(n);
@@ -239,9 +257,13 @@ export class ConcurrencyController {
 
 /** A level's windows with starts whose medians make its usual start: about a minute at it at the default interval. */
 const USUAL_START_WINDOWS = 20;
-/** A level's capacity is the mean of its last cycles, once it has at least MIN_CYCLES (and one per slot). */
+/**
+ * A level's capacity is the mean of its last cycles (CYCLES_KEPT, and one per slot), once it has at
+ * least MIN_CYCLES (and one per slot); a level grown to is judged on a full set of them.
+ */
 const CYCLES_KEPT = 8;
 const MIN_CYCLES = 3;
+const cyclesKept = (level: number): number => Math.max(CYCLES_KEPT, level);
 /** A level not run for this long is measured again before its figure counts (the machine and the work change). */
 const CAPACITY_FRESH_MS = 120_000;
 /** Intervals in a row with CPU below the growth bound that end the wait after a no_gain: 15 s at the default interval. */
