@@ -38,8 +38,8 @@
 // After the fixed pairs, the adaptive pipeline (the worker sizing its own pool: MIN_CONCURRENT_PROFILES=1,
 // MAX_CONCURRENT_PROFILES its default, what fits the machine; as many lanes as the highest concurrency,
 // so the queue holds a backlog) takes turns in the same way with the best fixed setting (the
-// pipeline concurrency with the highest rate above, MIN = MAX = c, given as many lanes: the same
-// demand, a backlog on both sides), and is printed beside it with how
+// pipeline concurrency with the highest rate above, MIN = MAX = c, given as many lanes and as many
+// warm-up flows: the same demand, a backlog on both sides), and is printed beside it with how
 // its concurrency moved and why.
 // `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs;
 // `--node-arg=ARG` (repeatable) adds a Node option to them (after the production ones: `--node-arg=--cpu-prof`).
@@ -107,9 +107,12 @@ for (const sig of ['SIGINT', 'SIGTERM'])
  * kept stopped (SIGSTOP) except while it runs a segment. Each segment is timed and metered here.
  */
 class Side {
-  /** `lanes`: flows in flight (the adaptive side's concurrency is its lanes; its pool sizes itself). */
-  constructor(kind, concurrency, lanes = concurrency) {
-    Object.assign(this, { kind, concurrency, lanes, segments: [], inbox: [], waiting: undefined });
+  /**
+   * `lanes`: flows in flight (the adaptive side's concurrency is its lanes; its pool sizes itself);
+   * `warmup`: flows before the measured ones.
+   */
+  constructor(kind, concurrency, lanes = concurrency, warmup = warmupFor(concurrency, kind)) {
+    Object.assign(this, { kind, concurrency, lanes, warmup, segments: [], inbox: [], waiting: undefined });
   }
 
   get label() {
@@ -139,7 +142,7 @@ class Side {
         '--flows',
         String(FLOWS),
         '--warmup',
-        String(warmupFor(this.concurrency, this.kind)),
+        String(this.warmup),
         ...passOn,
       ],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true },
@@ -314,7 +317,7 @@ function printSide(r) {
 
 async function main() {
   console.log(
-    `authorize benchmark: ${FLOWS} flows per side at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map((c) => warmupFor(c)).join('/')} flows first, adaptive ${warmupFor(ADAPTIVE_LANES, 'adaptive')}, not counted), one account per flow; raw and pipeline up at once, taking turns in segments of ${PER_LANE} flow(s) per lane (A B B A ...), the side not running stopped; each side its own process with its own x-sim process`,
+    `authorize benchmark: ${FLOWS} flows per side at concurrency ${CONCURRENCIES.join(', ')} (warm-up ${CONCURRENCIES.map((c) => warmupFor(c)).join('/')} flows first, adaptive and the best fixed beside it ${warmupFor(ADAPTIVE_LANES, 'adaptive')}, not counted), one account per flow; raw and pipeline up at once, taking turns in segments of ${PER_LANE} flow(s) per lane (A B B A ...), the side not running stopped; each side its own process with its own x-sim process`,
   );
   console.log(
     `memory: peak over the measured flows of the summed PSS (/proc/<pid>/smaps_rollup, at each new RSS high, at most every ${PSS_MS} ms; anon+shmem: the part no other Chromium on the machine shares) and RSS (/proc/<pid>/statm, every 100 ms; counts shared pages once per process) of that side's Chromium processes`,
@@ -339,8 +342,10 @@ async function main() {
   }
   // The best fixed setting above runs again, taking turns with the adaptive pool.
   const best = fixed.reduce((x, y) => (y.flowsPerSec > x.flowsPerSec ? y : x));
-  // Under the same demand: the fixed setting gets the adaptive side's lanes, so that both have a backlog.
-  const [bestAgain, adaptive] = await takeTurns(new Side('pipeline', best.concurrency, ADAPTIVE_LANES), new Side('adaptive', ADAPTIVE_LANES));
+  // Under the same demand and warm-up: the fixed setting gets the adaptive side's lanes, so that both
+  // have a backlog, and its warm-up flows.
+  const adaptiveSide = new Side('adaptive', ADAPTIVE_LANES);
+  const [bestAgain, adaptive] = await takeTurns(new Side('pipeline', best.concurrency, ADAPTIVE_LANES, adaptiveSide.warmup), adaptiveSide);
   const adaptiveRatio = adaptive.flowsPerSec / bestAgain.flowsPerSec;
   console.log(
     `\nadaptive pipeline (MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES default = ${adaptive.pool?.ceiling}; ${ADAPTIVE_LANES} lanes) against the best fixed setting above (c=${best.concurrency}, with as many lanes; ${fixed.map((f) => `c=${f.concurrency} ${f.flowsPerSec.toFixed(2)}`).join(', ')} flows/s), taking turns:`,
