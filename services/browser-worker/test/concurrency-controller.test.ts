@@ -146,8 +146,28 @@ describe('concurrency controller: measured capacity (unit, fake clock and machin
     await t.run(9, 2_000);
     expect(t.c.concurrency, 'nine cycles of ten slots: on trial, not measured').to.equal(10);
     await t.run(1, 2_000);
-    expect(t.c.concurrency, 'ten cycles: measured, trial over (nothing below to judge against): probe 11').to.equal(11);
-    expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'probe' });
+    expect(t.c.concurrency, 'ten cycles: measured, trial over with nothing below to judge against').to.equal(9);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'measure_below' });
+    // Level 9 at the same cycle finishes 4.5/s, level 10 5/s: 11 % more, it pays.
+    for (let i = 0; i < 4; i++) await t.run(3, 2_000);
+    expect(t.c.concurrency).to.equal(10);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'up', reason: 'pays' });
+  });
+
+  it('when the pool grew on an idle start before its first level had a figure, then at the end of the trial it measures the level below, and stays there when one more browser does not pay', async () => {
+    const t = controller(2);
+    t.system.cpu = 0.5;
+    await t.c.start();
+    await t.run(1, 1_500);
+    expect(t.c.concurrency, 'idle_room on the first interval').to.equal(2);
+    t.system.cpu = 0.97;
+    // Two slots, cycles of 3 s: 0.67 jobs/s.
+    await t.run(8, 3_000);
+    expect(t.changes.at(-1)).to.deep.equal({ direction: 'down', reason: 'measure_below' });
+    // Level 1 at 1.5 s a cycle: 0.67 jobs/s too; level 2 does not earn its browser.
+    for (let i = 0; i < 10; i++) await t.run(2, 1_500);
+    expect(t.c.concurrency).to.equal(1);
+    expect(t.changes.map((x) => x.reason)).to.deep.equal(['start', 'idle_room', 'measure_below']);
   });
 
   it('when the level below measures less after a no_gain, then the pool does not go back up on that figure before the wait ends', async () => {

@@ -175,8 +175,9 @@ describe('concurrency rule (unit)', () => {
       [{ ...busy, capacity: { current: 0.73, above: 0.9 }, trial: 'running' }, 2, 'held'],
       // CPU with room grows whatever the trial: growth there does not need a measurement.
       [{ cpu: 0.3, peakBusy: 2, capacity: even, trial: 'running' }, 3, 'idle_room'],
-      // No figure of the level below (old, or never measured): nothing to judge against, it stays.
-      [{ ...busy, capacity: { current: 0.7 }, trial: 'ended' }, 3, 'probe'],
+      // No figure of the level below (reached on idle CPU): on a busy CPU it goes down to measure it; with room it grows.
+      [{ ...busy, capacity: { current: 0.7 }, trial: 'ended' }, 1, 'measure_below'],
+      [{ cpu: 0.3, peakBusy: 2, capacity: { current: 0.7 }, trial: 'ended' }, 3, 'idle_room'],
     ];
     for (const [w, next, reason] of cases) expect(decide(2, w, { cpuCeiling: 1 }), JSON.stringify(w)).to.include({ next, reason });
   });

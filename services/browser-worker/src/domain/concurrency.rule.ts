@@ -6,6 +6,7 @@ export type ConcurrencyReason =
   | 'pays'
   | 'held'
   | 'no_gain'
+  | 'measure_below'
   | 'starts_failing'
   | 'flows_failing'
   | 'memory_low'
@@ -143,6 +144,11 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
   }
   const held: ConcurrencyDecision = { next: current, direction: 'none', reason: 'held', saturated: false };
   const c = w.capacity ?? {};
+  // A trial that ended with nothing to judge against (the level was reached on idle CPU before the
+  // one below had a figure): on a busy CPU the level below is measured, and `pays` takes the pool
+  // back up if this one earns its browser.
+  if (w.trial === 'ended' && current > l.min && c.below === undefined && w.cpu >= Math.min(l.cpuGrowBelow, l.cpuCeiling))
+    return { next: current - 1, direction: 'down', reason: 'measure_below', saturated: false };
   if (current > l.min && c.current !== undefined && c.below !== undefined) {
     const worse = w.trial === 'ended' ? !earnsItsBrowser(c.current, c.below) : c.current < c.below * (1 - NO_GAIN_MARGIN);
     if (worse) return { next: current - 1, direction: 'down', reason: 'no_gain', saturated: false };

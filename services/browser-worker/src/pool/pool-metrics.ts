@@ -45,7 +45,7 @@ export function concurrencyMetrics(metrics: Metrics, min: number): ConcurrencyMe
   );
   const changes = metrics.counter(
     'xauth_pool_concurrency_changes_total',
-    'Changes of xauth_pool_concurrency: direction up (reason start|idle_room|probe|pays) or down (no_gain|starts_failing|flows_failing|memory_low|cpu_saturated|loop_lag|starts_slow)',
+    'Changes of xauth_pool_concurrency: direction up (reason start|idle_room|probe|pays) or down (no_gain|measure_below|starts_failing|flows_failing|memory_low|cpu_saturated|loop_lag|starts_slow)',
     ['direction', 'reason'],
   );
   const saturated = metrics.gauge(
