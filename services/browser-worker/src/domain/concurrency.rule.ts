@@ -144,10 +144,11 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
   }
   const held: ConcurrencyDecision = { next: current, direction: 'none', reason: 'held', saturated: false };
   const c = w.capacity ?? {};
+  const cpuRoom = w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling);
   // A trial that ended with nothing to judge against (the level was reached on idle CPU before the
   // one below had a figure): on a busy CPU the level below is measured, and `pays` takes the pool
   // back up if this one earns its browser.
-  if (w.trial === 'ended' && current > l.min && c.below === undefined && w.cpu >= Math.min(l.cpuGrowBelow, l.cpuCeiling))
+  if (w.trial === 'ended' && current > l.min && c.below === undefined && !cpuRoom)
     return { next: current - 1, direction: 'down', reason: 'measure_below', saturated: false };
   if (current > l.min && c.current !== undefined && c.below !== undefined) {
     const worse = w.trial === 'ended' ? !earnsItsBrowser(c.current, c.below) : c.current < c.below * (1 - NO_GAIN_MARGIN);
@@ -159,7 +160,7 @@ export function decideConcurrency(current: number, w: ConcurrencyWindow, l: Conc
   const up = (reason: ConcurrencyReason): ConcurrencyDecision => ({ next: current + 1, direction: 'up', reason, saturated: false });
   const measured = c.current !== undefined && w.trial !== 'running';
   if (c.above !== undefined && c.current !== undefined) return measured && earnsItsBrowser(c.above, c.current) ? up('pays') : held;
-  if (w.cpu < Math.min(l.cpuGrowBelow, l.cpuCeiling)) return up('idle_room');
+  if (cpuRoom) return up('idle_room');
   if (measured) return up('probe');
   return held;
 }

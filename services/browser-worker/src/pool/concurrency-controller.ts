@@ -65,10 +65,10 @@ export class ConcurrencyController {
    */
   private readonly noGain = new Map<number, { waitMs: number; until: number }>();
   /**
-   * The level the pool last grew to, and since when: on trial until a full set of its cycles ended,
-   * so that it is judged on a full set of them, not on its first noisy three.
+   * When the pool grew to the current level, while that level is on trial: until a full set of its
+   * cycles ended, so that it is judged on them, not on its first noisy three. Any change resets it.
    */
-  private trial?: { level: number; since: number };
+  private trialSince?: number;
   /** Ticks in a row with CPU below the growth bound: the machine has room again only when it lasts. */
   private roomTicks = 0;
   /** When the last tick ran: what ended since then is in the current interval. */
@@ -161,7 +161,7 @@ export class ConcurrencyController {
       if (levelStartMs !== undefined) keepLast(this.startMedians, this.current, levelStartMs, USUAL_START_WINDOWS);
       this.resetWindow();
       const d = decideConcurrency(this.current, window, this.o.limits, this.ticksSinceShrink);
-      if (trial === 'ended') this.trial = undefined;
+      if (trial === 'ended') this.trialSince = undefined;
       if (d.reason === 'no_gain') this.leftForNoGain(this.current);
       this.ticksSinceShrink = d.direction === 'down' ? 0 : this.ticksSinceShrink + 1;
       this.o.metrics.saturated(d.saturated);
@@ -234,10 +234,10 @@ export class ConcurrencyController {
 
   /** Whether the current level is on trial, and whether its full set of cycles (as many as are kept) ended. */
   private trialState(): 'running' | 'ended' | undefined {
-    const trial = this.trial;
-    if (trial?.level !== this.current) return undefined;
-    const since = (this.cycles.get(this.current) ?? []).filter((c) => c.at >= trial.since).length;
-    return since >= cyclesKept(this.current) ? 'ended' : 'running';
+    const since = this.trialSince;
+    if (since === undefined) return undefined;
+    const ended = (this.cycles.get(this.current) ?? []).filter((c) => c.at >= since).length;
+    return ended >= cyclesKept(this.current) ? 'ended' : 'running';
   }
 
   private leftForNoGain(level: number): void {
@@ -248,7 +248,7 @@ export class ConcurrencyController {
   private async change(n: number, direction: 'up' | 'down', reason: ConcurrencyReason): Promise<void> {
     this.current = n;
     this.levelSince = this.now();
-    this.trial = direction === 'up' && reason !== 'start' ? { level: n, since: this.levelSince } : undefined;
+    this.trialSince = direction === 'up' && reason !== 'start' ? this.levelSince : undefined;
     this.o.metrics.concurrency(n);
     this.o.metrics.changed(direction, reason);
     await this.o.apply(n);
