@@ -19,9 +19,9 @@
 // comparison are therefore up at once and take turns in short segments (by default two flows per
 // lane), in the order A B B A A B ..., each segment timed from its order until its last flow is
 // answered, after the same 1 s pause. The next segment starts only once the last one's browsers
-// are gone (the pipeline answers before it closes a browser, the raw script stops it within its
-// flow): in a longer run that close overlaps the next flows, and here it must not overlap the other
-// side's. While one side runs the other is
+// (and the warm-up's) are gone and their stops answered (the pipeline answers before it closes a
+// browser, the raw script stops it within its flow): in a longer run that close overlaps the next
+// flows, and here it must not overlap the other side's. While one side runs the other is
 // stopped whole (SIGSTOP to its process group; nothing of it runs, no browser of it is open), so
 // neither pays for the other's idle timers. A side's rate is its flows over the sum of its segments.
 // A pause lasts one segment of the other side, well inside the broker's 60 s heartbeat.
@@ -84,6 +84,12 @@ const warmupFor = (c, kind) => (args.warmup !== undefined ? Number(args.warmup) 
 const SETTLE_MS = 1_000;
 /** How long a segment's browsers may take to be gone after its last flow was answered. */
 const GONE_WAIT_MS = 30_000;
+/**
+ * After its browsers are gone, how long a side runs on before it is stopped: x-sim answers a profile
+ * stop once the browser has exited, and a worker stopped before that answer reached it would find its
+ * stop timed out when it resumes (and kill a browser that is already gone, on the next segment's clock).
+ */
+const STOP_ANSWER_MS = 300;
 /** The adaptive side's lanes: enough demand for any fixed setting measured. */
 const ADAPTIVE_LANES = Math.max(...CONCURRENCIES);
 
@@ -158,7 +164,28 @@ class Side {
     );
     const ready = await this.next('ready');
     Object.assign(this, { xsimPid: ready.xsimPid, pids: ready.pids });
+    // The last warm-up browser closes off the clock too (a browser is its own session: stopping the side does not stop it).
+    this.sampler = new ChromiumSampler(this.xsimPid, { pssEveryMs: PSS_MS });
+    this.sampler.start();
+    const gone = await this.quiet();
+    this.sampler.stop();
+    if (!gone) console.log(`  ${this.label}: a warm-up browser was still up ${GONE_WAIT_MS} ms after the last warm-up answer`);
     this.signal('SIGSTOP');
+  }
+
+  /**
+   * Waits until none of the browsers the sampler knows is left (exited and reaped), then STOP_ANSWER_MS
+   * more; false if one outlived GONE_WAIT_MS.
+   */
+  async quiet() {
+    this.sampler.tick(); // every browser of the work just answered is known to it now: none starts after the last answer
+    const until = performance.now() + GONE_WAIT_MS;
+    while (this.sampler.browsersLeft()) {
+      if (performance.now() > until) return false;
+      await sleep(20);
+    }
+    await sleep(STOP_ANSWER_MS);
+    return true;
   }
 
   /** The side's next message, which must be of `phase`. */
@@ -180,7 +207,7 @@ class Side {
   async segment(flows) {
     this.signal('SIGCONT');
     const groups = (pids) => ({ ...pids, client: [this.child.pid], 'rabbitmq (whole broker)': pidsNamed('beam.smp') });
-    const sampler = (this.sampler ??= new ChromiumSampler(this.xsimPid, { pssEveryMs: PSS_MS }));
+    const { sampler } = this;
     const cpu = new CpuMeter();
     sampler.start();
     cpu.start(groups(this.pids));
@@ -190,8 +217,7 @@ class Side {
     const ms = performance.now() - t0;
     // The next segment (of either side) starts with none of this one's browsers left: the pipeline's
     // last close, which in a longer run would overlap its next flows, is waited for off the clock.
-    sampler.tick(); // every browser of the segment is known to it now: none starts after the last answer
-    const gone = await browsersGone(sampler);
+    const gone = await this.quiet();
     const chromium = sampler.stop();
     const cpuMs = { chromium: chromium.cpuMs, ...cpu.stop(groups(done.pids)) };
     this.signal('SIGSTOP');
@@ -209,16 +235,6 @@ class Side {
     this.result = result;
     return figures(this);
   }
-}
-
-/** Waits until none of the segment's browsers is left (exited and reaped); false if one outlived GONE_WAIT_MS. */
-async function browsersGone(sampler) {
-  const until = performance.now() + GONE_WAIT_MS;
-  while (sampler.browsersLeft()) {
-    if (performance.now() > until) return false;
-    await sleep(20);
-  }
-  return true;
 }
 
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);

@@ -33,7 +33,9 @@ export function startXSimProcess(users, { logLevel = 'info', otel = {} } = {}) {
 function keepLogs(opts, side, processes) {
   if (!opts.logDir) return;
   mkdirSync(opts.logDir, { recursive: true });
-  for (const p of processes) writeFileSync(join(opts.logDir, `${side}-c${opts.concurrency}-${p.name}.log`), `${p.lines.join('\n')}\n`);
+  // The adaptive pool and the fixed setting beside it (given its lanes) are named apart from the fixed runs.
+  const name = opts.adaptive ? `adaptive-${opts.lanes}lanes` : `${side}-c${opts.concurrency}${opts.lanes !== opts.concurrency ? `-${opts.lanes}lanes` : ''}`;
+  for (const p of processes) writeFileSync(join(opts.logDir, `${name}-${p.name}.log`), `${p.lines.join('\n')}\n`);
 }
 
 /**
@@ -192,28 +194,23 @@ async function startServices(namespace, xsimUrl, { concurrency, adaptive = false
   return services;
 }
 
-/** Follows the adaptive worker's concurrency (its /metrics, every second): the moves, the ceiling and why it changed. */
-function watchPool(workerUrl) {
-  const t0 = performance.now();
-  const moves = [];
-  let last = {};
-  const read = async () => {
-    const samples = parseMetrics(await (await fetch(`${workerUrl}/metrics`)).text());
-    const value = (name) => samples.find((m) => m.name === name)?.value;
-    const now = value('xauth_pool_concurrency');
-    if (moves.at(-1)?.concurrency !== now) moves.push({ atS: Math.round((performance.now() - t0) / 1000), concurrency: now });
-    last = {
-      ceiling: value('xauth_pool_slots_total'),
-      changes: samples.filter((m) => m.name === 'xauth_pool_concurrency_changes_total').map((m) => `${m.labels.direction} ${m.labels.reason} ${m.value}`),
-    };
-  };
-  const timer = setInterval(() => void read().catch(() => undefined), 1_000);
+/**
+ * How the adaptive worker's concurrency moved and why, read once the run is over: the moves from its
+ * log lines (each change is logged with its time, from, to and reason), the ceiling and the count of
+ * each change from one read of its /metrics. Nothing is asked of the worker while it runs, so the
+ * adaptive side pays nothing the fixed side beside it does not.
+ */
+async function poolMoves(worker) {
+  const samples = parseMetrics(await (await fetch(`${worker.url}/metrics`)).text());
+  const value = (name) => samples.find((m) => m.name === name)?.value;
+  const t0 = Date.parse(worker.logged(/ started$/)[0]?.timestamp ?? worker.logged(/./)[0].timestamp);
+  const atS = (line) => Math.round((Date.parse(line.timestamp) - t0) / 1000);
+  const changes = worker.logged('browser pool concurrency changed');
+  const moves = [{ atS: 0, concurrency: changes[0]?.from ?? value('xauth_pool_concurrency') }, ...changes.map((c) => ({ atS: atS(c), concurrency: c.to }))];
   return {
-    async stop() {
-      clearInterval(timer);
-      await read().catch(() => undefined);
-      return { ceiling: last.ceiling, moves, changes: last.changes };
-    },
+    ceiling: value('xauth_pool_slots_total'),
+    moves,
+    changes: samples.filter((m) => m.name === 'xauth_pool_concurrency_changes_total').map((m) => `${m.labels.direction} ${m.labels.reason} ${m.value}`),
   };
 }
 
@@ -320,10 +317,9 @@ export async function pipelineSide(options, hooks) {
       'browser-worker': [services[1].child.pid],
       "orchestrator's postgres backends": await backendsOf(`${namespace}:orchestrator`),
     });
-    const pool = opts.adaptive ? watchPool(services[1].url) : undefined;
     await measure(opts, hooks, xsim.child.pid, pids, (n) => upstream.login(n));
     run = {
-      pool: await pool?.stop(),
+      pool: opts.adaptive ? await poolMoves(services[1]) : undefined,
       config: `x-sim, orchestrator, browser-worker each in its own process (their defaults; ${opts.adaptive ? 'MIN_CONCURRENT_PROFILES=1, MAX_CONCURRENT_PROFILES=its default' : `MIN_CONCURRENT_PROFILES=MAX_CONCURRENT_PROFILES=${opts.concurrency}`}) + this upstream client`,
     };
   } finally {
