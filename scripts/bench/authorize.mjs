@@ -40,7 +40,9 @@
 // so the queue holds a backlog) takes turns in the same way with the best fixed setting (the
 // pipeline concurrency with the highest rate above, MIN = MAX = c, given as many lanes and as many
 // warm-up flows: the same demand, a backlog on both sides), and is printed beside it with how
-// its concurrency moved and why.
+// its concurrency moved and why. Last (unless `--no-calibrate`), the best fixed setting takes turns
+// in the same way with a copy of itself in the adaptive pool's place: what two identical sides read
+// on this machine in this run, the noise a ratio near 1.00 is read against.
 // `--set KEY=VALUE` (repeatable) sets a variable in the pipeline's services, to measure what a setting costs;
 // `--node-arg=ARG` (repeatable) adds a Node option to them (after the production ones: `--node-arg=--cpu-prof`).
 // Not a test: no assertions. `npm run bench:authorize -- --flows 32 --segment 2 --concurrency 1,2,4`
@@ -53,6 +55,7 @@ import { ChromiumSampler, CpuMeter, pidsNamed } from './lib/proc-sampler.mjs';
 import { SERVICE_NODE_ARGS } from '../lib/proc.mjs';
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     flows: { type: 'string', default: '32' },
     segment: { type: 'string', default: '2' },
@@ -61,7 +64,9 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     'pss-ms': { type: 'string', default: '500' },
     logs: { type: 'string' },
+    'log-as': { type: 'string' },
     spans: { type: 'boolean', default: false },
+    calibrate: { type: 'boolean', default: true },
     'log-level': { type: 'string', default: 'info' },
     set: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
@@ -115,13 +120,15 @@ for (const sig of ['SIGINT', 'SIGTERM'])
 class Side {
   /**
    * `lanes`: flows in flight (the adaptive side's concurrency is its lanes; its pool sizes itself);
-   * `warmup`: flows before the measured ones.
+   * `warmup`: flows before the measured ones; `name`: its label and its log files' prefix, where two
+   * sides would otherwise share them.
    */
-  constructor(kind, concurrency, lanes = concurrency, warmup = warmupFor(concurrency, kind)) {
-    Object.assign(this, { kind, concurrency, lanes, warmup, segments: [], inbox: [], waiting: undefined });
+  constructor(kind, concurrency, lanes = concurrency, warmup = warmupFor(concurrency, kind), name = undefined) {
+    Object.assign(this, { kind, concurrency, lanes, warmup, name, segments: [], inbox: [], waiting: undefined });
   }
 
   get label() {
+    if (this.name) return this.name;
     if (this.kind === 'adaptive') return `${this.lanes} lanes  adaptive`;
     return this.lanes === this.concurrency ? `c=${this.concurrency}  ${this.kind}` : `c=${this.concurrency}  ${this.lanes} lanes`;
   }
@@ -129,7 +136,7 @@ class Side {
   /** Starts the side, waits until it has run its warm-up flows, and stops it. */
   async start() {
     const passOn = [
-      ...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level']] : []),
+      ...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level'], ...(this.name ? ['--log-as', this.name] : [])] : []),
       ...(args.spans ? ['--spans'] : []),
       ...args.set.flatMap((kv) => ['--set', kv]),
       ...args['node-arg'].flatMap((a) => [`--node-arg=${a}`]),
@@ -370,10 +377,25 @@ async function main() {
   printSide(adaptive);
   console.log(`  ${' '.repeat(18)} ${fmtPool(adaptive.pool)}`);
   console.log(`  adaptive / best fixed: ${adaptiveRatio.toFixed(3)} (target >= 1.00; ${spread(bestAgain, adaptive)})`);
+  // What the same comparison reads when nothing differs: the best fixed setting, as it ran beside the
+  // adaptive pool, taking turns with a copy of itself in the adaptive pool's place (second). Two
+  // identical sides read 1.00 give or take the bench's noise, which is what a ratio near 1.00 is read against.
+  let selfRatio;
+  if (args.calibrate) {
+    const [first, copy] = await takeTurns(
+      new Side('pipeline', best.concurrency, ADAPTIVE_LANES, adaptiveSide.warmup, `c=${best.concurrency} first`),
+      new Side('pipeline', best.concurrency, ADAPTIVE_LANES, adaptiveSide.warmup, `c=${best.concurrency} copy`),
+    );
+    selfRatio = copy.flowsPerSec / first.flowsPerSec;
+    console.log(`\nthe best fixed setting against a copy of itself in the adaptive pool's place (the bench's noise; --no-calibrate skips it):`);
+    printSide(first);
+    printSide(copy);
+    console.log(`  copy / best fixed: ${selfRatio.toFixed(3)} (${spread(first, copy)})`);
+  }
   console.log(`\nsides: raw = ${raw0.config}; pipeline = ${best.config.replace(/MAX_CONCURRENT_PROFILES=\d+/, 'MAX_CONCURRENT_PROFILES=c')}`);
   console.log(`load after: ${uptime()}`);
   console.log(
-    `authorize ratios: pipeline/raw ${ratios.map((r) => `c=${r.c} ${r.ratio.toFixed(3)}`).join(', ')} (target >= 0.90); adaptive/best fixed (c=${best.concurrency}) ${adaptiveRatio.toFixed(3)} (target >= 1.00)`,
+    `authorize ratios: pipeline/raw ${ratios.map((r) => `c=${r.c} ${r.ratio.toFixed(3)}`).join(', ')} (target >= 0.90); adaptive/best fixed (c=${best.concurrency}) ${adaptiveRatio.toFixed(3)} (target >= 1.00)${selfRatio === undefined ? '' : `; the same setting against itself ${selfRatio.toFixed(3)}`}`,
   );
 }
 
@@ -396,6 +418,7 @@ if (args.child) {
       flows: FLOWS,
       warmup: warmupFor(concurrency),
       logDir: args.logs,
+      logAs: args['log-as'],
       logLevel: args.logs ? args['log-level'] : 'info',
       spans: args.spans,
       serviceEnv: Object.fromEntries(args.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),

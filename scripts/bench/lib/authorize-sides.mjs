@@ -34,7 +34,9 @@ function keepLogs(opts, side, processes) {
   if (!opts.logDir) return;
   mkdirSync(opts.logDir, { recursive: true });
   // The adaptive pool and the fixed setting beside it (given its lanes) are named apart from the fixed runs.
-  const name = opts.adaptive ? `adaptive-${opts.lanes}lanes` : `${side}-c${opts.concurrency}${opts.lanes !== opts.concurrency ? `-${opts.lanes}lanes` : ''}`;
+  const name =
+    opts.logAs?.replace(/\W+/g, '-') ??
+    (opts.adaptive ? `adaptive-${opts.lanes}lanes` : `${side}-c${opts.concurrency}${opts.lanes !== opts.concurrency ? `-${opts.lanes}lanes` : ''}`);
   for (const p of processes) writeFileSync(join(opts.logDir, `${name}-${p.name}.log`), `${p.lines.join('\n')}\n`);
 }
 
