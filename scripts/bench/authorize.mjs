@@ -120,8 +120,8 @@ for (const sig of ['SIGINT', 'SIGTERM'])
 class Side {
   /**
    * `lanes`: flows in flight (the adaptive side's concurrency is its lanes; its pool sizes itself);
-   * `warmup`: flows before the measured ones; `name`: its label and its log files' prefix, where two
-   * sides would otherwise share them.
+   * `warmup`: flows before the measured ones; `name`: its label where two sides would otherwise share
+   * one. The label also names its log files (`--logs`).
    */
   constructor(kind, concurrency, lanes = concurrency, warmup = warmupFor(concurrency, kind), name = undefined) {
     Object.assign(this, { kind, concurrency, lanes, warmup, name, segments: [], inbox: [], waiting: undefined });
@@ -136,7 +136,7 @@ class Side {
   /** Starts the side, waits until it has run its warm-up flows, and stops it. */
   async start() {
     const passOn = [
-      ...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level'], ...(this.name ? ['--log-as', this.name] : [])] : []),
+      ...(args.logs ? ['--logs', args.logs, '--log-level', args['log-level'], '--log-as', this.label] : []),
       ...(args.spans ? ['--spans'] : []),
       ...args.set.flatMap((kv) => ['--set', kv]),
       ...args['node-arg'].flatMap((a) => [`--node-arg=${a}`]),

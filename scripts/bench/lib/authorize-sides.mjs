@@ -29,14 +29,11 @@ export function startXSimProcess(users, { logLevel = 'info', otel = {} } = {}) {
   });
 }
 
-/** With `--logs DIR`: each service's log lines, to read the steps of a run afterwards. */
-function keepLogs(opts, side, processes) {
+/** With `--logs DIR`: each service's log lines, to read the steps of a run afterwards, in files named after the side's label. */
+function keepLogs(opts, processes) {
   if (!opts.logDir) return;
   mkdirSync(opts.logDir, { recursive: true });
-  // The adaptive pool and the fixed setting beside it (given its lanes) are named apart from the fixed runs.
-  const name =
-    opts.logAs?.replace(/\W+/g, '-') ??
-    (opts.adaptive ? `adaptive-${opts.lanes}lanes` : `${side}-c${opts.concurrency}${opts.lanes !== opts.concurrency ? `-${opts.lanes}lanes` : ''}`);
+  const name = opts.logAs.replace(/\W+/g, '-');
   for (const p of processes) writeFileSync(join(opts.logDir, `${name}-${p.name}.log`), `${p.lines.join('\n')}\n`);
 }
 
@@ -154,7 +151,7 @@ export async function rawSide(opts, hooks) {
     return { config: 'x-sim (own process) + this Playwright client' };
   } finally {
     await xsim.kill('SIGTERM');
-    keepLogs(opts, 'raw', [xsim]);
+    keepLogs(opts, [xsim]);
   }
 }
 
@@ -205,7 +202,7 @@ async function startServices(namespace, xsimUrl, { concurrency, adaptive = false
 async function poolMoves(worker) {
   const samples = parseMetrics(await (await fetch(`${worker.url}/metrics`)).text());
   const value = (name) => samples.find((m) => m.name === name)?.value;
-  const t0 = Date.parse(worker.logged(/ started$/)[0]?.timestamp ?? worker.logged(/./)[0].timestamp);
+  const t0 = Date.parse(worker.logged(/./)[0].timestamp); // its first line: the worker starting
   const atS = (line) => Math.round((Date.parse(line.timestamp) - t0) / 1000);
   const changes = worker.logged('browser pool concurrency changed');
   const moves = [{ atS: 0, concurrency: changes[0]?.from ?? value('xauth_pool_concurrency') }, ...changes.map((c) => ({ atS: atS(c), concurrency: c.to }))];
@@ -328,7 +325,7 @@ export async function pipelineSide(options, hooks) {
     await upstream?.close().catch(() => undefined);
     for (const s of services.reverse()) await s.kill('SIGTERM');
     await xsim.kill('SIGTERM');
-    keepLogs(opts, 'pipeline', [xsim, ...services]);
+    keepLogs(opts, [xsim, ...services]);
     await removeNamespace(namespace);
     await collector?.close();
   }
