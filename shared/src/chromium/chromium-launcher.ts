@@ -24,6 +24,8 @@ export interface LaunchedChromium {
   pid: number;
   wsUrl: string;
   userDataDir: string;
+  /** Its own TMPDIR, removed with it: Chromium leaves its singleton socket directory there when it is killed. */
+  tmpDir: string;
   /** Resolves once the process has exited, its whole group is gone and (if temporary) its user-data-dir removed. */
   closed: Promise<void>;
   /** Whether the user-data-dir is a temporary one that goes with the browser. */
@@ -32,6 +34,7 @@ export interface LaunchedChromium {
 
 const DEVTOOLS_LINE = /DevTools listening on (ws:\/\/\S+)/;
 const USER_DATA_PREFIX = 'xauth-chromium-';
+const TMP_PREFIX = 'xauth-chromium-tmp-';
 
 const chromiumArgs = (userDataDir: string): string[] => [
   '--headless=new',
@@ -58,7 +61,14 @@ export async function launchChromium(opts: LaunchOptions): Promise<LaunchedChrom
   const { chromiumPath, timeoutMs, logger } = opts;
   const temporary = opts.userDataDir === undefined;
   const userDataDir = opts.userDataDir ?? (await mkdtemp(join(tmpdir(), USER_DATA_PREFIX)));
-  const child = spawn(chromiumPath, chromiumArgs(userDataDir), { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Chromium makes /tmp/org.chromium.Chromium.* for its singleton socket and leaves it behind when it
+  // is killed: one per browser, thousands a day. Its own TMPDIR goes with it.
+  const tmpDir = await mkdtemp(join(tmpdir(), TMP_PREFIX));
+  const child = spawn(chromiumPath, chromiumArgs(userDataDir), {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TMPDIR: tmpDir },
+  });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     // A failed spawn has no pid and may never emit 'exit'.
@@ -70,12 +80,12 @@ export async function launchChromium(opts: LaunchOptions): Promise<LaunchedChrom
   const closed = exited.then(async () => {
     // The browser process is gone, but orphaned children of its group may not be.
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    if (temporary) await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+    await Promise.all([tmpDir, ...(temporary ? [userDataDir] : [])].map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
   });
   try {
     const wsUrl = await waitForDevTools(child, timeoutMs);
     logger.debug('chromium started', { pid: child.pid, wsUrl });
-    return { pid: child.pid as number, wsUrl, userDataDir, closed, temporary };
+    return { pid: child.pid as number, wsUrl, userDataDir, tmpDir, closed, temporary };
   } catch (err) {
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
     await closed;
@@ -101,6 +111,7 @@ export async function killChromium(chromium: LaunchedChromium, graceMs: number):
 /** For process exit, where nothing asynchronous runs any more. */
 export function killChromiumSync(chromium: LaunchedChromium): void {
   signalGroup(chromium.pid, 'SIGKILL');
+  rmSync(chromium.tmpDir, { recursive: true, force: true });
   if (chromium.temporary) rmSync(chromium.userDataDir, { recursive: true, force: true });
 }
 
