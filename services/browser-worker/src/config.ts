@@ -57,7 +57,7 @@ export const browserWorkerConfigShape = {
     .min(1)
     .optional()
     .describe(
-      "the ceiling of the pool's adaptive concurrency (profiles open at once = jobs in flight = prefetch); default: what fits the machine, one per core (os.availableParallelism(), or the cgroup's CPU quota in whole cores in a limited container: a consent flow keeps Chromium busy for 5-6 CPU-seconds) and no more than half the memory (or of the cgroup's memory.max) at POOL_SLOT_MEMORY_MB each",
+      "the ceiling of the pool's adaptive concurrency (jobs in flight = prefetch) and of the profiles open at once, closing ones included (below it a job's start overlaps the last one's close); default: what fits the machine, one per core (os.availableParallelism(), or the cgroup's CPU quota in whole cores in a limited container: a consent flow keeps Chromium busy for 5-6 CPU-seconds) and no more than half the memory (or of the cgroup's memory.max) at POOL_SLOT_MEMORY_MB each",
     ),
   MIN_CONCURRENT_PROFILES: z.coerce
     .number()

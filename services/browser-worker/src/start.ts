@@ -102,7 +102,7 @@ export async function startBrowserWorker(
     metrics: concurrencyMetrics(metrics, config.MIN_CONCURRENT_PROFILES),
     logger,
     apply: async (n) => {
-      pool.setMaxOpen(n);
+      pool.setLevel(n);
       await sub?.setPrefetch(n);
     },
   });

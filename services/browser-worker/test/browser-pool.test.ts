@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -164,7 +165,7 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     expect(await fx.lockIsFree(id)).to.equal(true);
   });
 
-  it('when a job gives up its place, then the observer hears how long it held it: from the room for its start until its browser is gone, or a warm lease to its release', async () => {
+  it('when a job gives up its place, then the observer hears how long it held it: from its acquire (or a warm lease) to its release when it was captured, until its browser is gone when it failed', async () => {
     const cycles: Array<{ ms: number; running: number }> = [];
     const observer = {
       startEnded: () => undefined,
@@ -191,6 +192,39 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     expect(cycles).to.have.lengthOf(2);
     expect(cycles[1]!.ms, "the warm lease's own time, no start in it").to.be.within(200, t3 - t2);
     expect(cycles[1]!.running, 'told once the browser was gone').to.equal(0);
+  });
+
+  it("when the last job's browser is on its way out and the level is below MAX_CONCURRENT_PROFILES, then the next start does not wait for it; at the ceiling it does", async () => {
+    /**
+     * Job A is captured and released with a slow tidy-up (its browser leaves after it): until job B,
+     * which asks for its profile at once, has its browser, or `tidyMs` if B waits for A's to leave.
+     */
+    const handOver = async (maxOpen: number, tidyMs: number, [a, b]: string[]) => {
+      sim.state.reset();
+      const cycles: number[] = [];
+      const observer = { startEnded: () => undefined, busyNow: () => undefined, cycleEnded: (ms: number) => cycles.push(ms) };
+      const pool = fx.pool(fx.gologin(sim.url), { maxOpen, observer });
+      pool.setLevel(1);
+      const first = await pool.acquire(a!);
+      let secondIn = () => undefined as void;
+      const secondStarted = new Promise<void>((resolve) => (secondIn = resolve));
+      const leaving = first.release({ reusable: true, after: () => Promise.race([secondStarted, sleep(tidyMs, undefined, { ref: false })]) });
+      const toldAtRelease = cycles.length;
+      const t0 = performance.now();
+      const second = await pool.acquire(b!);
+      const waitedMs = performance.now() - t0;
+      secondIn();
+      await leaving;
+      await second.release({ reusable: false });
+      return { toldAtRelease, waitedMs, maxOpen: sim.state.stats().maxConcurrentOpen };
+    };
+    const [a1, b1, a2, b2] = ['xsim_user_020', 'xsim_user_021', 'xsim_user_022', 'xsim_user_023'].map(profileOf);
+    const below = await handOver(2, 30_000, [a1!, b1!]);
+    expect(below.toldAtRelease, 'a captured job gave its place back at its release, before its browser left').to.equal(1);
+    expect(below.maxOpen, 'the next browser started beside the one leaving').to.equal(2);
+    const at = await handOver(1, 1_500, [a2!, b2!]);
+    expect(at.maxOpen, 'at the ceiling the leaving browser was gone before the next one started').to.equal(1);
+    expect(at.waitedMs, 'the start waited for the tidy-up and the close').to.be.above(1_500);
   });
 
   it('when two starts come together while a warm browser holds a place, then the warm one is closed for them: the browsers open never pass maxOpen', async () => {
@@ -231,6 +265,17 @@ describe('browser pool (real PostgreSQL locks, Chromium, x-sim GoLogin)', functi
     } finally {
       await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     }
+  });
+
+  it('when a launched Chromium is killed, then nothing of it is left in the temporary directory: its singleton socket directory was in a TMPDIR of its own, gone with it', async () => {
+    const chromium = await launchChromium({ chromiumPath: '/usr/bin/chromium', timeoutMs: 20_000, logger: silentLogger });
+    expect(
+      (await readdir(chromium.tmpDir)).filter((f) => f.startsWith('org.chromium.Chromium.')),
+      'Chromium made its singleton directory in its own TMPDIR',
+    ).to.have.lengthOf(1);
+    await killChromium(chromium, 0);
+    expect(existsSync(chromium.tmpDir), 'its TMPDIR is gone').to.equal(false);
+    expect(existsSync(chromium.userDataDir), 'its temporary profile is gone').to.equal(false);
   });
 
   it("when a worker starts and dead workers left browsers on local profiles, then it kills those whose lock is free and leaves a live replica's alone", async () => {

@@ -102,9 +102,9 @@ async function attempt(deps: AuthorizeJobDeps, job: AuthorizationJobRequested, e
       throw err;
     } finally {
       // After a captured consent the job is done: it is acked while its page is tidied and its browser
-      // closes, so the next job's delivery, breaker check and lock overlap the close (its start still
-      // waits for the room, as GoLogin counts a closing profile). A failed run waits, so its retry
-      // never finds its own profile still busy.
+      // closes, so the next job's delivery, breaker check, lock and (below MAX_CONCURRENT_PROFILES,
+      // which counts a closing profile as GoLogin does) start overlap the close. A failed run waits,
+      // so its retry never finds its own profile still busy.
       const released = profile.release({ ...outcome, after: tidy });
       if (!outcome.reusable) await released;
     }

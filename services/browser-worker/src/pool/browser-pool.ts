@@ -11,7 +11,10 @@ export interface BrowserPoolOptions {
   locks: ProfileLocks;
   metrics: PoolMetrics;
   logger: Logger;
-  /** Browsers open at once in this worker, busy or warm. */
+  /**
+   * The ceiling: browsers open at once in this worker, busy, warm, starting or closing (GoLogin counts
+   * a profile running until its stop has ended). The level (`setLevel`) is at most this.
+   */
   maxOpen: number;
   /** How long a polite close may take before the process tree is killed. */
   closeTimeoutMs: number;
@@ -26,7 +29,11 @@ export interface BrowserPoolOptions {
 export interface PoolObserver {
   startEnded(ms: number, ok: boolean): void;
   busyNow(n: number): void;
-  /** A job gave up its place `ms` after it got it (start, flow and close; or a warm browser's lease to its release). */
+  /**
+   * A job gave up its place `ms` after it asked for it: at its release when its consent was captured
+   * (the job is acked then and its browser closes beside the next job), after its browser is gone
+   * when it failed (its job waits for the close). A wait for the room under the ceiling is in it.
+   */
   cycleEnded(ms: number): void;
 }
 
@@ -35,7 +42,7 @@ interface Entry {
   lock: ProfileLock;
   jobs: number;
   busy: boolean;
-  /** When the job now holding it got its place (room for a start, or the warm browser's lease). */
+  /** When the job now holding it asked for its place (its acquire, or the warm browser's lease). */
   placedAt: number;
   idleTimer?: NodeJS.Timeout;
   idleSince?: number;
@@ -63,21 +70,32 @@ export class BrowserPool implements ProfilePool {
   private starting = 0;
 
   private readonly closer: BrowserCloser;
+  /**
+   * How many browsers the pool keeps open for work: the jobs in flight (the consumer's prefetch follows
+   * the same level) and warm ones. Browsers on their way out may pass it, up to the ceiling.
+   */
+  private level: number;
 
   constructor(private readonly o: BrowserPoolOptions) {
     this.closer = new BrowserCloser(o.provider, o.metrics, o.logger, o.closeTimeoutMs);
+    this.level = o.maxOpen;
   }
 
-  /** The concurrency controller moves it; a smaller bound closes warm browsers as new ones need room. */
-  setMaxOpen(n: number): void {
-    this.o.maxOpen = n;
+  /**
+   * The concurrency controller moves it (at most the ceiling); a lower level closes warm browsers as
+   * new ones need room. Below the ceiling, a new start need not wait for the last job's browser to
+   * close: the room the ceiling leaves holds it while it does.
+   */
+  setLevel(n: number): void {
+    this.level = Math.min(n, this.o.maxOpen);
   }
 
   async acquire(profileId: string): Promise<ProfileLease> {
     if (this.closing) throw new TransientError({ code: ErrorCodes.PROFILE_BUSY, message: 'this worker is shutting down', deferred: true });
+    const askedAt = performance.now();
     this.using(1);
     try {
-      return await this.acquireSlot(profileId);
+      return await this.acquireSlot(profileId, askedAt);
     } catch (err) {
       this.using(-1);
       throw err;
@@ -89,7 +107,7 @@ export class BrowserPool implements ProfilePool {
     this.o.observer?.busyNow(this.inUse);
   }
 
-  private async acquireSlot(profileId: string): Promise<ProfileLease> {
+  private async acquireSlot(profileId: string, askedAt: number): Promise<ProfileLease> {
     const warm = this.entries.get(profileId);
     if (warm?.busy) throw busy(profileId, 'in this worker');
     if (warm) return this.lease(this.take(warm), true);
@@ -98,7 +116,6 @@ export class BrowserPool implements ProfilePool {
     // A raced second acquire of the same profile in this worker fails on the lock above.
     try {
       await inSpan('pool wait for room', {}, () => this.makeRoom());
-      const placedAt = performance.now();
       // Counted from the moment makeRoom gave the room (no await between), so starts made together never pass the bound.
       this.starting += 1;
       let open: OpenProfile;
@@ -107,7 +124,7 @@ export class BrowserPool implements ProfilePool {
       } finally {
         this.starting -= 1;
       }
-      const entry: Entry = { open, lock, jobs: 0, busy: false, placedAt };
+      const entry: Entry = { open, lock, jobs: 0, busy: false, placedAt: askedAt };
       this.entries.set(profileId, entry);
       return this.lease(this.take(entry), false);
     } catch (err) {
@@ -163,6 +180,9 @@ export class BrowserPool implements ProfilePool {
         if (done) return;
         done = true;
         this.using(-1);
+        const heldMs = performance.now() - entry.placedAt;
+        // A captured job gives its place back now (it is acked while its browser is tidied and closed); a failed one once its browser is gone.
+        if (reusable) this.o.observer?.cycleEnded(heldMs);
         await this.track(
           (async () => {
             const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
@@ -170,14 +190,11 @@ export class BrowserPool implements ProfilePool {
             // The job's own tidying up ends before the browser is kept or closed.
             await after?.(keep());
             entry.busy = false;
-            if (keep()) {
-              this.o.observer?.cycleEnded(performance.now() - entry.placedAt);
-              return this.keepWarm(entry);
-            }
+            if (keep()) return this.keepWarm(entry);
             if (crashed) this.o.metrics.browserRestarted('crashed');
             else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
             await this.close(entry);
-            this.o.observer?.cycleEnded(performance.now() - entry.placedAt);
+            if (!reusable) this.o.observer?.cycleEnded(performance.now() - entry.placedAt);
           })(),
         );
       },
@@ -201,15 +218,19 @@ export class BrowserPool implements ProfilePool {
   }
 
   /**
-   * A new browser needs a place, and a browser on its way out still holds one (GoLogin counts it
-   * running until it stops): the warm browser idle longest gives up its own, else one leaving is
-   * waited for. Browsers still starting hold a place too. Only busy or starting browsers left means
-   * the bound just shrank under them (jobs in flight follow it): the start goes on.
+   * A new browser needs a place. Warm browsers keep none beyond the level: the one idle longest gives
+   * up its own. A browser on its way out still holds one under the ceiling (GoLogin counts it running
+   * until it stops), so at the ceiling one leaving is waited for; below it, the start overlaps the
+   * close. Browsers still starting hold a place too. Only busy or starting browsers left at the
+   * ceiling means jobs in flight passed it (they follow the level): the start goes on.
    */
   private async makeRoom(): Promise<void> {
-    while (this.entries.size + this.closingCount + this.starting >= this.o.maxOpen) {
+    for (;;) {
+      const kept = this.entries.size + this.starting;
+      const open = kept + this.closingCount;
       const idle = [...this.entries.values()].filter((e) => !e.busy).sort((a, b) => a.idleSince! - b.idleSince!)[0];
-      if (idle) await this.close(idle);
+      if (idle && (kept >= this.level || open >= this.o.maxOpen)) await this.close(idle);
+      else if (open < this.o.maxOpen) return;
       else if (this.leaving.size) await Promise.race(this.leaving);
       else return;
     }

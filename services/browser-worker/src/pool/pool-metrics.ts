@@ -11,7 +11,10 @@ export interface PoolMetrics {
 
 export function poolMetrics(metrics: Metrics, slots: number): PoolMetrics {
   metrics
-    .gauge('xauth_pool_slots_total', 'Profiles this worker may ever hold open at once: MAX_CONCURRENT_PROFILES, the ceiling of xauth_pool_concurrency')
+    .gauge(
+      'xauth_pool_slots_total',
+      'Profiles this worker may ever hold open at once, closing ones included: MAX_CONCURRENT_PROFILES, the ceiling of xauth_pool_concurrency',
+    )
     .set(slots);
   const busy = metrics.gauge('xauth_pool_slots_busy', 'Profiles held by a job right now');
   const open = metrics.gauge('xauth_pool_browsers_open', 'Profile browsers open right now, busy or kept warm');
@@ -41,7 +44,7 @@ export function concurrencyMetrics(metrics: Metrics, min: number): ConcurrencyMe
   metrics.gauge('xauth_pool_concurrency_min', 'MIN_CONCURRENT_PROFILES: the floor of xauth_pool_concurrency').set(min);
   const current = metrics.gauge(
     'xauth_pool_concurrency',
-    'Profiles this worker runs at once now (= its prefetch), sized from what the machine and the provider take',
+    'Jobs this worker runs at once now (= its prefetch; browsers closing beside them count only against xauth_pool_slots_total), sized from what the machine and the provider take',
   );
   const changes = metrics.counter(
     'xauth_pool_concurrency_changes_total',
