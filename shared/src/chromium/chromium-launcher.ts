@@ -26,7 +26,7 @@ export interface LaunchedChromium {
   userDataDir: string;
   /** Its own TMPDIR, removed with it: Chromium leaves its singleton socket directory there when it is killed. */
   tmpDir: string;
-  /** Resolves once the process has exited, its whole group is gone and (if temporary) its user-data-dir removed. */
+  /** Resolves once the process has exited, its whole group is gone and the directories that go with it (`ownDirs`) are removed. */
   closed: Promise<void>;
   /** Whether the user-data-dir is a temporary one that goes with the browser. */
   temporary: boolean;
@@ -35,6 +35,9 @@ export interface LaunchedChromium {
 const DEVTOOLS_LINE = /DevTools listening on (ws:\/\/\S+)/;
 const USER_DATA_PREFIX = 'xauth-chromium-';
 const TMP_PREFIX = 'xauth-chromium-tmp-';
+
+/** The directories removed with a browser: its TMPDIR, and its user-data-dir when that is a temporary one. */
+const ownDirs = (c: Pick<LaunchedChromium, 'tmpDir' | 'userDataDir' | 'temporary'>): string[] => [c.tmpDir, ...(c.temporary ? [c.userDataDir] : [])];
 
 const chromiumArgs = (userDataDir: string): string[] => [
   '--headless=new',
@@ -80,7 +83,7 @@ export async function launchChromium(opts: LaunchOptions): Promise<LaunchedChrom
   const closed = exited.then(async () => {
     // The browser process is gone, but orphaned children of its group may not be.
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    await Promise.all([tmpDir, ...(temporary ? [userDataDir] : [])].map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
+    await Promise.all(ownDirs({ tmpDir, userDataDir, temporary }).map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
   });
   try {
     const wsUrl = await waitForDevTools(child, timeoutMs);
@@ -111,8 +114,7 @@ export async function killChromium(chromium: LaunchedChromium, graceMs: number):
 /** For process exit, where nothing asynchronous runs any more. */
 export function killChromiumSync(chromium: LaunchedChromium): void {
   signalGroup(chromium.pid, 'SIGKILL');
-  rmSync(chromium.tmpDir, { recursive: true, force: true });
-  if (chromium.temporary) rmSync(chromium.userDataDir, { recursive: true, force: true });
+  for (const dir of ownDirs(chromium)) rmSync(dir, { recursive: true, force: true });
 }
 
 function waitForDevTools(child: ChildProcess, timeoutMs: number): Promise<string> {

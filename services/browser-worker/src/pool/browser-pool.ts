@@ -180,9 +180,9 @@ export class BrowserPool implements ProfilePool {
         if (done) return;
         done = true;
         this.using(-1);
-        const heldMs = performance.now() - entry.placedAt;
+        const giveBack = () => this.o.observer?.cycleEnded(performance.now() - entry.placedAt);
         // A captured job gives its place back now (it is acked while its browser is tidied and closed); a failed one once its browser is gone.
-        if (reusable) this.o.observer?.cycleEnded(heldMs);
+        if (reusable) giveBack();
         await this.track(
           (async () => {
             const recycle = this.o.recycleAfterJobs > 0 && entry.jobs >= this.o.recycleAfterJobs;
@@ -194,7 +194,7 @@ export class BrowserPool implements ProfilePool {
             if (crashed) this.o.metrics.browserRestarted('crashed');
             else if (recycle && this.o.keepAliveMs > 0) this.o.metrics.browserRestarted('recycled');
             await this.close(entry);
-            if (!reusable) this.o.observer?.cycleEnded(performance.now() - entry.placedAt);
+            if (!reusable) giveBack();
           })(),
         );
       },
